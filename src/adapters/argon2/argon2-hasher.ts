@@ -1,0 +1,45 @@
+import argon2 from 'argon2';
+import type { PasswordHasher } from '../../ports/password-hasher.js';
+
+/** OWASP's argon2id recommendation: 19 MiB memory, 2 iterations, 1 lane. */
+const PARAMS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+/**
+ * argon2id hashing with bounded concurrency: at most `maxConcurrent` hashes run at once, so a
+ * burst of logins queues instead of exhausting memory and the libuv thread pool.
+ */
+export class Argon2Hasher implements PasswordHasher {
+  readonly #max: number;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(options: { maxConcurrent?: number } = {}) {
+    this.#max = options.maxConcurrent ?? 2;
+  }
+
+  hash(password: string): Promise<string> {
+    return this.#limit(() => argon2.hash(password, PARAMS));
+  }
+
+  verify(hash: string, password: string): Promise<boolean> {
+    return this.#limit(async () => {
+      try {
+        return await argon2.verify(hash, password);
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  async #limit<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#max)
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#running++;
+    try {
+      return await task();
+    } finally {
+      this.#running--;
+      this.#waiting.shift()?.();
+    }
+  }
+}

@@ -1,0 +1,608 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import { AppError } from '../../domain/errors.js';
+import type {
+  Conversation,
+  ConversationSummary,
+  Member,
+  Message,
+  Role,
+  Session,
+  TimelineEntry,
+  TimelineEvent,
+  User,
+  UserWithSecret,
+} from '../../domain/model.js';
+import { seqOf } from '../../domain/model.js';
+import type {
+  ConversationCursor,
+  HistoryQuery,
+  Store,
+  StoreOps,
+  UserQuery,
+} from '../../ports/store.js';
+import { migrationProvider } from './migrations.js';
+import {
+  DELETED_USER_NAME,
+  num,
+  toConversation,
+  toEvent,
+  toMember,
+  toMessage,
+  toSession,
+  toUser,
+  toUserWithSecret,
+} from './rows.js';
+import type { Database } from './schema.js';
+
+/** What an engine adapter supplies to the shared SQL store. */
+export interface SqlEngine {
+  name: string;
+  db: Kysely<Database>;
+  /** True if `err` is the engine's unique-constraint violation. */
+  isUniqueViolation(err: unknown): boolean;
+  /** Releases the engine's resources after Kysely is destroyed. */
+  close?(): Promise<void>;
+}
+
+/** Applies the shared migration set; throws with the failing migration's error. */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw new Error('database migration failed', { cause: error });
+}
+
+/**
+ * The one query code path for every SQL engine: the Store port over Kysely. Engine adapters
+ * (adapters/sqlite, later adapters/postgres) only build the Kysely instance.
+ */
+export class SqlStore implements Store {
+  readonly engine: string;
+  readonly #engine: SqlEngine;
+  readonly #ops: SqlOps;
+
+  constructor(engine: SqlEngine) {
+    this.engine = engine.name;
+    this.#engine = engine;
+    this.#ops = new SqlOps(engine.db, engine);
+  }
+
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+    return this.#engine.db.transaction().execute((trx) => fn(new SqlOps(trx, this.#engine)));
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#engine.db);
+  }
+
+  async close(): Promise<void> {
+    await this.#engine.db.destroy();
+    await this.#engine.close?.();
+  }
+
+  // Every StoreOps method delegates to the non-transactional executor.
+  createUser = (u: UserWithSecret) => this.#ops.createUser(u);
+  getUserById = (id: string) => this.#ops.getUserById(id);
+  getUserByUsername = (n: string) => this.#ops.getUserByUsername(n);
+  getUserSecretByUsername = (n: string) => this.#ops.getUserSecretByUsername(n);
+  getUserSecretById = (id: string) => this.#ops.getUserSecretById(id);
+  searchUsers = (q: UserQuery) => this.#ops.searchUsers(q);
+  markUserDeleted = (id: string, at: number) => this.#ops.markUserDeleted(id, at);
+  createSession = (s: Session) => this.#ops.createSession(s);
+  getSessionByTokenHash = (h: string) => this.#ops.getSessionByTokenHash(h);
+  touchSession = (id: string, at: number) => this.#ops.touchSession(id, at);
+  deleteSession = (id: string) => this.#ops.deleteSession(id);
+  deleteUserSessions = (userId: string) => this.#ops.deleteUserSessions(userId);
+  deleteExpiredSessions = (now: number) => this.#ops.deleteExpiredSessions(now);
+  createConversation = (c: Conversation, k: string | null) => this.#ops.createConversation(c, k);
+  getConversation = (id: string) => this.#ops.getConversation(id);
+  getDmByKey = (k: string) => this.#ops.getDmByKey(k);
+  renameConversation = (id: string, n: string) => this.#ops.renameConversation(id, n);
+  deleteConversation = (id: string) => this.#ops.deleteConversation(id);
+  nextSeq = (id: string, at: number, m: boolean) => this.#ops.nextSeq(id, at, m);
+  addMember = (m: Omit<Member, 'username'>) => this.#ops.addMember(m);
+  getMember = (c: string, u: string) => this.#ops.getMember(c, u);
+  listMembers = (c: string) => this.#ops.listMembers(c);
+  countMembers = (c: string) => this.#ops.countMembers(c);
+  removeMember = (c: string, u: string) => this.#ops.removeMember(c, u);
+  setMemberRole = (c: string, u: string, r: Role) => this.#ops.setMemberRole(c, u, r);
+  raiseReadMarker = (c: string, u: string, s: number) => this.#ops.raiseReadMarker(c, u, s);
+  listConversationIdsForUser = (u: string) => this.#ops.listConversationIdsForUser(u);
+  listCursorsForUser = (u: string) => this.#ops.listCursorsForUser(u);
+  listSummariesForUser = (u: string) => this.#ops.listSummariesForUser(u);
+  getSummaryForUser = (c: string, u: string) => this.#ops.getSummaryForUser(c, u);
+  insertMessage = (m: Omit<Message, 'senderName'>) => this.#ops.insertMessage(m);
+  getMessage = (c: string, s: number) => this.#ops.getMessage(c, s);
+  getMessageByClientId = (s: string, id: string) => this.#ops.getMessageByClientId(s, id);
+  editMessage = (c: string, s: number, b: string, at: number) => this.#ops.editMessage(c, s, b, at);
+  deleteMessage = (c: string, s: number, at: number) => this.#ops.deleteMessage(c, s, at);
+  listMessages = (c: string, q: HistoryQuery) => this.#ops.listMessages(c, q);
+  insertEvent = (e: TimelineEvent) => this.#ops.insertEvent(e);
+  listTimeline = (c: string, after: number, limit: number) =>
+    this.#ops.listTimeline(c, after, limit);
+}
+
+/** StoreOps over a Kysely executor (the database or an open transaction). */
+class SqlOps implements StoreOps {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: SqlEngine,
+  ) {}
+
+  async createUser(user: UserWithSecret): Promise<User> {
+    try {
+      await this.db
+        .insertInto('users')
+        .values({
+          id: user.id,
+          username: user.username,
+          password_hash: user.passwordHash,
+          created_at: user.createdAt,
+          deleted_at: null,
+        })
+        .execute();
+    } catch (err) {
+      if (this.engine.isUniqueViolation(err))
+        throw new AppError('username_taken', undefined, { cause: err });
+      throw err;
+    }
+    return { id: user.id, username: user.username, createdAt: user.createdAt, deletedAt: null };
+  }
+
+  async getUserById(id: string): Promise<User | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'username', 'created_at', 'deleted_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async getUserByUsername(username: string): Promise<User | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'username', 'created_at', 'deleted_at'])
+      .where('username', '=', username)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row ? toUser(row) : null;
+  }
+
+  async getUserSecretByUsername(username: string): Promise<UserWithSecret | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row ? toUserWithSecret(row) : null;
+  }
+
+  async getUserSecretById(id: string): Promise<UserWithSecret | null> {
+    const row = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toUserWithSecret(row) : null;
+  }
+
+  async searchUsers(query: UserQuery): Promise<User[]> {
+    let q = this.db
+      .selectFrom('users')
+      .select(['id', 'username', 'created_at', 'deleted_at'])
+      .where('deleted_at', 'is', null);
+    if (query.like !== null) q = q.where(sql<boolean>`username like ${query.like} escape '\\'`);
+    if (query.afterUsername !== null) q = q.where('username', '>', query.afterUsername);
+    const rows = await q.orderBy('username').limit(query.limit).execute();
+    return rows.map(toUser);
+  }
+
+  async markUserDeleted(id: string, at: number): Promise<void> {
+    await this.db.updateTable('users').set({ deleted_at: at }).where('id', '=', id).execute();
+  }
+
+  async createSession(session: Session): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id: session.id,
+        user_id: session.userId,
+        token_hash: session.tokenHash,
+        created_at: session.createdAt,
+        expires_at: session.expiresAt,
+        last_seen_at: session.lastSeenAt,
+      })
+      .execute();
+  }
+
+  async getSessionByTokenHash(tokenHash: string): Promise<Session | null> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async touchSession(id: string, at: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  async deleteUserSessions(userId: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  }
+
+  async deleteExpiredSessions(now: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('sessions')
+      .where('expires_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async createConversation(c: Conversation, dmKey: string | null): Promise<void> {
+    try {
+      await this.db
+        .insertInto('conversations')
+        .values({
+          id: c.id,
+          kind: c.kind,
+          name: c.name,
+          dm_key: dmKey,
+          created_by: c.createdBy,
+          created_at: c.createdAt,
+          last_seq: c.lastSeq,
+          last_message_at: c.lastMessageAt,
+        })
+        .execute();
+    } catch (err) {
+      if (this.engine.isUniqueViolation(err))
+        throw new AppError('conflict', 'conversation exists', { cause: err });
+      throw err;
+    }
+  }
+
+  async getConversation(id: string): Promise<Conversation | null> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row ? toConversation(row) : null;
+  }
+
+  async getDmByKey(dmKey: string): Promise<Conversation | null> {
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('dm_key', '=', dmKey)
+      .executeTakeFirst();
+    return row ? toConversation(row) : null;
+  }
+
+  async renameConversation(id: string, name: string): Promise<void> {
+    await this.db.updateTable('conversations').set({ name }).where('id', '=', id).execute();
+  }
+
+  async deleteConversation(id: string): Promise<void> {
+    // Explicit child deletes keep this independent of the engine's foreign-key enforcement.
+    await this.db.deleteFrom('events').where('conversation_id', '=', id).execute();
+    await this.db.deleteFrom('messages').where('conversation_id', '=', id).execute();
+    await this.db.deleteFrom('members').where('conversation_id', '=', id).execute();
+    await this.db.deleteFrom('conversations').where('id', '=', id).execute();
+  }
+
+  async nextSeq(conversationId: string, at: number, isMessage: boolean): Promise<number> {
+    const row = await this.db
+      .updateTable('conversations')
+      .set((eb) => ({
+        last_seq: eb('last_seq', '+', 1),
+        last_message_at: isMessage ? at : eb.ref('last_message_at'),
+      }))
+      .where('id', '=', conversationId)
+      .returning('last_seq')
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found');
+    return num(row.last_seq);
+  }
+
+  async addMember(m: Omit<Member, 'username'>): Promise<void> {
+    await this.db
+      .insertInto('members')
+      .values({
+        conversation_id: m.conversationId,
+        user_id: m.userId,
+        role: m.role,
+        joined_at: m.joinedAt,
+        last_read_seq: m.lastReadSeq,
+      })
+      .execute();
+  }
+
+  private membersQuery() {
+    return this.db
+      .selectFrom('members')
+      .innerJoin('users', 'users.id', 'members.user_id')
+      .selectAll('members')
+      .select(['users.username', 'users.deleted_at']);
+  }
+
+  async getMember(conversationId: string, userId: string): Promise<Member | null> {
+    const row = await this.membersQuery()
+      .where('members.conversation_id', '=', conversationId)
+      .where('members.user_id', '=', userId)
+      .executeTakeFirst();
+    return row ? toMember(row) : null;
+  }
+
+  async listMembers(conversationId: string): Promise<Member[]> {
+    const rows = await this.membersQuery()
+      .where('members.conversation_id', '=', conversationId)
+      .orderBy('members.joined_at')
+      .orderBy('users.username')
+      .execute();
+    return rows.map(toMember);
+  }
+
+  async countMembers(conversationId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('members')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('conversation_id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    return num(row.n);
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.db
+      .deleteFrom('members')
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async setMemberRole(conversationId: string, userId: string, role: Role): Promise<void> {
+    await this.db
+      .updateTable('members')
+      .set({ role })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async raiseReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+    const row = await this.db
+      .updateTable('members')
+      .set({
+        last_read_seq: sql<number>`case when last_read_seq < ${seq} then ${seq} else last_read_seq end`,
+      })
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .returning('last_read_seq')
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found');
+    return num(row.last_read_seq);
+  }
+
+  async listConversationIdsForUser(userId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('members')
+      .select('conversation_id')
+      .where('user_id', '=', userId)
+      .execute();
+    return rows.map((r) => r.conversation_id);
+  }
+
+  async listCursorsForUser(userId: string): Promise<ConversationCursor[]> {
+    const rows = await this.db
+      .selectFrom('members')
+      .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
+      .select(['conversations.id', 'conversations.last_seq'])
+      .where('members.user_id', '=', userId)
+      .execute();
+    return rows.map((r) => ({ conversationId: r.id, lastSeq: num(r.last_seq) }));
+  }
+
+  async listSummariesForUser(userId: string): Promise<ConversationSummary[]> {
+    return this.summaries(userId, null);
+  }
+
+  async getSummaryForUser(
+    conversationId: string,
+    userId: string,
+  ): Promise<ConversationSummary | null> {
+    const [summary] = await this.summaries(userId, conversationId);
+    return summary ?? null;
+  }
+
+  private async summaries(userId: string, only: string | null): Promise<ConversationSummary[]> {
+    let q = this.db
+      .selectFrom('members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .selectAll('c')
+      .select(['m.role', 'm.last_read_seq'])
+      .select((eb) => [
+        eb
+          .selectFrom('messages as x')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('x.conversation_id', '=', 'c.id')
+          .whereRef('x.seq', '>', 'm.last_read_seq')
+          .whereRef('x.sender_id', '<>', 'm.user_id')
+          .where('x.deleted_at', 'is', null)
+          .as('unread_count'),
+        eb
+          .selectFrom('members as mm')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('mm.conversation_id', '=', 'c.id')
+          .as('member_count'),
+      ])
+      .where('m.user_id', '=', userId);
+    if (only !== null) q = q.where('c.id', '=', only);
+    const rows = await q.orderBy('c.last_message_at', 'desc').orderBy('c.id').execute();
+    if (rows.length === 0) return [];
+
+    const ids = rows.map((r) => r.id);
+    const lastMessages = await this.messagesQuery()
+      .innerJoin(
+        (eb) =>
+          eb
+            .selectFrom('messages')
+            .select(['conversation_id', (e) => e.fn.max('seq').as('max_seq')])
+            .where('conversation_id', 'in', ids)
+            .groupBy('conversation_id')
+            .as('lm'),
+        (join) =>
+          join
+            .onRef('lm.conversation_id', '=', 'messages.conversation_id')
+            .onRef('lm.max_seq', '=', 'messages.seq'),
+      )
+      .execute();
+    const lastByConversation = new Map(lastMessages.map((r) => [r.conversation_id, toMessage(r)]));
+
+    const peerIds = rows.flatMap((r) =>
+      r.dm_key ? r.dm_key.split(':').filter((id) => id !== userId) : [],
+    );
+    const peers = peerIds.length
+      ? await this.db
+          .selectFrom('users')
+          .select(['id', 'username', 'deleted_at'])
+          .where('id', 'in', peerIds)
+          .execute()
+      : [];
+    const peerName = new Map(
+      peers.map((p) => [p.id, p.deleted_at === null ? p.username : DELETED_USER_NAME]),
+    );
+
+    return rows.map((r) => {
+      const peerId = r.dm_key?.split(':').find((id) => id !== userId) ?? null;
+      return {
+        ...toConversation(r),
+        role: r.role as Role,
+        lastReadSeq: num(r.last_read_seq),
+        unreadCount: num(r.unread_count ?? 0),
+        memberCount: num(r.member_count ?? 0),
+        peer: peerId === null ? null : (peerName.get(peerId) ?? DELETED_USER_NAME),
+        lastMessage: lastByConversation.get(r.id) ?? null,
+      };
+    });
+  }
+
+  async insertMessage(m: Omit<Message, 'senderName'>): Promise<void> {
+    await this.db
+      .insertInto('messages')
+      .values({
+        id: m.id,
+        conversation_id: m.conversationId,
+        seq: m.seq,
+        sender_id: m.sender,
+        client_msg_id: m.clientMsgId,
+        body: m.body,
+        created_at: m.createdAt,
+        edited_at: m.editedAt,
+        deleted_at: m.deletedAt,
+      })
+      .execute();
+  }
+
+  private messagesQuery() {
+    return this.db
+      .selectFrom('messages')
+      .leftJoin('users', 'users.id', 'messages.sender_id')
+      .selectAll('messages')
+      .select(['users.username as sender_name', 'users.deleted_at as sender_deleted_at']);
+  }
+
+  async getMessage(conversationId: string, seq: number): Promise<Message | null> {
+    const row = await this.messagesQuery()
+      .where('messages.conversation_id', '=', conversationId)
+      .where('messages.seq', '=', seq)
+      .executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async getMessageByClientId(sender: string, clientMsgId: string): Promise<Message | null> {
+    const row = await this.messagesQuery()
+      .where('messages.sender_id', '=', sender)
+      .where('messages.client_msg_id', '=', clientMsgId)
+      .executeTakeFirst();
+    return row ? toMessage(row) : null;
+  }
+
+  async editMessage(conversationId: string, seq: number, body: string, at: number): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ body, edited_at: at })
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '=', seq)
+      .execute();
+  }
+
+  async deleteMessage(conversationId: string, seq: number, at: number): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ body: '', deleted_at: at })
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '=', seq)
+      .execute();
+  }
+
+  async listMessages(conversationId: string, query: HistoryQuery): Promise<Message[]> {
+    let q = this.messagesQuery().where('messages.conversation_id', '=', conversationId);
+    if (query.after !== null) {
+      q = q.where('messages.seq', '>', query.after);
+      if (query.before !== null) q = q.where('messages.seq', '<', query.before);
+      const rows = await q.orderBy('messages.seq', 'asc').limit(query.limit).execute();
+      return rows.map(toMessage);
+    }
+    if (query.before !== null) q = q.where('messages.seq', '<', query.before);
+    const rows = await q.orderBy('messages.seq', 'desc').limit(query.limit).execute();
+    return rows.map(toMessage).reverse();
+  }
+
+  async insertEvent(e: TimelineEvent): Promise<void> {
+    await this.db
+      .insertInto('events')
+      .values({
+        conversation_id: e.conversationId,
+        seq: e.seq,
+        type: e.type,
+        actor_id: e.actor,
+        data: JSON.stringify(e.data),
+        created_at: e.createdAt,
+      })
+      .execute();
+  }
+
+  async listTimeline(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<TimelineEntry[]> {
+    const [messages, events] = await Promise.all([
+      this.messagesQuery()
+        .where('messages.conversation_id', '=', conversationId)
+        .where('messages.seq', '>', afterSeq)
+        .orderBy('messages.seq')
+        .limit(limit)
+        .execute(),
+      this.db
+        .selectFrom('events')
+        .selectAll()
+        .where('conversation_id', '=', conversationId)
+        .where('seq', '>', afterSeq)
+        .orderBy('seq')
+        .limit(limit)
+        .execute(),
+    ]);
+    const entries: TimelineEntry[] = [
+      ...messages.map((r) => ({ kind: 'message' as const, message: toMessage(r) })),
+      ...events.map((r) => ({ kind: 'event' as const, event: toEvent(r) })),
+    ];
+    entries.sort((a, b) => seqOf(a) - seqOf(b));
+    return entries.slice(0, limit);
+  }
+}

@@ -1,0 +1,107 @@
+import type {
+  Conversation,
+  ConversationKind,
+  Member,
+  Message,
+  Role,
+  Session,
+  TimelineEvent,
+  TimelineEventType,
+  User,
+  UserWithSecret,
+} from '../../domain/model.js';
+import type { Database } from './schema.js';
+
+type Row<T extends keyof Database> = Database[T];
+
+/** Deleted users keep their id; their name is not shown. */
+export const DELETED_USER_NAME = '[deleted]';
+
+/** Numeric columns may arrive as strings (PostgreSQL bigint); domain records hold numbers. */
+export function num(value: number | string | bigint): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+function numOrNull(value: number | string | bigint | null): number | null {
+  return value === null ? null : num(value);
+}
+
+export function toUser(row: Omit<Row<'users'>, 'password_hash'>): User {
+  return {
+    id: row.id,
+    username: row.username,
+    createdAt: num(row.created_at),
+    deletedAt: numOrNull(row.deleted_at),
+  };
+}
+
+export function toUserWithSecret(row: Row<'users'>): UserWithSecret {
+  return { ...toUser(row), passwordHash: row.password_hash };
+}
+
+export function toSession(row: Row<'sessions'>): Session {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    tokenHash: row.token_hash,
+    createdAt: num(row.created_at),
+    expiresAt: num(row.expires_at),
+    lastSeenAt: num(row.last_seen_at),
+  };
+}
+
+export function toConversation(row: Row<'conversations'>): Conversation {
+  return {
+    id: row.id,
+    kind: row.kind as ConversationKind,
+    name: row.name,
+    createdBy: row.created_by,
+    createdAt: num(row.created_at),
+    lastSeq: num(row.last_seq),
+    lastMessageAt: num(row.last_message_at),
+  };
+}
+
+export function toMember(row: Row<'members'> & { username: string; deleted_at: unknown }): Member {
+  return {
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    username: row.deleted_at === null ? row.username : DELETED_USER_NAME,
+    role: row.role as Role,
+    joinedAt: num(row.joined_at),
+    lastReadSeq: num(row.last_read_seq),
+  };
+}
+
+export function toMessage(
+  row: Row<'messages'> & { sender_name: string | null; sender_deleted_at: unknown },
+): Message {
+  const deleted = row.deleted_at !== null;
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    seq: num(row.seq),
+    sender: row.sender_id,
+    senderName:
+      row.sender_name === null || row.sender_deleted_at !== null
+        ? DELETED_USER_NAME
+        : row.sender_name,
+    clientMsgId: row.client_msg_id,
+    // A deleted message keeps its place in the timeline but never its text.
+    body: deleted ? '' : row.body,
+    createdAt: num(row.created_at),
+    editedAt: numOrNull(row.edited_at),
+    deletedAt: numOrNull(row.deleted_at),
+  };
+}
+
+export function toEvent(row: Row<'events'>): TimelineEvent {
+  return {
+    conversationId: row.conversation_id,
+    seq: num(row.seq),
+    type: row.type as TimelineEventType,
+    actor: row.actor_id,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: num(row.created_at),
+  };
+}

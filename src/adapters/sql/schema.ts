@@ -1,0 +1,64 @@
+import type { Generated } from 'kysely';
+
+/** Table shapes shared by every SQL engine (one migration set, one query code path). */
+export interface Database {
+  users: {
+    id: string;
+    username: string;
+    password_hash: string;
+    created_at: number;
+    deleted_at: number | null;
+  };
+  sessions: {
+    id: string;
+    user_id: string;
+    token_hash: string;
+    created_at: number;
+    expires_at: number;
+    last_seen_at: number;
+  };
+  conversations: {
+    id: string;
+    kind: string;
+    name: string | null;
+    dm_key: string | null;
+    created_by: string;
+    created_at: number;
+    last_seq: number;
+    last_message_at: number;
+  };
+  members: {
+    conversation_id: string;
+    user_id: string;
+    role: string;
+    joined_at: number;
+    last_read_seq: number;
+  };
+  messages: {
+    id: string;
+    conversation_id: string;
+    seq: number;
+    sender_id: string;
+    client_msg_id: string;
+    body: string;
+    created_at: number;
+    edited_at: number | null;
+    deleted_at: number | null;
+  };
+  events: {
+    conversation_id: string;
+    seq: number;
+    type: string;
+    actor_id: string;
+    data: string;
+    created_at: number;
+  };
+  nodes: {
+    id: string;
+    url: string;
+    started_at: number;
+    heartbeat_at: number;
+    connections: Generated<number>;
+    draining: Generated<number>;
+  };
+}

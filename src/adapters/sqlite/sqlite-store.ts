@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrate, SqlStore } from '../sql/kysely-store.js';
+import type { Database } from '../sql/schema.js';
+
+/** The database file inside a node's data directory. */
+export function sqlitePath(dataDir: string): string {
+  return join(dataDir, 'parley.db');
+}
+
+/**
+ * Opens (creating if needed) the SQLite database at `file` with the settings guarantee 1
+ * relies on: WAL journal and `synchronous=FULL`, so a commit is on disk before it returns.
+ */
+export async function openSqliteStore(file: string): Promise<SqlStore> {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return new SqlStore({
+    name: 'sqlite',
+    db,
+    isUniqueViolation: (err) =>
+      typeof err === 'object' &&
+      err !== null &&
+      'code' in err &&
+      (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
+  });
+}
+
+/**
+ * Writes a consistent snapshot of the database at `file` to `out` using SQLite's online
+ * backup API: it reads while the node keeps writing, so the node needs no downtime.
+ */
+export async function backupSqlite(file: string, out: string): Promise<{ pages: number }> {
+  const sqlite = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  try {
+    sqlite.pragma('busy_timeout = 5000');
+    const result = await sqlite.backup(out);
+    return { pages: result.totalPages };
+  } finally {
+    sqlite.close();
+  }
+}

@@ -1,0 +1,17 @@
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { registerBackup } from './backup.js';
+import { registerServe } from './serve.js';
+
+/** The `parley` command line. */
+const program = new Command()
+  .name('parley')
+  .description('Parley: a self-hostable, distributed chat service')
+  .version(VERSION)
+  .showHelpAfterError()
+  .addOption(new Option('--no-color', 'disable colors').hideHelp());
+
+registerServe(program);
+registerBackup(program);
+
+await program.parseAsync(process.argv);

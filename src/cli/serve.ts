@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import {
+  CONFIG_OPTIONS,
+  ConfigError,
+  parseConfig,
+  rawConfigFrom,
+  type ConfigKey,
+  type RawConfig,
+} from '../config/config.js';
+import { startNode } from '../node/node.js';
+
+/** `parley serve`: runs a chat node until SIGINT/SIGTERM. */
+export function registerServe(program: Command): void {
+  const cmd = program.command('serve').description('run a chat node (embedded SQLite by default)');
+  for (const option of Object.values(CONFIG_OPTIONS))
+    cmd.option(option.flag, `${option.help} [env ${option.env}]`);
+  cmd.action(async (flags: Record<string, string | undefined>) => {
+    const raw: RawConfig = {};
+    for (const key of Object.keys(CONFIG_OPTIONS) as ConfigKey[]) {
+      const flagName = CONFIG_OPTIONS[key].flag.split(' ')[0]?.slice(2) ?? key;
+      const camel = flagName.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
+      raw[key] = flags[camel];
+    }
+    let config;
+    try {
+      config = parseConfig(rawConfigFrom(raw, process.env));
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(`parley: ${err.message}`);
+        process.exit(2);
+      }
+      throw err;
+    }
+    let node;
+    try {
+      node = await startNode(config);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE')
+        console.error(
+          `parley: port ${config.port} on ${config.host} is already in use (try --port)`,
+        );
+      else if (code === 'EACCES')
+        console.error(`parley: no permission to listen on ${config.host}:${config.port}`);
+      else
+        console.error(
+          `parley: could not start: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      process.exit(1);
+    }
+    const shutdown = (signal: string) => {
+      node.log.info({ event: 'signal', signal }, `received ${signal}`);
+      node.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          node.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}

@@ -1,0 +1,194 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from '../domain/limits.js';
+
+/** A node's validated configuration (rule O1). */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  nodeId: string;
+  /** Origins allowed for WebSocket upgrades and cookie-authenticated writes, besides the node's own. */
+  allowedOrigins: string[];
+  /** Time a new socket has to send `hello`. */
+  helloTimeoutMs: number;
+  limits: Limits;
+}
+
+/** Raw option values by config key, from flags or the environment (strings until validated). */
+export type RawConfig = Partial<Record<ConfigKey, string | number | undefined>>;
+
+/** Every config key with its flag, environment variable and description, for the CLI and docs. */
+export const CONFIG_OPTIONS = {
+  host: {
+    flag: '--host <host>',
+    env: 'PARLEY_HOST',
+    help: 'interface to listen on (default 127.0.0.1: local only; use 0.0.0.0 to expose)',
+  },
+  port: {
+    flag: '--port <port>',
+    env: 'PARLEY_PORT',
+    help: 'TCP port (default 8080; 0 picks a free port)',
+  },
+  dataDir: {
+    flag: '--data <dir>',
+    env: 'PARLEY_DATA',
+    help: 'data directory for the SQLite database (default ./data)',
+  },
+  logLevel: {
+    flag: '--log-level <level>',
+    env: 'PARLEY_LOG_LEVEL',
+    help: 'fatal|error|warn|info|debug|trace|silent (default info)',
+  },
+  nodeId: {
+    flag: '--node-id <id>',
+    env: 'PARLEY_NODE_ID',
+    help: 'node id in logs and cluster views (default host name + port)',
+  },
+  allowedOrigins: {
+    flag: '--allowed-origins <list>',
+    env: 'PARLEY_ALLOWED_ORIGINS',
+    help: 'comma-separated extra origins allowed for browsers',
+  },
+  maxBodyBytes: {
+    flag: '--max-body-bytes <n>',
+    env: 'PARLEY_MAX_BODY_BYTES',
+    help: 'max HTTP body and WebSocket frame size (default 65536)',
+  },
+  maxMessageChars: {
+    flag: '--max-message-chars <n>',
+    env: 'PARLEY_MAX_MESSAGE_CHARS',
+    help: 'max message length in characters (default 4000)',
+  },
+  maxGroupMembers: {
+    flag: '--max-group-members <n>',
+    env: 'PARLEY_MAX_GROUP_MEMBERS',
+    help: 'max members per group (default 1000)',
+  },
+  loginPerMinute: {
+    flag: '--rate-login <n>',
+    env: 'PARLEY_RATE_LOGIN',
+    help: 'login attempts per IP per minute (default 10)',
+  },
+  registerPerHour: {
+    flag: '--rate-register <n>',
+    env: 'PARLEY_RATE_REGISTER',
+    help: 'registrations per IP per hour (default 20)',
+  },
+  sendsPerSecond: {
+    flag: '--rate-sends <n>',
+    env: 'PARLEY_RATE_SENDS',
+    help: 'messages per user per second, bursts of twice that (default 20)',
+  },
+  connectionsPerMinute: {
+    flag: '--rate-connections <n>',
+    env: 'PARLEY_RATE_CONNECTIONS',
+    help: 'new WebSocket connections per IP per minute (default 60)',
+  },
+} as const;
+
+/** A key of {@link CONFIG_OPTIONS}. */
+export type ConfigKey = keyof typeof CONFIG_OPTIONS;
+
+const positiveInt = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .positive(`${name} must be positive`);
+
+const schema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce
+    .number({ error: 'port must be a number' })
+    .int()
+    .min(0, 'port must be 0-65535')
+    .max(65535, 'port must be 0-65535')
+    .default(8080),
+  dataDir: z.string().min(1).default('./data'),
+  logLevel: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'log level must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  nodeId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'node id must be 1-64 characters of A-Z a-z 0-9 _ . : -')
+    .optional(),
+  allowedOrigins: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z.array(z.url({ error: 'allowed origins must be URLs such as https://chat.example.com' })),
+    ),
+  maxBodyBytes: positiveInt('max body bytes')
+    .max(16 * 1024 * 1024)
+    .default(DEFAULT_LIMITS.maxBodyBytes),
+  maxMessageChars: positiveInt('max message chars').default(DEFAULT_LIMITS.maxMessageChars),
+  maxGroupMembers: positiveInt('max group members')
+    .min(2, 'max group members must be at least 2')
+    .default(DEFAULT_LIMITS.maxGroupMembers),
+  loginPerMinute: positiveInt('login rate').default(DEFAULT_LIMITS.loginPerMinute),
+  registerPerHour: positiveInt('register rate').default(DEFAULT_LIMITS.registerPerHour),
+  sendsPerSecond: positiveInt('send rate').default(DEFAULT_LIMITS.sendsPerSecond),
+  connectionsPerMinute: positiveInt('connection rate').default(DEFAULT_LIMITS.connectionsPerMinute),
+});
+
+/** Reads each key from `flags`, falling back to its environment variable. */
+export function rawConfigFrom(flags: RawConfig, env: NodeJS.ProcessEnv): RawConfig {
+  const raw: RawConfig = {};
+  for (const [key, option] of Object.entries(CONFIG_OPTIONS) as Array<
+    [ConfigKey, (typeof CONFIG_OPTIONS)[ConfigKey]]
+  >) {
+    const value = flags[key] ?? env[option.env];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  return raw;
+}
+
+/** Thrown for invalid configuration; its message names every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates raw options into a {@link Config}; throws {@link ConfigError} listing every problem. */
+export function parseConfig(raw: RawConfig): Config {
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path[0] as ConfigKey | undefined;
+      const where =
+        key && key in CONFIG_OPTIONS
+          ? `${CONFIG_OPTIONS[key].flag.split(' ')[0]} / ${CONFIG_OPTIONS[key].env}`
+          : 'config';
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const c = result.data;
+  return {
+    host: c.host,
+    port: c.port,
+    dataDir: c.dataDir,
+    logLevel: c.logLevel,
+    nodeId: c.nodeId ?? `${hostname()}-${c.port}`,
+    allowedOrigins: c.allowedOrigins.map((o) => new URL(o).origin),
+    helloTimeoutMs: 10_000,
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxBodyBytes: c.maxBodyBytes,
+      maxMessageChars: c.maxMessageChars,
+      maxGroupMembers: c.maxGroupMembers,
+      loginPerMinute: c.loginPerMinute,
+      registerPerHour: c.registerPerHour,
+      sendsPerSecond: c.sendsPerSecond,
+      connectionsPerMinute: c.connectionsPerMinute,
+    },
+  };
+}

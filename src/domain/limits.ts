@@ -1,0 +1,42 @@
+/** Configurable limits, with the defaults the node starts with. */
+export interface Limits {
+  /** Max HTTP body and WebSocket frame size, in bytes. */
+  maxBodyBytes: number;
+  /** Max message length, in characters (Unicode code points). */
+  maxMessageChars: number;
+  /** Max members in a group. */
+  maxGroupMembers: number;
+  /** Max group name length, in characters. */
+  maxGroupNameChars: number;
+  /** Login attempts per IP per minute. */
+  loginPerMinute: number;
+  /** Registrations per IP per hour. */
+  registerPerHour: number;
+  /** Sends per user per second (sustained; bursts up to 2x). */
+  sendsPerSecond: number;
+  /** New WebSocket connections per IP per minute. */
+  connectionsPerMinute: number;
+  /** Session lifetime, in days. */
+  sessionDays: number;
+}
+
+/** The default limits, as documented in docs/SPEC.md. */
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 64 * 1024,
+  maxMessageChars: 4000,
+  maxGroupMembers: 1000,
+  maxGroupNameChars: 100,
+  loginPerMinute: 10,
+  registerPerHour: 20,
+  sendsPerSecond: 20,
+  connectionsPerMinute: 60,
+  sessionDays: 30,
+};
+
+/** Username and password rules (rule A1). */
+export const USERNAME_PATTERN = /^[a-z0-9_.-]{3,32}$/;
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+export const CLIENT_MSG_ID_MAX = 64;
+export const HISTORY_PAGE_MAX = 100;
+export const USER_PAGE_MAX = 100;

@@ -1,0 +1,43 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Config } from '../../config/config.js';
+import type { Logger } from '../../log/logger.js';
+import type { AccountService, Principal } from '../../services/accounts.js';
+import type { ConversationService } from '../../services/conversations.js';
+import type { MessageService } from '../../services/messages.js';
+import type { RateLimiter } from '../../services/rate-limiter.js';
+import type { UserService } from '../../services/users.js';
+
+/** Everything the HTTP and WebSocket gateways need, built by the composition root. */
+export interface GatewayContext {
+  config: Config;
+  log: Logger;
+  accounts: AccountService;
+  users: UserService;
+  conversations: ConversationService;
+  messages: MessageService;
+  limiters: {
+    login: RateLimiter;
+    register: RateLimiter;
+    sends: RateLimiter;
+    connections: RateLimiter;
+  };
+  /** Whether a user has an open socket (best effort, rule P1). */
+  isOnline(userId: string): boolean;
+  /** Readiness of the store and bus. */
+  health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** False once the node is shutting down. */
+  accepting(): boolean;
+}
+
+/** Per-request variables set by the middleware. */
+export interface RequestVars {
+  requestId: string;
+  principal: Principal | undefined;
+  authVia: 'bearer' | 'cookie' | undefined;
+}
+
+/** The Hono environment of every route. */
+export interface AppEnv {
+  Bindings: HttpBindings;
+  Variables: RequestVars;
+}

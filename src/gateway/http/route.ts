@@ -1,0 +1,96 @@
+import type { Context, Hono } from 'hono';
+import type { z } from 'zod';
+import { AppError } from '../../domain/errors.js';
+import type { Principal } from '../../services/accounts.js';
+import { describeIssues } from '../validation.js';
+import type { AppEnv, GatewayContext } from './context.js';
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+/** A documented response of a route. */
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+}
+
+/** What a handler receives: validated input and, for authenticated routes, the principal. */
+export interface HandlerInput<B, Q, A extends boolean> {
+  c: Context<AppEnv>;
+  ctx: GatewayContext;
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  principal: A extends true ? Principal : Principal | undefined;
+}
+
+/** One REST route: its schemas drive validation and the OpenAPI document (rule H1). */
+export interface RouteSpec<
+  B extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  A extends boolean,
+> {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  auth: A;
+  body?: B;
+  query?: Q;
+  responses: Record<number, ResponseSpec>;
+  handler: (
+    input: HandlerInput<
+      B extends z.ZodType ? z.infer<B> : undefined,
+      Q extends z.ZodType ? z.infer<Q> : undefined,
+      A
+    >,
+  ) => Promise<Response> | Response;
+}
+
+/** A route with its type parameters erased, as kept in the registry. */
+export type AnyRoute = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, boolean>;
+
+/** Declares a route; the identity function gives the handler its inferred input types. */
+export function defineRoute<
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  A extends boolean = true,
+>(spec: RouteSpec<B, Q, A>): AnyRoute {
+  return spec as unknown as AnyRoute;
+}
+
+/** Registers `routes` on `app`: parse and validate, authenticate, then call the handler. */
+export function mountRoutes(app: Hono<AppEnv>, ctx: GatewayContext, routes: AnyRoute[]): void {
+  for (const route of routes) {
+    app.on(route.method.toUpperCase(), route.path, async (c) => {
+      const principal = c.get('principal');
+      if (route.auth && !principal) throw new AppError('unauthorized');
+      const body = route.body ? parse(route.body, await readJson(c), 'body') : undefined;
+      const query = route.query ? parse(route.query, c.req.query(), 'query') : undefined;
+      return route.handler({
+        c,
+        ctx,
+        body,
+        query,
+        params: c.req.param() as Record<string, string>,
+        principal,
+      });
+    });
+  }
+}
+
+function parse(schema: z.ZodType, value: unknown, where: string): unknown {
+  const result = schema.safeParse(value);
+  if (!result.success)
+    throw new AppError('invalid_request', `invalid ${where}: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+async function readJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new AppError('invalid_json', undefined, { cause: err });
+  }
+}

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import type { Member } from '../../../domain/model.js';
+import {
+  AddMemberBody,
+  ConversationSchema,
+  DmBody,
+  ErrorSchema,
+  GroupBody,
+  MemberSchema,
+  RenameBody,
+  RoleBody,
+} from '../../../protocol/schemas.js';
+import type { GatewayContext } from '../context.js';
+import { defineRoute } from '../route.js';
+
+const tag = 'Conversations';
+const One = z.object({ conversation: ConversationSchema });
+const errors = {
+  400: { description: 'invalid_request', schema: ErrorSchema },
+  403: { description: 'forbidden (not owner/admin)', schema: ErrorSchema },
+  404: { description: 'not_found (also for non-members)', schema: ErrorSchema },
+};
+
+function present(ctx: GatewayContext, m: Member) {
+  return { ...m, online: ctx.isOnline(m.userId) };
+}
+
+/** Conversations, direct messages, groups and membership. */
+export const conversationRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/conversations',
+    summary: 'Your conversations, latest activity first, with unread counts and last message',
+    tag,
+    auth: true,
+    responses: {
+      200: {
+        description: 'Conversations',
+        schema: z.object({ conversations: z.array(ConversationSchema) }),
+      },
+    },
+    handler: async ({ c, ctx, principal }) =>
+      c.json({ conversations: await ctx.conversations.list(principal.user) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/conversations/dm',
+    summary: 'Get or create the direct message with a user (201 when created, 200 when it existed)',
+    tag,
+    auth: true,
+    body: DmBody,
+    responses: {
+      200: { description: 'Existing DM', schema: One },
+      201: { description: 'New DM', schema: One },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, body }) {
+      const { conversation, created } = await ctx.conversations.getOrCreateDm(
+        principal.user,
+        body.username,
+      );
+      return c.json({ conversation }, created ? 201 : 200);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/groups',
+    summary: 'Create a group you own, with initial members',
+    tag,
+    auth: true,
+    body: GroupBody,
+    responses: {
+      201: { description: 'New group', schema: One },
+      409: { description: 'group_full', schema: ErrorSchema },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, body }) {
+      const conversation = await ctx.conversations.createGroup(
+        principal.user,
+        body.name,
+        body.members,
+      );
+      return c.json({ conversation }, 201);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/conversations/:id',
+    summary: 'One conversation',
+    tag,
+    auth: true,
+    responses: { 200: { description: 'The conversation', schema: One }, ...errors },
+    handler: async ({ c, ctx, principal, params }) =>
+      c.json({ conversation: await ctx.conversations.get(principal.user, params.id ?? '') }),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/conversations/:id',
+    summary: 'Rename a group (owner or admin)',
+    tag,
+    auth: true,
+    body: RenameBody,
+    responses: { 200: { description: 'The renamed group', schema: One }, ...errors },
+    handler: async ({ c, ctx, principal, params, body }) =>
+      c.json({
+        conversation: await ctx.conversations.rename(principal.user, params.id ?? '', body.name),
+      }),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/v1/conversations/:id',
+    summary: 'Delete a group and its history (owner)',
+    tag,
+    auth: true,
+    responses: { 204: { description: 'Deleted' }, ...errors },
+    async handler({ c, ctx, principal, params }) {
+      await ctx.conversations.deleteGroup(principal.user, params.id ?? '');
+      return c.body(null, 204);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/conversations/:id/members',
+    summary: 'Members with roles and presence',
+    tag,
+    auth: true,
+    responses: {
+      200: { description: 'Members', schema: z.object({ members: z.array(MemberSchema) }) },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, params }) {
+      const members = await ctx.conversations.listMembers(principal.user, params.id ?? '');
+      return c.json({ members: members.map((m) => present(ctx, m)) });
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/conversations/:id/members',
+    summary: 'Add a member to a group (owner or admin)',
+    tag,
+    auth: true,
+    body: AddMemberBody,
+    responses: {
+      201: { description: 'The new member', schema: z.object({ member: MemberSchema }) },
+      409: { description: 'conflict (already a member) or group_full', schema: ErrorSchema },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, params, body }) {
+      const member = await ctx.conversations.addMember(
+        principal.user,
+        params.id ?? '',
+        body.username,
+      );
+      return c.json({ member: present(ctx, member) }, 201);
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/conversations/:id/members/:username',
+    summary: "Change a member's role (owner); role owner transfers ownership",
+    tag,
+    auth: true,
+    body: RoleBody,
+    responses: {
+      200: { description: 'The member', schema: z.object({ member: MemberSchema }) },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, params, body }) {
+      const member = await ctx.conversations.changeRole(
+        principal.user,
+        params.id ?? '',
+        params.username ?? '',
+        body.role,
+      );
+      return c.json({ member: present(ctx, member) });
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/v1/conversations/:id/members/:username',
+    summary: 'Remove a member (owner: anyone; admin: plain members)',
+    tag,
+    auth: true,
+    responses: { 204: { description: 'Removed' }, ...errors },
+    async handler({ c, ctx, principal, params }) {
+      await ctx.conversations.removeMember(principal.user, params.id ?? '', params.username ?? '');
+      return c.body(null, 204);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/conversations/:id/leave',
+    summary: 'Leave a group (an owner hands ownership to the next admin, else the longest member)',
+    tag,
+    auth: true,
+    responses: { 204: { description: 'Left' }, ...errors },
+    async handler({ c, ctx, principal, params }) {
+      await ctx.conversations.leave(principal.user, params.id ?? '');
+      return c.body(null, 204);
+    },
+  }),
+];

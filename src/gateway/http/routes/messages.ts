@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { AppError } from '../../../domain/errors.js';
+import {
+  EditBody,
+  ErrorSchema,
+  HistoryQuery,
+  MessageSchema,
+  ReadBody,
+  SendBody,
+  SeqParam,
+} from '../../../protocol/schemas.js';
+import { defineRoute } from '../route.js';
+
+const tag = 'Messages';
+const errors = {
+  400: { description: 'invalid_request or message_too_long', schema: ErrorSchema },
+  403: { description: 'forbidden', schema: ErrorSchema },
+  404: { description: 'not_found (also for non-members)', schema: ErrorSchema },
+};
+
+function seqParam(value: string | undefined): number {
+  const parsed = SeqParam.safeParse(value);
+  if (!parsed.success) throw new AppError('invalid_request', 'seq must be a positive integer');
+  return parsed.data;
+}
+
+/** History, sending, editing, deleting and read markers. */
+export const messageRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/conversations/:id/messages',
+    summary:
+      'A page of history, oldest first: the latest messages, or those before/after a seq (limit <= 100)',
+    tag,
+    auth: true,
+    query: HistoryQuery,
+    responses: {
+      200: { description: 'Messages', schema: z.object({ messages: z.array(MessageSchema) }) },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, params, query }) {
+      const messages = await ctx.messages.history(principal.user, params.id ?? '', {
+        before: query.before ?? null,
+        after: query.after ?? null,
+        limit: query.limit ?? 50,
+      });
+      return c.json({ messages });
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/conversations/:id/messages',
+    summary:
+      'Send a message; 201 once durably stored, 200 with the original on a retry of the same clientMsgId',
+    tag,
+    auth: true,
+    body: SendBody,
+    responses: {
+      201: { description: 'Stored', schema: z.object({ message: MessageSchema }) },
+      200: {
+        description: 'Already stored (idempotent retry)',
+        schema: z.object({ message: MessageSchema }),
+      },
+      429: { description: 'rate_limited', schema: ErrorSchema },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, params, body }) {
+      if (!ctx.limiters.sends.take(principal.user.id))
+        throw new AppError('rate_limited', 'sending too fast');
+      const { message, created } = await ctx.messages.send(
+        principal.user,
+        params.id ?? '',
+        body.clientMsgId,
+        body.body,
+      );
+      return c.json({ message }, created ? 201 : 200);
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/v1/conversations/:id/messages/:seq',
+    summary: 'Edit your own message',
+    tag,
+    auth: true,
+    body: EditBody,
+    responses: {
+      200: { description: 'Edited', schema: z.object({ message: MessageSchema }) },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, params, body }) {
+      const message = await ctx.messages.edit(
+        principal.user,
+        params.id ?? '',
+        seqParam(params.seq),
+        body.body,
+      );
+      return c.json({ message });
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/v1/conversations/:id/messages/:seq',
+    summary: 'Delete your own message (its text is erased, its seq stays)',
+    tag,
+    auth: true,
+    responses: { 204: { description: 'Deleted' }, ...errors },
+    async handler({ c, ctx, principal, params }) {
+      await ctx.messages.delete(principal.user, params.id ?? '', seqParam(params.seq));
+      return c.body(null, 204);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/v1/conversations/:id/read',
+    summary: 'Raise your read marker to seq (never lowers it)',
+    tag,
+    auth: true,
+    body: ReadBody,
+    responses: {
+      200: { description: 'The marker', schema: z.object({ lastReadSeq: z.number() }) },
+      ...errors,
+    },
+    async handler({ c, ctx, principal, params, body }) {
+      return c.json({
+        lastReadSeq: await ctx.messages.markRead(principal.user, params.id ?? '', body.seq),
+      });
+    },
+  }),
+];

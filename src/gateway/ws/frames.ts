@@ -1,0 +1,52 @@
+import { AppError } from '../../domain/errors.js';
+import type { TimelineEntry } from '../../domain/model.js';
+import { ClientFrame } from '../../protocol/frames.js';
+import type { ServerFrame } from '../../protocol/frames.js';
+import { describeIssues } from '../validation.js';
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(
+  ClientFrame.options.map((o) => o.shape.type.value),
+);
+
+/** Parses and validates one client frame; throws an AppError with a stable code (rule W3). */
+export function parseClientFrame(text: string): ClientFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new AppError('invalid_json', 'the frame is not valid JSON', { cause: err });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AppError('invalid_request', 'a frame is a JSON object with a "type"');
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type !== 'string')
+    throw new AppError('invalid_request', 'a frame needs a string "type"');
+  if (!KNOWN_TYPES.has(type))
+    throw new AppError('unknown_frame', `unknown frame type "${type.slice(0, 32)}"`);
+  const result = ClientFrame.safeParse(value);
+  if (!result.success)
+    throw new AppError('invalid_request', `invalid ${type} frame: ${describeIssues(result.error)}`);
+  return result.data;
+}
+
+/** Serializes a server frame. */
+export function encode(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}
+
+/** The frame of a timeline entry: `message` for messages, `event` for other entries. */
+export function timelineFrame(entry: TimelineEntry): string {
+  return entry.kind === 'message'
+    ? encode({ type: 'message', message: entry.message })
+    : encode({ type: 'event', event: entry.event });
+}
+
+/** A ref for error frames: the client message id of a send, else the ping ref. */
+export function refOf(frame: unknown): string | undefined {
+  if (typeof frame !== 'object' || frame === null) return undefined;
+  const f = frame as { clientMsgId?: unknown; ref?: unknown };
+  if (typeof f.clientMsgId === 'string') return f.clientMsgId.slice(0, 64);
+  if (typeof f.ref === 'string') return f.ref.slice(0, 64);
+  return undefined;
+}

@@ -1,0 +1,381 @@
+import { AppError, CLOSE_CODES } from '../../domain/errors.js';
+import type { TimelineEntry } from '../../domain/model.js';
+import { seqOf } from '../../domain/model.js';
+import { subjects, type Bus, type BusEvent, type BusSubscription } from '../../ports/bus.js';
+import type { GatewayContext } from '../http/context.js';
+import type { Connection } from './connection.js';
+import { encode, timelineFrame } from './frames.js';
+
+/** Timeline entries read per catch-up page. */
+const PAGE = 200;
+
+interface Room {
+  connections: Set<Connection>;
+  subscription: BusSubscription;
+}
+
+/**
+ * The node's live delivery: which sockets receive which conversations, bus subscriptions, and
+ * the per-socket cursor discipline that makes delivery gap-free and duplicate-free:
+ * a socket receives seq n+1 only after n; anything else is read from the store (rule W5).
+ */
+export class Hub {
+  readonly #ctx: GatewayContext;
+  readonly #bus: Bus;
+  readonly #conversations = new Map<string, Room>();
+  readonly #users = new Map<string, Room>();
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(ctx: GatewayContext, bus: Bus, options: { heartbeatMs?: number } = {}) {
+    this.#ctx = ctx;
+    this.#bus = bus;
+    this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs ?? 30_000);
+    this.#heartbeat.unref();
+    // After a bus outage live traffic may be missing: every socket catches up from the store.
+    bus.onStatus((status) => {
+      if (status === 'reconnected') this.#catchUpAll();
+    });
+  }
+
+  /** Number of open, authenticated sockets. */
+  get size(): number {
+    let n = 0;
+    for (const room of this.#users.values()) n += room.connections.size;
+    return n;
+  }
+
+  isOnline(userId: string): boolean {
+    return (this.#users.get(userId)?.connections.size ?? 0) > 0;
+  }
+
+  /**
+   * Attaches an authenticated socket. Subscribes before reading positions, so anything
+   * committed after the read arrives live and anything before it is covered by the read.
+   * Returns the latest seq of each of the user's conversations.
+   */
+  async register(conn: Connection): Promise<Record<string, number>> {
+    const user = conn.user;
+    const firstForUser = !this.#users.has(user.id);
+    this.#join(this.#users, subjects.user(user.id), user.id, conn, (event) =>
+      this.#onUserEvent(user.id, event),
+    );
+    const ids = await this.#ctx.conversations.idsOf(user.id);
+    if (conn.closed) return this.#abandon(conn);
+    for (const id of ids) this.#attach(conn, id, undefined);
+    const positions = await this.#ctx.conversations.positionsOf(user.id);
+    if (conn.closed) return this.#abandon(conn);
+    const cursors: Record<string, number> = {};
+    for (const { conversationId, lastSeq } of positions) {
+      if (!conn.cursors.has(conversationId) || conn.cursors.get(conversationId) === -1) {
+        this.#attach(conn, conversationId, lastSeq);
+      }
+      cursors[conversationId] = conn.cursors.get(conversationId) ?? lastSeq;
+    }
+    // Conversations left between the two reads: not in positions, so not ours any more.
+    for (const id of ids) if (conn.cursors.get(id) === -1) this.#detach(conn, id);
+    if (firstForUser && !conn.closed) this.#presence(conn, true);
+    return cursors;
+  }
+
+  /** Detaches a closed socket from every room; idempotent. */
+  unregister(conn: Connection): void {
+    if (!conn.principal) return;
+    const userId = conn.principal.user.id;
+    const room = this.#users.get(userId);
+    if (room?.connections.delete(conn) && room.connections.size === 0) {
+      room.subscription.unsubscribe();
+      this.#users.delete(userId);
+      this.#presence(conn, false);
+    }
+    for (const id of [...conn.cursors.keys()]) this.#detach(conn, id);
+  }
+
+  #abandon(conn: Connection): Record<string, number> {
+    this.unregister(conn);
+    return {};
+  }
+
+  /**
+   * Replays each listed conversation after the client's cursor, in order, then sends `synced`
+   * (guarantee 4). Conversations the user no longer belongs to get `conversation.removed`.
+   */
+  async sync(conn: Connection, cursors: Record<string, number>): Promise<void> {
+    const pending: Array<Promise<void>> = [];
+    for (const [conversationId, seq] of Object.entries(cursors)) {
+      if (!conn.cursors.has(conversationId)) {
+        const member = await this.#ctx.conversations.isMember(conversationId, conn.user.id);
+        if (!member) {
+          conn.send({ type: 'event', event: { type: 'conversation.removed', conversationId } });
+          continue;
+        }
+        this.#attach(conn, conversationId, seq);
+      } else {
+        conn.cursors.set(conversationId, seq);
+      }
+      pending.push(this.#pump(conn, conversationId));
+    }
+    await Promise.all(pending);
+    const done: Record<string, number> = {};
+    for (const id of Object.keys(cursors)) {
+      const c = conn.cursors.get(id);
+      if (c !== undefined) done[id] = c;
+    }
+    conn.send({ type: 'synced', cursors: done });
+  }
+
+  /** Relays a typing signal to the conversation's other members (best effort). */
+  typing(conn: Connection, conversationId: string): void {
+    const user = conn.user;
+    this.#bus.publish(subjects.conversation(conversationId), {
+      type: 'typing',
+      conversationId,
+      userId: user.id,
+      username: user.username,
+    });
+  }
+
+  /** Closes every socket with `code` (shutdown: 1001 going away). */
+  closeAll(code: number, reason: string): void {
+    clearInterval(this.#heartbeat);
+    const all = new Set<Connection>();
+    for (const room of this.#users.values()) for (const c of room.connections) all.add(c);
+    for (const c of all) c.close(code, reason);
+  }
+
+  #onConversationEvent(conversationId: string, event: BusEvent): void {
+    const room = this.#conversations.get(conversationId);
+    if (!room) return;
+    switch (event.type) {
+      case 'timeline':
+        return this.#deliverLive(room, conversationId, event.entry);
+      case 'conversation.deleted': {
+        const frame = encode({
+          type: 'event',
+          event: { type: 'conversation.deleted', conversationId, actor: event.actor },
+        });
+        for (const conn of [...room.connections]) {
+          conn.sendRaw(frame);
+          this.#detach(conn, conversationId);
+        }
+        return;
+      }
+      case 'typing': {
+        const frame = encode({
+          type: 'typing',
+          conversationId,
+          userId: event.userId,
+          username: event.username,
+        });
+        for (const conn of room.connections) if (conn.user.id !== event.userId) conn.sendRaw(frame);
+        return;
+      }
+      case 'presence': {
+        const frame = encode({
+          type: 'presence',
+          userId: event.userId,
+          username: event.username,
+          online: event.online,
+        });
+        for (const conn of room.connections) if (conn.user.id !== event.userId) conn.sendRaw(frame);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  #deliverLive(room: Room, conversationId: string, entry: TimelineEntry): void {
+    const seq = seqOf(entry);
+    let frame: string | undefined;
+    for (const conn of [...room.connections]) {
+      const cursor = conn.cursors.get(conversationId);
+      if (cursor === undefined || cursor < 0) continue;
+      const pump = conn.pumps.get(conversationId);
+      if (pump) {
+        pump.dirty = true;
+        continue;
+      }
+      if (seq <= cursor) continue;
+      if (seq === cursor + 1) {
+        frame ??= timelineFrame(entry);
+        this.#deliver(conn, conversationId, entry, frame);
+      } else {
+        void this.#pump(conn, conversationId);
+      }
+    }
+  }
+
+  /** Sends one entry and advances the cursor; a socket whose user left stops receiving. */
+  #deliver(
+    conn: Connection,
+    conversationId: string,
+    entry: TimelineEntry,
+    frame: string,
+    onWritten?: () => void,
+  ): void {
+    conn.sendRaw(frame, onWritten);
+    conn.cursors.set(conversationId, seqOf(entry));
+    if (
+      entry.kind === 'event' &&
+      (entry.event.type === 'member.removed' || entry.event.type === 'member.left')
+    ) {
+      if (entry.event.data.userId === conn.user.id) this.#detach(conn, conversationId);
+    }
+  }
+
+  /** Reads from the store after the socket's cursor until caught up (rule W5). */
+  #pump(conn: Connection, conversationId: string): Promise<void> {
+    const running = conn.pumps.get(conversationId);
+    if (running) {
+      running.dirty = true;
+      return running.done;
+    }
+    const state = { dirty: false, done: Promise.resolve() };
+    conn.pumps.set(conversationId, state);
+    state.done = (async () => {
+      try {
+        for (;;) {
+          const cursor = conn.cursors.get(conversationId);
+          if (conn.closed || cursor === undefined || cursor < 0) return;
+          state.dirty = false;
+          const entries = await this.#ctx.messages.readTimeline(conversationId, cursor, PAGE);
+          let written: Promise<void> | null = null;
+          for (const [i, entry] of entries.entries()) {
+            const current = conn.cursors.get(conversationId);
+            if (conn.closed || current === undefined) return;
+            if (seqOf(entry) <= current) continue;
+            if (i === entries.length - 1) {
+              written = new Promise((resolve) =>
+                this.#deliver(conn, conversationId, entry, timelineFrame(entry), resolve),
+              );
+            } else {
+              this.#deliver(conn, conversationId, entry, timelineFrame(entry));
+            }
+          }
+          if (written) await written;
+          if (entries.length < PAGE && !state.dirty) return;
+        }
+      } catch (err) {
+        this.#ctx.log.warn(
+          { event: 'ws.catchup_failed', connId: conn.id, conversationId, err },
+          'catch-up failed',
+        );
+        conn.close(CLOSE_CODES.goingAway, 'catch-up failed; reconnect and sync');
+      } finally {
+        conn.pumps.delete(conversationId);
+      }
+    })();
+    return state.done;
+  }
+
+  #onUserEvent(userId: string, event: BusEvent): void {
+    const room = this.#users.get(userId);
+    if (!room) return;
+    switch (event.type) {
+      case 'joined':
+        void this.#joined(room, event.conversationId, event.fromSeq);
+        return;
+      case 'revoked':
+        for (const conn of [...room.connections]) {
+          if (event.sessionId === null || conn.principal?.session.id === event.sessionId) {
+            conn.close(CLOSE_CODES.sessionRevoked, 'session ended');
+          }
+        }
+        return;
+      case 'read': {
+        const frame = encode({
+          type: 'event',
+          event: { type: 'read', conversationId: event.conversationId, seq: event.seq },
+        });
+        for (const conn of room.connections) conn.sendRaw(frame);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  async #joined(room: Room, conversationId: string, fromSeq: number): Promise<void> {
+    const [first] = room.connections;
+    if (!first) return;
+    let conversation;
+    try {
+      conversation = await this.#ctx.conversations.get(first.user, conversationId);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found') return;
+      throw err;
+    }
+    const frame = encode({
+      type: 'event',
+      event: { type: 'conversation.added', conversationId, conversation },
+    });
+    for (const conn of [...room.connections]) {
+      if (conn.closed || conn.cursors.has(conversationId)) continue;
+      conn.sendRaw(frame);
+      this.#attach(conn, conversationId, fromSeq - 1);
+      void this.#pump(conn, conversationId);
+    }
+  }
+
+  /** Adds the socket to a conversation; `undefined` cursor means "position not read yet" (-1). */
+  #attach(conn: Connection, conversationId: string, cursor: number | undefined): void {
+    conn.cursors.set(conversationId, cursor ?? -1);
+    this.#join(
+      this.#conversations,
+      subjects.conversation(conversationId),
+      conversationId,
+      conn,
+      (event) => this.#onConversationEvent(conversationId, event),
+    );
+  }
+
+  #detach(conn: Connection, conversationId: string): void {
+    conn.cursors.delete(conversationId);
+    const room = this.#conversations.get(conversationId);
+    if (!room?.connections.delete(conn)) return;
+    if (room.connections.size === 0) {
+      room.subscription.unsubscribe();
+      this.#conversations.delete(conversationId);
+    }
+  }
+
+  #join(
+    rooms: Map<string, Room>,
+    subject: string,
+    key: string,
+    conn: Connection,
+    handler: (event: BusEvent) => void,
+  ): void {
+    let room = rooms.get(key);
+    if (!room) {
+      room = { connections: new Set(), subscription: this.#bus.subscribe(subject, handler) };
+      rooms.set(key, room);
+    }
+    room.connections.add(conn);
+  }
+
+  #presence(conn: Connection, online: boolean): void {
+    const user = conn.user;
+    for (const conversationId of conn.cursors.keys()) {
+      this.#bus.publish(subjects.conversation(conversationId), {
+        type: 'presence',
+        conversationId,
+        userId: user.id,
+        username: user.username,
+        online,
+      });
+    }
+  }
+
+  #catchUpAll(): void {
+    for (const room of this.#users.values()) {
+      for (const conn of room.connections)
+        for (const id of conn.cursors.keys()) void this.#pump(conn, id);
+    }
+  }
+
+  #beat(): void {
+    for (const room of [...this.#users.values()])
+      for (const conn of [...room.connections]) conn.heartbeat();
+  }
+}

@@ -1,0 +1,147 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { Argon2Hasher } from '../adapters/argon2/argon2-hasher.js';
+import { MemoryBus } from '../adapters/memory-bus/memory-bus.js';
+import { openSqliteStore, sqlitePath } from '../adapters/sqlite/sqlite-store.js';
+import type { Config } from '../config/config.js';
+import { CLOSE_CODES } from '../domain/errors.js';
+import { buildHttpApp } from '../gateway/http/app.js';
+import type { GatewayContext } from '../gateway/http/context.js';
+import { Hub } from '../gateway/ws/hub.js';
+import { attachWebSockets } from '../gateway/ws/ws-server.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import type { Bus } from '../ports/bus.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { Store } from '../ports/store.js';
+import { AccountService } from '../services/accounts.js';
+import { ConversationService } from '../services/conversations.js';
+import { MessageService } from '../services/messages.js';
+import { RateLimiter } from '../services/rate-limiter.js';
+import { UserService } from '../services/users.js';
+import { VERSION } from '../version.js';
+
+/** A running node: its URL and how to stop it. */
+export interface ParleyNode {
+  readonly url: string;
+  readonly port: number;
+  readonly config: Config;
+  readonly log: Logger;
+  /** Graceful shutdown (rule O4): stop accepting, finish commits, close sockets, close the store. */
+  stop(): Promise<void>;
+}
+
+/** Adapters a caller may supply instead of the embedded defaults (tests, cluster mode). */
+export interface NodeOverrides {
+  store?: Store;
+  bus?: Bus;
+  hasher?: PasswordHasher;
+  log?: Logger;
+}
+
+/**
+ * The composition root: picks adapters, builds services and gateways, listens. The services
+ * never learn which adapters they were given.
+ */
+export async function startNode(
+  config: Config,
+  overrides: NodeOverrides = {},
+): Promise<ParleyNode> {
+  const log = overrides.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  const store = overrides.store ?? (await openSqliteStore(sqlitePath(config.dataDir)));
+  const bus = overrides.bus ?? new MemoryBus();
+  const hasher = overrides.hasher ?? new Argon2Hasher();
+  const deps = { store, bus, hasher, limits: config.limits, log, now: Date.now };
+  const conversations = new ConversationService(deps);
+  const accounts = new AccountService(deps, conversations);
+  const messages = new MessageService(deps, conversations);
+  const users = new UserService(deps);
+  const { limits } = config;
+  let accepting = true;
+  let hub: Hub | null = null;
+
+  const ctx: GatewayContext = {
+    config,
+    log,
+    accounts,
+    users,
+    conversations,
+    messages,
+    limiters: {
+      login: new RateLimiter({ count: limits.loginPerMinute, perMs: 60_000 }),
+      register: new RateLimiter({ count: limits.registerPerHour, perMs: 3_600_000 }),
+      sends: new RateLimiter({
+        count: limits.sendsPerSecond,
+        perMs: 1_000,
+        burst: limits.sendsPerSecond * 2,
+      }),
+      connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
+    },
+    isOnline: (userId) => hub?.isOnline(userId) ?? false,
+    async health() {
+      const checks: Record<string, string> = {};
+      try {
+        await store.ping();
+        checks.store = 'ok';
+      } catch {
+        checks.store = 'unreachable';
+      }
+      checks.bus = 'ok';
+      return { ready: checks.store === 'ok', checks };
+    },
+    accepting: () => accepting,
+  };
+  hub = new Hub(ctx, bus);
+  const liveHub = hub;
+
+  const { app } = buildHttpApp(ctx, VERSION);
+  const server: Server = createServer(getRequestListener(app.fetch));
+  attachWebSockets(server, ctx, liveHub);
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const purge = setInterval(() => {
+    accounts
+      .purgeExpiredSessions()
+      .catch((err: unknown) => log.warn({ err }, 'session purge failed'));
+  }, 3_600_000);
+  purge.unref();
+  log.info(
+    { event: 'node.started', url, store: store.engine, bus: bus.engine, version: VERSION },
+    `Parley node listening on ${url}`,
+  );
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    config,
+    log,
+    stop() {
+      stopping ??= (async () => {
+        accepting = false;
+        clearInterval(purge);
+        log.info({ event: 'node.stopping' }, 'shutting down');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await messages.drained();
+        await bus.flush();
+        liveHub.closeAll(CLOSE_CODES.goingAway, 'server shutting down');
+        server.closeAllConnections();
+        await closed;
+        await bus.close();
+        await store.close();
+        log.info({ event: 'node.stopped' }, 'stopped');
+      })();
+      return stopping;
+    },
+  };
+}

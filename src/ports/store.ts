@@ -1,0 +1,104 @@
+import type {
+  Conversation,
+  ConversationSummary,
+  Member,
+  Message,
+  Role,
+  Session,
+  TimelineEntry,
+  TimelineEvent,
+  TimelineEventType,
+  User,
+  UserWithSecret,
+} from '../domain/model.js';
+
+/** Keyset page request over users, ordered by username. */
+export interface UserQuery {
+  /** SQL LIKE pattern (already escaped with `\`), lowercase. */
+  like: string | null;
+  afterUsername: string | null;
+  limit: number;
+}
+
+/** History page request: messages with seq strictly before or after a bound. */
+export interface HistoryQuery {
+  before: number | null;
+  after: number | null;
+  limit: number;
+}
+
+/** A conversation and a user's position in it, loaded when a socket says hello. */
+export interface ConversationCursor {
+  conversationId: string;
+  lastSeq: number;
+}
+
+/**
+ * The system of record. Every adapter (SQLite, PostgreSQL) passes the same contract suite
+ * (test/contract/store.contract.ts). Methods are plain reads and writes; invariants that
+ * span several writes are kept by the services inside {@link Store.transaction}.
+ */
+export interface StoreOps {
+  createUser(user: UserWithSecret): Promise<User>;
+  getUserById(id: string): Promise<User | null>;
+  getUserByUsername(username: string): Promise<User | null>;
+  getUserSecretByUsername(username: string): Promise<UserWithSecret | null>;
+  getUserSecretById(id: string): Promise<UserWithSecret | null>;
+  searchUsers(query: UserQuery): Promise<User[]>;
+  markUserDeleted(id: string, at: number): Promise<void>;
+
+  createSession(session: Session): Promise<void>;
+  getSessionByTokenHash(tokenHash: string): Promise<Session | null>;
+  touchSession(id: string, at: number): Promise<void>;
+  deleteSession(id: string): Promise<void>;
+  deleteUserSessions(userId: string): Promise<void>;
+  deleteExpiredSessions(now: number): Promise<number>;
+
+  createConversation(conversation: Conversation, dmKey: string | null): Promise<void>;
+  getConversation(id: string): Promise<Conversation | null>;
+  getDmByKey(dmKey: string): Promise<Conversation | null>;
+  renameConversation(id: string, name: string): Promise<void>;
+  deleteConversation(id: string): Promise<void>;
+  /** Atomically increments the conversation's last seq and returns the new value. */
+  nextSeq(conversationId: string, at: number, isMessage: boolean): Promise<number>;
+
+  addMember(member: Omit<Member, 'username'>): Promise<void>;
+  getMember(conversationId: string, userId: string): Promise<Member | null>;
+  listMembers(conversationId: string): Promise<Member[]>;
+  countMembers(conversationId: string): Promise<number>;
+  removeMember(conversationId: string, userId: string): Promise<void>;
+  setMemberRole(conversationId: string, userId: string, role: Role): Promise<void>;
+  /** Raises the member's read marker to `seq` (never lowers it); returns the marker. */
+  raiseReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  listConversationIdsForUser(userId: string): Promise<string[]>;
+  listCursorsForUser(userId: string): Promise<ConversationCursor[]>;
+  listSummariesForUser(userId: string): Promise<ConversationSummary[]>;
+  getSummaryForUser(conversationId: string, userId: string): Promise<ConversationSummary | null>;
+
+  insertMessage(message: Omit<Message, 'senderName'>): Promise<void>;
+  getMessage(conversationId: string, seq: number): Promise<Message | null>;
+  getMessageByClientId(sender: string, clientMsgId: string): Promise<Message | null>;
+  editMessage(conversationId: string, seq: number, body: string, at: number): Promise<void>;
+  deleteMessage(conversationId: string, seq: number, at: number): Promise<void>;
+  listMessages(conversationId: string, query: HistoryQuery): Promise<Message[]>;
+
+  insertEvent(event: TimelineEvent): Promise<void>;
+  /** Messages and events with seq > afterSeq, merged in seq order, at most `limit`. */
+  listTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]>;
+}
+
+/** The Store port: operations plus transactions and lifecycle. */
+export interface Store extends StoreOps {
+  /** Engine name, for logs and health ("sqlite", "postgres"). */
+  readonly engine: string;
+  /**
+   * Runs `fn` in one transaction; its writes commit durably before the promise resolves
+   * (guarantee 1), or none of them happen.
+   */
+  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /** Cheap round trip used by readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { TimelineEventType };

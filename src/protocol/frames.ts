@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { ConversationDto, MessageDto, TimelineEventDto, UserDto } from './schemas.js';
+
+/** Frames a client sends over the WebSocket (rule W1). */
+const cursors = z.record(z.string().min(1).max(64), z.number().int().min(0));
+export const ClientFrame = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    protocol: z.number().int(),
+    token: z.string().max(256).optional(),
+    cursors: cursors.optional(),
+  }),
+  z.object({
+    type: z.literal('send'),
+    conversationId: z.string().min(1).max(64),
+    clientMsgId: z.string().min(1).max(64),
+    body: z.string().max(1_000_000),
+  }),
+  z.object({ type: z.literal('sync'), cursors }),
+  z.object({
+    type: z.literal('read'),
+    conversationId: z.string().min(1).max(64),
+    seq: z.number().int().min(0),
+  }),
+  z.object({ type: z.literal('typing'), conversationId: z.string().min(1).max(64) }),
+  z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrameType = ClientFrame['type'];
+
+/** Events that are not in a conversation's timeline (no seq). */
+export type SideEvent =
+  | { type: 'conversation.added'; conversationId: string; conversation: ConversationDto }
+  | { type: 'conversation.deleted'; conversationId: string; actor: string }
+  | { type: 'conversation.removed'; conversationId: string }
+  | { type: 'read'; conversationId: string; seq: number };
+
+/** Frames the server sends (rule W2). */
+export type ServerFrame =
+  | {
+      type: 'ready';
+      protocol: number;
+      nodeId: string;
+      user: UserDto;
+      cursors: Record<string, number>;
+    }
+  | { type: 'ack'; clientMsgId: string; message: MessageDto; created: boolean }
+  | { type: 'message'; message: MessageDto }
+  | { type: 'event'; event: TimelineEventDto | SideEvent }
+  | { type: 'synced'; cursors: Record<string, number> }
+  | { type: 'typing'; conversationId: string; userId: string; username: string }
+  | { type: 'presence'; userId: string; username: string; online: boolean }
+  | { type: 'error'; code: string; message: string; ref?: string }
+  | { type: 'pong'; ref?: string };

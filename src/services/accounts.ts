@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
+import { newToken, ulid } from '../domain/ids.js';
+import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.js';
+import type { Session, User } from '../domain/model.js';
+import type { ConversationService } from './conversations.js';
+import type { ServiceDeps } from './deps.js';
+import { Publications } from './publications.js';
+
+/** An authenticated caller: the user and the session their token belongs to. */
+export interface Principal {
+  user: User;
+  session: Session;
+}
+
+/** How often a session's last-seen time is written (sliding expiry without a write per request). */
+const TOUCH_INTERVAL_MS = 10 * 60_000;
+
+/** Usernames are case-insensitive: stored and compared lowercase (rule A1). */
+export function normalizeUsername(username: string): string {
+  return username.trim().toLowerCase();
+}
+
+/** Tokens are stored only as their SHA-256 (a stolen database yields no usable token). */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/** Registration, login, sessions and account deletion. */
+export class AccountService {
+  readonly #deps: ServiceDeps;
+  readonly #conversations: ConversationService;
+  #dummyHash: Promise<string> | null = null;
+
+  constructor(deps: ServiceDeps, conversations: ConversationService) {
+    this.#deps = deps;
+    this.#conversations = conversations;
+  }
+
+  async register(rawUsername: string, password: string): Promise<User> {
+    const username = normalizeUsername(rawUsername);
+    if (!USERNAME_PATTERN.test(username)) {
+      throw new AppError('invalid_request', 'username must be 3-32 characters of a-z, 0-9, _ . -');
+    }
+    checkPassword(password);
+    const passwordHash = await this.#deps.hasher.hash(password);
+    const user = await this.#deps.store.createUser({
+      id: ulid(),
+      username,
+      passwordHash,
+      createdAt: this.#deps.now(),
+      deletedAt: null,
+    });
+    this.#deps.log.info({ event: 'user.registered', userId: user.id, username }, 'user registered');
+    return user;
+  }
+
+  /**
+   * Verifies credentials and opens a session. An unknown user costs one argon2 verification
+   * too, and both failures give the same error, so neither answer nor timing tells them apart.
+   */
+  async login(
+    rawUsername: string,
+    password: string,
+  ): Promise<{ token: string; principal: Principal }> {
+    const username = normalizeUsername(rawUsername);
+    const user = USERNAME_PATTERN.test(username)
+      ? await this.#deps.store.getUserSecretByUsername(username)
+      : null;
+    const hash = user?.passwordHash ?? (await this.#dummy());
+    const ok = await this.#deps.hasher.verify(hash, password);
+    if (!user || !ok) {
+      this.#deps.log.info({ event: 'login.failed', username }, 'login failed');
+      throw new AppError('invalid_credentials');
+    }
+    const now = this.#deps.now();
+    const token = newToken();
+    const session: Session = {
+      id: ulid(),
+      userId: user.id,
+      tokenHash: hashToken(token),
+      createdAt: now,
+      expiresAt: now + this.#deps.limits.sessionDays * 86_400_000,
+      lastSeenAt: now,
+    };
+    await this.#deps.store.createSession(session);
+    const { passwordHash: _, ...publicUser } = user;
+    this.#deps.log.info(
+      { event: 'login', userId: user.id, sessionId: session.id },
+      'user logged in',
+    );
+    return { token, principal: { user: publicUser, session } };
+  }
+
+  /** Resolves a bearer or cookie token to its principal; `unauthorized` if invalid or expired. */
+  async authenticate(token: string): Promise<Principal> {
+    const session = await this.#deps.store.getSessionByTokenHash(hashToken(token));
+    const now = this.#deps.now();
+    if (!session || session.expiresAt <= now)
+      throw new AppError('unauthorized', 'session is invalid or expired');
+    const user = await this.#deps.store.getUserById(session.userId);
+    if (!user || user.deletedAt !== null)
+      throw new AppError('unauthorized', 'session is invalid or expired');
+    if (now - session.lastSeenAt > TOUCH_INTERVAL_MS) {
+      await this.#deps.store.touchSession(session.id, now);
+      session.lastSeenAt = now;
+    }
+    return { user, session };
+  }
+
+  /** Revokes the session; its sockets on every node are closed through the bus. */
+  async logout(principal: Principal): Promise<void> {
+    await this.#deps.store.deleteSession(principal.session.id);
+    const pubs = new Publications();
+    pubs.revoked(principal.user.id, principal.session.id);
+    pubs.publish(this.#deps.bus);
+    this.#deps.log.info(
+      { event: 'logout', userId: principal.user.id, sessionId: principal.session.id },
+      'user logged out',
+    );
+  }
+
+  /**
+   * Deletes the account after confirming the password (rule A6): the user leaves every
+   * conversation (owned groups pass to the next admin or member, empty groups are deleted),
+   * their sessions end, and their past messages stay in place attributed to "[deleted]".
+   */
+  async deleteAccount(principal: Principal, password: string): Promise<void> {
+    const user = await this.#deps.store.getUserSecretById(principal.user.id);
+    if (!user || user.deletedAt !== null) throw new AppError('unauthorized');
+    if (!(await this.#deps.hasher.verify(user.passwordHash, password))) {
+      throw new AppError('forbidden', 'password confirmation failed');
+    }
+    const pubs = new Publications();
+    await this.#deps.store.transaction(async (tx) => {
+      const conversationIds = await tx.listConversationIdsForUser(user.id);
+      for (const conversationId of conversationIds) {
+        await this.#conversations.leaveInTx(tx, pubs, conversationId, user.id, 'account_deleted');
+      }
+      await tx.deleteUserSessions(user.id);
+      await tx.markUserDeleted(user.id, this.#deps.now());
+    });
+    pubs.revoked(user.id, null);
+    pubs.publish(this.#deps.bus);
+    this.#deps.log.info({ event: 'user.deleted', userId: user.id }, 'account deleted');
+  }
+
+  /** Removes expired sessions; returns how many. */
+  purgeExpiredSessions(): Promise<number> {
+    return this.#deps.store.deleteExpiredSessions(this.#deps.now());
+  }
+
+  #dummy(): Promise<string> {
+    this.#dummyHash ??= this.#deps.hasher.hash(newToken());
+    return this.#dummyHash;
+  }
+}
+
+function checkPassword(password: string): void {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+    throw new AppError(
+      'invalid_request',
+      `password must be ${PASSWORD_MIN}-${PASSWORD_MAX} characters`,
+    );
+  }
+}

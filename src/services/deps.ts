@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { Limits } from '../domain/limits.js';
+import type { Bus } from '../ports/bus.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { Store } from '../ports/store.js';
+
+/** What every service is built from; the composition root (src/node) supplies it. */
+export interface ServiceDeps {
+  store: Store;
+  bus: Bus;
+  hasher: PasswordHasher;
+  limits: Limits;
+  log: Logger;
+  now: () => number;
+}

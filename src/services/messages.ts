@@ -1,0 +1,197 @@
+import { AppError } from '../domain/errors.js';
+import { ulid } from '../domain/ids.js';
+import { CLIENT_MSG_ID_MAX } from '../domain/limits.js';
+import type { Message, TimelineEntry, User } from '../domain/model.js';
+import type { HistoryQuery, StoreOps } from '../ports/store.js';
+import { CommitBatcher } from './commit-batcher.js';
+import type { ConversationService } from './conversations.js';
+import { appendTimelineEvent } from './conversations.js';
+import type { ServiceDeps } from './deps.js';
+import { Publications } from './publications.js';
+
+/** The result of a send: the stored message, and whether this call created it. */
+export interface SendResult {
+  message: Message;
+  created: boolean;
+}
+
+/** Sending, history, edits, deletes and read markers (rules M1-M10). */
+export class MessageService {
+  readonly #deps: ServiceDeps;
+  readonly #conversations: ConversationService;
+  readonly #batcher: CommitBatcher;
+
+  constructor(deps: ServiceDeps, conversations: ConversationService) {
+    this.#deps = deps;
+    this.#conversations = conversations;
+    this.#batcher = new CommitBatcher(deps.store);
+  }
+
+  /**
+   * Stores a message and resolves after its commit is durable (guarantee 1). The seq comes
+   * from the same transaction as the insert (guarantee 2). A retry with the same
+   * `clientMsgId` returns the original message (guarantee 3).
+   */
+  async send(
+    me: User,
+    conversationId: string,
+    clientMsgId: string,
+    body: string,
+  ): Promise<SendResult> {
+    this.#checkBody(body);
+    if (clientMsgId.length < 1 || clientMsgId.length > CLIENT_MSG_ID_MAX) {
+      throw new AppError(
+        'invalid_request',
+        `clientMsgId must be 1-${CLIENT_MSG_ID_MAX} characters`,
+      );
+    }
+    const result = await this.#batcher.submit((tx) =>
+      this.#sendInTx(tx, me, conversationId, clientMsgId, body),
+    );
+    if (result.created) {
+      const pubs = new Publications();
+      pubs.timeline({ kind: 'message', message: result.message });
+      pubs.publish(this.#deps.bus);
+    }
+    return result;
+  }
+
+  async #sendInTx(
+    tx: StoreOps,
+    me: User,
+    conversationId: string,
+    clientMsgId: string,
+    body: string,
+  ): Promise<SendResult> {
+    const existing = await tx.getMessageByClientId(me.id, clientMsgId);
+    if (existing) {
+      if (existing.conversationId !== conversationId) {
+        throw new AppError('conflict', 'clientMsgId was already used for another conversation');
+      }
+      return { message: existing, created: false };
+    }
+    await this.#conversations.requireMember(conversationId, me.id, tx);
+    const conversation = await tx.getConversation(conversationId);
+    if (conversation?.kind === 'dm' && (await tx.countMembers(conversationId)) < 2) {
+      throw new AppError('forbidden', 'the other user has deleted their account');
+    }
+    const createdAt = this.#deps.now();
+    const seq = await tx.nextSeq(conversationId, createdAt, true);
+    const message: Message = {
+      id: ulid(),
+      conversationId,
+      seq,
+      sender: me.id,
+      senderName: me.username,
+      clientMsgId,
+      body,
+      createdAt,
+      editedAt: null,
+      deletedAt: null,
+    };
+    await tx.insertMessage(message);
+    return { message, created: true };
+  }
+
+  /** A page of history, oldest first; members only (rule M4). */
+  async history(me: User, conversationId: string, query: HistoryQuery): Promise<Message[]> {
+    await this.#conversations.requireMember(conversationId, me.id);
+    return this.#deps.store.listMessages(conversationId, query);
+  }
+
+  /** Timeline entries after `afterSeq`, for resync; the caller has checked membership. */
+  readTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]> {
+    return this.#deps.store.listTimeline(conversationId, afterSeq, limit);
+  }
+
+  /** Edits one's own message (rule M6); the edit is a timeline event so it replays on sync. */
+  async edit(me: User, conversationId: string, seq: number, body: string): Promise<Message> {
+    this.#checkBody(body);
+    return this.#changeOwn(me, conversationId, seq, async (tx, message, pubs) => {
+      if (message.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
+      const at = this.#deps.now();
+      await tx.editMessage(conversationId, seq, body, at);
+      const event = await appendTimelineEvent(
+        this.#deps,
+        tx,
+        conversationId,
+        'message.edited',
+        me.id,
+        {
+          seq,
+          body,
+          editedAt: at,
+        },
+      );
+      pubs.timeline({ kind: 'event', event });
+    });
+  }
+
+  /** Deletes one's own message (rule M7): its text is erased, its seq stays. Idempotent. */
+  async delete(me: User, conversationId: string, seq: number): Promise<void> {
+    await this.#changeOwn(me, conversationId, seq, async (tx, message, pubs) => {
+      if (message.deletedAt !== null) return;
+      const at = this.#deps.now();
+      await tx.deleteMessage(conversationId, seq, at);
+      const event = await appendTimelineEvent(
+        this.#deps,
+        tx,
+        conversationId,
+        'message.deleted',
+        me.id,
+        {
+          seq,
+          deletedAt: at,
+        },
+      );
+      pubs.timeline({ kind: 'event', event });
+    });
+  }
+
+  /** Raises the read marker (rule M8), capped at the conversation's last seq. */
+  async markRead(me: User, conversationId: string, seq: number): Promise<number> {
+    await this.#conversations.requireMember(conversationId, me.id);
+    const conversation = await this.#deps.store.getConversation(conversationId);
+    const capped = Math.min(seq, conversation?.lastSeq ?? 0);
+    const marker = await this.#deps.store.raiseReadMarker(conversationId, me.id, capped);
+    const pubs = new Publications();
+    pubs.read(me.id, conversationId, marker);
+    pubs.publish(this.#deps.bus);
+    return marker;
+  }
+
+  /** Waits for in-flight commits (graceful shutdown). */
+  drained(): Promise<void> {
+    return this.#batcher.drained();
+  }
+
+  async #changeOwn(
+    me: User,
+    conversationId: string,
+    seq: number,
+    change: (tx: StoreOps, message: Message, pubs: Publications) => Promise<void>,
+  ): Promise<Message> {
+    const pubs = new Publications();
+    const message = await this.#deps.store.transaction(async (tx) => {
+      await this.#conversations.requireMember(conversationId, me.id, tx);
+      const message = await tx.getMessage(conversationId, seq);
+      if (!message) throw new AppError('not_found', 'message not found');
+      if (message.sender !== me.id)
+        throw new AppError('forbidden', 'you can only change your own messages');
+      await change(tx, message, pubs);
+      return (await tx.getMessage(conversationId, seq)) ?? message;
+    });
+    pubs.publish(this.#deps.bus);
+    return message;
+  }
+
+  #checkBody(body: string): void {
+    if (body.trim().length === 0) throw new AppError('invalid_request', 'message body is empty');
+    const max = this.#deps.limits.maxMessageChars;
+    if ([...body].length > max) {
+      throw new AppError('message_too_long', `a message has at most ${max} characters`, {
+        details: { max },
+      });
+    }
+  }
+}

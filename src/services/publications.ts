@@ -1,0 +1,51 @@
+import type { TimelineEntry } from '../domain/model.js';
+import { subjects, type Bus, type BusEvent } from '../ports/bus.js';
+
+/**
+ * Bus events collected inside a transaction and published only after it committed, so no node
+ * ever relays something the store does not hold.
+ */
+export class Publications {
+  readonly #items: Array<{ subject: string; event: BusEvent }> = [];
+
+  timeline(entry: TimelineEntry): void {
+    const conversationId =
+      entry.kind === 'message' ? entry.message.conversationId : entry.event.conversationId;
+    this.#items.push({
+      subject: subjects.conversation(conversationId),
+      event: { type: 'timeline', entry },
+    });
+  }
+
+  joined(userId: string, conversationId: string, fromSeq: number): void {
+    this.#items.push({
+      subject: subjects.user(userId),
+      event: { type: 'joined', userId, conversationId, fromSeq },
+    });
+  }
+
+  conversationDeleted(conversationId: string, actor: string): void {
+    this.#items.push({
+      subject: subjects.conversation(conversationId),
+      event: { type: 'conversation.deleted', conversationId, actor },
+    });
+  }
+
+  revoked(userId: string, sessionId: string | null): void {
+    this.#items.push({
+      subject: subjects.user(userId),
+      event: { type: 'revoked', userId, sessionId },
+    });
+  }
+
+  read(userId: string, conversationId: string, seq: number): void {
+    this.#items.push({
+      subject: subjects.user(userId),
+      event: { type: 'read', userId, conversationId, seq },
+    });
+  }
+
+  publish(bus: Bus): void {
+    for (const { subject, event } of this.#items) bus.publish(subject, event);
+  }
+}
