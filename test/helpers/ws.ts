@@ -1,0 +1,138 @@
+import { WebSocket } from 'ws';
+
+/** A frame as the server sent it (parsed JSON). */
+export type Frame = { type: string; [key: string]: any };
+
+/**
+ * A raw protocol client for tests: records every frame and lets a test await the next frame
+ * matching a predicate (no sleeps). Tests of the protocol itself use this; front ends use the
+ * client library.
+ */
+export class WsClient {
+  readonly frames: Frame[] = [];
+  closeCode: number | null = null;
+  closeReason = '';
+  readonly #ws: WebSocket;
+  #waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
+  #closeWaiters: Array<(code: number) => void> = [];
+  #cursor = 0;
+
+  private constructor(ws: WebSocket) {
+    this.#ws = ws;
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as Frame;
+      this.frames.push(frame);
+      const index = this.frames.length - 1;
+      this.#waiters = this.#waiters.filter((w) => {
+        if (index >= w.from && w.match(frame)) {
+          w.resolve(frame);
+          return false;
+        }
+        return true;
+      });
+    });
+    ws.on('close', (code, reason) => {
+      this.closeCode = code;
+      this.closeReason = String(reason);
+      for (const resolve of this.#closeWaiters.splice(0)) resolve(code);
+    });
+    ws.on('error', () => {});
+  }
+
+  /** Opens a socket; rejects with the HTTP status if the upgrade is refused. */
+  static connect(
+    baseUrl: string,
+    options: { headers?: Record<string, string> } = {},
+  ): Promise<WsClient> {
+    const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/api/v1/ws', {
+      headers: options.headers,
+    });
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(new WsClient(ws)));
+      ws.once('unexpected-response', (_req, res) =>
+        reject(new Error(`upgrade refused: ${res.statusCode}`, { cause: res.statusCode })),
+      );
+      ws.once('error', reject);
+    });
+  }
+
+  /** Connects and completes `hello`; resolves with the client and the `ready` frame. */
+  static async open(
+    baseUrl: string,
+    token: string,
+    cursors?: Record<string, number>,
+  ): Promise<{ client: WsClient; ready: Frame }> {
+    const client = await WsClient.connect(baseUrl);
+    client.send({ type: 'hello', protocol: 1, token, ...(cursors ? { cursors } : {}) });
+    const ready = await client.next((f) => f.type === 'ready' || f.type === 'error');
+    if (ready.type !== 'ready') throw new Error(`hello failed: ${JSON.stringify(ready)}`);
+    return { client, ready };
+  }
+
+  send(frame: unknown): void {
+    this.#ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  sendRaw(data: string | Buffer): void {
+    this.#ws.send(data);
+  }
+
+  /**
+   * Resolves with the first frame matching `match` that arrived after the previous `next`
+   * call's match (frames already received count), so consecutive calls read forward.
+   */
+  next(match: (f: Frame) => boolean = () => true, timeoutMs = 5_000): Promise<Frame> {
+    for (let i = this.#cursor; i < this.frames.length; i++) {
+      const frame = this.frames[i]!;
+      if (match(frame)) {
+        this.#cursor = i + 1;
+        return Promise.resolve(frame);
+      }
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
+      this.#waiters.push({
+        match,
+        from: this.frames.length,
+        resolve: (f) => {
+          clearTimeout(timer);
+          this.#cursor = this.frames.indexOf(f) + 1;
+          resolve(f);
+        },
+      });
+    });
+  }
+
+  /** Sends a ping and waits for its pong: every frame the server sent before is then here. */
+  async roundTrip(): Promise<void> {
+    const ref = crypto.randomUUID();
+    this.send({ type: 'ping', ref });
+    await this.next((f) => f.type === 'pong' && f.ref === ref);
+  }
+
+  /** Frames of a type received so far. */
+  all(type: string): Frame[] {
+    return this.frames.filter((f) => f.type === type);
+  }
+
+  /** Resolves with the close code once the socket is closed. */
+  closed(): Promise<number> {
+    if (this.closeCode !== null) return Promise.resolve(this.closeCode);
+    return new Promise((resolve) => this.#closeWaiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    if (this.closeCode !== null) return;
+    const done = this.closed();
+    this.#ws.close(1000);
+    await done;
+  }
+}
