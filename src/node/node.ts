@@ -95,7 +95,8 @@ export async function startNode(
   const liveHub = hub;
 
   const { app } = buildHttpApp(ctx, VERSION);
-  const server: Server = createServer(getRequestListener(app.fetch));
+  const listener = getRequestListener(app.fetch);
+  const server: Server = createServer((req, res) => void listener(req, res));
   attachWebSockets(server, ctx, liveHub);
   server.keepAliveTimeout = 5_000;
 

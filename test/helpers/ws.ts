@@ -20,7 +20,7 @@ export class WsClient {
   private constructor(ws: WebSocket) {
     this.#ws = ws;
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as Frame;
+      const frame = JSON.parse((data as Buffer).toString('utf8')) as Frame;
       this.frames.push(frame);
       const index = this.frames.length - 1;
       this.#waiters = this.#waiters.filter((w) => {

@@ -18,7 +18,8 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
       schema: { type: 'string' },
     }));
     if (route.query instanceof z.ZodObject) {
-      for (const [name, schema] of Object.entries(route.query.shape as Record<string, z.ZodType>)) {
+      const shape: Record<string, z.ZodType> = route.query.shape;
+      for (const [name, schema] of Object.entries(shape)) {
         parameters.push({
           name,
           in: 'query',

@@ -55,7 +55,7 @@ export function defineRoute<
   Q extends z.ZodType | undefined = undefined,
   A extends boolean = true,
 >(spec: RouteSpec<B, Q, A>): AnyRoute {
-  return spec as unknown as AnyRoute;
+  return spec;
 }
 
 /** Registers `routes` on `app`: parse and validate, authenticate, then call the handler. */
@@ -71,7 +71,7 @@ export function mountRoutes(app: Hono<AppEnv>, ctx: GatewayContext, routes: AnyR
         ctx,
         body,
         query,
-        params: c.req.param() as Record<string, string>,
+        params: c.req.param(),
         principal,
       });
     });

@@ -179,8 +179,10 @@ export class Hub {
         for (const conn of room.connections) if (conn.user.id !== event.userId) conn.sendRaw(frame);
         return;
       }
-      default:
-        return;
+      case 'joined':
+      case 'read':
+      case 'revoked':
+        return; // user-scoped events travel on user subjects
     }
   }
 
@@ -290,8 +292,11 @@ export class Hub {
         for (const conn of room.connections) conn.sendRaw(frame);
         return;
       }
-      default:
-        return;
+      case 'timeline':
+      case 'conversation.deleted':
+      case 'typing':
+      case 'presence':
+        return; // conversation events travel on conversation subjects
     }
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorSchema, UserQuery, UserSchema } from '../../../protocol/schemas.js';
+import { ErrorSchema, UserQuery } from '../../../protocol/schemas.js';
 import { defineRoute } from '../route.js';
 
 const tag = 'Users';
