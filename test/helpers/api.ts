@@ -78,7 +78,7 @@ export class Api {
     user: TestUser,
     conversationId: string,
     body: string,
-    clientMsgId = crypto.randomUUID(),
+    clientMsgId: string = crypto.randomUUID(),
   ) {
     return this.request('POST', `/api/v1/conversations/${conversationId}/messages`, {
       token: user.token,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, type RawConfig } from '../../src/config/config.js';
+import { parseConfig, type Config, type RawConfig } from '../../src/config/config.js';
 import { startNode, type NodeOverrides, type ParleyNode } from '../../src/node/node.js';
 
 /** A node started in this process on a free port with a throwaway data directory. */
@@ -21,7 +21,13 @@ const TEST_DEFAULTS: RawConfig = {
 
 /** Starts an embedded node (SQLite + in-process bus) on 127.0.0.1 and a free port. */
 export async function startTestNode(
-  options: { config?: RawConfig; dataDir?: string; overrides?: NodeOverrides } = {},
+  options: {
+    config?: RawConfig;
+    /** Adjusts settings that have no flag (e.g. the hello timeout). */
+    tweak?: (config: Config) => void;
+    dataDir?: string;
+    overrides?: NodeOverrides;
+  } = {},
 ): Promise<TestNode> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-test-'));
   const config = parseConfig({
@@ -33,6 +39,7 @@ export async function startTestNode(
     nodeId: 'test',
     ...options.config,
   });
+  options.tweak?.(config);
   const node = await startNode(config, options.overrides);
   return Object.assign(node, {
     dataDir,

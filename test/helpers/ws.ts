@@ -13,7 +13,12 @@ export class WsClient {
   closeCode: number | null = null;
   closeReason = '';
   readonly #ws: WebSocket;
-  #waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void; from: number }> = [];
+  #waiters: Array<{
+    match: (f: Frame) => boolean;
+    resolve: (f: Frame) => void;
+    reject: (err: Error) => void;
+    from: number;
+  }> = [];
   #closeWaiters: Array<(code: number) => void> = [];
   #cursor = 0;
 
@@ -35,6 +40,7 @@ export class WsClient {
       this.closeCode = code;
       this.closeReason = String(reason);
       for (const resolve of this.#closeWaiters.splice(0)) resolve(code);
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error(`socket closed (${code}) while waiting for a frame`));
     });
     ws.on('error', () => {});
   }
@@ -89,6 +95,9 @@ export class WsClient {
         return Promise.resolve(frame);
       }
     }
+    if (this.closeCode !== null) {
+      return Promise.reject(new Error(`socket closed (${this.closeCode}) before a matching frame`));
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
@@ -102,6 +111,10 @@ export class WsClient {
       this.#waiters.push({
         match,
         from: this.frames.length,
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
         resolve: (f) => {
           clearTimeout(timer);
           this.#cursor = this.frames.indexOf(f) + 1;

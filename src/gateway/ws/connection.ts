@@ -6,7 +6,7 @@ import { PROTOCOL_VERSION } from '../../protocol/schemas.js';
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import type { Principal } from '../../services/accounts.js';
 import type { GatewayContext } from '../http/context.js';
-import { encode, parseClientFrame, refOf } from './frames.js';
+import { decodeFrame, encode, refOf, validateFrame } from './frames.js';
 import type { Hub } from './hub.js';
 
 /** Above this many buffered bytes a socket is a slow consumer and is closed (it resyncs later). */
@@ -113,11 +113,13 @@ export class Connection {
 
   async #onText(text: string): Promise<void> {
     let frame: ClientFrame | undefined;
+    let ref: string | undefined;
     try {
-      frame = parseClientFrame(text);
+      const value = decodeFrame(text);
+      ref = refOf(value);
+      frame = validateFrame(value);
       await this.#handle(frame);
     } catch (err) {
-      const ref = frame ? refOf(frame) : undefined;
       if (isAppError(err)) {
         this.sendError(err, ref);
         const closeCode = ERROR_CODES[err.code].ws;

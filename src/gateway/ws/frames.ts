@@ -8,14 +8,17 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(
   ClientFrame.options.map((o) => o.shape.type.value),
 );
 
-/** Parses and validates one client frame; throws an AppError with a stable code (rule W3). */
-export function parseClientFrame(text: string): ClientFrame {
-  let value: unknown;
+/** Decodes a frame's JSON; `invalid_json` if it is not JSON (rule W3). */
+export function decodeFrame(text: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw new AppError('invalid_json', 'the frame is not valid JSON', { cause: err });
   }
+}
+
+/** Validates a decoded client frame; throws an AppError with a stable code (rule W3). */
+export function validateFrame(value: unknown): ClientFrame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new AppError('invalid_request', 'a frame is a JSON object with a "type"');
   }
