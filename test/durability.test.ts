@@ -9,19 +9,6 @@ import { WsClient } from './helpers/ws.js';
 
 const FAST = ['--rate-sends', '1000000', '--rate-login', '1000', '--rate-register', '1000', '--rate-connections', '1000'];
 
-/** Every message of a conversation, paging forward through history. */
-async function fullHistory(api: Api, user: TestUser, conversationId: string) {
-  const all: any[] = [];
-  let after = 0;
-  for (;;) {
-    const res = await api.history(user, conversationId, `?after=${after}&limit=100`);
-    assert.equal(res.status, 200);
-    all.push(...res.body.messages);
-    if (res.body.messages.length < 100) return all;
-    after = res.body.messages.at(-1).seq;
-  }
-}
-
 describe('durability', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-durability-'));
   const procs: NodeProcess[] = [];
@@ -76,7 +63,7 @@ describe('durability', () => {
     procs.push(second);
     const api2 = new Api(second.url);
     const alice2 = await api2.login('alice');
-    const messages = await fullHistory(api2, alice2, conversationId);
+    const messages = await api2.fullHistory(alice2, conversationId);
 
     const byClientId = new Map(messages.map((m) => [m.clientMsgId, m.seq]));
     assert.equal(byClientId.size, messages.length, 'no clientMsgId stored twice');

@@ -86,6 +86,19 @@ export class Api {
     });
   }
 
+  /** Every message of a conversation, paging forward through history. */
+  async fullHistory(user: TestUser, conversationId: string): Promise<any[]> {
+    const all: any[] = [];
+    let after = 0;
+    for (;;) {
+      const res = await this.history(user, conversationId, `?after=${after}&limit=100`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      all.push(...res.body.messages);
+      if (res.body.messages.length < 100) return all;
+      after = res.body.messages.at(-1).seq;
+    }
+  }
+
   async history(user: TestUser, conversationId: string, query = '') {
     return this.request('GET', `/api/v1/conversations/${conversationId}/messages${query}`, {
       token: user.token,

@@ -27,14 +27,17 @@ export class MemoryBus implements Bus {
       set = new Set();
       this.#handlers.set(subject, set);
     }
-    set.add(handler);
+    // A wrapper per subscription, so subscribing one function twice gives two independent
+    // subscriptions (as on a network bus) instead of one shared Set entry.
+    const entry = (event: BusEvent) => handler(event);
+    set.add(entry);
     let active = true;
     return {
       unsubscribe: () => {
         if (!active) return;
         active = false;
         const current = this.#handlers.get(subject);
-        current?.delete(handler);
+        current?.delete(entry);
         if (current?.size === 0) this.#handlers.delete(subject);
       },
     };

@@ -42,7 +42,9 @@ export async function backupSqlite(file: string, out: string): Promise<{ pages: 
   const sqlite = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   try {
     sqlite.pragma('busy_timeout = 5000');
-    const result = await sqlite.backup(out);
+    // One step copies every page inside one read transaction: a concurrent writer (WAL mode
+    // lets it continue) can then not force the backup to restart, so it always finishes.
+    const result = await sqlite.backup(out, { progress: () => 2_000_000_000 });
     return { pages: result.totalPages };
   } finally {
     sqlite.close();

@@ -2,13 +2,27 @@ import { z } from 'zod';
 import { ERROR_CODES } from '../../domain/errors.js';
 import type { AnyRoute } from './route.js';
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): unknown {
-  return z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+/**
+ * A route's JSON Schema for the document. zod puts named schemas (`.meta({id})`) in a local
+ * `$defs` with `#/$defs/X` refs, which would resolve against the document root; they are moved
+ * to `components.schemas` (collected in `defs`) and the refs rewritten to point there.
+ */
+function jsonSchema(
+  schema: z.ZodType,
+  io: 'input' | 'output',
+  defs: Record<string, unknown>,
+): unknown {
+  const relink = (value: unknown): unknown =>
+    JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'));
+  const { $schema: _, $defs, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
+  for (const [name, def] of Object.entries($defs ?? {})) defs[name] = relink(def);
+  return relink(rest);
 }
 
 /** Builds the OpenAPI 3.1 document from the route table (the same schemas that validate). */
 export function buildOpenApi(routes: AnyRoute[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
+  const schemas: Record<string, unknown> = {};
   for (const route of routes) {
     const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
     const parameters: unknown[] = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
@@ -24,7 +38,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
           name,
           in: 'query',
           required: false,
-          schema: jsonSchema(schema, 'input'),
+          schema: jsonSchema(schema, 'input', schemas),
         });
       }
     }
@@ -33,7 +47,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
       responses[status] = spec.schema
         ? {
             description: spec.description,
-            content: { 'application/json': { schema: jsonSchema(spec.schema, 'output') } },
+            content: { 'application/json': { schema: jsonSchema(spec.schema, 'output', schemas) } },
           }
         : { description: spec.description };
     }
@@ -47,7 +61,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+              content: { 'application/json': { schema: jsonSchema(route.body, 'input', schemas) } },
             },
           }
         : {}),
@@ -67,6 +81,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
         '. The WebSocket protocol at /api/v1/ws is described in docs/protocol.md.',
     },
     components: {
+      schemas,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
         cookie: { type: 'apiKey', in: 'cookie', name: 'parley_session' },

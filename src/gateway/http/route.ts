@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { Principal } from '../../services/accounts.js';
-import { describeIssues } from '../validation.js';
+import { describeIssues, parseJson } from '../validation.js';
 import type { AppEnv, GatewayContext } from './context.js';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
@@ -89,7 +89,7 @@ async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === '') return {};
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch (err) {
     throw new AppError('invalid_json', undefined, { cause: err });
   }

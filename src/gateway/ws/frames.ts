@@ -2,7 +2,7 @@ import { AppError } from '../../domain/errors.js';
 import type { TimelineEntry } from '../../domain/model.js';
 import { ClientFrame } from '../../protocol/frames.js';
 import type { ServerFrame } from '../../protocol/frames.js';
-import { describeIssues } from '../validation.js';
+import { describeIssues, parseJson } from '../validation.js';
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(
   ClientFrame.options.map((o) => o.shape.type.value),
@@ -11,7 +11,7 @@ const KNOWN_TYPES: ReadonlySet<string> = new Set(
 /** Decodes a frame's JSON; `invalid_json` if it is not JSON (rule W3). */
 export function decodeFrame(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch (err) {
     throw new AppError('invalid_json', 'the frame is not valid JSON', { cause: err });
   }
