@@ -1,5 +1,8 @@
 /** The chat domain's records, as services and adapters exchange them. Times are epoch ms. */
 
+/** How a deleted user's name is shown (rule A6): they keep their id, not their name. */
+export const DELETED_USER_NAME = '[deleted]';
+
 /** A registered account. */
 export interface User {
   id: string;

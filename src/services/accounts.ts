@@ -108,6 +108,14 @@ export class AccountService {
     return { user, session };
   }
 
+  /** True while the session exists and its user is not deleted (re-checked after a socket subscribes). */
+  async isActive(principal: Principal): Promise<boolean> {
+    const session = await this.#deps.store.getSessionByTokenHash(principal.session.tokenHash);
+    if (!session || session.expiresAt <= this.#deps.now()) return false;
+    const user = await this.#deps.store.getUserById(session.userId);
+    return user !== null && user.deletedAt === null;
+  }
+
   /** Revokes the session; its sockets on every node are closed through the bus. */
   async logout(principal: Principal): Promise<void> {
     await this.#deps.store.deleteSession(principal.session.id);

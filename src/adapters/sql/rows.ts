@@ -10,12 +10,12 @@ import type {
   User,
   UserWithSecret,
 } from '../../domain/model.js';
+import { DELETED_USER_NAME } from '../../domain/model.js';
 import type { Database } from './schema.js';
 
 type Row<T extends keyof Database> = Database[T];
 
-/** Deleted users keep their id; their name is not shown. */
-export const DELETED_USER_NAME = '[deleted]';
+export { DELETED_USER_NAME };
 
 /** Numeric columns may arrive as strings (PostgreSQL bigint); domain records hold numbers. */
 export function num(value: number | string | bigint): number {

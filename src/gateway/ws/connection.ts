@@ -172,6 +172,11 @@ export class Connection {
     this.#ready = true;
     const cursors = await this.#hub.register(this);
     if (this.closed) return;
+    // A logout that committed before this socket subscribed published its revocation too
+    // early for us to hear it: look again now that revocations can no longer be missed.
+    if (!(await this.#ctx.accounts.isActive(this.principal))) {
+      return this.close(CLOSE_CODES.sessionRevoked, 'session ended');
+    }
     this.send({
       type: 'ready',
       protocol: PROTOCOL_VERSION,

@@ -1,0 +1,531 @@
+import type { ServerFrame, SideEvent } from '../protocol/frames.js';
+import {
+  PROTOCOL_VERSION,
+  type ConversationDto,
+  type MessageDto,
+  type TimelineEventDto,
+  type UserDto,
+} from '../protocol/schemas.js';
+import { Backoff } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
+import { RestApi } from './rest.js';
+import { Cursors } from './timeline.js';
+import { globalWebSocketFactory, type WebSocketFactory, type WebSocketLike } from './transport.js';
+
+/** Connection state, reported as `state` events. */
+export type ConnectionState = 'connecting' | 'syncing' | 'online' | 'offline';
+
+/** One entry of a conversation's timeline as the application receives it. */
+export type TimelineItem =
+  { kind: 'message'; message: MessageDto } | { kind: 'event'; event: TimelineEventDto };
+
+/** Everything the client reports; also the items of {@link ParleyClient.events}. */
+export interface ClientEvents {
+  state: ConnectionState;
+  /** Every timeline entry, exactly once per conversation and in seq order. */
+  timeline: TimelineItem;
+  message: MessageDto;
+  conversation: ConversationDto;
+  'conversation.removed': { conversationId: string; reason: 'deleted' | 'removed' };
+  typing: { conversationId: string; userId: string; username: string };
+  presence: { userId: string; username: string; online: boolean };
+  read: { conversationId: string; seq: number };
+  outbox: OutboxEntry;
+  /** The session ended (logout elsewhere, account deleted, token invalid): no more reconnects. */
+  'session.ended': { code: number; reason: string };
+  /** A non-fatal problem worth showing (e.g. a protocol error frame). */
+  warning: { code: string; message: string };
+}
+
+/** A tagged client event, as produced by async iteration. */
+export type ClientEvent = {
+  [K in keyof ClientEvents]: { type: K; data: ClientEvents[K] };
+}[keyof ClientEvents];
+
+/** Options of {@link ParleyClient}. */
+export interface ClientOptions {
+  /** One or more node base URLs (http://host:port); the client fails over between them. */
+  urls: string[];
+  token?: string | null;
+  /** WebSocket constructor; defaults to the global one (browsers, Node 22+). */
+  webSocket?: WebSocketFactory;
+  fetch?: typeof fetch;
+  backoff?: { baseMs?: number; maxMs?: number; random?: () => number };
+  /** Positions the application already holds (e.g. restored from disk). */
+  cursors?: Record<string, number>;
+  /** How long to wait for `ready` before giving up on a node. */
+  connectTimeoutMs?: number;
+  /** Delay before re-sending a send refused with a retryable code. */
+  retryDelayMs?: number;
+}
+
+const SIDE_EVENT_TYPES: ReadonlySet<string> = new Set<SideEvent['type']>([
+  'conversation.added',
+  'conversation.deleted',
+  'conversation.removed',
+  'read',
+]);
+
+/** Timeline events carry a seq in the conversation's order; side events do not take part. */
+function isTimelineEvent(event: TimelineEventDto | SideEvent): event is TimelineEventDto {
+  return !SIDE_EVENT_TYPES.has(event.type);
+}
+
+/** Close codes after which reconnecting cannot help. */
+const FINAL_CLOSE_CODES = new Set([4001, 4002, 4004]);
+
+/**
+ * The Parley client library: the one implementation of connect, failover, reconnect with
+ * jittered backoff, resync from cursors, retried sends and de-duplication. Browser-safe.
+ */
+export class ParleyClient extends Emitter<ClientEvents> {
+  readonly api: RestApi;
+  readonly outbox = new Outbox();
+  readonly cursors = new Cursors();
+  readonly conversations = new Map<string, ConversationDto>();
+  user: UserDto | null = null;
+  nodeId: string | null = null;
+  #state: ConnectionState = 'offline';
+  readonly #urls: string[];
+  #urlIndex = 0;
+  readonly #webSocket: WebSocketFactory;
+  readonly #backoff: Backoff;
+  readonly #connectTimeoutMs: number;
+  readonly #retryDelayMs: number;
+  #ws: WebSocketLike | null = null;
+  #running = false;
+  #everReady: boolean;
+  #pendingSynced = 0;
+  /** Conversations being refilled after a gap: entries are dropped until their `synced`. */
+  readonly #filling = new Set<string>();
+  #timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(options: ClientOptions) {
+    super();
+    if (options.urls.length === 0) throw new Error('ParleyClient needs at least one node URL');
+    this.#urls = [...options.urls];
+    const webSocket = options.webSocket ?? globalWebSocketFactory();
+    if (!webSocket) throw new Error('no WebSocket implementation: pass options.webSocket');
+    this.#webSocket = webSocket;
+    this.#backoff = new Backoff(options.backoff);
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.api = new RestApi({
+      baseUrl: this.#urls[0]!,
+      token: options.token ?? null,
+      fetch: options.fetch,
+    });
+    for (const [id, seq] of Object.entries(options.cursors ?? {})) this.cursors.set(id, seq);
+    this.#everReady = Object.keys(options.cursors ?? {}).length > 0;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get token(): string | null {
+    return this.api.token;
+  }
+
+  /** The node URL currently in use. */
+  get url(): string {
+    return this.#urls[this.#urlIndex]!;
+  }
+
+  async register(username: string, password: string): Promise<UserDto> {
+    return (await this.#anyNode(() => this.api.register(username, password))).user;
+  }
+
+  async login(username: string, password: string): Promise<UserDto> {
+    const { user } = await this.#anyNode(() => this.api.login(username, password));
+    this.user = user;
+    return user;
+  }
+
+  /** Loads the conversation list (unread counts, last messages) over REST. */
+  async refreshConversations(): Promise<ConversationDto[]> {
+    const { conversations } = await this.api.conversations();
+    for (const c of conversations) this.conversations.set(c.id, c);
+    return conversations;
+  }
+
+  /** Starts connecting and keeps the connection up until {@link close}. */
+  connect(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#open();
+  }
+
+  /** Resolves when the client is online (connected and caught up). */
+  online(): Promise<void> {
+    if (this.#state === 'online') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const offState = this.on('state', (s) => {
+        if (s !== 'online') return;
+        offState();
+        offEnded();
+        resolve();
+      });
+      const offEnded = this.on('session.ended', (e) => {
+        offState();
+        offEnded();
+        reject(new Error(`session ended: ${e.reason || e.code}`));
+      });
+    });
+  }
+
+  /**
+   * Sends a message: it enters the outbox as `pending`, is written now if online (or on the
+   * next connection), retried with the same clientMsgId until acked, and resolves with the
+   * stored message. Refusals such as `forbidden` reject with a SendError and mark it `failed`.
+   */
+  send(conversationId: string, body: string): { entry: OutboxEntry; done: Promise<MessageDto> } {
+    const result = this.outbox.add(conversationId, body);
+    this.emit('outbox', result.entry);
+    if (this.#state !== 'connecting' && this.#ws && this.user) this.#write(result.entry);
+    return result;
+  }
+
+  /** Re-queues a failed send with its original clientMsgId. */
+  retry(clientMsgId: string): Promise<MessageDto> | undefined {
+    const entry = this.outbox.retry(clientMsgId);
+    if (!entry) return undefined;
+    this.emit('outbox', entry);
+    const done = this.outbox.wait(clientMsgId);
+    if (this.#ws && this.user && this.#state !== 'connecting') this.#write(entry);
+    return done;
+  }
+
+  typing(conversationId: string): void {
+    if (this.#state === 'online') this.#frame({ type: 'typing', conversationId });
+  }
+
+  markRead(conversationId: string, seq: number): void {
+    const conversation = this.conversations.get(conversationId);
+    if (conversation) {
+      conversation.lastReadSeq = Math.max(conversation.lastReadSeq, seq);
+      conversation.unreadCount = 0;
+      this.emit('conversation', conversation);
+    }
+    if (this.#state === 'online' || this.#state === 'syncing')
+      this.#frame({ type: 'read', conversationId, seq });
+    else void this.api.markRead(conversationId, seq).catch(() => undefined);
+  }
+
+  /** Stops reconnecting and closes the socket. */
+  close(): void {
+    this.#running = false;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    const ws = this.#ws;
+    this.#ws = null;
+    ws?.close(1000, 'client closed');
+    this.#setState('offline');
+  }
+
+  /** Every event as an async iterable (ends when `signal` aborts). */
+  async *events(signal?: AbortSignal): AsyncGenerator<ClientEvent> {
+    const queue: ClientEvent[] = [];
+    let wake: (() => void) | null = null;
+    const offs = (
+      [
+        'state',
+        'timeline',
+        'message',
+        'conversation',
+        'conversation.removed',
+        'typing',
+        'presence',
+        'read',
+        'outbox',
+        'session.ended',
+        'warning',
+      ] as const
+    ).map((type) =>
+      this.on(type, (data) => {
+        queue.push({ type, data } as ClientEvent);
+        wake?.();
+      }),
+    );
+    const aborted = () => wake?.();
+    signal?.addEventListener('abort', aborted);
+    try {
+      while (!signal?.aborted) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+      }
+    } finally {
+      signal?.removeEventListener('abort', aborted);
+      for (const off of offs) off();
+    }
+  }
+
+  #open(): void {
+    if (!this.#running) return;
+    this.#setState('connecting');
+    const base = this.url;
+    const ws = this.#webSocket(base.replace(/^http/, 'ws').replace(/\/+$/, '') + '/api/v1/ws');
+    this.#ws = ws;
+    const timeout = this.#timer(() => ws.close(4000, 'connect timeout'), this.#connectTimeoutMs);
+    ws.onopen = () => {
+      const cursors = this.#everReady ? this.cursors.snapshot() : undefined;
+      this.#pendingSynced = cursors && Object.keys(cursors).length > 0 ? 1 : 0;
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          protocol: PROTOCOL_VERSION,
+          ...(this.api.token ? { token: this.api.token } : {}),
+          ...(this.#pendingSynced ? { cursors } : {}),
+        }),
+      );
+    };
+    ws.onmessage = (event) => {
+      if (this.#ws !== ws) return;
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(event.data)) as ServerFrame;
+      } catch {
+        return this.emit('warning', {
+          code: 'invalid_frame',
+          message: 'the server sent a frame that is not JSON',
+        });
+      }
+      if (frame.type === 'ready') {
+        clearTimeout(timeout);
+        this.#timers.delete(timeout);
+      }
+      this.#onFrame(frame);
+    };
+    ws.onerror = () => undefined;
+    ws.onclose = (event) => {
+      clearTimeout(timeout);
+      this.#timers.delete(timeout);
+      if (this.#ws !== ws) return;
+      this.#ws = null;
+      this.#filling.clear();
+      this.#setState('offline');
+      if (FINAL_CLOSE_CODES.has(event.code)) {
+        this.#running = false;
+        this.emit('session.ended', { code: event.code, reason: event.reason });
+        return;
+      }
+      if (!this.#running) return;
+      // Try the next known node after a failure, with a growing, jittered delay.
+      this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
+      this.#timer(() => this.#open(), this.#backoff.next());
+    };
+  }
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case 'ready':
+        return this.#onReady(frame);
+      case 'ack': {
+        const entry = this.outbox.acked(frame.clientMsgId, frame.message);
+        if (entry) this.emit('outbox', entry);
+        return;
+      }
+      case 'message':
+        return this.#onTimeline({ kind: 'message', message: frame.message });
+      case 'event':
+        return isTimelineEvent(frame.event)
+          ? this.#onTimeline({ kind: 'event', event: frame.event })
+          : this.#onSideEvent(frame.event);
+      case 'synced':
+        return this.#onSynced(frame.cursors);
+      case 'typing':
+        return this.emit('typing', {
+          conversationId: frame.conversationId,
+          userId: frame.userId,
+          username: frame.username,
+        });
+      case 'presence':
+        return this.emit('presence', {
+          userId: frame.userId,
+          username: frame.username,
+          online: frame.online,
+        });
+      case 'error':
+        return this.#onError(frame.code, frame.message, frame.ref);
+      case 'pong':
+        return;
+    }
+  }
+
+  #onReady(frame: Extract<ServerFrame, { type: 'ready' }>): void {
+    this.user = frame.user;
+    this.nodeId = frame.nodeId;
+    this.api.baseUrl = this.url;
+    this.#backoff.reset();
+    // Conversations that appeared while away replay from their start; on a first connection
+    // the client adopts the current positions (history is read over REST on demand).
+    const fresh: Record<string, number> = {};
+    for (const [id, seq] of Object.entries(frame.cursors)) {
+      if (this.cursors.has(id)) continue;
+      if (this.#everReady) fresh[id] = 0;
+      else this.cursors.set(id, seq);
+    }
+    this.#everReady = true;
+    if (Object.keys(fresh).length > 0) {
+      for (const id of Object.keys(fresh)) this.cursors.set(id, 0);
+      this.#pendingSynced += 1;
+      this.#frame({ type: 'sync', cursors: fresh });
+    }
+    this.#setState(this.#pendingSynced > 0 ? 'syncing' : 'online');
+    for (const entry of this.outbox.pending()) this.#write(entry);
+    void this.refreshConversations().then(
+      (list) => list.forEach((c) => this.emit('conversation', c)),
+      () => undefined,
+    );
+  }
+
+  #onSynced(cursors: Record<string, number>): void {
+    for (const id of Object.keys(cursors)) this.#filling.delete(id);
+    if (this.#pendingSynced > 0) {
+      this.#pendingSynced -= 1;
+      if (this.#pendingSynced === 0 && this.#state === 'syncing') this.#setState('online');
+    }
+  }
+
+  #onTimeline(item: TimelineItem): void {
+    const conversationId =
+      item.kind === 'message' ? item.message.conversationId : item.event.conversationId;
+    const seq = item.kind === 'message' ? item.message.seq : item.event.seq;
+    if (this.#filling.has(conversationId)) {
+      // A refill is under way: the replay delivers everything after the cursor in order.
+      if (this.cursors.admit(conversationId, seq) !== 'deliver') return;
+    } else {
+      const admission = this.cursors.admit(conversationId, seq);
+      if (admission === 'duplicate') return;
+      if (admission === 'gap') {
+        // Before `synced` the pending replay covers the gap; later, ask for a refill.
+        if (this.#state === 'online') {
+          this.#filling.add(conversationId);
+          this.#frame({
+            type: 'sync',
+            cursors: { [conversationId]: this.cursors.get(conversationId) ?? 0 },
+          });
+        }
+        return;
+      }
+    }
+    this.#apply(conversationId, item);
+    this.emit('timeline', item);
+    if (item.kind === 'message') this.emit('message', item.message);
+  }
+
+  /** Keeps the cached conversation summary in step with its timeline. */
+  #apply(conversationId: string, item: TimelineItem): void {
+    const conversation = this.conversations.get(conversationId);
+    if (!conversation) return;
+    if (item.kind === 'message') {
+      conversation.lastSeq = Math.max(conversation.lastSeq, item.message.seq);
+      conversation.lastMessage = item.message;
+      conversation.lastMessageAt = item.message.createdAt;
+      if (item.message.sender !== this.user?.id && item.message.seq > conversation.lastReadSeq)
+        conversation.unreadCount += 1;
+    } else {
+      conversation.lastSeq = Math.max(conversation.lastSeq, item.event.seq);
+      if (item.event.type === 'conversation.renamed')
+        conversation.name = String(item.event.data.name);
+      if (item.event.type === 'member.added') conversation.memberCount += 1;
+      if (item.event.type === 'member.removed' || item.event.type === 'member.left')
+        conversation.memberCount -= 1;
+    }
+    this.emit('conversation', conversation);
+  }
+
+  #onSideEvent(event: SideEvent): void {
+    switch (event.type) {
+      case 'conversation.added':
+        this.conversations.set(event.conversationId, event.conversation);
+        this.emit('conversation', event.conversation);
+        return;
+      case 'conversation.deleted':
+      case 'conversation.removed':
+        this.conversations.delete(event.conversationId);
+        this.cursors.delete(event.conversationId);
+        this.#filling.delete(event.conversationId);
+        this.emit('conversation.removed', {
+          conversationId: event.conversationId,
+          reason: event.type === 'conversation.deleted' ? 'deleted' : 'removed',
+        });
+        return;
+      case 'read': {
+        const conversation = this.conversations.get(event.conversationId);
+        if (conversation) {
+          conversation.lastReadSeq = Math.max(conversation.lastReadSeq, event.seq);
+          conversation.unreadCount = 0;
+          this.emit('conversation', conversation);
+        }
+        this.emit('read', { conversationId: event.conversationId, seq: event.seq });
+        return;
+      }
+    }
+  }
+
+  #onError(code: string, message: string, ref: string | undefined): void {
+    const entry = ref ? this.outbox.get(ref) : undefined;
+    if (!entry) return this.emit('warning', { code, message });
+    const updated = this.outbox.refused(entry.clientMsgId, code, message);
+    if (!updated) return;
+    this.emit('outbox', updated);
+    if (updated.state === 'pending') {
+      this.#timer(() => {
+        if (updated.state === 'pending' && this.#state !== 'connecting') this.#write(updated);
+      }, this.#retryDelayMs);
+    }
+  }
+
+  #write(entry: OutboxEntry): void {
+    entry.attempts += 1;
+    this.#frame({
+      type: 'send',
+      conversationId: entry.conversationId,
+      clientMsgId: entry.clientMsgId,
+      body: entry.body,
+    });
+  }
+
+  #frame(frame: Record<string, unknown>): void {
+    const ws = this.#ws;
+    if (ws && ws.readyState === 1) ws.send(JSON.stringify(frame));
+  }
+
+  #setState(state: ConnectionState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+
+  #timer(fn: () => void, ms: number): ReturnType<typeof setTimeout> {
+    const t = setTimeout(() => {
+      this.#timers.delete(t);
+      fn();
+    }, ms);
+    this.#timers.add(t);
+    return t;
+  }
+
+  /** Runs a REST call on the current node, failing over to the others if unreachable. */
+  async #anyNode<T>(call: () => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let i = 0; i < this.#urls.length; i++) {
+      this.api.baseUrl = this.url;
+      try {
+        return await call();
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof Error && 'code' in err && err.code === 'unreachable')) throw err;
+        this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
+      }
+    }
+    throw lastError;
+  }
+}

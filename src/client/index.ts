@@ -1,0 +1,14 @@
+/** The Parley client library (browser-safe): see docs/client.md. */
+export {
+  ParleyClient,
+  type ClientEvent,
+  type ClientEvents,
+  type ClientOptions,
+  type ConnectionState,
+  type TimelineItem,
+} from './client.js';
+export { Outbox, SendError, type OutboxEntry, type OutboxState } from './outbox.js';
+export { ApiError, RestApi, type ListedUser } from './rest.js';
+export { Backoff } from './backoff.js';
+export { Cursors } from './timeline.js';
+export type { WebSocketFactory, WebSocketLike } from './transport.js';

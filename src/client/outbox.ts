@@ -1,0 +1,136 @@
+import type { MessageDto } from '../protocol/schemas.js';
+
+/** A send's visible state: waiting for its ack, acknowledged, or refused by the server. */
+export type OutboxState = 'pending' | 'sent' | 'failed';
+
+/** One message the user sent, from the moment they pressed enter until the server stored it. */
+export interface OutboxEntry {
+  clientMsgId: string;
+  conversationId: string;
+  body: string;
+  state: OutboxState;
+  /** Frames written for it so far (retries reuse the same clientMsgId). */
+  attempts: number;
+  createdAt: number;
+  message?: MessageDto;
+  error?: { code: string; message: string };
+}
+
+/** Errors after which a send is retried rather than failed. */
+const RETRYABLE = new Set(['rate_limited', 'unavailable', 'internal']);
+
+/** True if a send refused with `code` should be tried again later. */
+export function isRetryable(code: string): boolean {
+  return RETRYABLE.has(code);
+}
+
+interface Waiter {
+  resolve: (message: MessageDto) => void;
+  reject: (err: Error) => void;
+}
+
+/** Raised when the server refuses a send for good (e.g. `forbidden`, `message_too_long`). */
+export class SendError extends Error {
+  override readonly name = 'SendError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly entry: OutboxEntry,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The outbox (guarantee 3 on the client side): every send keeps its clientMsgId across
+ * retries and reconnects until acked, and resolves with the stored message.
+ */
+export class Outbox {
+  readonly #entries = new Map<string, OutboxEntry>();
+  readonly #waiters = new Map<string, Waiter[]>();
+  readonly #newId: () => string;
+  readonly #now: () => number;
+
+  constructor(options: { newId?: () => string; now?: () => number } = {}) {
+    this.#newId = options.newId ?? (() => crypto.randomUUID());
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Adds a pending send; the promise settles on ack or final refusal. */
+  add(conversationId: string, body: string): { entry: OutboxEntry; done: Promise<MessageDto> } {
+    const entry: OutboxEntry = {
+      clientMsgId: this.#newId(),
+      conversationId,
+      body,
+      state: 'pending',
+      attempts: 0,
+      createdAt: this.#now(),
+    };
+    this.#entries.set(entry.clientMsgId, entry);
+    return { entry, done: this.wait(entry.clientMsgId) };
+  }
+
+  /** A promise for an entry's outcome. */
+  wait(clientMsgId: string): Promise<MessageDto> {
+    const entry = this.#entries.get(clientMsgId);
+    if (entry?.state === 'sent' && entry.message) return Promise.resolve(entry.message);
+    return new Promise((resolve, reject) => {
+      const list = this.#waiters.get(clientMsgId) ?? [];
+      list.push({ resolve, reject });
+      this.#waiters.set(clientMsgId, list);
+    });
+  }
+
+  get(clientMsgId: string): OutboxEntry | undefined {
+    return this.#entries.get(clientMsgId);
+  }
+
+  /** Every entry, oldest first. */
+  list(): OutboxEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  /** Entries to (re)send now, oldest first. */
+  pending(): OutboxEntry[] {
+    return this.list().filter((e) => e.state === 'pending');
+  }
+
+  /** Records an ack; returns the entry, or undefined for an unknown id. */
+  acked(clientMsgId: string, message: MessageDto): OutboxEntry | undefined {
+    const entry = this.#entries.get(clientMsgId);
+    if (!entry) return undefined;
+    entry.state = 'sent';
+    entry.message = message;
+    delete entry.error;
+    for (const w of this.#waiters.get(clientMsgId) ?? []) w.resolve(message);
+    this.#waiters.delete(clientMsgId);
+    return entry;
+  }
+
+  /** Records a refusal; retryable codes keep the entry pending. */
+  refused(clientMsgId: string, code: string, message: string): OutboxEntry | undefined {
+    const entry = this.#entries.get(clientMsgId);
+    if (!entry || entry.state === 'sent') return undefined;
+    entry.error = { code, message };
+    if (isRetryable(code)) return entry;
+    entry.state = 'failed';
+    for (const w of this.#waiters.get(clientMsgId) ?? [])
+      w.reject(new SendError(code, message, entry));
+    this.#waiters.delete(clientMsgId);
+    return entry;
+  }
+
+  /** Puts a failed entry back in the queue with the same clientMsgId (user-initiated retry). */
+  retry(clientMsgId: string): OutboxEntry | undefined {
+    const entry = this.#entries.get(clientMsgId);
+    if (!entry || entry.state !== 'failed') return undefined;
+    entry.state = 'pending';
+    delete entry.error;
+    return entry;
+  }
+
+  /** Forgets acknowledged entries (their messages live in the timeline now). */
+  prune(): void {
+    for (const [id, entry] of this.#entries) if (entry.state === 'sent') this.#entries.delete(id);
+  }
+}

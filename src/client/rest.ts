@@ -1,0 +1,203 @@
+import type { ConversationDto, MemberDto, MessageDto, UserDto } from '../protocol/schemas.js';
+
+/** A REST call the server refused, with its stable error code (`not_found`, `forbidden`, …). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A user as listed by search. */
+export type ListedUser = Pick<UserDto, 'id' | 'username' | 'createdAt'> & { online: boolean };
+
+/**
+ * Typed REST calls against one node. Network failures raise ApiError with code
+ * `unreachable` (status 0), so callers handle one error type.
+ */
+export class RestApi {
+  baseUrl: string;
+  token: string | null;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: { baseUrl: string; token?: string | null; fetch?: typeof fetch }) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token ?? null;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.#fetch(this.baseUrl + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiError(
+        0,
+        'unreachable',
+        `cannot reach ${this.baseUrl}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new ApiError(
+          res.status,
+          'invalid_response',
+          `unexpected response from ${this.baseUrl} (${res.status})`,
+        );
+      }
+    }
+    if (!res.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      throw new ApiError(
+        res.status,
+        error?.code ?? 'http_error',
+        error?.message ?? `HTTP ${res.status}`,
+      );
+    }
+    return parsed as T;
+  }
+
+  register(username: string, password: string): Promise<{ user: UserDto }> {
+    return this.request('POST', '/api/v1/auth/register', { username, password });
+  }
+
+  async login(username: string, password: string): Promise<{ token: string; user: UserDto }> {
+    const result = await this.request<{ token: string; user: UserDto }>(
+      'POST',
+      '/api/v1/auth/login',
+      { username, password },
+    );
+    this.token = result.token;
+    return result;
+  }
+
+  async logout(): Promise<void> {
+    await this.request('POST', '/api/v1/auth/logout');
+    this.token = null;
+  }
+
+  me(): Promise<{ user: UserDto }> {
+    return this.request('GET', '/api/v1/me');
+  }
+
+  deleteAccount(password: string): Promise<void> {
+    return this.request('DELETE', '/api/v1/me', { password });
+  }
+
+  users(
+    q = '',
+    options: { limit?: number; after?: string } = {},
+  ): Promise<{ users: ListedUser[]; next: string | null }> {
+    const params = new URLSearchParams({ q });
+    if (options.limit) params.set('limit', String(options.limit));
+    if (options.after) params.set('after', options.after);
+    return this.request('GET', `/api/v1/users?${params}`);
+  }
+
+  user(username: string): Promise<{ user: ListedUser }> {
+    return this.request('GET', `/api/v1/users/${encodeURIComponent(username)}`);
+  }
+
+  conversations(): Promise<{ conversations: ConversationDto[] }> {
+    return this.request('GET', '/api/v1/conversations');
+  }
+
+  conversation(id: string): Promise<{ conversation: ConversationDto }> {
+    return this.request('GET', `/api/v1/conversations/${encodeURIComponent(id)}`);
+  }
+
+  dm(username: string): Promise<{ conversation: ConversationDto }> {
+    return this.request('POST', '/api/v1/conversations/dm', { username });
+  }
+
+  createGroup(name: string, members: string[]): Promise<{ conversation: ConversationDto }> {
+    return this.request('POST', '/api/v1/groups', { name, members });
+  }
+
+  renameGroup(id: string, name: string): Promise<{ conversation: ConversationDto }> {
+    return this.request('PATCH', `/api/v1/conversations/${encodeURIComponent(id)}`, { name });
+  }
+
+  deleteGroup(id: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/conversations/${encodeURIComponent(id)}`);
+  }
+
+  members(id: string): Promise<{ members: MemberDto[] }> {
+    return this.request('GET', `/api/v1/conversations/${encodeURIComponent(id)}/members`);
+  }
+
+  addMember(id: string, username: string): Promise<{ member: MemberDto }> {
+    return this.request('POST', `/api/v1/conversations/${encodeURIComponent(id)}/members`, {
+      username,
+    });
+  }
+
+  removeMember(id: string, username: string): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/api/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(username)}`,
+    );
+  }
+
+  setRole(
+    id: string,
+    username: string,
+    role: 'owner' | 'admin' | 'member',
+  ): Promise<{ member: MemberDto }> {
+    return this.request(
+      'PATCH',
+      `/api/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(username)}`,
+      { role },
+    );
+  }
+
+  leave(id: string): Promise<void> {
+    return this.request('POST', `/api/v1/conversations/${encodeURIComponent(id)}/leave`);
+  }
+
+  history(
+    id: string,
+    query: { before?: number; after?: number; limit?: number } = {},
+  ): Promise<{ messages: MessageDto[] }> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    return this.request(
+      'GET',
+      `/api/v1/conversations/${encodeURIComponent(id)}/messages?${params}`,
+    );
+  }
+
+  editMessage(id: string, seq: number, body: string): Promise<{ message: MessageDto }> {
+    return this.request(
+      'PATCH',
+      `/api/v1/conversations/${encodeURIComponent(id)}/messages/${seq}`,
+      { body },
+    );
+  }
+
+  deleteMessage(id: string, seq: number): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/api/v1/conversations/${encodeURIComponent(id)}/messages/${seq}`,
+    );
+  }
+
+  markRead(id: string, seq: number): Promise<{ lastReadSeq: number }> {
+    return this.request('POST', `/api/v1/conversations/${encodeURIComponent(id)}/read`, { seq });
+  }
+}
