@@ -194,14 +194,12 @@ describe('client state machine', () => {
     net.last().push(readyFrame({ c1: 0 }));
     const second = net.last().frames('send');
     assert.equal(second[0].clientMsgId, first[0].clientMsgId);
-    net
-      .last()
-      .push({
-        type: 'ack',
-        clientMsgId: entry.clientMsgId,
-        message: messageFrame('c1', 1).message,
-        created: true,
-      });
+    net.last().push({
+      type: 'ack',
+      clientMsgId: entry.clientMsgId,
+      message: messageFrame('c1', 1).message,
+      created: true,
+    });
     assert.equal((await done).seq, 1);
     assert.equal(entry.attempts, 2);
     assert.deepEqual(outboxStates, ['pending', 'sent']);
