@@ -76,7 +76,9 @@ export function buildHttpApp(
   app.use(
     bodyLimit({
       maxSize: ctx.config.limits.maxBodyBytes,
-      onError: () => {
+      onError: (c) => {
+        // The unread rest of the body makes the connection unusable: tell the client not to reuse it.
+        c.header('connection', 'close');
         throw new AppError(
           'payload_too_large',
           `the body exceeds ${ctx.config.limits.maxBodyBytes} bytes`,
