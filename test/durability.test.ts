@@ -7,7 +7,16 @@ import { Api, type TestUser } from './helpers/api.js';
 import { spawnNode, type NodeProcess } from './helpers/process.js';
 import { WsClient } from './helpers/ws.js';
 
-const FAST = ['--rate-sends', '1000000', '--rate-login', '1000', '--rate-register', '1000', '--rate-connections', '1000'];
+const FAST = [
+  '--rate-sends',
+  '1000000',
+  '--rate-login',
+  '1000',
+  '--rate-register',
+  '1000',
+  '--rate-connections',
+  '1000',
+];
 
 describe('durability', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-durability-'));
@@ -27,7 +36,9 @@ describe('durability', () => {
 
     // Four sockets each keep 16 sends in flight; the node is killed once 400 acks are in.
     const acked = new Map<string, number>();
-    const sockets = await Promise.all([0, 1, 2, 3].map(async () => (await WsClient.open(first.url, alice.token)).client));
+    const sockets = await Promise.all(
+      [0, 1, 2, 3].map(async () => (await WsClient.open(first.url, alice.token)).client),
+    );
     let sent = 0;
     let killed = false;
     const killedAt = new Promise<void>((resolve) => {
@@ -39,7 +50,9 @@ describe('durability', () => {
         for (let i = 0; i < 16; i++) pump(ws, id);
         void (async () => {
           for (;;) {
-            const frame = await ws.next((f) => f.type === 'ack' || f.type === 'error', 30_000).catch(() => null);
+            const frame = await ws
+              .next((f) => f.type === 'ack' || f.type === 'error', 30_000)
+              .catch(() => null);
             if (!frame || killed) return;
             assert.equal(frame.type, 'ack', JSON.stringify(frame));
             acked.set(frame.clientMsgId, frame.message.seq);
@@ -68,7 +81,11 @@ describe('durability', () => {
     const byClientId = new Map(messages.map((m) => [m.clientMsgId, m.seq]));
     assert.equal(byClientId.size, messages.length, 'no clientMsgId stored twice');
     for (const [clientMsgId, seq] of ackedSnapshot) {
-      assert.equal(byClientId.get(clientMsgId), seq, `acked ${clientMsgId} (seq ${seq}) must survive`);
+      assert.equal(
+        byClientId.get(clientMsgId),
+        seq,
+        `acked ${clientMsgId} (seq ${seq}) must survive`,
+      );
     }
     assert.deepEqual(
       messages.map((m) => m.seq),

@@ -27,7 +27,8 @@ describe('operations', () => {
     const dm = await api.dm(alice, bob.username);
     const group = await api.group(alice, 'team', [bob.username]);
     const before: number[] = [];
-    for (let i = 0; i < 30; i++) before.push((await api.send(bob, dm, `before ${i}`)).body.message.seq);
+    for (let i = 0; i < 30; i++)
+      before.push((await api.send(bob, dm, `before ${i}`)).body.message.seq);
 
     // Keep writing while the backup runs: the snapshot must be consistent, the node unaffected.
     let writing = true;
@@ -58,10 +59,16 @@ describe('operations', () => {
     const list = await api2.request('GET', '/api/v1/conversations', { token: alice2.token });
     assert.deepEqual(list.body.conversations.map((c: any) => c.id).sort(), [dm, group].sort());
     const history = await api2.fullHistory(alice2, dm);
-    assert.deepEqual(history.map((m: any) => m.seq), before);
+    assert.deepEqual(
+      history.map((m: any) => m.seq),
+      before,
+    );
     const bodies = (await api2.fullHistory(alice2, group)).map((m: any) => m.body);
     // A prefix of the concurrent writes: consistent, no holes.
-    assert.deepEqual(bodies, bodies.map((_: string, i: number) => `during ${i}`));
+    assert.deepEqual(
+      bodies,
+      bodies.map((_: string, i: number) => `during ${i}`),
+    );
     await restored.kill('SIGTERM');
     await node.kill('SIGTERM');
   });
@@ -75,7 +82,8 @@ describe('operations', () => {
     const bob = await api.signup('bob');
     const dm = await api.dm(alice, bob.username);
     const { client } = await WsClient.open(node.url, alice.token);
-    for (let i = 0; i < 50; i++) client.send({ type: 'send', conversationId: dm, clientMsgId: `s${i}`, body: `m${i}` });
+    for (let i = 0; i < 50; i++)
+      client.send({ type: 'send', conversationId: dm, clientMsgId: `s${i}`, body: `m${i}` });
     await client.next((f) => f.type === 'ack');
     node.proc.kill('SIGTERM');
     const code = await client.closed();
@@ -101,7 +109,9 @@ describe('operations', () => {
     const password = 'very-secret-password';
     const alice = await api.signup('alice', password);
     await api.request('GET', '/api/v1/me', { token: alice.token });
-    await api.request('POST', '/api/v1/auth/login', { body: { username: 'alice', password: 'wrong-password-here' } });
+    await api.request('POST', '/api/v1/auth/login', {
+      body: { username: 'alice', password: 'wrong-password-here' },
+    });
     await node.kill('SIGTERM');
     const entries = node.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(entries.every((e) => e.node === 'proc'));
@@ -117,11 +127,21 @@ describe('operations', () => {
   });
 
   it('[O1] invalid configuration stops the node at start with a message naming the option', async () => {
-    const result = await runCli(['serve', '--port', 'eighty', '--log-level', 'loud', '--data', join(root, 'x')]);
+    const result = await runCli([
+      'serve',
+      '--port',
+      'eighty',
+      '--log-level',
+      'loud',
+      '--data',
+      join(root, 'x'),
+    ]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--port \/ PARLEY_PORT/);
     assert.match(result.stderr, /--log-level \/ PARLEY_LOG_LEVEL/);
-    const env = await runCli(['serve', '--data', join(root, 'x')], { env: { PARLEY_MAX_MESSAGE_CHARS: '-5' } });
+    const env = await runCli(['serve', '--data', join(root, 'x')], {
+      env: { PARLEY_MAX_MESSAGE_CHARS: '-5' },
+    });
     assert.equal(env.code, 2);
     assert.match(env.stderr, /PARLEY_MAX_MESSAGE_CHARS/);
   });

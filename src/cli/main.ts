@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBackup } from './backup.js';
+import { registerClientCommands } from './client-commands.js';
 import { registerServe } from './serve.js';
 
 /** The `parley` command line. */
@@ -13,5 +14,6 @@ const program = new Command()
 
 registerServe(program);
 registerBackup(program);
+registerClientCommands(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import pretty from 'pino-pretty';
 
 export type { Logger };
 
-/** Never logged, wherever they appear in a log object (rule S9). */
+/** Never logged, wherever they appear in a log object (rule S4). */
 const REDACT = [
   'password',
   '*.password',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConversationDto, MessageDto, TimelineEventDto, UserDto } from './schemas.js';
 
-/** Frames a client sends over the WebSocket (rule W1). */
+/** Frames a client sends over the WebSocket (rule W2). */
 const cursors = z.record(z.string().min(1).max(64), z.number().int().min(0));
 export const ClientFrame = z.discriminatedUnion('type', [
   z.object({

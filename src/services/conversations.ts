@@ -16,7 +16,7 @@ import { normalizeUsername } from './accounts.js';
 
 const MANAGERS: ReadonlySet<Role> = new Set(['owner', 'admin']);
 
-/** Direct messages, groups and membership (rules C1-C12). */
+/** Direct messages, groups and membership (rules C1-C10). */
 export class ConversationService {
   readonly #deps: ServiceDeps;
 

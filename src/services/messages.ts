@@ -15,7 +15,7 @@ export interface SendResult {
   created: boolean;
 }
 
-/** Sending, history, edits, deletes and read markers (rules M1-M10). */
+/** Sending, history, edits, deletes and read markers (rules M1-M5). */
 export class MessageService {
   readonly #deps: ServiceDeps;
   readonly #conversations: ConversationService;
@@ -93,7 +93,20 @@ export class MessageService {
     return { message, created: true };
   }
 
-  /** A page of history, oldest first; members only (rule M4). */
+  /**
+   * The message an earlier send with this clientMsgId stored, if any: a retry answers with it
+   * even when a rate limit would refuse a new send (guarantee 3).
+   */
+  async previouslySent(
+    me: User,
+    conversationId: string,
+    clientMsgId: string,
+  ): Promise<Message | null> {
+    const message = await this.#deps.store.getMessageByClientId(me.id, clientMsgId);
+    return message?.conversationId === conversationId ? message : null;
+  }
+
+  /** A page of history, oldest first; members only (rule M2). */
   async history(me: User, conversationId: string, query: HistoryQuery): Promise<Message[]> {
     await this.#conversations.requireMember(conversationId, me.id);
     return this.#deps.store.listMessages(conversationId, query);
@@ -104,7 +117,7 @@ export class MessageService {
     return this.#deps.store.listTimeline(conversationId, afterSeq, limit);
   }
 
-  /** Edits one's own message (rule M6); the edit is a timeline event so it replays on sync. */
+  /** Edits one's own message (rule M3); the edit is a timeline event so it replays on sync. */
   async edit(me: User, conversationId: string, seq: number, body: string): Promise<Message> {
     this.#checkBody(body);
     return this.#changeOwn(me, conversationId, seq, async (tx, message, pubs) => {
@@ -127,7 +140,7 @@ export class MessageService {
     });
   }
 
-  /** Deletes one's own message (rule M7): its text is erased, its seq stays. Idempotent. */
+  /** Deletes one's own message (rule M4): its text is erased, its seq stays. Idempotent. */
   async delete(me: User, conversationId: string, seq: number): Promise<void> {
     await this.#changeOwn(me, conversationId, seq, async (tx, message, pubs) => {
       if (message.deletedAt !== null) return;
@@ -148,7 +161,7 @@ export class MessageService {
     });
   }
 
-  /** Raises the read marker (rule M8), capped at the conversation's last seq. */
+  /** Raises the read marker (rule M5), capped at the conversation's last seq. */
   async markRead(me: User, conversationId: string, seq: number): Promise<number> {
     await this.#conversations.requireMember(conversationId, me.id);
     const conversation = await this.#deps.store.getConversation(conversationId);

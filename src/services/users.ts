@@ -5,7 +5,7 @@ import { normalizeUsername } from './accounts.js';
 import type { ServiceDeps } from './deps.js';
 
 /**
- * Turns a user pattern into a LIKE pattern (rule U1): `*` matches any run of characters;
+ * Turns a user pattern into a LIKE pattern (rule A7): `*` matches any run of characters;
  * a pattern without `*` matches usernames containing it. LIKE's own wildcards are escaped.
  */
 export function patternToLike(pattern: string): string | null {

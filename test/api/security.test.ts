@@ -87,7 +87,7 @@ describe('security: rate limits [S1]', () => {
     }
   });
 
-  it('[S1] sends are limited per user (bursts of twice the rate); other users still send', async () => {
+  it('[S1][G3] sends are limited per user (bursts of twice the rate); other users still send; retries still answer', async () => {
     const node = await startTestNode({ config: { sendsPerSecond: 1 } });
     try {
       const api = new Api(node.url);
@@ -105,6 +105,11 @@ describe('security: rate limits [S1]', () => {
       expectError(limited, 429, 'rate_limited');
       const accepted = answers.filter((r) => r.status === 201).length;
       assert.ok(accepted >= 2, 'a burst of 2 is allowed');
+      // [G3] a retry of a stored send still answers with the original while limited.
+      const first = answers[0]!.body.message;
+      const retry = await api.send(alice, id, first.body, first.clientMsgId);
+      expectStatus(retry, 200);
+      assert.equal(retry.body.message.id, first.id);
       expectStatus(await api.send(bob, id, 'my own bucket'), 201);
       const stored = (await api.history(bob, id)).body.messages;
       assert.equal(stored.length, accepted + 1, 'a rate-limited send stores nothing');

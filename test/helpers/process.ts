@@ -22,10 +22,23 @@ export interface NodeProcess {
 }
 
 /** Starts `parley serve` on a free port with the given data directory; resolves once it listens. */
-export async function spawnNode(options: { dataDir: string; args?: string[]; env?: Record<string, string> }): Promise<NodeProcess> {
+export async function spawnNode(options: {
+  dataDir: string;
+  args?: string[];
+  env?: Record<string, string>;
+}): Promise<NodeProcess> {
   const proc = spawn(
     process.execPath,
-    parleyArgs(['serve', '--port', '0', '--data', options.dataDir, '--node-id', 'proc', ...(options.args ?? [])]),
+    parleyArgs([
+      'serve',
+      '--port',
+      '0',
+      '--data',
+      options.dataDir,
+      '--node-id',
+      'proc',
+      ...(options.args ?? []),
+    ]),
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = once(proc, 'exit').then(([code, signal]) => ({
@@ -46,7 +59,9 @@ export async function spawnNode(options: { dataDir: string; args?: string[]; env
         // not a log line
       }
     });
-    void exited.then(({ code }) => reject(new Error(`node exited (${code}) before listening: ${stderr}`)));
+    void exited.then(({ code }) =>
+      reject(new Error(`node exited (${code}) before listening: ${stderr}`)),
+    );
   });
   return {
     url,
@@ -61,7 +76,10 @@ export async function spawnNode(options: { dataDir: string; args?: string[]; env
 }
 
 /** Runs the `parley` CLI to completion; resolves with its exit code and output. */
-export async function runCli(args: string[], options: { env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  options: { env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, parleyArgs(args), {
     cwd: ROOT,
     env: { ...process.env, ...options.env },

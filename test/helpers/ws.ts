@@ -40,7 +40,8 @@ export class WsClient {
       this.closeCode = code;
       this.closeReason = String(reason);
       for (const resolve of this.#closeWaiters.splice(0)) resolve(code);
-      for (const waiter of this.#waiters.splice(0)) waiter.reject(new Error(`socket closed (${code}) while waiting for a frame`));
+      for (const waiter of this.#waiters.splice(0))
+        waiter.reject(new Error(`socket closed (${code}) while waiting for a frame`));
     });
     ws.on('error', () => {});
   }

@@ -31,7 +31,9 @@ describe('WebSocket protocol', () => {
   });
 
   it('[W1] the Authorization header on the upgrade authenticates; hello needs no token then', async () => {
-    const client = await WsClient.connect(node.url, { headers: { authorization: `Bearer ${alice.token}` } });
+    const client = await WsClient.connect(node.url, {
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
     client.send({ type: 'hello', protocol: 1 });
     const ready = await client.next((f) => f.type === 'ready');
     assert.equal(ready.user.id, alice.id);
@@ -110,7 +112,12 @@ describe('WebSocket protocol', () => {
 
   it('[W3][W8][S3] a frame over 64 KiB closes the socket with 1009', async () => {
     const { client } = await WsClient.open(node.url, alice.token);
-    client.send({ type: 'send', conversationId: dm, clientMsgId: 'big', body: 'x'.repeat(70 * 1024) });
+    client.send({
+      type: 'send',
+      conversationId: dm,
+      clientMsgId: 'big',
+      body: 'x'.repeat(70 * 1024),
+    });
     assert.equal(await client.closed(), 1009);
   });
 
@@ -122,7 +129,12 @@ describe('WebSocket protocol', () => {
       const notMember = await client.next((f) => f.type === 'error');
       assert.deepEqual([notMember.code, notMember.ref], ['not_found', 'nm']);
       const own = await api.dm(carol, alice.username);
-      client.send({ type: 'send', conversationId: own, clientMsgId: 'long', body: 'x'.repeat(4001) });
+      client.send({
+        type: 'send',
+        conversationId: own,
+        clientMsgId: 'long',
+        body: 'x'.repeat(4001),
+      });
       const tooLong = await client.next((f) => f.type === 'error');
       assert.deepEqual([tooLong.code, tooLong.ref], ['message_too_long', 'long']);
       client.send({ type: 'send', conversationId: own, clientMsgId: 'blank', body: '   ' });
@@ -152,12 +164,17 @@ describe('WebSocket protocol', () => {
   it('[W5] the sender’s own socket receives its message once, in order with the rest', async () => {
     const { client } = await WsClient.open(node.url, alice.token);
     try {
-      for (let i = 0; i < 5; i++) client.send({ type: 'send', conversationId: dm, clientMsgId: `own-${i}`, body: `n${i}` });
-      for (let i = 0; i < 5; i++) await client.next((f) => f.type === 'ack' && f.clientMsgId === `own-${i}`);
+      for (let i = 0; i < 5; i++)
+        client.send({ type: 'send', conversationId: dm, clientMsgId: `own-${i}`, body: `n${i}` });
+      for (let i = 0; i < 5; i++)
+        await client.next((f) => f.type === 'ack' && f.clientMsgId === `own-${i}`);
       await client.roundTrip();
       const seqs = client.all('message').map((f) => f.message.seq);
       assert.equal(new Set(seqs).size, seqs.length);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+      );
       assert.equal(seqs.length, 5);
     } finally {
       await client.close();
@@ -189,7 +206,9 @@ describe('WebSocket protocol', () => {
     const e = (await WsClient.open(node.url, erin.token)).client;
     const online = await d.next((f) => f.type === 'presence' && f.userId === erin.id);
     assert.equal(online.online, true);
-    const members = await api.request('GET', `/api/v1/users/${erin.username}`, { token: dave.token });
+    const members = await api.request('GET', `/api/v1/users/${erin.username}`, {
+      token: dave.token,
+    });
     assert.equal(members.body.user.online, true);
     await e.close();
     const offline = await d.next((f) => f.type === 'presence' && f.userId === erin.id);
@@ -222,9 +241,13 @@ describe('WebSocket protocol', () => {
         body: { username: frank.username },
       });
       assert.equal(add.status, 201);
-      const added = await client.next((f) => f.type === 'event' && f.event.type === 'conversation.added');
+      const added = await client.next(
+        (f) => f.type === 'event' && f.event.type === 'conversation.added',
+      );
       assert.equal(added.event.conversation.id, group);
-      const joined = await client.next((f) => f.type === 'event' && f.event.type === 'member.added');
+      const joined = await client.next(
+        (f) => f.type === 'event' && f.event.type === 'member.added',
+      );
       assert.equal(joined.event.data.username, frank.username);
       await api.send(alice, group, 'welcome');
       const welcome = await client.next((f) => f.type === 'message');
@@ -239,12 +262,18 @@ describe('WebSocket protocol', () => {
     const group = await api.group(alice, uniqueName('g'), [bob.username]);
     const { client } = await WsClient.open(node.url, bob.token);
     try {
-      const del = await api.request('DELETE', `/api/v1/conversations/${group}`, { token: alice.token });
+      const del = await api.request('DELETE', `/api/v1/conversations/${group}`, {
+        token: alice.token,
+      });
       assert.equal(del.status, 204);
-      const deleted = await client.next((f) => f.type === 'event' && f.event.type === 'conversation.deleted');
+      const deleted = await client.next(
+        (f) => f.type === 'event' && f.event.type === 'conversation.deleted',
+      );
       assert.equal(deleted.event.conversationId, group);
       client.send({ type: 'sync', cursors: { [group]: 0 } });
-      const removed = await client.next((f) => f.type === 'event' && f.event.type === 'conversation.removed');
+      const removed = await client.next(
+        (f) => f.type === 'event' && f.event.type === 'conversation.removed',
+      );
       assert.equal(removed.event.conversationId, group);
       await client.next((f) => f.type === 'synced');
     } finally {
@@ -260,17 +289,27 @@ describe('WebSocket protocol', () => {
       token: alice.token,
       body: { body: 'one!' },
     });
-    await api.request('DELETE', `/api/v1/conversations/${group}/messages/${m1.body.message.seq}`, { token: alice.token });
+    await api.request('DELETE', `/api/v1/conversations/${group}/messages/${m1.body.message.seq}`, {
+      token: alice.token,
+    });
     const gus = await api.signup(uniqueName('gus'));
-    await api.request('POST', `/api/v1/conversations/${group}/members`, { token: alice.token, body: { username: gus.username } });
-    await api.request('PATCH', `/api/v1/conversations/${group}`, { token: alice.token, body: { name: 'renamed' } });
+    await api.request('POST', `/api/v1/conversations/${group}/members`, {
+      token: alice.token,
+      body: { username: gus.username },
+    });
+    await api.request('PATCH', `/api/v1/conversations/${group}`, {
+      token: alice.token,
+      body: { name: 'renamed' },
+    });
 
     const { client } = await WsClient.open(node.url, bob.token);
     try {
       client.send({ type: 'sync', cursors: { [group]: 0 } });
       const synced = await client.next((f) => f.type === 'synced');
       const kinds = client.frames
-        .filter((f) => f.type === 'message' || (f.type === 'event' && typeof f.event.seq === 'number'))
+        .filter(
+          (f) => f.type === 'message' || (f.type === 'event' && typeof f.event.seq === 'number'),
+        )
         .map((f) => (f.type === 'message' ? `message:${f.message.body}` : f.event.type));
       assert.deepEqual(kinds, [
         'conversation.created',

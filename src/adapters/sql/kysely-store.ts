@@ -442,7 +442,7 @@ class SqlOps implements StoreOps {
       ])
       .where('m.user_id', '=', userId);
     if (only !== null) q = q.where('c.id', '=', only);
-    const rows = await q.orderBy('c.last_message_at', 'desc').orderBy('c.id').execute();
+    const rows = await q.orderBy('c.last_message_at', 'desc').orderBy('c.id', 'desc').execute();
     if (rows.length === 0) return [];
 
     const ids = rows.map((r) => r.id);

@@ -11,7 +11,7 @@ import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
 import { userRoutes } from './routes/users.js';
 
-/** Applied to every response (rule S8). */
+/** Applied to every response (rule S5). */
 const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +

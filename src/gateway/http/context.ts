@@ -21,7 +21,7 @@ export interface GatewayContext {
     sends: RateLimiter;
     connections: RateLimiter;
   };
-  /** Whether a user has an open socket (best effort, rule P1). */
+  /** Whether a user has an open socket (best effort, rule G7). */
   isOnline(userId: string): boolean;
   /** Readiness of the store and bus. */
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;

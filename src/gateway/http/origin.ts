@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /**
- * Exact Origin check (rule S5): the origin must equal this node's own origin (scheme + the
+ * Exact Origin check (rule S2): the origin must equal this node's own origin (scheme + the
  * Host header) or one of the configured allowed origins; no prefix or suffix matching.
  */
 export function originAllowed(
@@ -39,7 +39,7 @@ export function tokenFrom(
   headers: IncomingHttpHeaders,
 ): { token: string; via: 'bearer' | 'cookie' } | undefined {
   const auth = headers.authorization;
-  if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), via: 'bearer' };
+  if (auth && /^bearer /i.test(auth)) return { token: auth.slice(7).trim(), via: 'bearer' };
   const cookie = readCookie(headers.cookie, SESSION_COOKIE);
   return cookie ? { token: cookie, via: 'cookie' } : undefined;
 }

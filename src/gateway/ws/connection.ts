@@ -192,8 +192,20 @@ export class Connection {
   }
 
   async #send(frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
-    if (!this.#ctx.limiters.sends.take(this.user.id))
-      throw new AppError('rate_limited', 'sending too fast');
+    if (!this.#ctx.limiters.sends.take(this.user.id)) {
+      const original = await this.#ctx.messages.previouslySent(
+        this.user,
+        frame.conversationId,
+        frame.clientMsgId,
+      );
+      if (!original) throw new AppError('rate_limited', 'sending too fast');
+      return this.send({
+        type: 'ack',
+        clientMsgId: frame.clientMsgId,
+        message: original,
+        created: false,
+      });
+    }
     const { message, created } = await this.#ctx.messages.send(
       this.user,
       frame.conversationId,

@@ -65,8 +65,15 @@ export const messageRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      if (!ctx.limiters.sends.take(principal.user.id))
-        throw new AppError('rate_limited', 'sending too fast');
+      if (!ctx.limiters.sends.take(principal.user.id)) {
+        const original = await ctx.messages.previouslySent(
+          principal.user,
+          params.id ?? '',
+          body.clientMsgId,
+        );
+        if (!original) throw new AppError('rate_limited', 'sending too fast');
+        return c.json({ message: original }, 200);
+      }
       const { message, created } = await ctx.messages.send(
         principal.user,
         params.id ?? '',

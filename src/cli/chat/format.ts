@@ -1,0 +1,52 @@
+import type { ConversationDto, MessageDto, TimelineEventDto } from '../../protocol/schemas.js';
+
+/** Local wall-clock time of a timestamp, HH:MM. */
+export function localTime(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+}
+
+/** How a conversation is named in the terminal: `#group` or `@peer`. */
+export function conversationLabel(c: Pick<ConversationDto, 'kind' | 'name' | 'peer'>): string {
+  return c.kind === 'group' ? `#${c.name ?? '?'}` : `@${c.peer ?? '?'}`;
+}
+
+/** One message line: `[14:02] #12 bob: hello`. */
+export function formatMessage(m: MessageDto): string {
+  const edited = m.editedAt !== null ? ' (edited)' : '';
+  const body = m.deletedAt !== null ? '(deleted)' : m.body;
+  return `[${localTime(m.createdAt)}] #${m.seq} ${m.senderName}: ${body}${edited}`;
+}
+
+/** One line for a non-message timeline event, from the viewpoint of a reader. */
+export function formatEvent(e: TimelineEventDto): string {
+  const d = e.data as Record<string, unknown>;
+  const who = typeof d.username === 'string' ? d.username : 'someone';
+  switch (e.type) {
+    case 'conversation.created':
+      return `• group "${String(d.name)}" created`;
+    case 'conversation.renamed':
+      return `• group renamed to "${String(d.name)}"`;
+    case 'member.added':
+      return `• ${who} joined`;
+    case 'member.removed':
+      return `• ${who} was removed`;
+    case 'member.left':
+      return d.reason === 'account_deleted' ? `• ${who} deleted their account` : `• ${who} left`;
+    case 'member.role_changed':
+      return `• ${who} is now ${String(d.role)}`;
+    case 'message.edited':
+      return `✎ #${String(d.seq)} edited: ${String(d.body)}`;
+    case 'message.deleted':
+      return `✗ #${String(d.seq)} deleted`;
+  }
+}
+
+/** A line of the conversation list: `#team (3 unread) — bob: hi`. */
+export function formatConversation(c: ConversationDto): string {
+  const unread = c.unreadCount > 0 ? ` (${c.unreadCount} unread)` : '';
+  const last = c.lastMessage
+    ? ` — ${c.lastMessage.senderName}: ${c.lastMessage.deletedAt ? '(deleted)' : c.lastMessage.body.slice(0, 60)}`
+    : '';
+  return `${conversationLabel(c)}${unread}${last}`;
+}
