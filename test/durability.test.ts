@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Api, type TestUser } from './helpers/api.js';
+import { Api } from './helpers/api.js';
 import { spawnNode, type NodeProcess } from './helpers/process.js';
 import { WsClient } from './helpers/ws.js';
 

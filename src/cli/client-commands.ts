@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiError, ParleyClient } from '../client/index.js';
 import { nodeWebSocket } from '../client/node.js';
-import type { ConversationDto } from '../protocol/schemas.js';
+import type { ConversationDto, MessageDto } from '../protocol/schemas.js';
 import { ChatApp } from './chat/chat-app.js';
 import {
   configPath,
@@ -167,7 +167,7 @@ export function registerClientCommands(program: Command): void {
         try {
           const conversation = await findConversation(client, opts);
           const { message } = await client.api.request<{
-            message: import('../protocol/schemas.js').MessageDto;
+            message: MessageDto;
           }>('POST', `/api/v1/conversations/${conversation.id}/messages`, {
             clientMsgId: crypto.randomUUID(),
             body: words.join(' '),

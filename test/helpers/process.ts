@@ -48,7 +48,7 @@ export async function spawnNode(options: {
   const lines: string[] = [];
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const rl = createInterface({ input: proc.stdout! });
+  const rl = createInterface({ input: proc.stdout });
   const url = await new Promise<string>((resolve, reject) => {
     rl.on('line', (line) => {
       lines.push(line);

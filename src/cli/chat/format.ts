@@ -20,7 +20,7 @@ export function formatMessage(m: MessageDto): string {
 
 /** One line for a non-message timeline event, from the viewpoint of a reader. */
 export function formatEvent(e: TimelineEventDto): string {
-  const d = e.data as Record<string, unknown>;
+  const d = e.data;
   const who = typeof d.username === 'string' ? d.username : 'someone';
   switch (e.type) {
     case 'conversation.created':

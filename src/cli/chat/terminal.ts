@@ -14,7 +14,6 @@ export class Terminal {
   #waiting: ((line: string | null) => void) | null = null;
   #muted = false;
   #closed = false;
-  #prompt = '> ';
 
   constructor(
     input: NodeJS.ReadStream = process.stdin,
@@ -74,7 +73,6 @@ export class Terminal {
   }
 
   setPrompt(prompt: string): void {
-    this.#prompt = prompt;
     this.#rl.setPrompt(prompt);
   }
 
