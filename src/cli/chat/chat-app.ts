@@ -53,6 +53,7 @@ export class ChatApp {
       await this.#handle(line.trim());
       this.#term.prompt();
     }
+    this.#quit = true;
     await this.#flushOutbox();
     this.#client.close();
     return 0;
@@ -92,6 +93,7 @@ export class ChatApp {
   #wire(): void {
     const c = this.#client;
     c.on('state', (state) => {
+      if (this.#quit) return;
       if (state !== 'connecting') this.#term.print(`[${STATE_TEXT[state]}]`);
       this.#updatePrompt();
     });

@@ -54,21 +54,20 @@ export class Terminal {
 
   /** Asks a question and returns the answer (null at end of input). */
   async ask(question: string): Promise<string | null> {
-    this.#out.write(question);
-    const answer = await this.nextLine();
-    if (!this.isTTY) this.#out.write('\n');
-    return answer;
+    // On a pipe the question gets its own line, so a script reading lines sees it.
+    this.#out.write(this.isTTY ? question : question + '\n');
+    return this.nextLine();
   }
 
   /** Asks for a secret without echoing it on a terminal. */
   async askHidden(question: string): Promise<string | null> {
-    this.#out.write(question);
+    this.#out.write(this.isTTY ? question : question + '\n');
     this.#muted = this.isTTY;
     try {
       return await this.nextLine();
     } finally {
       this.#muted = false;
-      this.#out.write('\n');
+      if (this.isTTY) this.#out.write('\n');
     }
   }
 

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Api } from '../helpers/api.js';
+import { ChatProcess } from '../helpers/cli.js';
+import { runCli, spawnNode, type NodeProcess } from '../helpers/process.js';
+
+const FAST = [
+  '--rate-sends',
+  '100000',
+  '--rate-login',
+  '1000',
+  '--rate-register',
+  '1000',
+  '--rate-connections',
+  '10000',
+];
+
+describe('terminal client (parley chat)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-chat-'));
+  const procs: NodeProcess[] = [];
+  const chats: ChatProcess[] = [];
+  let node: NodeProcess;
+  const cfg = (name: string) => join(dir, `${name}.json`);
+  const chat = (name: string) => {
+    const c = new ChatProcess(['chat', '--server', node.url], { PARLEY_CONFIG: cfg(name) });
+    chats.push(c);
+    return c;
+  };
+
+  before(async () => {
+    node = await spawnNode({ dataDir: join(dir, 'data'), args: FAST });
+    procs.push(node);
+  });
+  after(async () => {
+    for (const c of chats) await c.kill();
+    for (const p of procs) await p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('[CLI1] register, find each other, DM live, group chat, and delete an account', async () => {
+    const bob = chat('bob');
+    await bob.waitFor(/Do you have an account/);
+    for (const line of ['n', 'bob', 'bob-password', 'bob-password']) bob.type(line);
+    await bob.waitFor(/Logged in as bob/);
+    await bob.waitFor(/\[online\]/);
+    const mode = statSync(cfg('bob')).mode & 0o777;
+    assert.equal(mode, 0o600, 'token file readable by the user only');
+    assert.ok(
+      !readFileSync(cfg('bob'), 'utf8').includes('bob-password'),
+      'the password is never stored',
+    );
+
+    const alice = chat('alice');
+    for (const line of ['n', 'alice', 'alice-password', 'alice-password']) alice.type(line);
+    await alice.waitFor(/Logged in as alice/);
+    await alice.waitFor(/\[online\]/);
+    alice.type('/users b*');
+    await alice.waitFor(/^ {2}[●○] bob$/);
+    alice.type('/dm bob');
+    await alice.waitFor(/— @bob —/);
+    alice.type('hello bob');
+    await alice.waitFor(/#1 alice: hello bob/);
+
+    await bob.waitFor(/new message in @alice from alice/);
+    bob.type('/open alice');
+    await bob.waitFor(/#1 alice: hello bob/);
+    bob.type('hi alice');
+    await alice.waitFor(/#2 bob: hi alice/);
+
+    alice.type('/group create team bob');
+    await alice.waitFor(/— #team —/);
+    alice.type('welcome to the team');
+    await bob.waitFor(/new message in #team from alice/);
+    bob.type('/open team');
+    await bob.waitFor(/alice: welcome to the team/);
+    bob.type('/members');
+    await bob.waitFor(/alice \(owner\)/);
+    bob.type('thanks');
+    await alice.waitFor(/bob: thanks/);
+
+    bob.type('/delete-account');
+    bob.type('y');
+    bob.type('bob-password');
+    await bob.waitFor(/Account deleted/);
+    assert.equal(await bob.exited, 0);
+    assert.ok(!readFileSync(cfg('bob'), 'utf8').includes('token'), 'the token is forgotten');
+    await alice.waitFor(/bob deleted their account/);
+    alice.type('/quit');
+    assert.equal(await alice.exited, 0);
+  });
+
+  it('[CLI1][G4] a user who was offline sees the messages on next start', async () => {
+    const api = new Api(node.url);
+    await api.signup('carol', 'carol-password');
+    const sent = await runCli(['send', '--server', node.url, '--to', 'carol', 'are you there?'], {
+      env: { PARLEY_CONFIG: cfg('alice') },
+    });
+    assert.equal(sent.code, 0, sent.stderr);
+    await runCli(['send', '--server', node.url, '--to', 'carol', 'second one'], {
+      env: { PARLEY_CONFIG: cfg('alice') },
+    });
+
+    const carol = chat('carol');
+    for (const line of ['y', 'carol', 'carol-password']) carol.type(line);
+    await carol.waitFor(/@alice \(2 unread\) — alice: second one/);
+    carol.type('/open alice');
+    await carol.waitFor(/#1 alice: are you there\?/);
+    await carol.waitFor(/#2 alice: second one/);
+    carol.type('/quit');
+    assert.equal(await carol.exited, 0);
+  });
+
+  it('[CLI2] bad input gets a one-line explanation and the client keeps going', async () => {
+    const alice = chat('alice');
+    await alice.waitFor(/Hello alice/);
+    alice.type('/frobnicate');
+    await alice.waitFor(/Unknown command \/frobnicate/);
+    alice.type('/dm nobody');
+    await alice.waitFor(/error: user "nobody" not found \(not_found\)/);
+    alice.type('no conversation is open');
+    await alice.waitFor(/No conversation open/);
+    alice.type('/dm carol');
+    await alice.waitFor(/— @carol —/);
+    alice.type('x'.repeat(4001));
+    await alice.waitFor(/✗ not sent: .* \(message_too_long\)/);
+    alice.type('/remove carol');
+    await alice.waitFor(/error: this is a direct message, not a group/);
+    alice.type('/help');
+    await alice.waitFor(/\/delete-account/);
+    alice.type('/quit');
+    assert.equal(await alice.exited, 0);
+  });
+});
