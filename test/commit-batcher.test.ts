@@ -97,6 +97,38 @@ describe('group commit', () => {
     assert.ok(await store.getUserById('ok2'));
   });
 
+  it('[G1][G2] an unexpected error in a job aborts its whole batch, so no seq is left unused', async () => {
+    const batcher = new CommitBatcher(store);
+    const now = Date.now();
+    const outcomes = await Promise.allSettled([
+      batcher.submit((tx) =>
+        tx.createUser({
+          id: 'x1',
+          username: 'xone',
+          passwordHash: 'x',
+          createdAt: now,
+          deletedAt: null,
+        }),
+      ),
+      batcher.submit(async (tx) => {
+        await tx.createUser({
+          id: 'x2',
+          username: 'xtwo',
+          passwordHash: 'x',
+          createdAt: now,
+          deletedAt: null,
+        });
+        throw new Error('disk trouble after a write');
+      }),
+    ]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['rejected', 'rejected'],
+    );
+    assert.equal(await store.getUserById('x1'), null);
+    assert.equal(await store.getUserById('x2'), null);
+  });
+
   it('[G1] a failed commit rejects every job of the batch and writes nothing', async () => {
     const failing: Store = Object.create(store) as Store;
     failing.transaction = (fn) =>

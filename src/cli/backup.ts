@@ -30,6 +30,8 @@ export function registerBackup(program: Command): void {
       }
       const { pages } = await backupSqlite(file, out);
       console.log(`backup written to ${out} (${pages} pages)`);
-      console.log(`restore: stop the node, copy it to ${sqlitePath('<data dir>')}, start the node`);
+      console.log(
+        `restore: stop the node, delete parley.db-wal and parley.db-shm in the data directory, copy the snapshot to ${sqlitePath('<data dir>')}, start the node`,
+      );
     });
 }

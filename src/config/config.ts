@@ -44,7 +44,7 @@ export const CONFIG_OPTIONS = {
   nodeId: {
     flag: '--node-id <id>',
     env: 'PARLEY_NODE_ID',
-    help: 'node id in logs and cluster views (default host name + port)',
+    help: 'node id in logs and cluster views (default host name + port, or + pid with port 0)',
   },
   allowedOrigins: {
     flag: '--allowed-origins <list>',
@@ -177,7 +177,7 @@ export function parseConfig(raw: RawConfig): Config {
     port: c.port,
     dataDir: c.dataDir,
     logLevel: c.logLevel,
-    nodeId: c.nodeId ?? `${hostname()}-${c.port}`,
+    nodeId: c.nodeId ?? `${hostname()}-${c.port === 0 ? process.pid : c.port}`,
     allowedOrigins: c.allowedOrigins.map((o) => new URL(o).origin),
     helloTimeoutMs: 10_000,
     limits: {

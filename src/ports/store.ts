@@ -83,6 +83,8 @@ export interface StoreOps {
   listMessages(conversationId: string, query: HistoryQuery): Promise<Message[]>;
 
   insertEvent(event: TimelineEvent): Promise<void>;
+  /** Erases the text of every `message.edited` event of a message (rule M4). */
+  redactEdits(conversationId: string, seq: number): Promise<void>;
   /** Messages and events with seq > afterSeq, merged in seq order, at most `limit`. */
   listTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]>;
 }

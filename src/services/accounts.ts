@@ -13,7 +13,7 @@ export interface Principal {
   session: Session;
 }
 
-/** How often a session's last-seen time is written (sliding expiry without a write per request). */
+/** How often a session's last-seen time is written (activity tracking without a write per request). */
 const TOUCH_INTERVAL_MS = 10 * 60_000;
 
 /** Usernames are case-insensitive: stored and compared lowercase (rule A1). */

@@ -1,3 +1,4 @@
+import { AppError } from '../domain/errors.js';
 import type { StoreOps, Store } from '../ports/store.js';
 
 /** One unit of work in a group commit; its result is settled after the batch commits. */
@@ -10,9 +11,9 @@ interface Job<T> {
 /**
  * Group commit: jobs submitted while a commit is in flight are run together in the next
  * transaction, so one durable fsync covers many sends. A job's promise resolves only after
- * its transaction committed (guarantee 1). A job that throws is rejected alone (its checks
- * run before it writes, so nothing of it is left in the batch); a commit failure rejects the
- * whole batch.
+ * its transaction committed (guarantee 1). A job that throws an AppError is rejected alone:
+ * jobs must throw those only before they write. Any other error, or a failed commit, rejects
+ * the whole batch and writes nothing.
  */
 export class CommitBatcher {
   readonly #store: Store;
@@ -59,6 +60,9 @@ export class CommitBatcher {
           try {
             outcomes.push({ ok: true, value: await job.run(tx) });
           } catch (err) {
+            // Only domain refusals (thrown before a job writes) stay with their job; anything
+            // else may have left partial writes, such as a taken seq, so the batch aborts.
+            if (!(err instanceof AppError)) throw err;
             outcomes.push({ ok: false, err });
           }
         }

@@ -146,6 +146,7 @@ export class MessageService {
       if (message.deletedAt !== null) return;
       const at = this.#deps.now();
       await tx.deleteMessage(conversationId, seq, at);
+      await tx.redactEdits(conversationId, seq);
       const event = await appendTimelineEvent(
         this.#deps,
         tx,

@@ -792,6 +792,32 @@ function messagesContract(open: OpenStore): void {
       );
     });
 
+    it('[M4] redactEdits erases the text of a message’s edit events only', async () => {
+      const { store } = fx();
+      const sender = await fx().user();
+      const group = await fx().group(sender);
+      const [a, b] = [await fx().send(group, sender, 'a'), await fx().send(group, sender, 'b')];
+      const editA = await fx().event(group, sender, 'message.edited', {
+        seq: a.seq,
+        body: 'secret a',
+      });
+      const editB = await fx().event(group, sender, 'message.edited', {
+        seq: b.seq,
+        body: 'keep b',
+      });
+      await store.redactEdits(group.id, a.seq);
+      const events = (await store.listTimeline(group.id, 0, 10)).flatMap((e) =>
+        e.kind === 'event' ? [e.event] : [],
+      );
+      assert.deepEqual(
+        events.map((e) => [e.seq, e.data.body]),
+        [
+          [editA.seq, ''],
+          [editB.seq, 'keep b'],
+        ],
+      );
+    });
+
     it('[A6] a deleted sender’s messages stay, with senderName [deleted]', async () => {
       const { store } = fx();
       const [owner, gone] = [await fx().user(), await fx().user()];

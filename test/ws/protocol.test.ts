@@ -281,7 +281,7 @@ describe('WebSocket protocol', () => {
     }
   });
 
-  it('[G4] sync replays messages, edits, deletions and membership changes after the cursor, then synced', async () => {
+  it('[G4][M4] sync replays messages, edits, deletions and membership changes after the cursor, then synced', async () => {
     const group = await api.group(alice, uniqueName('g'), [bob.username]);
     const m1 = await api.send(alice, group, 'one');
     await api.send(alice, group, 'two');
@@ -321,6 +321,12 @@ describe('WebSocket protocol', () => {
         'conversation.renamed',
       ]);
       assert.equal(synced.cursors[group], 7);
+      // [M4] the deleted message's edited text is erased from the edit event too.
+      const edit = client.frames.find(
+        (f) => f.type === 'event' && f.event.type === 'message.edited',
+      );
+      assert.equal(edit?.event.data.body, '');
+      assert.ok(!JSON.stringify(client.frames).includes('one!'));
     } finally {
       await client.close();
     }

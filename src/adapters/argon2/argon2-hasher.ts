@@ -32,14 +32,17 @@ export class Argon2Hasher implements PasswordHasher {
   }
 
   async #limit<T>(task: () => Promise<T>): Promise<T> {
+    // A finishing task hands its slot straight to the next waiter, so a newcomer arriving in
+    // between cannot take it and exceed the limit.
     if (this.#running >= this.#max)
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#running++;
+    else this.#running++;
     try {
       return await task();
     } finally {
-      this.#running--;
-      this.#waiting.shift()?.();
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running--;
     }
   }
 }

@@ -117,6 +117,7 @@ export class SqlStore implements Store {
   deleteMessage = (c: string, s: number, at: number) => this.#ops.deleteMessage(c, s, at);
   listMessages = (c: string, q: HistoryQuery) => this.#ops.listMessages(c, q);
   insertEvent = (e: TimelineEvent) => this.#ops.insertEvent(e);
+  redactEdits = (c: string, s: number) => this.#ops.redactEdits(c, s);
   listTimeline = (c: string, after: number, limit: number) =>
     this.#ops.listTimeline(c, after, limit);
 }
@@ -571,9 +572,20 @@ class SqlOps implements StoreOps {
         seq: e.seq,
         type: e.type,
         actor_id: e.actor,
+        target_seq: typeof e.data.seq === 'number' ? e.data.seq : null,
         data: JSON.stringify(e.data),
         created_at: e.createdAt,
       })
+      .execute();
+  }
+
+  async redactEdits(conversationId: string, seq: number): Promise<void> {
+    await this.db
+      .updateTable('events')
+      .set({ data: JSON.stringify({ seq, body: '' }) })
+      .where('conversation_id', '=', conversationId)
+      .where('target_seq', '=', seq)
+      .where('type', '=', 'message.edited')
       .execute();
   }
 

@@ -85,6 +85,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('seq', 'integer', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('actor_id', 'text', (c) => c.notNull())
+        // The message an edit or deletion refers to, so a deletion can erase earlier edits.
+        .addColumn('target_seq', 'integer')
         .addColumn('data', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('events_pk', ['conversation_id', 'seq'])

@@ -50,6 +50,7 @@ export interface Database {
     seq: number;
     type: string;
     actor_id: string;
+    target_seq: number | null;
     data: string;
     created_at: number;
   };

@@ -88,7 +88,10 @@ export function buildHttpApp(
   );
 
   app.use(async (c, next) => {
-    if (!ctx.accepting()) throw new AppError('unavailable', 'the node is shutting down');
+    // Health checks keep answering during shutdown: /readyz then says 503 in its own shape.
+    const isHealth = c.req.path === '/healthz' || c.req.path === '/readyz';
+    if (!ctx.accepting() && !isHealth)
+      throw new AppError('unavailable', 'the node is shutting down');
     const found = tokenFrom(c.env.incoming.headers);
     if (found) {
       // A bad token on a public route is ignored; protected routes then answer unauthorized.

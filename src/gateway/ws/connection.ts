@@ -170,25 +170,28 @@ export class Connection {
       );
     clearTimeout(this.#helloTimer);
     this.#ready = true;
-    const cursors = await this.#hub.register(this);
-    if (this.closed) return;
-    // A logout that committed before this socket subscribed published its revocation too
-    // early for us to hear it: look again now that revocations can no longer be missed.
-    if (!(await this.#ctx.accounts.isActive(this.principal))) {
-      return this.close(CLOSE_CODES.sessionRevoked, 'session ended');
-    }
-    this.send({
-      type: 'ready',
-      protocol: PROTOCOL_VERSION,
-      nodeId: this.#ctx.config.nodeId,
-      user: this.user,
-      cursors,
+    const principal = this.principal;
+    const registered = await this.#hub.register(this, {
+      sessionActive: () => this.#ctx.accounts.isActive(principal),
+      onReady: (cursors) =>
+        this.send({
+          type: 'ready',
+          protocol: PROTOCOL_VERSION,
+          nodeId: this.#ctx.config.nodeId,
+          user: this.user,
+          cursors,
+        }),
+      ...(frame.cursors ? { cursors: frame.cursors } : {}),
     });
+    if (!registered) {
+      // A logout or deletion committed while this socket was subscribing.
+      if (!this.closed) this.close(CLOSE_CODES.sessionRevoked, 'session ended');
+      return;
+    }
     this.#ctx.log.info(
       { event: 'ws.ready', connId: this.id, userId: this.user.id },
       'socket ready',
     );
-    if (frame.cursors) await this.#hub.sync(this, frame.cursors);
   }
 
   async #send(frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {

@@ -49,16 +49,27 @@ export class Hub {
   }
 
   /**
-   * Attaches an authenticated socket. Subscribes before reading positions, so anything
-   * committed after the read arrives live and anything before it is covered by the read.
-   * Returns the latest seq of each of the user's conversations.
+   * Attaches an authenticated socket. It subscribes before it reads: first to the user's
+   * revocations (then re-checks the session, so a logout cannot slip through), then to the
+   * conversations (then reads their positions, so anything committed later arrives live).
+   * `onReady` runs synchronously with the latest positions, before any entry can be
+   * delivered; the client's cursors from `hello` take effect in the same instant, so nothing
+   * is delivered live and then again by the replay. Resolves false if the session ended.
    */
-  async register(conn: Connection): Promise<Record<string, number>> {
+  async register(
+    conn: Connection,
+    options: {
+      sessionActive: () => Promise<boolean>;
+      onReady: (positions: Record<string, number>) => void;
+      cursors?: Record<string, number>;
+    },
+  ): Promise<boolean> {
     const user = conn.user;
     const firstForUser = !this.#users.has(user.id);
     this.#join(this.#users, subjects.user(user.id), user.id, conn, (event) =>
       this.#onUserEvent(user.id, event),
     );
+    if (!(await options.sessionActive()) || conn.closed) return this.#abandon(conn);
     const ids = await this.#ctx.conversations.idsOf(user.id);
     if (conn.closed) return this.#abandon(conn);
     for (const id of ids) this.#attach(conn, id, undefined);
@@ -73,8 +84,11 @@ export class Hub {
     }
     // Conversations left between the two reads: not in positions, so not ours any more.
     for (const id of ids) if (conn.cursors.get(id) === -1) this.#detach(conn, id);
-    if (firstForUser && !conn.closed) this.#presence(conn, true);
-    return cursors;
+    options.onReady(cursors);
+    // Every conversation of the user is attached now: any other id is not theirs.
+    if (options.cursors) void this.#replay(conn, options.cursors, new Set());
+    if (firstForUser) this.#presence(conn, true);
+    return true;
   }
 
   /** Detaches a closed socket from every room; idempotent. */
@@ -90,37 +104,60 @@ export class Hub {
     for (const id of [...conn.cursors.keys()]) this.#detach(conn, id);
   }
 
-  #abandon(conn: Connection): Record<string, number> {
+  #abandon(conn: Connection): false {
     this.unregister(conn);
-    return {};
+    return false;
   }
 
   /**
    * Replays each listed conversation after the client's cursor, in order, then sends `synced`
    * (guarantee 4). Conversations the user no longer belongs to get `conversation.removed`.
+   * Membership is checked for all of them first, so every cursor moves at the same instant
+   * and no live entry slips in between and gets replayed again.
    */
   async sync(conn: Connection, cursors: Record<string, number>): Promise<void> {
+    const entries = Object.entries(cursors);
+    const unknown = entries.filter(([id]) => !conn.cursors.has(id)).map(([id]) => id);
+    const members = new Set<string>();
+    await Promise.all(
+      unknown.map(async (id) => {
+        if (await this.#ctx.conversations.isMember(id, conn.user.id)) members.add(id);
+      }),
+    );
+    if (conn.closed) return;
+    await this.#replay(conn, cursors, members);
+  }
+
+  /**
+   * Moves the listed cursors (synchronously, all at once), replays from them, then sends
+   * `synced`. Ids neither attached nor in `members` get `conversation.removed`.
+   */
+  #replay(
+    conn: Connection,
+    cursors: Record<string, number>,
+    members: ReadonlySet<string>,
+  ): Promise<void> {
+    const entries = Object.entries(cursors);
     const pending: Array<Promise<void>> = [];
-    for (const [conversationId, seq] of Object.entries(cursors)) {
-      if (!conn.cursors.has(conversationId)) {
-        const member = await this.#ctx.conversations.isMember(conversationId, conn.user.id);
-        if (!member) {
-          conn.send({ type: 'event', event: { type: 'conversation.removed', conversationId } });
-          continue;
-        }
+    for (const [conversationId, seq] of entries) {
+      if (conn.cursors.has(conversationId)) {
+        conn.cursors.set(conversationId, seq);
+      } else if (members.has(conversationId)) {
         this.#attach(conn, conversationId, seq);
       } else {
-        conn.cursors.set(conversationId, seq);
+        conn.send({ type: 'event', event: { type: 'conversation.removed', conversationId } });
+        continue;
       }
       pending.push(this.#pump(conn, conversationId));
     }
-    await Promise.all(pending);
-    const done: Record<string, number> = {};
-    for (const id of Object.keys(cursors)) {
-      const c = conn.cursors.get(id);
-      if (c !== undefined) done[id] = c;
-    }
-    conn.send({ type: 'synced', cursors: done });
+    return Promise.all(pending).then(() => {
+      const done: Record<string, number> = {};
+      for (const [id] of entries) {
+        const c = conn.cursors.get(id);
+        if (c !== undefined) done[id] = c;
+      }
+      conn.send({ type: 'synced', cursors: done });
+    });
   }
 
   /** Relays a typing signal to the conversation's other members (best effort). */
