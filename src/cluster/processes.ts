@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/**
+ * Process supervision shared by `parley cluster up` and the tests that need real engines:
+ * finding installed binaries, free loopback ports, and child processes that can be awaited,
+ * stopped and killed.
+ */
+
+/** Raised when an engine binary is not installed; names the Debian package to install. */
+export class MissingBinaryError extends Error {
+  override readonly name = 'MissingBinaryError';
+  constructor(
+    readonly binary: string,
+    readonly debianPackage: string,
+  ) {
+    super(
+      `${binary} is not installed: install the Debian package "${debianPackage}" (apt-get install ${debianPackage})`,
+    );
+  }
+}
+
+/** Finds an executable on PATH or in extra directories (e.g. /usr/lib/postgresql/15/bin). */
+export function findBinary(
+  name: string,
+  options: { extraDirs?: string[]; debianPackage: string },
+): string {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), ...(options.extraDirs ?? [])];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  throw new MissingBinaryError(name, options.debianPackage);
+}
+
+/** PostgreSQL's versioned binary directories, newest first. */
+export function postgresBinDirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .sort((a, b) => Number(b) - Number(a))
+    .map((v) => join(root, v, 'bin'));
+}
+
+/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/** A supervised child process whose output lines are forwarded with a prefix. */
+export class ManagedProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The last output lines, for error messages. */
+  readonly tail: string[] = [];
+  readonly #lineListeners = new Set<(line: string) => void>();
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+    options: {
+      env?: NodeJS.ProcessEnv;
+      cwd?: string;
+      onLine?: (name: string, line: string) => void;
+    } = {},
+  ) {
+    this.child = spawn(command, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.exited = once(this.child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+    // A spawn failure (e.g. ENOENT) surfaces as an exit, not an unhandled error.
+    this.child.on('error', (err) => this.tail.push(`spawn error: ${err.message}`));
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        this.tail.push(line);
+        if (this.tail.length > 50) this.tail.shift();
+        options.onLine?.(name, line);
+        for (const listener of this.#lineListeners) listener(line);
+      });
+    }
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Resolves with the first output line matching `pattern`; rejects if the process exits first. */
+  waitForLine(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+    const seen = this.tail.find((l) => pattern.test(l));
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#lineListeners.delete(listener);
+      };
+      const listener = (line: string) => {
+        if (!pattern.test(line)) return;
+        done();
+        resolve(line);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(
+            `${this.name}: no line matching ${pattern} within ${timeoutMs} ms:\n${this.tail.join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      this.#lineListeners.add(listener);
+      void this.exited.then(({ code, signal }) => {
+        if (!this.#lineListeners.has(listener)) return;
+        done();
+        reject(
+          new Error(
+            `${this.name} exited (${signal ?? code}) before ${pattern}:\n${this.tail.join('\n')}`,
+          ),
+        );
+      });
+    });
+  }
+
+  /** Asks the process to stop (SIGTERM, then SIGKILL after `graceMs`); resolves when gone. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** kill -9, for fault tests. */
+  async kill(): Promise<void> {
+    if (this.running) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+/** Polls `probe` until it resolves true (engines that log readiness unreliably); bounded. */
+export async function waitUntil(
+  probe: () => Promise<boolean>,
+  options: { timeoutMs: number; what: string },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
