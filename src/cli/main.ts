@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { registerBackup } from './backup.js';
+import { registerBench } from './bench.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerServe } from './serve.js';
 
@@ -15,5 +16,6 @@ const program = new Command()
 registerServe(program);
 registerBackup(program);
 registerClientCommands(program);
+registerBench(program);
 
 await program.parseAsync(process.argv);

@@ -58,6 +58,8 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Delay before re-sending a send refused with a retryable code. */
   retryDelayMs?: number;
+  /** Browser pages: the HttpOnly session cookie authenticates REST and the WebSocket upgrade. */
+  cookieSession?: boolean;
 }
 
 const SIDE_EVENT_TYPES: ReadonlySet<string> = new Set<SideEvent['type']>([
@@ -115,6 +117,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       baseUrl: this.#urls[0]!,
       token: options.token ?? null,
       fetch: options.fetch,
+      cookieSession: options.cookieSession,
     });
     for (const [id, seq] of Object.entries(options.cursors ?? {})) this.cursors.set(id, seq);
     this.#everReady = Object.keys(options.cursors ?? {}).length > 0;
@@ -180,8 +183,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * next connection), retried with the same clientMsgId until acked, and resolves with the
    * stored message. Refusals such as `forbidden` reject with a SendError and mark it `failed`.
    */
-  send(conversationId: string, body: string): { entry: OutboxEntry; done: Promise<MessageDto> } {
-    const result = this.outbox.add(conversationId, body);
+  send(
+    conversationId: string,
+    body: string,
+    options: { clientMsgId?: string } = {},
+  ): { entry: OutboxEntry; done: Promise<MessageDto> } {
+    const result = this.outbox.add(conversationId, body, options.clientMsgId);
     this.emit('outbox', result.entry);
     if (this.#state !== 'connecting' && this.#ws && this.user) this.#write(result.entry);
     return result;

@@ -56,10 +56,17 @@ export class Outbox {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Adds a pending send; the promise settles on ack or final refusal. */
-  add(conversationId: string, body: string): { entry: OutboxEntry; done: Promise<MessageDto> } {
+  /** Adds a pending send (with a generated id unless one is given); settles on ack or final refusal. */
+  add(
+    conversationId: string,
+    body: string,
+    clientMsgId?: string,
+  ): { entry: OutboxEntry; done: Promise<MessageDto> } {
+    if (clientMsgId !== undefined && this.#entries.has(clientMsgId)) {
+      throw new Error(`clientMsgId ${clientMsgId} is already in the outbox`);
+    }
     const entry: OutboxEntry = {
-      clientMsgId: this.#newId(),
+      clientMsgId: clientMsgId ?? this.#newId(),
       conversationId,
       body,
       state: 'pending',

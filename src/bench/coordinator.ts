@@ -1,0 +1,266 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { merge, summary } from './histogram.js';
+import type { BenchOptions, WorkerPlan, WorkerResult } from './options.js';
+import { formatRun, type RunReport } from './report.js';
+import { ProcessSampler, readProcess } from './sampler.js';
+import { prepare, type BenchSetup } from './setup.js';
+import { spawnEmbedded, type SpawnedTarget } from './target.js';
+import type { FromCoordinator, ToCoordinator } from './worker.js';
+
+/** A forked load-generator process and a queue of what it said. */
+class WorkerHandle {
+  readonly #inbox: ToCoordinator[] = [];
+  readonly #waiters: Array<(m: ToCoordinator) => void> = [];
+  progress = { sent: 0, acked: 0, delivered: 0, connected: 0 };
+
+  constructor(readonly child: ChildProcess) {
+    child.on('message', (m: ToCoordinator) => {
+      if (m.type === 'progress') {
+        this.progress = m.progress;
+        return;
+      }
+      const waiter = this.#waiters.shift();
+      if (waiter) waiter(m);
+      else this.#inbox.push(m);
+    });
+  }
+
+  tell(m: FromCoordinator): void {
+    this.child.send(m);
+  }
+
+  /** The next non-progress message; rejects if the worker reports a failure or exits. */
+  async next(): Promise<ToCoordinator> {
+    const m =
+      this.#inbox.shift() ??
+      (await Promise.race([
+        new Promise<ToCoordinator>((resolve) => this.#waiters.push(resolve)),
+        once(this.child, 'exit').then(([code]) => ({
+          type: 'failed' as const,
+          error: `worker exited (${String(code)})`,
+        })),
+      ]));
+    if (m.type === 'failed') throw new Error(`bench worker failed: ${m.error}`);
+    return m;
+  }
+}
+
+function log(options: BenchOptions, text: string): void {
+  if (!options.json) process.stderr.write(text + '\n');
+}
+
+/**
+ * Runs a benchmark: target (spawned or given), setup through the API, worker processes,
+ * one measured run per offered rate, and a report per run (rule B2).
+ */
+export async function runBench(options: BenchOptions, workerScript: string): Promise<RunReport[]> {
+  let target: SpawnedTarget | null = null;
+  const workers: WorkerHandle[] = [];
+  try {
+    if (options.spawn === 'cluster')
+      throw new Error(
+        '--spawn cluster needs cluster mode (parley cluster up); use --url with a running cluster',
+      );
+    if (options.spawn === 'embedded') target = await spawnEmbedded();
+    const urls = target?.urls ?? options.urls;
+    const url = urls[0];
+    if (!url) throw new Error('give --url URL (a running node) or --spawn embedded');
+    const pid = target?.pid ?? options.pid;
+    log(
+      options,
+      `target ${urls.join(', ')}${pid ? ` (pid ${pid})` : ''}; preparing ${options.scenario}…`,
+    );
+    const setup = await prepare(url, options);
+    const baseline = pid ? readProcess(pid) : null;
+
+    const plans = split(setup, options, urls);
+    for (const plan of plans) {
+      const child = fork(workerScript, ['bench-worker'], {
+        execArgv: process.execArgv,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      const handle = new WorkerHandle(child);
+      workers.push(handle);
+      handle.tell({ type: 'plan', plan });
+    }
+    const connected = await Promise.all(workers.map((w) => w.next()));
+    const connectHistograms = connected.map((m) => (m.type === 'connected' ? m.connectMs : ''));
+    log(options, `${setup.connections} connections open`);
+
+    if (options.scenario === 'idle') {
+      // Let the node settle before reading its memory.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const after = pid ? readProcess(pid) : null;
+      const report = idleReport(options, setup, connectHistograms, baseline, after);
+      log(options, formatRun(report));
+      return [report];
+    }
+
+    const reports: RunReport[] = [];
+    for (const [i, rate] of options.rates.entries()) {
+      const report = await measure(options, workers, setup, rate, `${i}`, pid);
+      report.connectMs = summary(merge(connectHistograms));
+      log(options, formatRun(report));
+      reports.push(report);
+    }
+    return reports;
+  } finally {
+    for (const w of workers) {
+      if (w.child.connected) w.tell({ type: 'stop' });
+    }
+    await Promise.all(
+      workers.map((w) => (w.child.exitCode === null ? once(w.child, 'exit') : Promise.resolve())),
+    );
+    await target?.stop();
+  }
+}
+
+/** Deals clients out to workers round-robin. */
+function split(setup: BenchSetup, o: BenchOptions, urls: string[]): WorkerPlan[] {
+  const n = Math.min(o.workers, Math.max(1, setup.clients.length));
+  return Array.from({ length: n }, (_, w) => ({
+    scenario: o.scenario,
+    url: urls[w % urls.length]!,
+    clients: setup.clients.filter((_, i) => i % n === w),
+    recipients: setup.recipients,
+    size: o.size,
+    warmupMs: o.warmupS * 1000,
+    durationMs: o.durationS * 1000,
+    sockets: o.scenario === 'idle' ? o.socketsPerUser : 1,
+  }));
+}
+
+async function measure(
+  o: BenchOptions,
+  workers: WorkerHandle[],
+  setup: BenchSetup,
+  rate: number,
+  runId: string,
+  pid: number | undefined,
+): Promise<RunReport> {
+  const sampler = pid ? new ProcessSampler(pid) : null;
+  const startAt = performance.timeOrigin + performance.now() + 500;
+  for (const w of workers)
+    w.tell({ type: 'start', startAt, runId, ratePerSender: rate / Math.max(1, setup.senders) });
+  setTimeout(() => sampler?.start(), 500 + o.warmupS * 1000).unref();
+  const progress = setInterval(() => {
+    const p = workers.reduce(
+      (a, w) => ({
+        sent: a.sent + w.progress.sent,
+        acked: a.acked + w.progress.acked,
+        delivered: a.delivered + w.progress.delivered,
+      }),
+      { sent: 0, acked: 0, delivered: 0 },
+    );
+    log(o, `  … sent ${p.sent}  acked ${p.acked}  delivered ${p.delivered}`);
+  }, 2000);
+  let results: WorkerResult[];
+  try {
+    results = (await Promise.all(workers.map((w) => w.next()))).map((m) => {
+      if (m.type !== 'result') throw new Error(`unexpected ${m.type} from a worker`);
+      return m.result;
+    });
+  } finally {
+    clearInterval(progress);
+  }
+  const server = sampler?.stop() ?? null;
+  return aggregate(o, setup, rate, results, server);
+}
+
+function aggregate(
+  o: BenchOptions,
+  setup: BenchSetup,
+  rate: number,
+  results: WorkerResult[],
+  server: { cpuCores: number; rssBytes: number; peakRssBytes: number } | null,
+): RunReport {
+  const received = new Map<string, number>();
+  for (const r of results)
+    for (const [id, n] of Object.entries(r.received)) received.set(id, (received.get(id) ?? 0) + n);
+  let expected = 0;
+  let missing = 0;
+  let delivered = 0;
+  for (const r of results) {
+    for (const [id, conversationId] of r.ackedIds) {
+      const want = setup.recipients[conversationId] ?? 0;
+      const got = received.get(id) ?? 0;
+      expected += want;
+      delivered += Math.min(got, want);
+      missing += Math.max(0, want - got);
+    }
+  }
+  const errors: Record<string, number> = {};
+  for (const r of results)
+    for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
+  const acked = results.reduce((a, r) => a + r.ackedIds.length, 0);
+  return {
+    scenario: o.scenario,
+    offeredRate: rate,
+    durationS: o.durationS,
+    connections: results.reduce((a, r) => a + r.connected, 0),
+    sent: results.reduce((a, r) => a + r.sent, 0),
+    acked: o.scenario === 'history' ? results.reduce((a, r) => a + r.acked, 0) : acked,
+    ackedPerSec: Math.round(
+      (o.scenario === 'history' ? results.reduce((a, r) => a + r.acked, 0) : acked) / o.durationS,
+    ),
+    deliveredPerSec: Math.round(delivered / o.durationS),
+    expectedDeliveries: expected,
+    missing,
+    duplicates: results.reduce((a, r) => a + r.duplicates, 0),
+    errors,
+    ackMs: summary(merge(results.map((r) => r.ack))),
+    e2eMs: summary(merge(results.map((r) => r.e2e))),
+    ...(o.scenario === 'history'
+      ? { historyMs: summary(merge(results.map((r) => r.history ?? ''))) }
+      : {}),
+    connectMs: summary(merge(results.map((r) => r.connectMs))),
+    server: server
+      ? {
+          cpuCores: server.cpuCores,
+          rssMB: Math.round(server.rssBytes / 1e5) / 10,
+          peakRssMB: Math.round(server.peakRssBytes / 1e5) / 10,
+        }
+      : null,
+  };
+}
+
+function idleReport(
+  o: BenchOptions,
+  setup: BenchSetup,
+  connectHistograms: string[],
+  before: { rssBytes: number } | null,
+  after: { rssBytes: number; cpuSeconds: number } | null,
+): RunReport {
+  const empty = summary(merge([]));
+  return {
+    scenario: 'idle',
+    offeredRate: 0,
+    durationS: 0,
+    connections: setup.connections,
+    sent: 0,
+    acked: 0,
+    ackedPerSec: 0,
+    deliveredPerSec: 0,
+    expectedDeliveries: 0,
+    missing: 0,
+    duplicates: 0,
+    errors: {},
+    ackMs: empty,
+    e2eMs: empty,
+    connectMs: summary(merge(connectHistograms)),
+    server: after
+      ? {
+          cpuCores: 0,
+          rssMB: Math.round(after.rssBytes / 1e5) / 10,
+          peakRssMB: Math.round(after.rssBytes / 1e5) / 10,
+        }
+      : null,
+    ...(before && after
+      ? {
+          memoryPerConnectionKB:
+            Math.round(((after.rssBytes - before.rssBytes) / setup.connections / 1024) * 100) / 100,
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,68 @@
+import type { summary } from './histogram.js';
+
+type Percentiles = ReturnType<typeof summary>;
+
+/** One benchmark run (one offered rate) as reported in the table and as JSON. */
+export interface RunReport {
+  scenario: string;
+  offeredRate: number;
+  durationS: number;
+  connections: number;
+  sent: number;
+  acked: number;
+  ackedPerSec: number;
+  deliveredPerSec: number;
+  expectedDeliveries: number;
+  missing: number;
+  duplicates: number;
+  errors: Record<string, number>;
+  ackMs: Percentiles;
+  e2eMs: Percentiles;
+  historyMs?: Percentiles;
+  connectMs: Percentiles;
+  server: { cpuCores: number; rssMB: number; peakRssMB: number } | null;
+  memoryPerConnectionKB?: number;
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+function latencyRow(name: string, p: Percentiles): string {
+  return `  ${name.padEnd(14)} ${[p.p50, p.p90, p.p99, p.p999, p.max].map((v) => fmt(v).padStart(9)).join('')}   (n=${p.count})`;
+}
+
+/** The human-readable table for one run. */
+export function formatRun(r: RunReport): string {
+  const lines = [
+    '',
+    `scenario ${r.scenario}   offered ${fmt(r.offeredRate)}/s   ${r.durationS}s measured   ${r.connections} connections`,
+  ];
+  if (r.scenario === 'idle') {
+    lines.push(`  connected      ${r.connections}`);
+    if (r.memoryPerConnectionKB !== undefined)
+      lines.push(`  server memory  ${fmt(r.memoryPerConnectionKB)} KB per connection`);
+  } else {
+    lines.push(`  acked          ${fmt(r.ackedPerSec)} msg/s   (${r.acked} of ${r.sent} sent)`);
+    if (r.scenario !== 'history') {
+      lines.push(`  delivered      ${fmt(r.deliveredPerSec)} msg/s`);
+      lines.push(
+        `  deliveries     expected ${r.expectedDeliveries}   missing ${r.missing}   duplicates ${r.duplicates}`,
+      );
+    }
+  }
+  const errors = Object.entries(r.errors);
+  lines.push(
+    `  errors         ${errors.length ? errors.map(([c, n]) => `${c}=${n}`).join(' ') : 'none'}`,
+  );
+  lines.push(`  latency ms          p50      p90      p99    p99.9      max`);
+  if (r.scenario !== 'idle' && r.scenario !== 'history') {
+    lines.push(latencyRow('ack', r.ackMs), latencyRow('end-to-end', r.e2eMs));
+  }
+  if (r.historyMs) lines.push(latencyRow('history page', r.historyMs));
+  lines.push(latencyRow('connect', r.connectMs));
+  if (r.server) {
+    lines.push(
+      `  server         cpu ${fmt(r.server.cpuCores)} cores   rss ${fmt(r.server.rssMB)} MB (peak ${fmt(r.server.peakRssMB)} MB)`,
+    );
+  }
+  return lines.join('\n');
+}

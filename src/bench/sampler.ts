@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** CPU time (s) and resident memory (bytes) of a local process, from /proc. */
+export function readProcess(pid: number): { cpuSeconds: number; rssBytes: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process while a run lasts: CPU share and peak/last RSS. */
+export class ProcessSampler {
+  readonly #pid: number;
+  #timer: NodeJS.Timeout | null = null;
+  #start: { at: number; cpu: number } | null = null;
+  #last: { at: number; cpu: number; rss: number } | null = null;
+  peakRss = 0;
+
+  constructor(pid: number) {
+    this.#pid = pid;
+  }
+
+  start(): void {
+    const first = readProcess(this.#pid);
+    if (!first) return;
+    this.#start = { at: performance.now(), cpu: first.cpuSeconds };
+    this.peakRss = first.rssBytes;
+    this.#timer = setInterval(() => this.#sample(), 250);
+    this.#timer.unref();
+  }
+
+  #sample(): void {
+    const s = readProcess(this.#pid);
+    if (!s) return;
+    this.#last = { at: performance.now(), cpu: s.cpuSeconds, rss: s.rssBytes };
+    this.peakRss = Math.max(this.peakRss, s.rssBytes);
+  }
+
+  /** Stops sampling; CPU as a share of one core over the window, RSS in bytes. */
+  stop(): { cpuCores: number; rssBytes: number; peakRssBytes: number } | null {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#sample();
+    if (!this.#start || !this.#last) return null;
+    const seconds = (this.#last.at - this.#start.at) / 1000;
+    return {
+      cpuCores: seconds > 0 ? (this.#last.cpu - this.#start.cpu) / seconds : 0,
+      rssBytes: this.#last.rss,
+      peakRssBytes: this.peakRss,
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagedProcess } from '../cluster/processes.js';
+
+/** A node the benchmark started itself: its URL, pid, and how to stop it. */
+export interface SpawnedTarget {
+  urls: string[];
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Limits high enough that the benchmark measures throughput, not the rate limiter. */
+export const BENCH_LIMITS = [
+  '--rate-login',
+  '1000000',
+  '--rate-register',
+  '1000000',
+  '--rate-sends',
+  '1000000',
+  '--rate-connections',
+  '1000000',
+  '--max-group-members',
+  '10000',
+];
+
+/** The command that runs this same `parley` CLI (compiled, or through tsx in development). */
+export function selfCommand(): { command: string; args: string[] } {
+  return { command: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] };
+}
+
+/** Starts an embedded node (SQLite, in-process bus) on a free loopback port in its own process. */
+export async function spawnEmbedded(): Promise<SpawnedTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  const self = selfCommand();
+  const node = new ManagedProcess(
+    'node',
+    self.command,
+    [
+      ...self.args,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--node-id',
+      'bench',
+      '--log-level',
+      'info',
+      ...BENCH_LIMITS,
+    ],
+    { env: { ...process.env, PARLEY_LOG_LEVEL: 'info' } },
+  );
+  const line = await node.waitForLine(/"event":"node.started"/, 60_000);
+  const url = (JSON.parse(line) as { url: string }).url;
+  return {
+    urls: [url],
+    pid: node.child.pid ?? 0,
+    async stop() {
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { runBench } from '../bench/coordinator.js';
+import { BenchOptions, SCENARIOS } from '../bench/options.js';
+import { runBenchWorker } from '../bench/worker.js';
+
+/** `parley bench`: a load benchmark through the client library (rule B1). */
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('load benchmark: real clients, open-loop schedule, HDR latency histograms')
+    .requiredOption('--scenario <name>', SCENARIOS.join('|'))
+    .option('--url <urls>', 'comma-separated node URLs to load (loopback recommended)')
+    .option('--spawn <mode>', 'start the target: embedded (or cluster, with cluster mode)')
+    .option('--pid <pid>', 'pid of a local target, to sample its CPU and memory')
+    .option('--clients <n>', 'clients (idle: connections)', '200')
+    .option('--group-size <n>', 'members per group (group, mixed)', '100')
+    .option('--rate <list>', 'offered messages/s in total; a comma list runs a sweep', '2000')
+    .option('--duration <s>', 'measured seconds per rate', '10')
+    .option('--warmup <s>', 'unmeasured seconds before each run', '2')
+    .option('--size <bytes>', 'message size', '100')
+    .option('--workers <n>', 'load-generator processes', '1')
+    .option('--sockets-per-user <n>', 'idle: connections per user', '100')
+    .option('--json', 'print results as JSON on stdout')
+    .action(async (raw: Record<string, string | boolean | undefined>) => {
+      const parsed = BenchOptions.safeParse({
+        scenario: raw.scenario,
+        urls: typeof raw.url === 'string' ? raw.url.split(',').map((u) => u.trim()) : [],
+        spawn: raw.spawn,
+        pid: raw.pid,
+        clients: raw.clients,
+        groupSize: raw.groupSize,
+        rates: String(raw.rate).split(','),
+        durationS: raw.duration,
+        warmupS: raw.warmup,
+        size: raw.size,
+        workers: raw.workers,
+        socketsPerUser: raw.socketsPerUser,
+        json: raw.json === true,
+      });
+      if (!parsed.success) {
+        console.error(
+          `parley bench: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+        process.exit(2);
+      }
+      try {
+        const reports = await runBench(parsed.data, process.argv[1] ?? '');
+        if (parsed.data.json) console.log(JSON.stringify(reports, null, 2));
+      } catch (err) {
+        console.error(`parley bench: ${err instanceof Error ? err.message : String(err)}`);
+        process.exitCode = 1;
+      }
+    });
+
+  program.command('bench-worker', { hidden: true }).action(() => runBenchWorker());
+}
