@@ -1,0 +1,275 @@
+import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
+import type { Bus, BusEvent, BusStatus, BusSubscription } from '../../ports/bus.js';
+import { LocalFirstBus } from './local-first-bus.js';
+import { Outbox, type OutboxEntry } from './outbox.js';
+
+/** The logging a NATS bus does (pino's Logger fits). */
+export interface BusLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Options for {@link connectNatsBus}. */
+export interface NatsBusOptions {
+  /** Connection name shown in the servers' monitoring (e.g. the node id). */
+  name?: string;
+  log?: BusLog;
+  /** Try the servers in random order (default), spreading nodes over the cluster; false keeps the order given. */
+  randomize?: boolean;
+  /** Most bytes of unconfirmed events kept for re-sending after a reconnect. Default 64 MiB. */
+  outboxBytes?: number;
+}
+
+/** How long `close()` lets a drain run before it closes the connection outright. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Connects the cluster-mode Bus to NATS. `servers` are tried for the first connection and for
+ * every reconnect, which never stops (a node outlives any NATS outage). Rejects with a clear
+ * error if no server is reachable now.
+ */
+export async function connectNatsBus(
+  servers: string[],
+  options: NatsBusOptions = {},
+): Promise<Bus> {
+  if (servers.length === 0) throw new Error('no NATS server URL given');
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      name: options.name,
+      noRandomize: options.randomize === false,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      // Detect a silently dead connection within ~30 s instead of nats.js's default 4 min.
+      pingInterval: 10_000,
+      maxPingOut: 3,
+      ignoreClusterUpdates: false,
+      // Own events reach this node's subscribers in-process (LocalFirstBus), not via NATS.
+      noEcho: true,
+    });
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new Error(`cannot reach NATS at ${servers.join(', ')}: ${reason}`, { cause });
+  }
+  return new LocalFirstBus(new NatsBus(nc, options));
+}
+
+/**
+ * The Bus over one NATS connection. Events are JSON on subjects `conv.<id>` and `user.<id>`;
+ * NATS keeps per-subject order from one connection. Across a reconnect delivery is
+ * at-least-once: events the server had not confirmed are written again (see Outbox), so a
+ * subscriber may see a run of events twice, each run in order. The Hub tolerates that (it
+ * drops seqs it already sent) and catches up from the store on `reconnected`.
+ */
+class NatsBus implements Bus {
+  readonly engine = 'nats';
+  readonly #nc: NatsConnection;
+  readonly #log: BusLog | undefined;
+  readonly #outbox: Outbox;
+  readonly #listeners = new Set<(status: BusStatus) => void>();
+  #connected = true;
+  #confirmScheduled = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(nc: NatsConnection, options: NatsBusOptions) {
+    this.#nc = nc;
+    this.#log = options.log;
+    this.#outbox = new Outbox(options.outboxBytes ?? 64 * 1024 * 1024);
+    this.#watch().catch((err: unknown) => {
+      this.#log?.error({ event: 'bus.status_failed', err }, 'NATS status stream failed');
+    });
+    void nc.closed().then((err) => {
+      if (this.#closing) return;
+      // Only a fatal error (e.g. authentication) ends a connection that reconnects forever.
+      this.#connected = false;
+      this.#log?.error({ event: 'bus.closed', err }, 'NATS connection closed; bus is down');
+      this.#report('disconnected');
+    });
+  }
+
+  publish(subject: string, event: BusEvent): void {
+    if (this.#closing) return;
+    const { entry, dropped } = this.#outbox.add(subject, encoder.encode(JSON.stringify(event)));
+    if (dropped > 0) {
+      this.#log?.warn({ event: 'bus.outbox_overflow', dropped }, 'dropped unsent bus events');
+    }
+    if (!this.#connected) return;
+    this.#write(entry);
+    this.#scheduleConfirm();
+  }
+
+  subscribe(subject: string, handler: (event: BusEvent) => void): BusSubscription {
+    if (this.#closing || this.#nc.isClosed()) return { unsubscribe: () => undefined };
+    let active = true;
+    const subscription = this.#nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (!active || this.#closing) return;
+        if (err) {
+          this.#log?.warn(
+            { event: 'bus.subscription_failed', subject, err },
+            'subscription failed',
+          );
+          return;
+        }
+        const event = decode(msg.data);
+        if (!event) {
+          this.#log?.warn({ event: 'bus.bad_event', subject }, 'ignored a malformed bus event');
+          return;
+        }
+        try {
+          handler(event);
+        } catch (error) {
+          // A failing subscriber must not stop delivery to the others.
+          this.#log?.warn({ event: 'bus.handler_failed', subject, err: error }, 'handler threw');
+        }
+      },
+    });
+    return {
+      unsubscribe: () => {
+        if (!active) return;
+        active = false;
+        if (!this.#nc.isClosed() && !this.#nc.isDraining()) subscription.unsubscribe();
+      },
+    };
+  }
+
+  onStatus(listener: (status: BusStatus) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  async flush(): Promise<void> {
+    // While disconnected there is no server to ask; the reconnect writes the outbox again.
+    if (this.#closing || !this.#connected) return;
+    await this.#roundTrip();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    this.#listeners.clear();
+    if (this.#connected) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS)),
+      );
+      await Promise.race([this.#nc.drain().catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    }
+    const unsent = this.#outbox.entries.filter((e) => e.sentOn === null).length;
+    if (unsent > 0) this.#log?.warn({ event: 'bus.unsent', unsent }, 'closed with unsent events');
+    this.#outbox.clear();
+    await this.#nc.close();
+  }
+
+  /** Writes one event to the connection, stamped with it; drops one the client refuses. */
+  #write(entry: OutboxEntry): void {
+    try {
+      this.#nc.publish(entry.subject, entry.data);
+      entry.sentOn = this.#connectionId();
+    } catch (err) {
+      // E.g. larger than the server's max_payload: no retry can succeed.
+      this.#outbox.remove(entry);
+      this.#log?.warn({ event: 'bus.publish_failed', subject: entry.subject, err }, 'NATS refused');
+    }
+  }
+
+  #scheduleConfirm(): void {
+    if (this.#confirmScheduled) return;
+    this.#confirmScheduled = true;
+    // One round trip confirms everything published in this turn of the event loop.
+    setImmediate(() => {
+      this.#confirmScheduled = false;
+      if (!this.#closing && this.#connected) void this.#roundTrip();
+    });
+  }
+
+  /** PING/PONG: the server has everything written before it on this connection. */
+  async #roundTrip(): Promise<void> {
+    const connection = this.#connectionId();
+    const upTo = this.#outbox.mark;
+    try {
+      await this.#nc.flush();
+    } catch {
+      return; // disconnected meanwhile: the reconnect writes the outbox again
+    }
+    if (connection !== null) this.#outbox.confirm(upTo, connection);
+  }
+
+  /** Identifies the current connection: a new one (even to the same server) has another id. */
+  #connectionId(): string | null {
+    const info = this.#nc.info;
+    return info ? `${info.server_id}/${info.client_id}` : null;
+  }
+
+  async #watch(): Promise<void> {
+    for await (const status of this.#nc.status()) this.#onNatsStatus(status);
+  }
+
+  #onNatsStatus(status: Status): void {
+    switch (status.type) {
+      case 'disconnect':
+        this.#connected = false;
+        this.#log?.warn({ event: 'bus.disconnected', server: status.server }, 'NATS disconnected');
+        return this.#report('disconnected');
+      case 'reconnect': {
+        this.#connected = true;
+        const pending = [...this.#outbox.entries];
+        for (const entry of pending) this.#write(entry);
+        this.#scheduleConfirm();
+        this.#log?.info(
+          { event: 'bus.reconnected', server: status.server, resent: pending.length },
+          'NATS reconnected',
+        );
+        // Subscribers may have missed traffic meanwhile: the Hub catches its sockets up.
+        return this.#report('reconnected');
+      }
+      case 'ldm':
+        this.#log?.warn({ event: 'bus.lame_duck', server: status.server }, 'NATS server leaving');
+        return;
+      case 'error':
+        this.#log?.warn({ event: 'bus.error', err: status.error }, 'NATS error');
+        return;
+      case 'staleConnection':
+        this.#log?.warn({ event: 'bus.stale' }, 'NATS connection stale; reconnecting');
+        return;
+      case 'slowConsumer':
+      case 'reconnecting':
+      case 'update':
+      case 'ping':
+      case 'forceReconnect':
+      case 'close':
+        return;
+    }
+  }
+
+  #report(status: BusStatus): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(status);
+      } catch (err) {
+        this.#log?.warn({ event: 'bus.listener_failed', status, err }, 'status listener threw');
+      }
+    }
+  }
+}
+
+/** Parses an event from the wire; null if it is not JSON with a `type`. */
+function decode(data: Uint8Array): BusEvent | null {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(data));
+    if (typeof value === 'object' && value !== null && 'type' in value) {
+      if (typeof value.type === 'string') return value as BusEvent;
+    }
+  } catch {
+    // fall through
+  }
+  return null;
+}
