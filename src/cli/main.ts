@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerBackup } from './backup.js';
 import { registerBench } from './bench.js';
 import { registerClientCommands } from './client-commands.js';
+import { registerCluster } from './cluster.js';
 import { registerServe } from './serve.js';
 
 /** The `parley` command line. */
@@ -17,5 +18,6 @@ registerServe(program);
 registerBackup(program);
 registerClientCommands(program);
 registerBench(program);
+registerCluster(program);
 
 await program.parseAsync(process.argv);

@@ -1,11 +1,11 @@
 import type { ServerFrame, SideEvent } from '../protocol/frames.js';
-import {
-  PROTOCOL_VERSION,
-  type ConversationDto,
-  type MessageDto,
-  type TimelineEventDto,
-  type UserDto,
+import type {
+  ConversationDto,
+  MessageDto,
+  TimelineEventDto,
+  UserDto,
 } from '../protocol/schemas.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
@@ -144,6 +144,27 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const { user } = await this.#anyNode(() => this.api.login(username, password));
     this.user = user;
     return user;
+  }
+
+  /** Every node URL the client knows, in the order it tries them. */
+  get urls(): readonly string[] {
+    return this.#urls;
+  }
+
+  /**
+   * Learns the cluster's live nodes from the current node (rule K3) and adds them to the
+   * failover list; nodes already known keep their place.
+   */
+  async discover(): Promise<readonly string[]> {
+    const { nodes } = await this.api.request<{ nodes: Array<{ url: string }> }>(
+      'GET',
+      '/api/v1/cluster',
+    );
+    for (const { url } of nodes) {
+      const normalized = url.replace(/\/+$/, '');
+      if (!this.#urls.includes(normalized)) this.#urls.push(normalized);
+    }
+    return this.#urls;
   }
 
   /** Loads the conversation list (unread counts, last messages) over REST. */
@@ -390,6 +411,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       (list) => list.forEach((c) => this.emit('conversation', c)),
       () => undefined,
     );
+    void this.discover().catch(() => undefined);
   }
 
   #onSynced(cursors: Record<string, number>): void {

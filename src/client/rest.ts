@@ -23,11 +23,22 @@ export class RestApi {
   baseUrl: string;
   token: string | null;
   readonly #fetch: typeof fetch;
+  readonly #cookieSession: boolean;
 
-  constructor(options: { baseUrl: string; token?: string | null; fetch?: typeof fetch }) {
+  constructor(options: {
+    baseUrl: string;
+    token?: string | null;
+    fetch?: typeof fetch;
+    /**
+     * Browser pages: the node's HttpOnly session cookie authenticates every call, so `login`
+     * does not keep the token it returns and requests go with same-origin credentials.
+     */
+    cookieSession?: boolean;
+  }) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.token = options.token ?? null;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#cookieSession = options.cookieSession ?? false;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -40,6 +51,7 @@ export class RestApi {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
+        ...(this.#cookieSession ? { credentials: 'same-origin' as const } : {}),
       });
     } catch (err) {
       throw new ApiError(
@@ -82,7 +94,7 @@ export class RestApi {
       '/api/v1/auth/login',
       { username, password },
     );
-    this.token = result.token;
+    if (!this.#cookieSession) this.token = result.token;
     return result;
   }
 

@@ -74,12 +74,17 @@ export class ManagedProcess {
       env?: NodeJS.ProcessEnv;
       cwd?: string;
       onLine?: (name: string, line: string) => void;
+      /** Run as this user and group (engines such as PostgreSQL refuse to run as root). */
+      uid?: number;
+      gid?: number;
     } = {},
   ) {
     this.child = spawn(command, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     this.exited = once(this.child, 'exit').then(([code, signal]) => ({
       code: code as number | null,
@@ -137,10 +142,13 @@ export class ManagedProcess {
     });
   }
 
-  /** Asks the process to stop (SIGTERM, then SIGKILL after `graceMs`); resolves when gone. */
-  async stop(graceMs = 10_000): Promise<void> {
+  /**
+   * Asks the process to stop with `signal` (SIGTERM unless the engine wants another, such as
+   * PostgreSQL's fast shutdown on SIGINT), then SIGKILL after `graceMs`; resolves when gone.
+   */
+  async stop(graceMs = 10_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     if (!this.running) return;
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);

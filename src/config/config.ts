@@ -13,6 +13,14 @@ export interface Config {
   allowedOrigins: string[];
   /** Time a new socket has to send `hello`. */
   helloTimeoutMs: number;
+  /** `sqlite` (embedded, in the data directory) or a `postgres://` URL (cluster mode). */
+  store: { kind: 'sqlite' } | { kind: 'postgres'; url: string };
+  /** `memory` (in-process) or NATS server URLs (cluster mode). */
+  bus: { kind: 'memory' } | { kind: 'nats'; servers: string[] };
+  /** The URL other nodes and clients reach this node at (default: the listening address). */
+  advertiseUrl: string | null;
+  /** Directory of the built web UI; defaults to `dist/web` of this installation (no flag). */
+  webDir?: string;
   limits: Limits;
 }
 
@@ -35,6 +43,21 @@ export const CONFIG_OPTIONS = {
     flag: '--data <dir>',
     env: 'PARLEY_DATA',
     help: 'data directory for the SQLite database (default ./data)',
+  },
+  store: {
+    flag: '--store <store>',
+    env: 'PARLEY_STORE',
+    help: 'sqlite (default, in --data) or a PostgreSQL URL postgres://user@host:port/db (cluster mode)',
+  },
+  bus: {
+    flag: '--bus <bus>',
+    env: 'PARLEY_BUS',
+    help: 'memory (default) or NATS servers nats://host:4222,nats://host2:4222 (cluster mode)',
+  },
+  advertiseUrl: {
+    flag: '--advertise-url <url>',
+    env: 'PARLEY_ADVERTISE_URL',
+    help: 'URL clients and other nodes reach this node at (default http://HOST:PORT)',
   },
   logLevel: {
     flag: '--log-level <level>',
@@ -106,6 +129,29 @@ const schema = z.object({
     .max(65535, 'port must be 0-65535')
     .default(8080),
   dataDir: z.string().min(1).default('./data'),
+  store: z
+    .string()
+    .default('sqlite')
+    .refine((v) => v === 'sqlite' || /^postgres(ql)?:\/\/.+/.test(v), {
+      error: 'store must be sqlite or a postgres:// URL',
+    }),
+  bus: z
+    .string()
+    .default('memory')
+    .transform((v) =>
+      v === 'memory'
+        ? []
+        : v
+            .split(',')
+            .map((u) => u.trim())
+            .filter(Boolean),
+    )
+    .refine((urls) => urls.every((u) => /^(nats|tls):\/\/[^/]+$/.test(u)), {
+      error: 'bus must be memory or NATS URLs such as nats://127.0.0.1:4222,nats://10.0.0.2:4222',
+    }),
+  advertiseUrl: z
+    .url({ error: 'advertise URL must be a URL such as http://10.0.0.5:8080' })
+    .optional(),
   logLevel: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'log level must be one of fatal, error, warn, info, debug, trace, silent',
@@ -180,6 +226,9 @@ export function parseConfig(raw: RawConfig): Config {
     nodeId: c.nodeId ?? `${hostname()}-${c.port === 0 ? process.pid : c.port}`,
     allowedOrigins: c.allowedOrigins.map((o) => new URL(o).origin),
     helloTimeoutMs: 10_000,
+    store: c.store === 'sqlite' ? { kind: 'sqlite' } : { kind: 'postgres', url: c.store },
+    bus: c.bus.length === 0 ? { kind: 'memory' } : { kind: 'nats', servers: c.bus },
+    advertiseUrl: c.advertiseUrl ? c.advertiseUrl.replace(/\/+$/, '') : null,
     limits: {
       ...DEFAULT_LIMITS,
       maxBodyBytes: c.maxBodyBytes,

@@ -103,6 +103,16 @@ export interface ConversationSummary extends Conversation {
   lastMessage: Message | null;
 }
 
+/** A chat node in the registry (cluster mode and embedded alike). */
+export interface ClusterNode {
+  id: string;
+  url: string;
+  startedAt: number;
+  heartbeatAt: number;
+  connections: number;
+  draining: boolean;
+}
+
 /** The timeline position of an entry. */
 export function seqOf(entry: TimelineEntry): number {
   return entry.kind === 'message' ? entry.message.seq : entry.event.seq;

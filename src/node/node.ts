@@ -4,6 +4,8 @@ import { getRequestListener } from '@hono/node-server';
 import { Argon2Hasher } from '../adapters/argon2/argon2-hasher.js';
 import { MemoryBus } from '../adapters/memory-bus/memory-bus.js';
 import { openSqliteStore, sqlitePath } from '../adapters/sqlite/sqlite-store.js';
+import { openPostgresStore } from '../adapters/postgres/postgres-store.js';
+import { connectNatsBus } from '../adapters/nats/nats-bus.js';
 import type { Config } from '../config/config.js';
 import { CLOSE_CODES } from '../domain/errors.js';
 import { buildHttpApp } from '../gateway/http/app.js';
@@ -11,15 +13,17 @@ import type { GatewayContext } from '../gateway/http/context.js';
 import { Hub } from '../gateway/ws/hub.js';
 import { attachWebSockets } from '../gateway/ws/ws-server.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import type { Bus } from '../ports/bus.js';
+import type { Bus, BusStatus } from '../ports/bus.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { Store } from '../ports/store.js';
 import { AccountService } from '../services/accounts.js';
+import { ClusterService } from '../services/cluster.js';
 import { ConversationService } from '../services/conversations.js';
 import { MessageService } from '../services/messages.js';
 import { RateLimiter } from '../services/rate-limiter.js';
 import { UserService } from '../services/users.js';
 import { VERSION } from '../version.js';
+import { Metrics } from '../observability/metrics.js';
 
 /** A running node: its URL and how to stop it. */
 export interface ParleyNode {
@@ -48,10 +52,19 @@ export async function startNode(
   overrides: NodeOverrides = {},
 ): Promise<ParleyNode> {
   const log = overrides.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
-  const store = overrides.store ?? (await openSqliteStore(sqlitePath(config.dataDir)));
-  const bus = overrides.bus ?? new MemoryBus();
+  const store = overrides.store ?? (await openStore(config, log));
+  let bus: Bus;
+  try {
+    bus = overrides.bus ?? (await openBus(config, log));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let busState: BusStatus = 'connected';
+  bus.onStatus((status) => (busState = status));
   const hasher = overrides.hasher ?? new Argon2Hasher();
-  const deps = { store, bus, hasher, limits: config.limits, log, now: Date.now };
+  const metrics = new Metrics();
+  const deps = { store, bus, hasher, limits: config.limits, log, now: Date.now, metrics };
   const conversations = new ConversationService(deps);
   const accounts = new AccountService(deps, conversations);
   const messages = new MessageService(deps, conversations);
@@ -59,14 +72,22 @@ export async function startNode(
   const { limits } = config;
   let accepting = true;
   let hub: Hub | null = null;
+  let selfUrl = config.advertiseUrl ?? '';
+  const cluster = new ClusterService(deps, {
+    id: config.nodeId,
+    url: () => selfUrl,
+    connections: () => hub?.size ?? 0,
+  });
 
   const ctx: GatewayContext = {
     config,
     log,
+    metrics,
     accounts,
     users,
     conversations,
     messages,
+    cluster,
     limiters: {
       login: new RateLimiter({ count: limits.loginPerMinute, perMs: 60_000 }),
       register: new RateLimiter({ count: limits.registerPerHour, perMs: 3_600_000 }),
@@ -86,13 +107,25 @@ export async function startNode(
       } catch {
         checks.store = 'unreachable';
       }
-      checks.bus = 'ok';
+      checks.bus = busState === 'disconnected' ? 'reconnecting' : 'ok';
+      // A bus outage degrades cross-node latency only (clients resync), so the node stays ready.
       return { ready: checks.store === 'ok', checks };
     },
+    isUnavailable: (err) => store.isUnavailable(err),
     accepting: () => accepting,
   };
   hub = new Hub(ctx, bus);
   const liveHub = hub;
+  metrics.gauge(
+    'parley_connections',
+    'Open authenticated WebSocket connections.',
+    () => liveHub.size,
+  );
+  metrics.gauge(
+    'parley_process_resident_memory_bytes',
+    'Resident memory of the node process.',
+    () => process.memoryUsage.rss(),
+  );
 
   const { app } = buildHttpApp(ctx, VERSION);
   const listener = getRequestListener(app.fetch);
@@ -109,13 +142,9 @@ export async function startNode(
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-  const purge = setInterval(() => {
-    accounts
-      .purgeExpiredSessions()
-      .catch((err: unknown) => log.warn({ err }, 'session purge failed'));
-  }, 3_600_000);
-  purge.unref();
+  const url = config.advertiseUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  selfUrl = url;
+  await cluster.start();
   log.info(
     { event: 'node.started', url, store: store.engine, bus: bus.engine, version: VERSION },
     `Parley node listening on ${url}`,
@@ -130,14 +159,15 @@ export async function startNode(
     stop() {
       stopping ??= (async () => {
         accepting = false;
-        clearInterval(purge);
-        log.info({ event: 'node.stopping' }, 'shutting down');
+        log.info({ event: 'node.stopping' }, 'draining');
+        await cluster.drain();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await messages.drained();
         await bus.flush();
         liveHub.closeAll(CLOSE_CODES.goingAway, 'server shutting down');
         server.closeAllConnections();
         await closed;
+        await cluster.stop();
         await bus.close();
         await store.close();
         log.info({ event: 'node.stopped' }, 'stopped');
@@ -145,4 +175,19 @@ export async function startNode(
       return stopping;
     },
   };
+}
+
+/** The Store the configuration names: embedded SQLite, or PostgreSQL in cluster mode. */
+async function openStore(config: Config, log: Logger): Promise<Store> {
+  if (config.store.kind === 'sqlite') return openSqliteStore(sqlitePath(config.dataDir));
+  return openPostgresStore(config.store.url, {
+    onConnectionError: (err) =>
+      log.warn({ event: 'store.connection_error', err }, 'PostgreSQL connection error'),
+  });
+}
+
+/** The Bus the configuration names: in-process, or NATS in cluster mode. */
+async function openBus(config: Config, log: Logger): Promise<Bus> {
+  if (config.bus.kind === 'memory') return new MemoryBus();
+  return connectNatsBus(config.bus.servers, { name: config.nodeId, log });
 }

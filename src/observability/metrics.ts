@@ -73,12 +73,16 @@ export class Histogram implements Metric {
     this.#counts = bounds.map(() => 0);
   }
 
-  /** Records a duration given in milliseconds. */
+  /** Records a duration given in milliseconds (the histogram's unit is seconds). */
   observeMs(ms: number): void {
-    const seconds = ms / 1000;
-    this.#sum += seconds;
+    this.observe(ms / 1000);
+  }
+
+  /** Records a value in the histogram's own unit. */
+  observe(value: number): void {
+    this.#sum += value;
     this.#count += 1;
-    const i = this.#bounds.findIndex((b) => seconds <= b);
+    const i = this.#bounds.findIndex((b) => value <= b);
     if (i >= 0) this.#counts[i]! += 1;
   }
 

@@ -1,4 +1,5 @@
 import type {
+  ClusterNode,
   Conversation,
   ConversationSummary,
   Member,
@@ -59,6 +60,13 @@ export interface StoreOps {
   getDmByKey(dmKey: string): Promise<Conversation | null>;
   renameConversation(id: string, name: string): Promise<void>;
   deleteConversation(id: string): Promise<void>;
+  /**
+   * Inside a transaction, holds the conversation until commit: a concurrent transaction's
+   * `lockConversation` or `nextSeq` on it waits, and what this transaction reads afterwards
+   * includes everything such a transaction committed before. A no-op for an unknown
+   * conversation, and on engines that run one write transaction at a time (SQLite).
+   */
+  lockConversation(id: string): Promise<void>;
   /** Atomically increments the conversation's last seq and returns the new value. */
   nextSeq(conversationId: string, at: number, isMessage: boolean): Promise<number>;
 
@@ -85,8 +93,33 @@ export interface StoreOps {
   insertEvent(event: TimelineEvent): Promise<void>;
   /** Erases the text of every `message.edited` event of a message (rule M4). */
   redactEdits(conversationId: string, seq: number): Promise<void>;
+  /** Registers or refreshes a node's row (heartbeat). */
+  upsertNode(node: ClusterNode): Promise<void>;
+  listNodes(): Promise<ClusterNode[]>;
+  deleteNode(id: string): Promise<void>;
+  /** Removes nodes whose last heartbeat is older than `heartbeatBefore`; returns how many. */
+  deleteNodesBefore(heartbeatBefore: number): Promise<number>;
+
   /** Messages and events with seq > afterSeq, merged in seq order, at most `limit`. */
   listTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]>;
+}
+
+/**
+ * A transaction that lost a race with a concurrent one (deadlock, serialization failure, or a
+ * unique key another transaction committed first) and was rolled back, so it wrote nothing;
+ * running it again may succeed. Only engines with concurrent writers (PostgreSQL) raise it.
+ */
+export class TransactionConflictError extends Error {
+  override readonly name = 'TransactionConflictError';
+  constructor(options: { cause: unknown }) {
+    super('the transaction conflicted with a concurrent one and was rolled back', options);
+  }
+}
+
+/** A held lease (see {@link Store.tryLease}). */
+export interface Lease {
+  release(): Promise<void>;
+  readonly lost: Promise<void>;
 }
 
 /** The Store port: operations plus transactions and lifecycle. */
@@ -95,9 +128,19 @@ export interface Store extends StoreOps {
   readonly engine: string;
   /**
    * Runs `fn` in one transaction; its writes commit durably before the promise resolves
-   * (guarantee 1), or none of them happen.
+   * (guarantee 1), or none of them happen. Reads inside see what other transactions committed
+   * before each statement (read committed). Rejects with {@link TransactionConflictError}
+   * when the engine rolled it back for a conflict with a concurrent transaction.
    */
   transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  /**
+   * Takes the named lease if no one holds it (PostgreSQL: an advisory lock on a session of its
+   * own, released when that session ends, e.g. when the node dies); null if it is held.
+   * `lost` resolves if the lease ends without `release()`.
+   */
+  tryLease(name: string): Promise<Lease | null>;
+  /** True if `err` means the store is down or unreachable (answered as `unavailable`, 503). */
+  isUnavailable(err: unknown): boolean;
   /** Cheap round trip used by readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -5,8 +5,7 @@ import { z } from 'zod';
  * Browser-safe: depends on nothing but zod.
  */
 
-/** Current WebSocket protocol version; `hello` must name it. */
-export const PROTOCOL_VERSION = 1;
+export { PROTOCOL_VERSION } from './version.js';
 
 const id = z.string().min(1).max(64);
 const seq = z.number().int().min(0);

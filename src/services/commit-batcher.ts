@@ -1,9 +1,10 @@
 import { AppError } from '../domain/errors.js';
-import type { StoreOps, Store } from '../ports/store.js';
+import { TransactionConflictError, type StoreOps, type Store } from '../ports/store.js';
 
 /** One unit of work in a group commit; its result is settled after the batch commits. */
 interface Job<T> {
   run: (tx: StoreOps) => Promise<T>;
+  lockKey: string;
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
 }
@@ -12,8 +13,15 @@ interface Job<T> {
  * Group commit: jobs submitted while a commit is in flight are run together in the next
  * transaction, so one durable fsync covers many sends. A job's promise resolves only after
  * its transaction committed (guarantee 1). A job that throws an AppError is rejected alone:
- * jobs must throw those only before they write. Any other error, or a failed commit, rejects
- * the whole batch and writes nothing.
+ * jobs must throw those only before they write (on PostgreSQL a failed statement aborts the
+ * whole transaction). Any other error, or a failed commit, rejects the whole batch and writes
+ * nothing, except that a batch that lost a race with another node's transaction
+ * (TransactionConflictError: a deadlock, or a unique key committed first) runs once more.
+ *
+ * Within a batch, jobs run sorted by their `lockKey` (stably, so jobs with the same key keep
+ * their order): jobs that lock the resource they name, as sends lock their conversation, then
+ * take their locks in one global order on every node, so batches of different nodes queue
+ * behind each other instead of deadlocking.
  */
 export class CommitBatcher {
   readonly #store: Store;
@@ -22,15 +30,26 @@ export class CommitBatcher {
   #running: Promise<void> | null = null;
   #idle: Array<() => void> = [];
 
-  constructor(store: Store, options: { maxBatch?: number } = {}) {
+  readonly #onCommit: ((ms: number, size: number) => void) | undefined;
+
+  /** `onCommit` hears each committed batch's duration and size (metrics). */
+  constructor(
+    store: Store,
+    options: { maxBatch?: number; onCommit?: (ms: number, size: number) => void } = {},
+  ) {
     this.#store = store;
     this.#maxBatch = options.maxBatch ?? 256;
+    this.#onCommit = options.onCommit;
   }
 
-  /** Queues `run` for the next batch and resolves with its result once committed. */
-  submit<T>(run: (tx: StoreOps) => Promise<T>): Promise<T> {
+  /**
+   * Queues `run` for the next batch and resolves with its result once committed. `run` may be
+   * called twice (see the class comment), so it must not act outside the transaction.
+   */
+  submit<T>(run: (tx: StoreOps) => Promise<T>, options: { lockKey?: string } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, resolve, reject } as Job<unknown>);
+      const lockKey = options.lockKey ?? '';
+      this.#queue.push({ run, lockKey, resolve, reject } as Job<unknown>);
       this.#running ??= this.#drain();
     });
   }
@@ -46,6 +65,7 @@ export class CommitBatcher {
     await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#maxBatch);
+      batch.sort((a, b) => (a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : 0));
       await this.#commit(batch);
     }
     this.#running = null;
@@ -53,28 +73,42 @@ export class CommitBatcher {
   }
 
   async #commit(batch: Array<Job<unknown>>): Promise<void> {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; err: unknown }> = [];
+    let outcomes: Outcome[];
+    const started = performance.now();
     try {
-      await this.#store.transaction(async (tx) => {
-        for (const job of batch) {
-          try {
-            outcomes.push({ ok: true, value: await job.run(tx) });
-          } catch (err) {
-            // Only domain refusals (thrown before a job writes) stay with their job; anything
-            // else may have left partial writes, such as a taken seq, so the batch aborts.
-            if (!(err instanceof AppError)) throw err;
-            outcomes.push({ ok: false, err });
-          }
-        }
+      outcomes = await this.#run(batch).catch((err: unknown) => {
+        if (err instanceof TransactionConflictError) return this.#run(batch);
+        throw err;
       });
     } catch (err) {
       for (const job of batch) job.reject(err);
       return;
     }
+    this.#onCommit?.(performance.now() - started, batch.length);
     batch.forEach((job, i) => {
       const outcome = outcomes[i];
       if (outcome?.ok) job.resolve(outcome.value);
       else job.reject(outcome?.err);
     });
   }
+
+  /** Runs every job of `batch` in one transaction; resolves with their outcomes once committed. */
+  async #run(batch: Array<Job<unknown>>): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    await this.#store.transaction(async (tx) => {
+      for (const job of batch) {
+        try {
+          outcomes.push({ ok: true, value: await job.run(tx) });
+        } catch (err) {
+          // Only domain refusals (thrown before a job writes) stay with their job; anything
+          // else may have left partial writes, such as a taken seq, so the batch aborts.
+          if (!(err instanceof AppError)) throw err;
+          outcomes.push({ ok: false, err });
+        }
+      }
+    });
+    return outcomes;
+  }
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };

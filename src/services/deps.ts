@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Limits } from '../domain/limits.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Bus } from '../ports/bus.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { Store } from '../ports/store.js';
@@ -12,4 +13,6 @@ export interface ServiceDeps {
   limits: Limits;
   log: Logger;
   now: () => number;
+  /** Counters and latencies for /metrics; optional so tests may build services without. */
+  metrics?: Metrics;
 }

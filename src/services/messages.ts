@@ -24,7 +24,12 @@ export class MessageService {
   constructor(deps: ServiceDeps, conversations: ConversationService) {
     this.#deps = deps;
     this.#conversations = conversations;
-    this.#batcher = new CommitBatcher(deps.store);
+    this.#batcher = new CommitBatcher(deps.store, {
+      onCommit: (ms, size) => {
+        deps.metrics?.commitLatency.observeMs(ms);
+        deps.metrics?.commitBatch.observe(size);
+      },
+    });
   }
 
   /**
@@ -45,9 +50,11 @@ export class MessageService {
         `clientMsgId must be 1-${CLIENT_MSG_ID_MAX} characters`,
       );
     }
-    const result = await this.#batcher.submit((tx) =>
-      this.#sendInTx(tx, me, conversationId, clientMsgId, body),
+    const result = await this.#batcher.submit(
+      (tx) => this.#sendInTx(tx, me, conversationId, clientMsgId, body),
+      { lockKey: conversationId },
     );
+    if (result.created) this.#deps.metrics?.sends.inc();
     if (result.created) {
       const pubs = new Publications();
       pubs.timeline({ kind: 'message', message: result.message });
@@ -63,6 +70,13 @@ export class MessageService {
     clientMsgId: string,
     body: string,
   ): Promise<SendResult> {
+    // Lock first, look for a retry second. Two nodes retrying the same send at once then run
+    // one after the other: the second waits here until the first committed, and its lookup
+    // (a new statement under read committed) finds the first's message and returns it (G3).
+    // Checking before locking would let both miss, and the second's insert would hit the
+    // unique key after its nextSeq, failing its whole batch. A clientMsgId reused for another
+    // conversation at the same instant still collides; the batcher's retry answers conflict.
+    await tx.lockConversation(conversationId);
     const existing = await tx.getMessageByClientId(me.id, clientMsgId);
     if (existing) {
       if (existing.conversationId !== conversationId) {

@@ -41,6 +41,9 @@ const PUBLIC = new Set([
   '/readyz',
   '/api/v1/openapi.json',
   '/api/v1/docs',
+  '/metrics',
+  '/api/v1/cluster',
+  '/api/v1/cluster/connect',
 ]);
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
 

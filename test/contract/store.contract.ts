@@ -130,6 +130,7 @@ class Fixture {
   ): Promise<Message> {
     const createdAt = this.tick();
     const seq = await this.store.transaction(async (tx) => {
+      await tx.lockConversation(conversation.id);
       const next = await tx.nextSeq(conversation.id, createdAt, true);
       await tx.insertMessage({
         id: this.id('msg'),
@@ -491,6 +492,18 @@ function conversationsContract(open: OpenStore): void {
 
     it('[Store] nextSeq of an unknown conversation is not_found', async () => {
       await rejectsWith(fx().store.nextSeq('no-such-conversation', fx().tick(), true), 'not_found');
+    });
+
+    it('[G3] lockConversation in a transaction changes nothing, for unknown ids too', async () => {
+      const { store } = fx();
+      const group = await fx().group(await fx().user());
+      const seq = await store.transaction(async (tx) => {
+        await tx.lockConversation(group.id);
+        await tx.lockConversation('no-such-conversation');
+        return tx.nextSeq(group.id, fx().tick(), false);
+      });
+      assert.equal(seq, 1);
+      assert.deepEqual(await store.getConversation(group.id), { ...group, lastSeq: 1 });
     });
   });
 }

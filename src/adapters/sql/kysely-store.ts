@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type {
+  ClusterNode,
   Conversation,
   ConversationSummary,
   Member,
@@ -13,14 +14,16 @@ import type {
   UserWithSecret,
 } from '../../domain/model.js';
 import { seqOf } from '../../domain/model.js';
-import type {
-  ConversationCursor,
-  HistoryQuery,
-  Store,
-  StoreOps,
-  UserQuery,
+import {
+  TransactionConflictError,
+  type ConversationCursor,
+  type HistoryQuery,
+  type Lease,
+  type Store,
+  type StoreOps,
+  type UserQuery,
 } from '../../ports/store.js';
-import { migrationProvider } from './migrations.js';
+import { migrationProvider, type MigrationOptions } from './migrations.js';
 import {
   DELETED_USER_NAME,
   num,
@@ -40,13 +43,30 @@ export interface SqlEngine {
   db: Kysely<Database>;
   /** True if `err` is the engine's unique-constraint violation. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * True if the engine takes row locks (`SELECT … FOR NO KEY UPDATE`) for
+   * `lockConversation`; false if it runs one write transaction at a time, so needs none.
+   */
+  rowLocks: boolean;
+  /**
+   * True if `err`, escaping a transaction, means it lost a race with a concurrent one and
+   * rolled back (surfaced as TransactionConflictError). Engines with one writer leave it out.
+   */
+  isTransientConflict?(err: unknown): boolean;
+  /** Takes a named lease across processes (PostgreSQL advisory lock); absent: in-process only. */
+  tryLease?(name: string): Promise<Lease | null>;
+  /** True if `err` means the engine is down or unreachable. */
+  isUnavailable?(err: unknown): boolean;
   /** Releases the engine's resources after Kysely is destroyed. */
   close?(): Promise<void>;
 }
 
+/** Leases held in this process, for engines with a single node (SQLite). */
+const localLeases = new Set<string>();
+
 /** Applies the shared migration set; throws with the failing migration's error. */
-export async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+export async function migrate(db: Kysely<Database>, options: MigrationOptions = {}): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(options) });
   const { error } = await migrator.migrateToLatest();
   if (error) throw new Error('database migration failed', { cause: error });
 }
@@ -66,8 +86,44 @@ export class SqlStore implements Store {
     this.#ops = new SqlOps(engine.db, engine);
   }
 
-  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
-    return this.#engine.db.transaction().execute((trx) => fn(new SqlOps(trx, this.#engine)));
+  async transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+    try {
+      return await this.#engine.db.transaction().execute(async (trx) => {
+        const ops = new SqlOps(trx, this.#engine);
+        const result = await fn(ops);
+        // PostgreSQL aborts a transaction at its first failed statement and turns its COMMIT
+        // into a silent ROLLBACK: never report such a transaction as committed (G1). SQLite
+        // would commit the rest; refusing there too keeps the engines alike.
+        if (ops.failedStatement !== null) {
+          throw new Error('a statement failed inside the transaction, so it was rolled back', {
+            cause: ops.failedStatement,
+          });
+        }
+        return result;
+      });
+    } catch (err) {
+      if (this.#engine.isTransientConflict?.(err))
+        throw new TransactionConflictError({ cause: err });
+      throw err;
+    }
+  }
+
+  async tryLease(name: string): Promise<Lease | null> {
+    if (this.#engine.tryLease) return this.#engine.tryLease(name);
+    const key = `${this.#engine.name}:${name}`;
+    if (localLeases.has(key)) return null;
+    localLeases.add(key);
+    return {
+      lost: new Promise<void>(() => undefined),
+      release: () => {
+        localLeases.delete(key);
+        return Promise.resolve();
+      },
+    };
+  }
+
+  isUnavailable(err: unknown): boolean {
+    return this.#engine.isUnavailable?.(err) ?? false;
   }
 
   async ping(): Promise<void> {
@@ -98,6 +154,11 @@ export class SqlStore implements Store {
   getDmByKey = (k: string) => this.#ops.getDmByKey(k);
   renameConversation = (id: string, n: string) => this.#ops.renameConversation(id, n);
   deleteConversation = (id: string) => this.#ops.deleteConversation(id);
+  lockConversation = (id: string) => this.#ops.lockConversation(id);
+  upsertNode = (n: ClusterNode) => this.#ops.upsertNode(n);
+  listNodes = () => this.#ops.listNodes();
+  deleteNode = (id: string) => this.#ops.deleteNode(id);
+  deleteNodesBefore = (t: number) => this.#ops.deleteNodesBefore(t);
   nextSeq = (id: string, at: number, m: boolean) => this.#ops.nextSeq(id, at, m);
   addMember = (m: Omit<Member, 'username'>) => this.#ops.addMember(m);
   getMember = (c: string, u: string) => this.#ops.getMember(c, u);
@@ -124,6 +185,9 @@ export class SqlStore implements Store {
 
 /** StoreOps over a Kysely executor (the database or an open transaction). */
 class SqlOps implements StoreOps {
+  /** The engine error of a statement that failed and was answered with an AppError. */
+  failedStatement: unknown = null;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: SqlEngine,
@@ -142,6 +206,7 @@ class SqlOps implements StoreOps {
         })
         .execute();
     } catch (err) {
+      this.failedStatement = err;
       if (this.engine.isUniqueViolation(err))
         throw new AppError('username_taken', undefined, { cause: err });
       throw err;
@@ -261,6 +326,7 @@ class SqlOps implements StoreOps {
         })
         .execute();
     } catch (err) {
+      this.failedStatement = err;
       if (this.engine.isUniqueViolation(err))
         throw new AppError('conflict', 'conversation exists', { cause: err });
       throw err;
@@ -295,6 +361,57 @@ class SqlOps implements StoreOps {
     await this.db.deleteFrom('messages').where('conversation_id', '=', id).execute();
     await this.db.deleteFrom('members').where('conversation_id', '=', id).execute();
     await this.db.deleteFrom('conversations').where('id', '=', id).execute();
+  }
+
+  async upsertNode(n: ClusterNode): Promise<void> {
+    const row = {
+      url: n.url,
+      started_at: n.startedAt,
+      heartbeat_at: n.heartbeatAt,
+      connections: n.connections,
+      draining: n.draining ? 1 : 0,
+    };
+    await this.db
+      .insertInto('nodes')
+      .values({ id: n.id, ...row })
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
+      .execute();
+  }
+
+  async listNodes(): Promise<ClusterNode[]> {
+    const rows = await this.db.selectFrom('nodes').selectAll().orderBy('id').execute();
+    return rows.map((r) => ({
+      id: r.id,
+      url: r.url,
+      startedAt: num(r.started_at),
+      heartbeatAt: num(r.heartbeat_at),
+      connections: num(r.connections),
+      draining: num(r.draining) !== 0,
+    }));
+  }
+
+  async deleteNode(id: string): Promise<void> {
+    await this.db.deleteFrom('nodes').where('id', '=', id).execute();
+  }
+
+  async deleteNodesBefore(heartbeatBefore: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('nodes')
+      .where('heartbeat_at', '<', heartbeatBefore)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async lockConversation(id: string): Promise<void> {
+    // NO KEY UPDATE conflicts with itself and with nextSeq's UPDATE, but not with the KEY SHARE
+    // locks that foreign-key checks take, so inserting members or messages is not blocked.
+    if (!this.engine.rowLocks) return;
+    await this.db
+      .selectFrom('conversations')
+      .select('id')
+      .where('id', '=', id)
+      .forNoKeyUpdate()
+      .execute();
   }
 
   async nextSeq(conversationId: string, at: number, isMessage: boolean): Promise<number> {

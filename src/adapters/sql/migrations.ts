@@ -1,111 +1,128 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
+/** What the migrations must know about an engine. */
+export interface MigrationOptions {
+  /**
+   * The collation under which text compares and sorts by bytes (PostgreSQL: `C`). Without it
+   * columns use the engine's default, which must already be byte order (SQLite's `BINARY`).
+   */
+  byteCollation?: string;
+}
+
 /**
  * The one migration set for every SQL engine. Types are chosen to mean the same on SQLite and
  * PostgreSQL: `bigint` for epoch-ms times, `integer` for sequence numbers, `text` for ids.
+ * Text compares by bytes on every engine, so user pages (`username > after`) and id tie-breaks
+ * order alike on SQLite and on a PostgreSQL database of any locale.
  */
-const migrations: Record<string, Migration> = {
-  '0001_initial': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('users')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('username', 'text', (c) => c.notNull())
-        .addColumn('password_hash', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('deleted_at', 'bigint')
-        .execute();
-      // Usernames are stored lowercase; live accounts are unique, deleted ones free the name.
-      await db.schema
-        .createIndex('users_username_live')
-        .on('users')
-        .column('username')
-        .unique()
-        .where(sql.ref('deleted_at'), 'is', null)
-        .execute();
+function migrationsFor(options: MigrationOptions): Record<string, Migration> {
+  const text = options.byteCollation
+    ? sql`text collate ${sql.id(options.byteCollation)}`
+    : ('text' as const);
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('username', text, (c) => c.notNull())
+          .addColumn('password_hash', text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('deleted_at', 'bigint')
+          .execute();
+        // Usernames are stored lowercase; live accounts are unique, deleted ones free the name.
+        await db.schema
+          .createIndex('users_username_live')
+          .on('users')
+          .column('username')
+          .unique()
+          .where(sql.ref('deleted_at'), 'is', null)
+          .execute();
 
-      await db.schema
-        .createTable('sessions')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('user_id', text, (c) => c.notNull().references('users.id'))
+          .addColumn('token_hash', text, (c) => c.notNull().unique())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
 
-      await db.schema
-        .createTable('conversations')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('kind', 'text', (c) => c.notNull())
-        .addColumn('name', 'text')
-        .addColumn('dm_key', 'text', (c) => c.unique())
-        .addColumn('created_by', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('last_message_at', 'bigint', (c) => c.notNull())
-        .execute();
+        await db.schema
+          .createTable('conversations')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('kind', text, (c) => c.notNull())
+          .addColumn('name', 'text')
+          .addColumn('dm_key', text, (c) => c.unique())
+          .addColumn('created_by', text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_message_at', 'bigint', (c) => c.notNull())
+          .execute();
 
-      await db.schema
-        .createTable('members')
-        .addColumn('conversation_id', 'text', (c) =>
-          c.notNull().references('conversations.id').onDelete('cascade'),
-        )
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
-        .addColumn('role', 'text', (c) => c.notNull())
-        .addColumn('joined_at', 'bigint', (c) => c.notNull())
-        .addColumn('last_read_seq', 'integer', (c) => c.notNull().defaultTo(0))
-        .addPrimaryKeyConstraint('members_pk', ['conversation_id', 'user_id'])
-        .execute();
-      await db.schema.createIndex('members_user').on('members').column('user_id').execute();
+        await db.schema
+          .createTable('members')
+          .addColumn('conversation_id', text, (c) =>
+            c.notNull().references('conversations.id').onDelete('cascade'),
+          )
+          .addColumn('user_id', text, (c) => c.notNull().references('users.id'))
+          .addColumn('role', text, (c) => c.notNull())
+          .addColumn('joined_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_read_seq', 'integer', (c) => c.notNull().defaultTo(0))
+          .addPrimaryKeyConstraint('members_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('members_user').on('members').column('user_id').execute();
 
-      await db.schema
-        .createTable('messages')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('conversation_id', 'text', (c) =>
-          c.notNull().references('conversations.id').onDelete('cascade'),
-        )
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('sender_id', 'text', (c) => c.notNull())
-        .addColumn('client_msg_id', 'text', (c) => c.notNull())
-        .addColumn('body', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('edited_at', 'bigint')
-        .addColumn('deleted_at', 'bigint')
-        .addUniqueConstraint('messages_conversation_seq', ['conversation_id', 'seq'])
-        .addUniqueConstraint('messages_sender_client_id', ['sender_id', 'client_msg_id'])
-        .execute();
+        await db.schema
+          .createTable('messages')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('conversation_id', text, (c) =>
+            c.notNull().references('conversations.id').onDelete('cascade'),
+          )
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('sender_id', text, (c) => c.notNull())
+          .addColumn('client_msg_id', text, (c) => c.notNull())
+          .addColumn('body', text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('edited_at', 'bigint')
+          .addColumn('deleted_at', 'bigint')
+          .addUniqueConstraint('messages_conversation_seq', ['conversation_id', 'seq'])
+          .addUniqueConstraint('messages_sender_client_id', ['sender_id', 'client_msg_id'])
+          .execute();
 
-      await db.schema
-        .createTable('events')
-        .addColumn('conversation_id', 'text', (c) =>
-          c.notNull().references('conversations.id').onDelete('cascade'),
-        )
-        .addColumn('seq', 'integer', (c) => c.notNull())
-        .addColumn('type', 'text', (c) => c.notNull())
-        .addColumn('actor_id', 'text', (c) => c.notNull())
-        // The message an edit or deletion refers to, so a deletion can erase earlier edits.
-        .addColumn('target_seq', 'integer')
-        .addColumn('data', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('events_pk', ['conversation_id', 'seq'])
-        .execute();
+        await db.schema
+          .createTable('events')
+          .addColumn('conversation_id', text, (c) =>
+            c.notNull().references('conversations.id').onDelete('cascade'),
+          )
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('type', text, (c) => c.notNull())
+          .addColumn('actor_id', text, (c) => c.notNull())
+          // The message an edit or deletion refers to, so a deletion can erase earlier edits.
+          .addColumn('target_seq', 'integer')
+          .addColumn('data', text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('events_pk', ['conversation_id', 'seq'])
+          .execute();
 
-      await db.schema
-        .createTable('nodes')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('url', 'text', (c) => c.notNull())
-        .addColumn('started_at', 'bigint', (c) => c.notNull())
-        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
-        .addColumn('connections', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('draining', 'integer', (c) => c.notNull().defaultTo(0))
-        .execute();
+        await db.schema
+          .createTable('nodes')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('url', text, (c) => c.notNull())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+          .addColumn('connections', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('draining', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
     },
-  },
-};
+  };
+}
 
-/** Supplies {@link migrations} to Kysely's Migrator. */
-export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve(migrations),
-};
+/** Supplies the migration set, built for an engine, to Kysely's Migrator. */
+export function migrationProvider(options: MigrationOptions = {}): MigrationProvider {
+  const migrations = migrationsFor(options);
+  return { getMigrations: () => Promise.resolve(migrations) };
+}

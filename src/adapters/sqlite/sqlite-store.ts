@@ -26,6 +26,8 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
   return new SqlStore({
     name: 'sqlite',
     db,
+    // One connection: Kysely runs its transactions one at a time, so nothing needs a row lock.
+    rowLocks: false,
     isUniqueViolation: (err) =>
       typeof err === 'object' &&
       err !== null &&

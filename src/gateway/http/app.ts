@@ -6,10 +6,12 @@ import type { AppEnv, GatewayContext } from './context.js';
 import { originAllowed, tokenFrom } from './origin.js';
 import { mountRoutes, type AnyRoute } from './route.js';
 import { authRoutes } from './routes/auth.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
 import { userRoutes } from './routes/users.js';
+import { DEFAULT_WEB_DIR, mountWebUi } from './static.js';
 
 /** Applied to every response (rule S5). */
 const SECURITY_HEADERS: Record<string, string> = {
@@ -48,6 +50,7 @@ export function buildHttpApp(
     ...userRoutes,
     ...conversationRoutes,
     ...messageRoutes,
+    ...clusterRoutes,
     ...metaRoutes(() => routes, version),
   );
 
@@ -116,12 +119,28 @@ export function buildHttpApp(
 
   mountRoutes(app, ctx, routes);
 
-  app.get('/', (c) => c.html(LANDING_HTML));
+  mountWebUi(app, {
+    dir: ctx.config.webDir ?? DEFAULT_WEB_DIR,
+    settings: {
+      maxMessageChars: ctx.config.limits.maxMessageChars,
+      maxGroupNameChars: ctx.config.limits.maxGroupNameChars,
+    },
+  });
 
   app.notFound((c) => c.json(errorBody(new AppError('not_found', 'no such route')), 404));
 
   app.onError((err, c) => {
     if (isAppError(err)) return c.json(errorBody(err), err.status as 400);
+    if (ctx.isUnavailable(err)) {
+      ctx.log.warn(
+        { event: 'store.unavailable', requestId: c.get('requestId'), err },
+        'store unavailable',
+      );
+      return c.json(
+        errorBody(new AppError('unavailable', 'the database is unavailable; try again shortly')),
+        503,
+      );
+    }
     ctx.log.error(
       { event: 'http.error', requestId: c.get('requestId'), err, path: c.req.path },
       'unhandled error',
@@ -131,8 +150,3 @@ export function buildHttpApp(
 
   return { app, routes };
 }
-
-const LANDING_HTML = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Parley</title>
-<link rel="stylesheet" href="/api/v1/docs.css"></head><body><main><h1>Parley</h1>
-<p>This Parley node is running. The API is documented at <a href="/api/v1/docs">/api/v1/docs</a>;
-the terminal client is <code>parley chat</code>.</p></main></body></html>`;

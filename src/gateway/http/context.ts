@@ -1,7 +1,9 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import type { AccountService, Principal } from '../../services/accounts.js';
+import type { ClusterService } from '../../services/cluster.js';
 import type { ConversationService } from '../../services/conversations.js';
 import type { MessageService } from '../../services/messages.js';
 import type { RateLimiter } from '../../services/rate-limiter.js';
@@ -11,10 +13,12 @@ import type { UserService } from '../../services/users.js';
 export interface GatewayContext {
   config: Config;
   log: Logger;
+  metrics: Metrics;
   accounts: AccountService;
   users: UserService;
   conversations: ConversationService;
   messages: MessageService;
+  cluster: ClusterService;
   limiters: {
     login: RateLimiter;
     register: RateLimiter;
@@ -25,6 +29,8 @@ export interface GatewayContext {
   isOnline(userId: string): boolean;
   /** Readiness of the store and bus. */
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** True if an unexpected error means an engine is down (answered `unavailable`, 503). */
+  isUnavailable(err: unknown): boolean;
   /** False once the node is shutting down. */
   accepting(): boolean;
 }

@@ -131,6 +131,13 @@ export class Connection {
         }
         return;
       }
+      if (this.#ctx.isUnavailable(err)) {
+        this.sendError(
+          new AppError('unavailable', 'the database is unavailable; try again shortly'),
+          ref,
+        );
+        return;
+      }
       this.#ctx.log.error(
         { event: 'ws.error', connId: this.id, userId: this.principal?.user.id, err },
         'frame failed',

@@ -8,6 +8,8 @@ import { encode, timelineFrame } from './frames.js';
 
 /** Timeline entries read per catch-up page. */
 const PAGE = 200;
+/** Delay of the position check after subscribing on a network bus. */
+const VERIFY_AFTER_MS = 1_500;
 
 interface Room {
   connections: Set<Connection>;
@@ -33,7 +35,9 @@ export class Hub {
     this.#heartbeat.unref();
     // After a bus outage live traffic may be missing: every socket catches up from the store.
     bus.onStatus((status) => {
-      if (status === 'reconnected') this.#catchUpAll();
+      if (status !== 'reconnected') return;
+      ctx.metrics.busReconnects.inc();
+      this.#catchUpAll();
     });
   }
 
@@ -85,6 +89,7 @@ export class Hub {
     // Conversations left between the two reads: not in positions, so not ours any more.
     for (const id of ids) if (conn.cursors.get(id) === -1) this.#detach(conn, id);
     options.onReady(cursors);
+    this.#verifySoon(conn);
     // Every conversation of the user is attached now: any other id is not theirs.
     if (options.cursors) void this.#replay(conn, options.cursors, new Set());
     if (firstForUser) this.#presence(conn, true);
@@ -225,6 +230,8 @@ export class Hub {
 
   #deliverLive(room: Room, conversationId: string, entry: TimelineEntry): void {
     const seq = seqOf(entry);
+    const createdAt = entry.kind === 'message' ? entry.message.createdAt : entry.event.createdAt;
+    this.#ctx.metrics.fanoutLatency.observeMs(Date.now() - createdAt);
     let frame: string | undefined;
     for (const conn of [...room.connections]) {
       const cursor = conn.cursors.get(conversationId);
@@ -253,6 +260,7 @@ export class Hub {
     onWritten?: () => void,
   ): void {
     conn.sendRaw(frame, onWritten);
+    this.#ctx.metrics.deliveries.inc();
     conn.cursors.set(conversationId, seqOf(entry));
     if (
       entry.kind === 'event' &&
@@ -271,6 +279,7 @@ export class Hub {
     }
     const state = { dirty: false, done: Promise.resolve() };
     conn.pumps.set(conversationId, state);
+    this.#ctx.metrics.resyncs.inc();
     state.done = (async () => {
       try {
         for (;;) {
@@ -356,7 +365,35 @@ export class Hub {
       conn.sendRaw(frame);
       this.#attach(conn, conversationId, fromSeq - 1);
       void this.#pump(conn, conversationId);
+      this.#verifySoon(conn);
     }
+  }
+
+  /**
+   * On a network bus a new subscription reaches the other servers a moment after it is made,
+   * so an entry committed in that moment may never arrive live. Shortly after subscribing,
+   * one read of the user's positions catches any such entry up from the store.
+   */
+  #verifySoon(conn: Connection): void {
+    if (this.#bus.engine === 'memory') return;
+    const timer = setTimeout(() => {
+      if (conn.closed) return;
+      this.#ctx.conversations.positionsOf(conn.user.id).then(
+        (positions) => {
+          for (const { conversationId, lastSeq } of positions) {
+            const cursor = conn.cursors.get(conversationId);
+            if (cursor !== undefined && cursor >= 0 && lastSeq > cursor)
+              void this.#pump(conn, conversationId);
+          }
+        },
+        (err: unknown) =>
+          this.#ctx.log.debug(
+            { event: 'ws.verify_failed', connId: conn.id, err },
+            'position check failed',
+          ),
+      );
+    }, VERIFY_AFTER_MS);
+    timer.unref();
   }
 
   /** Adds the socket to a conversation; `undefined` cursor means "position not read yet" (-1). */

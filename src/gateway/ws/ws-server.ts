@@ -55,6 +55,8 @@ export function attachWebSockets(server: Server, ctx: GatewayContext, hub: Hub):
     socket.on('error', () => socket.destroy());
     upgrade(req, socket, head).catch((err: unknown) => {
       if (isAppError(err)) return reject(socket, err);
+      if (ctx.isUnavailable(err))
+        return reject(socket, new AppError('unavailable', 'the database is unavailable'));
       ctx.log.error({ event: 'ws.upgrade_failed', err }, 'upgrade failed');
       reject(socket, new AppError('internal'));
     });

@@ -43,6 +43,19 @@ export function metaRoutes(routes: () => AnyRoute[], version: string): AnyRoute[
     }),
     defineRoute({
       method: 'get',
+      path: '/metrics',
+      summary:
+        'Prometheus metrics: connections, sends, deliveries, commit and fan-out latency, bus reconnects, resyncs',
+      tag,
+      auth: false,
+      responses: { 200: { description: 'Prometheus text format 0.0.4' } },
+      handler: ({ c, ctx }) =>
+        c.body(ctx.metrics.render(), 200, {
+          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+        }),
+    }),
+    defineRoute({
+      method: 'get',
       path: '/api/v1/openapi.json',
       summary: 'This OpenAPI document',
       tag,

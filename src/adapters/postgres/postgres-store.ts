@@ -1,0 +1,99 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrate, SqlStore } from '../sql/kysely-store.js';
+import { isPostgresUnavailable } from './errors.js';
+import type { Database } from '../sql/schema.js';
+import { AdvisoryLeases } from './advisory-lease.js';
+
+/** Options for {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** Connections in the pool; default 10. */
+  poolSize?: number;
+  /**
+   * Hears connection errors that no query is waiting for (PostgreSQL restarted, network cut).
+   * The pool replaces such connections; the next query reports any lasting outage itself.
+   */
+  onConnectionError?: (err: Error) => void;
+}
+
+/** The OID of PostgreSQL's `bigint` (int8), which `pg` returns as a string by default. */
+const INT8_OID = 20;
+const UNIQUE_VIOLATION = '23505';
+/** SQLSTATEs of a transaction that lost a race with another one: retrying may succeed. */
+const TRANSIENT_CONFLICTS = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  UNIQUE_VIOLATION, // a concurrent transaction committed the same key first
+]);
+
+/**
+ * Opens the PostgreSQL database at `url` (`postgres://user@host:port/db`) as the shared SQL
+ * store, after checking the settings guarantee G1 relies on and applying the migrations (safe
+ * when several nodes start at once: Kysely's migrator takes an advisory lock).
+ */
+export async function openPostgresStore(
+  url: string,
+  options: PostgresStoreOptions = {},
+): Promise<SqlStore> {
+  // Per pool, not pg's global registry: bigint columns hold epoch milliseconds and counts,
+  // far below 2^53, so numbers are exact; the domain records expect numbers.
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(INT8_OID, (value: string) => Number(value));
+  const connection: pg.ClientConfig = {
+    connectionString: url,
+    types,
+    application_name: 'parley',
+    keepAlive: true,
+    connectionTimeoutMillis: 10_000,
+  };
+  const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
+  // Without a listener, an error on an idle or checked-out connection would crash the node.
+  const onError = (err: Error) => options.onConnectionError?.(err);
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
+
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await checkDurability(db);
+    // Collation "C": text orders by bytes as on SQLite, whatever the database's locale.
+    await migrate(db, { byteCollation: 'C' });
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const leases = new AdvisoryLeases(connection);
+  return new SqlStore({
+    name: 'postgres',
+    db,
+    rowLocks: true,
+    tryLease: (name) => leases.tryLease(name),
+    close: () => leases.close(),
+    isUniqueViolation: (err) => sqlState(err) === UNIQUE_VIOLATION,
+    isTransientConflict: (err) => TRANSIENT_CONFLICTS.has(sqlState(err) ?? ''),
+    isUnavailable: isPostgresUnavailable,
+  });
+}
+
+/** Refuses a server that would acknowledge commits it has not flushed (guarantee G1). */
+async function checkDurability(db: Kysely<Database>): Promise<void> {
+  const setting = async (name: 'fsync' | 'synchronous_commit') => {
+    const { rows } = await sql<{ value: string }>`select current_setting(${name}) as value`.execute(
+      db,
+    );
+    return rows[0]?.value;
+  };
+  const fsync = await setting('fsync');
+  const synchronousCommit = await setting('synchronous_commit');
+  if (fsync !== 'on' || synchronousCommit === 'off') {
+    throw new Error(
+      `PostgreSQL must run with fsync=on and synchronous_commit on (found fsync=${fsync}, ` +
+        `synchronous_commit=${synchronousCommit}): otherwise an acknowledged message can be lost`,
+    );
+  }
+}
+
+/** The SQLSTATE of a PostgreSQL error, if `err` is one. */
+function sqlState(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}

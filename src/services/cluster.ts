@@ -1,0 +1,138 @@
+import type { ClusterNode } from '../domain/model.js';
+import type { Store } from '../ports/store.js';
+import type { ServiceDeps } from './deps.js';
+
+/** How often a node writes its heartbeat. */
+export const HEARTBEAT_MS = 2_000;
+/** A node whose heartbeat is older than this is not offered to clients. */
+export const LIVE_WINDOW_MS = 3 * HEARTBEAT_MS;
+/** A node silent for this long is removed from the registry by the singleton duties. */
+export const REAP_AFTER_MS = 30_000;
+/** The lease under which one node at a time runs the clean-ups. */
+export const DUTIES_LEASE = 'parley.singleton-duties';
+
+/** What the registry needs to know about this node. */
+export interface SelfInfo {
+  id: string;
+  /** The advertised URL (known once the node listens). */
+  url: () => string;
+  connections: () => number;
+}
+
+/**
+ * The node registry (rules K2-K4): every node registers itself in the shared store and
+ * heartbeats; every node answers discovery from it, so there is no single point of failure.
+ * One node at a time, under a store lease (a PostgreSQL advisory lock), runs the singleton
+ * duties: reaping dead nodes and purging expired sessions. When it dies its lease ends with
+ * its database session and another node's next attempt takes over.
+ */
+export class ClusterService {
+  readonly #deps: ServiceDeps;
+  readonly #self: SelfInfo;
+  readonly #startedAt: number;
+  #draining = false;
+  #timer: NodeJS.Timeout | null = null;
+  #lease: Awaited<ReturnType<Store['tryLease']>> = null;
+  #lastPurge = 0;
+  #beating: Promise<void> = Promise.resolve();
+
+  constructor(deps: ServiceDeps, self: SelfInfo) {
+    this.#deps = deps;
+    this.#self = self;
+    this.#startedAt = deps.now();
+  }
+
+  /** Registers this node and starts heartbeats and (when leader) the singleton duties. */
+  async start(): Promise<void> {
+    await this.#heartbeat();
+    this.#timer = setInterval(() => {
+      this.#beating = this.#tick();
+    }, HEARTBEAT_MS);
+    this.#timer.unref();
+  }
+
+  /** True while this node holds the singleton-duties lease. */
+  get leader(): boolean {
+    return this.#lease !== null;
+  }
+
+  /** Marks the node draining: discovery stops offering it (graceful shutdown). */
+  async drain(): Promise<void> {
+    this.#draining = true;
+    await this.#heartbeat().catch(() => undefined);
+  }
+
+  /** Removes this node from the registry and gives up its lease. */
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#beating;
+    await this.#lease?.release().catch(() => undefined);
+    this.#lease = null;
+    await this.#deps.store.deleteNode(this.#self.id).catch(() => undefined);
+  }
+
+  /** Live nodes (recent heartbeat), least loaded first. */
+  async liveNodes(): Promise<ClusterNode[]> {
+    const since = this.#deps.now() - LIVE_WINDOW_MS;
+    const nodes = await this.#deps.store.listNodes();
+    return nodes
+      .filter((n) => n.heartbeatAt >= since)
+      .sort(
+        (a, b) =>
+          Number(a.draining) - Number(b.draining) ||
+          a.connections - b.connections ||
+          a.id.localeCompare(b.id),
+      );
+  }
+
+  /** The node a new client should use: the least-loaded live node that is not draining. */
+  async pick(): Promise<ClusterNode | null> {
+    const nodes = await this.liveNodes();
+    return nodes.find((n) => !n.draining) ?? null;
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      await this.#heartbeat();
+      await this.#duties();
+    } catch (err) {
+      this.#deps.log.warn({ event: 'cluster.tick_failed', err }, 'heartbeat or duties failed');
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    await this.#deps.store.upsertNode({
+      id: this.#self.id,
+      url: this.#self.url(),
+      startedAt: this.#startedAt,
+      heartbeatAt: this.#deps.now(),
+      connections: this.#self.connections(),
+      draining: this.#draining,
+    });
+  }
+
+  async #duties(): Promise<void> {
+    if (!this.#lease) {
+      this.#lease = await this.#deps.store.tryLease(DUTIES_LEASE);
+      if (!this.#lease) return;
+      this.#deps.log.info({ event: 'cluster.leader' }, 'took over the singleton duties');
+      void this.#lease.lost.then(() => {
+        this.#lease = null;
+        this.#deps.log.warn({ event: 'cluster.lease_lost' }, 'lost the singleton-duties lease');
+      });
+    }
+    const now = this.#deps.now();
+    const reaped = await this.#deps.store.deleteNodesBefore(now - REAP_AFTER_MS);
+    if (reaped > 0)
+      this.#deps.log.info({ event: 'cluster.reaped', nodes: reaped }, 'removed dead nodes');
+    if (now - this.#lastPurge > 3_600_000) {
+      this.#lastPurge = now;
+      const purged = await this.#deps.store.deleteExpiredSessions(now);
+      if (purged > 0)
+        this.#deps.log.info(
+          { event: 'sessions.purged', sessions: purged },
+          'removed expired sessions',
+        );
+    }
+  }
+}

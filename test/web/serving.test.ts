@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startTestNode, type TestNode } from '../helpers/node.js';
+import { startWebNode } from '../helpers/web.js';
+
+describe('the node serves the web UI', () => {
+  let node: TestNode;
+
+  before(async () => {
+    node = await startWebNode({ config: { maxMessageChars: 1234 } });
+  });
+
+  after(async () => {
+    await node?.dispose();
+  });
+
+  it('[UI1][UI2][S5] serves index.html at / and at conversation URLs, never cached, under the strict CSP', async () => {
+    for (const path of ['/', '/c/01M7YD6SBHMC0V93PSC568S4CQ']) {
+      const res = await fetch(node.url + path);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      assert.equal(res.headers.get('cache-control'), 'no-cache');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /default-src 'self'/);
+      assert.match(csp, /script-src 'self';/);
+      assert.match(csp, /style-src 'self';/);
+      const html = await res.text();
+      // Nothing inline: every script and stylesheet is a file of this node.
+      assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/);
+      assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i);
+      assert.doesNotMatch(html, /https?:\/\//, 'no external resources');
+      assert.match(html, /<meta name="parley:max-message-chars" content="1234"/);
+    }
+  });
+
+  it('[UI1][UI3] serves content-hashed assets cached for a year, compressed when asked', async () => {
+    const html = await (await fetch(node.url + '/')).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    assert.ok(assets.some((a) => a.endsWith('.js')) && assets.some((a) => a.endsWith('.css')));
+    for (const asset of assets) {
+      assert.match(asset, /-[A-Za-z0-9_-]{8}\.(js|css|svg)$/, 'hashed name');
+      const res = await fetch(node.url + asset, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(res.status, 200, asset);
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      assert.ok(res.headers.get('content-security-policy'));
+      if (asset.endsWith('.js')) {
+        assert.equal(res.headers.get('content-type'), 'text/javascript; charset=utf-8');
+        assert.equal(res.headers.get('content-encoding'), 'gzip');
+        const code = await res.text();
+        assert.doesNotMatch(code, /localStorage|sessionStorage/, 'no token kept in storage');
+      } else {
+        await res.arrayBuffer();
+      }
+    }
+  });
+
+  it('[UI1] answers not_found for unknown assets and paths that try to leave the folder', async () => {
+    for (const path of [
+      '/assets/nope.js',
+      '/assets/..%2f..%2fpackage.json',
+      '/assets/%2e%2e/index.html',
+      '/c/a/b',
+    ]) {
+      const res = await fetch(node.url + path);
+      assert.equal(res.status, 404, path);
+      const body = await res.json();
+      assert.equal(body.error.code, 'not_found');
+    }
+  });
+
+  it('[UI1] without a build, / explains how to build the UI', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'parley-noweb-'));
+    const bare = await startTestNode({ tweak: (c) => (c.webDir = empty) });
+    try {
+      const res = await fetch(bare.url + '/');
+      assert.equal(res.status, 200);
+      assert.match(await res.text(), /npm run build/);
+    } finally {
+      await bare.dispose();
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { useState } from 'preact/hooks';
+import { describeError } from '../lib/errors.js';
+import type { ChatStore } from '../state/chat-store.js';
+import { Avatar } from './avatar.js';
+import { Dialog } from './dialog.js';
+import { LogOutIcon } from './icons.js';
+
+const joinedFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
+
+/** The account: who you are, log out, delete the account (password and a second click). */
+export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [password, setPassword] = useState('');
+  const [confirmed, setConfirmed] = useState(false);
+
+  const logout = async () => {
+    setBusy(true);
+    try {
+      await store.logout();
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  };
+
+  const deleteAccount = async (e: Event) => {
+    e.preventDefault();
+    if (!password) return setError('Enter your password to confirm.');
+    if (!confirmed)
+      return setError('Tick the box to confirm that you want to delete your account.');
+    setBusy(true);
+    setError(null);
+    try {
+      await store.deleteAccount(password);
+    } catch (err) {
+      setError(
+        err instanceof Error && 'code' in err && err.code === 'forbidden'
+          ? 'That password is not right.'
+          : describeError(err),
+      );
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title="Account" onClose={onClose} size="sm">
+      <div class="account-card">
+        <Avatar name={store.me.username} size="lg" />
+        <div>
+          <p class="account-username">{store.me.username}</p>
+          <p class="field-hint">Member since {joinedFormat.format(store.me.createdAt)}</p>
+        </div>
+      </div>
+      <button
+        type="button"
+        class="button button-block"
+        disabled={busy}
+        onClick={() => void logout()}
+      >
+        <LogOutIcon size={18} /> Log out
+      </button>
+      {error && !deleting && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <section class="settings-section settings-danger" aria-labelledby="account-delete">
+        <h3 id="account-delete">Delete account</h3>
+        {!deleting ? (
+          <>
+            <p class="field-hint">
+              Your messages stay in their conversations, shown as from “[deleted]”. Groups you own
+              pass to another member. Your username becomes free.
+            </p>
+            <button type="button" class="button button-danger" onClick={() => setDeleting(true)}>
+              Delete account…
+            </button>
+          </>
+        ) : (
+          <form class="form" onSubmit={(e) => void deleteAccount(e)}>
+            <p class="field-hint">This can't be undone. Enter your password to confirm.</p>
+            <div class="field">
+              <label for="delete-password">Password</label>
+              <input
+                id="delete-password"
+                type="password"
+                autocomplete="current-password"
+                autoFocus
+                value={password}
+                onInput={(e) => setPassword(e.currentTarget.value)}
+              />
+            </div>
+            <label class="checkbox">
+              <input
+                type="checkbox"
+                checked={confirmed}
+                onChange={(e) => setConfirmed(e.currentTarget.checked)}
+              />
+              I understand that my account will be deleted for good.
+            </label>
+            {error && (
+              <p class="form-error" role="alert">
+                {error}
+              </p>
+            )}
+            <div class="danger-actions">
+              <button type="button" class="button" onClick={() => setDeleting(false)}>
+                Cancel
+              </button>
+              <button type="submit" class="button button-danger" disabled={busy}>
+                Delete my account
+              </button>
+            </div>
+          </form>
+        )}
+      </section>
+    </Dialog>
+  );
+}

@@ -1,0 +1,76 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ChatStore } from '../state/chat-store.js';
+import { useStore } from '../state/use-store.js';
+import { AccountDialog } from './account-dialog.js';
+import { ConnectionBanner } from './connection-banner.js';
+import { ConversationView } from './conversation-view.js';
+import { GroupSettings } from './group-settings.js';
+import { NewDmDialog, NewGroupDialog } from './new-conversation.js';
+import { Sidebar } from './sidebar.js';
+import { Toast } from './toast.js';
+import { Welcome } from './welcome.js';
+
+/** Which dialog is open. */
+export type DialogKind = 'new-dm' | 'new-group' | 'account' | 'group-settings' | null;
+
+/** The signed-in app: sidebar, the open conversation, dialogs, connection banner. */
+export function ChatScreen({ store }: { store: ChatStore }) {
+  useStore(store);
+  const [dialog, setDialog] = useState<DialogKind>(null);
+  const selected = store.conversation(store.selectedId);
+  const close = () => setDialog(null);
+
+  useEffect(() => {
+    const unread = store.conversations().filter((c) => c.unreadCount > 0).length;
+    document.title = `${unread > 0 ? `(${unread}) ` : ''}${selected ? `${titleOf(store)} · ` : ''}Parley`;
+  });
+
+  useEffect(() => {
+    // Ctrl/Cmd+K: jump to the conversation filter, like Slack and Element.
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        document.getElementById('conversation-filter')?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  return (
+    <div class={selected ? 'app app-conversation' : 'app app-list'}>
+      <ConnectionBanner store={store} />
+      <div class="shell">
+        <Sidebar store={store} onOpen={setDialog} />
+        <main class="main" id="main">
+          {selected ? (
+            <ConversationView
+              key={selected.id}
+              store={store}
+              conversation={selected}
+              onOpenSettings={() => setDialog('group-settings')}
+            />
+          ) : (
+            <Welcome store={store} onOpen={setDialog} />
+          )}
+        </main>
+      </div>
+      {dialog === 'new-dm' && <NewDmDialog store={store} onClose={close} />}
+      {dialog === 'new-group' && <NewGroupDialog store={store} onClose={close} />}
+      {dialog === 'account' && <AccountDialog store={store} onClose={close} />}
+      {dialog === 'group-settings' && selected?.kind === 'group' && (
+        <GroupSettings store={store} conversation={selected} onClose={close} />
+      )}
+      <div class="sr-only" aria-live="polite" aria-atomic="true">
+        {store.announcement && <span key={store.announcement.id}>{store.announcement.text}</span>}
+      </div>
+      <Toast store={store} />
+    </div>
+  );
+}
+
+function titleOf(store: ChatStore): string {
+  const c = store.conversation(store.selectedId);
+  if (!c) return 'Parley';
+  return c.kind === 'dm' ? (c.peer ?? '[deleted]') : (c.name ?? 'Group');
+}

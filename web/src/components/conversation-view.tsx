@@ -1,0 +1,106 @@
+import { useRef, useState } from 'preact/hooks';
+import type { ConversationDto } from '../../../src/protocol/schemas.js';
+import { conversationTitle } from '../lib/format.js';
+import type { ChatStore } from '../state/chat-store.js';
+import { Avatar } from './avatar.js';
+import { Composer } from './composer.js';
+import { BackIcon, SettingsIcon } from './icons.js';
+import { MessageList } from './message-list.js';
+import { typingText } from './sidebar.js';
+
+/** Username the node shows for a deleted account (rule A6). */
+const DELETED = '[deleted]';
+
+/** One open conversation: header, history with live updates, typing line, composer. */
+export function ConversationView(props: {
+  store: ChatStore;
+  conversation: ConversationDto;
+  onOpenSettings: () => void;
+}) {
+  const { store, conversation: c } = props;
+  const title = conversationTitle(c);
+  const online = c.kind === 'dm' ? store.online(c.peer) : undefined;
+  const typing = store.typingIn(c.id);
+  const peerGone = c.kind === 'dm' && (c.peer === null || c.peer === DELETED);
+  /** Set by the composer so the list scrolls to the end after our own send. */
+  const stickToEnd = useRef(true);
+  const [editLast, setEditLast] = useState(0);
+
+  const subtitle =
+    c.kind === 'group'
+      ? `${c.memberCount} ${c.memberCount === 1 ? 'member' : 'members'}`
+      : peerGone
+        ? 'Account deleted'
+        : online === undefined
+          ? ''
+          : online
+            ? 'Online'
+            : 'Offline';
+
+  return (
+    <section class="conversation" aria-labelledby="conversation-title">
+      <header class="conversation-header">
+        <button
+          type="button"
+          class="icon-button back-button"
+          aria-label="Back to conversations"
+          onClick={() => store.select(null)}
+        >
+          <BackIcon />
+        </button>
+        <Avatar
+          name={title}
+          kind={c.kind === 'group' ? 'group' : 'person'}
+          online={c.kind === 'dm' && !peerGone ? online : undefined}
+        />
+        <div class="conversation-heading">
+          <h1 id="conversation-title">{title}</h1>
+          <p class={`conversation-subtitle${online ? ' is-online' : ''}`}>{subtitle}</p>
+        </div>
+        {c.kind === 'group' && (
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Group settings"
+            title="Group settings"
+            onClick={props.onOpenSettings}
+          >
+            <SettingsIcon />
+          </button>
+        )}
+      </header>
+      <MessageList
+        store={store}
+        conversation={c}
+        stickToEnd={stickToEnd}
+        editLastRequest={editLast}
+      />
+      <div class="typing-line" aria-hidden={typing.length === 0}>
+        {typing.length > 0 && (
+          <>
+            <span class="typing-dots" aria-hidden="true">
+              <span />
+              <span />
+              <span />
+            </span>
+            {typingText(typing)}
+          </>
+        )}
+      </div>
+      {peerGone ? (
+        <p class="composer-closed">
+          This account was deleted. You can read the conversation but not reply.
+        </p>
+      ) : (
+        <Composer
+          key={c.id}
+          store={store}
+          conversation={c}
+          title={title}
+          onSent={() => (stickToEnd.current = true)}
+          onEditLast={() => setEditLast((n) => n + 1)}
+        />
+      )}
+    </section>
+  );
+}

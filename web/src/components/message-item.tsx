@@ -1,0 +1,213 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { MessageDto } from '../../../src/protocol/schemas.js';
+import { describeError } from '../lib/errors.js';
+import { formatFull, formatTime } from '../lib/format.js';
+import { linkify } from '../lib/linkify.js';
+import { Avatar } from './avatar.js';
+import { AlertIcon, CheckIcon, ClockIcon, EditIcon, RetryIcon, TrashIcon } from './icons.js';
+
+/** A message's delivery state as its sender sees it. */
+export type DeliveryState = 'pending' | 'sent' | 'failed';
+
+/**
+ * One message. Its text goes to the DOM as text (links made clickable, nothing parsed as
+ * HTML). Own messages show their delivery state and, once stored, can be edited or deleted.
+ */
+export function MessageItem(props: {
+  message: MessageDto;
+  mine: boolean;
+  group: boolean;
+  continued: boolean;
+  state: DeliveryState;
+  error?: string | undefined;
+  editing?: boolean;
+  onStartEdit?: () => void;
+  onEndEdit?: () => void;
+  onSaveEdit?: (body: string) => Promise<void>;
+  onDelete?: () => void;
+  onRetry?: () => void;
+  onDiscard?: () => void;
+}) {
+  const { message: m, mine, state } = props;
+  const deleted = m.deletedAt !== null;
+  const canChange = mine && state === 'sent' && !deleted;
+  const classes = [
+    'message',
+    mine ? 'message-mine' : 'message-theirs',
+    props.continued ? 'is-continued' : '',
+    `is-${state}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+
+  return (
+    <li class={classes} data-seq={m.seq || undefined} data-state={state}>
+      {!mine && (
+        <div class="message-gutter">
+          {!props.continued && <Avatar name={m.senderName} size="sm" />}
+        </div>
+      )}
+      <div class="message-column">
+        {!mine && props.group && !props.continued && (
+          <div class="message-sender" aria-hidden="true">
+            {m.senderName}
+          </div>
+        )}
+        {props.editing && props.onSaveEdit && props.onEndEdit ? (
+          <EditBox body={m.body} onSave={props.onSaveEdit} onDone={props.onEndEdit} />
+        ) : (
+          // Own messages take focus (a tap on a touch screen) to reveal Edit and Delete.
+          <div class="bubble" tabIndex={canChange ? 0 : undefined}>
+            <span class="sr-only">{mine ? 'You' : m.senderName}: </span>
+            {deleted ? (
+              <p class="message-body message-deleted">This message was deleted.</p>
+            ) : (
+              <p class="message-body">{linkify(m.body)}</p>
+            )}
+            <span class="message-meta">
+              {m.editedAt !== null && !deleted && <span class="message-edited">edited</span>}
+              <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt)}>
+                {formatTime(m.createdAt)}
+              </time>
+              {mine && <StateIcon state={state} />}
+            </span>
+          </div>
+        )}
+        {state === 'failed' && (
+          <div class="message-failed" role="alert">
+            <AlertIcon size={14} />
+            <span>Not sent{props.error ? `: ${props.error}` : ''}.</span>
+            <button type="button" class="link-button" onClick={props.onRetry}>
+              Retry
+            </button>
+            <button type="button" class="link-button" onClick={props.onDiscard}>
+              Discard
+            </button>
+          </div>
+        )}
+      </div>
+      {canChange && !props.editing && (
+        <div class="message-actions">
+          <button
+            type="button"
+            class="icon-button icon-button-sm"
+            aria-label="Edit message"
+            title="Edit"
+            onClick={props.onStartEdit}
+          >
+            <EditIcon size={16} />
+          </button>
+          <button
+            type="button"
+            class="icon-button icon-button-sm"
+            aria-label="Delete message"
+            title="Delete"
+            onClick={props.onDelete}
+          >
+            <TrashIcon size={16} />
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+function StateIcon({ state }: { state: DeliveryState }) {
+  switch (state) {
+    case 'pending':
+      return (
+        <span class="message-state" role="img" aria-label="Sending" title="Sending…">
+          <ClockIcon size={13} />
+        </span>
+      );
+    case 'sent':
+      return (
+        <span class="message-state" role="img" aria-label="Sent" title="Sent">
+          <CheckIcon size={13} />
+        </span>
+      );
+    case 'failed':
+      return (
+        <span class="message-state" role="img" aria-label="Not sent" title="Not sent">
+          <RetryIcon size={13} />
+        </span>
+      );
+  }
+}
+
+/** Inline editor: Enter saves, Shift+Enter adds a line, Escape cancels. */
+function EditBox(props: {
+  body: string;
+  onSave: (body: string) => Promise<void>;
+  onDone: () => void;
+}) {
+  const [text, setText] = useState(props.body);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, []);
+
+  const save = async () => {
+    if (!text.trim()) return setError('A message cannot be empty. Delete it instead.');
+    if (text === props.body) return props.onDone();
+    setBusy(true);
+    try {
+      await props.onSave(text);
+      props.onDone();
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      class="edit-box"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <label class="sr-only" for="edit-input">
+        Edit message
+      </label>
+      <textarea
+        id="edit-input"
+        ref={input}
+        value={text}
+        rows={2}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.preventDefault();
+            e.stopPropagation();
+            props.onDone();
+          } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            void save();
+          }
+        }}
+      />
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="edit-actions">
+        <span class="edit-hint">Escape to cancel · Enter to save</span>
+        <button type="button" class="button button-small" onClick={props.onDone}>
+          Cancel
+        </button>
+        <button type="submit" class="button button-small button-primary" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}

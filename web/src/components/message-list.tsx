@@ -1,0 +1,308 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useRef, useState, type MutableRef } from 'preact/hooks';
+import type { OutboxEntry } from '../../../src/client/outbox.js';
+import type { ConversationDto, MessageDto } from '../../../src/protocol/schemas.js';
+import { describeError } from '../lib/errors.js';
+import { continues, conversationTitle, formatDay, sameDay } from '../lib/format.js';
+import type { ChatStore } from '../state/chat-store.js';
+import { ConfirmDialog } from './dialog.js';
+import { ArrowDownIcon } from './icons.js';
+import { MessageItem } from './message-item.js';
+
+/** Distance from the end, in pixels, that still counts as "at the end". */
+const END_SLACK = 48;
+
+/**
+ * The history of a conversation: older pages load as the top comes into view (infinite
+ * scroll, with the reading position kept), new messages follow at the end while the reader is
+ * there, day separators and a "new" line mark where the reader left off.
+ */
+export function MessageList(props: {
+  store: ChatStore;
+  conversation: ConversationDto;
+  stickToEnd: MutableRef<boolean>;
+  editLastRequest: number;
+}) {
+  const { store, conversation: c, stickToEnd } = props;
+  const view = store.timeline(c.id);
+  const outbox = store.outbox(c.id);
+  const scroller = useRef<HTMLDivElement>(null);
+  const sentinel = useRef<HTMLDivElement>(null);
+  const last = useRef<{ height: number; firstSeq: number | undefined }>({
+    height: 0,
+    firstSeq: undefined,
+  });
+  const [atEnd, setAtEnd] = useState(true);
+  const [editing, setEditing] = useState<number | null>(null);
+  const [deleting, setDeleting] = useState<MessageDto | null>(null);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  // Where the reader left off when the conversation opened: the "New" line goes there.
+  const [readUpTo] = useState(() => (c.unreadCount > 0 ? c.lastReadSeq : null));
+  const messages = view.messages;
+  const firstUnread =
+    readUpTo === null
+      ? undefined
+      : messages.find((m) => m.seq > readUpTo && m.sender !== store.me.id)?.seq;
+
+  // Keep the reading position: at the end stay at the end; when older messages are added
+  // above, shift by the height they took.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const firstSeq = messages[0]?.seq;
+    if (stickToEnd.current) el.scrollTop = el.scrollHeight;
+    else if (
+      last.current.firstSeq !== undefined &&
+      firstSeq !== undefined &&
+      firstSeq < last.current.firstSeq
+    ) {
+      el.scrollTop += el.scrollHeight - last.current.height;
+    }
+    last.current = { height: el.scrollHeight, firstSeq };
+  });
+
+  // Older pages load when the top of the history comes near.
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || !view.hasMore || view.loading) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) void store.loadOlder(c.id);
+      },
+      { root: scroller.current, rootMargin: '400px 0px 0px 0px' },
+    );
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [store, c.id, view.hasMore, view.loading, messages.length]);
+
+  // What is on screen at the end is read.
+  useEffect(() => {
+    const mark = () => {
+      if (atEnd && view.loaded && document.visibilityState === 'visible') store.markRead(c.id);
+    };
+    mark();
+    document.addEventListener('visibilitychange', mark);
+    window.addEventListener('focus', mark);
+    return () => {
+      document.removeEventListener('visibilitychange', mark);
+      window.removeEventListener('focus', mark);
+    };
+  }, [store, c.id, atEnd, view.loaded, c.lastSeq]);
+
+  // ↑ in the empty composer: edit the last message of ours.
+  useEffect(() => {
+    if (props.editLastRequest === 0) return;
+    const mine = [...messages].reverse().find((m) => m.sender === store.me.id && !m.deletedAt);
+    if (mine) setEditing(mine.seq);
+    // Only a new request starts an edit, not new messages: `messages` is deliberately left out.
+  }, [props.editLastRequest]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    const end = el.scrollHeight - el.scrollTop - el.clientHeight < END_SLACK;
+    stickToEnd.current = end;
+    if (end !== atEnd) setAtEnd(end);
+  };
+
+  const jumpToEnd = () => {
+    const el = scroller.current;
+    if (!el) return;
+    stickToEnd.current = true;
+    el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
+    setAtEnd(true);
+  };
+
+  const confirmDelete = async () => {
+    if (!deleting) return;
+    try {
+      await store.deleteMessage(c.id, deleting.seq);
+      setDeleting(null);
+      setDeleteError(null);
+    } catch (err) {
+      setDeleteError(describeError(err));
+    }
+  };
+
+  return (
+    <div class="messages-frame">
+      <div class="messages" ref={scroller} onScroll={onScroll} tabIndex={-1}>
+        <div class="messages-top">
+          {view.error ? (
+            <div class="history-error" role="alert">
+              <span>Couldn't load messages: {view.error}</span>
+              <button
+                type="button"
+                class="button button-small"
+                onClick={() => void store.reload(c.id)}
+              >
+                Try again
+              </button>
+            </div>
+          ) : view.hasMore ? (
+            <div ref={sentinel} class="history-more">
+              {view.loading ? (
+                <span class="history-loading">
+                  <span class="spinner" aria-hidden="true" /> Loading earlier messages…
+                </span>
+              ) : (
+                <button
+                  type="button"
+                  class="button button-small button-quiet"
+                  onClick={() => void store.loadOlder(c.id)}
+                >
+                  Load earlier messages
+                </button>
+              )}
+            </div>
+          ) : view.loaded ? (
+            <Beginning conversation={c} />
+          ) : (
+            <span class="history-loading">
+              <span class="spinner" aria-hidden="true" /> Loading messages…
+            </span>
+          )}
+        </div>
+        <ol class="message-list" aria-label={`Messages in ${conversationTitle(c)}`}>
+          {renderRows({
+            store,
+            conversation: c,
+            messages,
+            outbox,
+            firstUnread,
+            editing,
+            setEditing,
+            onDelete: (m) => {
+              setDeleteError(null);
+              setDeleting(m);
+            },
+          })}
+        </ol>
+      </div>
+      {!atEnd && (
+        <button type="button" class="jump-button" onClick={jumpToEnd}>
+          {c.unreadCount > 0 ? `${c.unreadCount} new` : 'Latest'}
+          <ArrowDownIcon size={16} />
+        </button>
+      )}
+      {deleting && (
+        <ConfirmDialog
+          title="Delete message?"
+          message="The message will be removed for everyone in this conversation. This can't be undone."
+          confirmLabel="Delete"
+          error={deleteError}
+          onConfirm={() => void confirmDelete()}
+          onClose={() => setDeleting(null)}
+        />
+      )}
+    </div>
+  );
+}
+
+function renderRows(args: {
+  store: ChatStore;
+  conversation: ConversationDto;
+  messages: readonly MessageDto[];
+  outbox: OutboxEntry[];
+  firstUnread: number | undefined;
+  editing: number | null;
+  setEditing: (seq: number | null) => void;
+  onDelete: (m: MessageDto) => void;
+}): ComponentChildren[] {
+  const { store, conversation: c, messages, firstUnread } = args;
+  const rows: ComponentChildren[] = [];
+  const group = c.kind === 'group';
+  let prev: MessageDto | undefined;
+  const dayBreak = (at: number, key: string) => {
+    if (!prev || !sameDay(prev.createdAt, at)) {
+      rows.push(
+        <li class="day-separator" key={key}>
+          <span>{formatDay(at)}</span>
+        </li>,
+      );
+      return true;
+    }
+    return false;
+  };
+
+  for (const m of messages) {
+    const newDay = dayBreak(m.createdAt, `day-${m.seq}`);
+    const isFirstUnread = m.seq === firstUnread;
+    if (isFirstUnread) {
+      rows.push(
+        <li class="unread-separator" key="unread">
+          <span>New</span>
+        </li>,
+      );
+    }
+    const mine = m.sender === store.me.id;
+    rows.push(
+      <MessageItem
+        key={m.seq}
+        message={m}
+        mine={mine}
+        group={group}
+        continued={!newDay && !isFirstUnread && continues(prev, m)}
+        state="sent"
+        editing={args.editing === m.seq}
+        onStartEdit={() => args.setEditing(m.seq)}
+        onEndEdit={() => {
+          args.setEditing(null);
+          document.getElementById('composer-input')?.focus();
+        }}
+        onSaveEdit={(body) => store.edit(c.id, m.seq, body)}
+        onDelete={() => args.onDelete(m)}
+      />,
+    );
+    prev = m;
+  }
+
+  for (const entry of args.outbox) {
+    const draft: MessageDto = {
+      id: entry.clientMsgId,
+      conversationId: c.id,
+      seq: 0,
+      sender: store.me.id,
+      senderName: store.me.username,
+      clientMsgId: entry.clientMsgId,
+      body: entry.body,
+      createdAt: entry.createdAt,
+      editedAt: null,
+      deletedAt: null,
+    };
+    const newDay = dayBreak(entry.createdAt, `day-${entry.clientMsgId}`);
+    rows.push(
+      <MessageItem
+        key={entry.clientMsgId}
+        message={draft}
+        mine
+        group={group}
+        continued={!newDay && continues(prev, draft)}
+        state={entry.state === 'failed' ? 'failed' : 'pending'}
+        error={entry.error?.message}
+        onRetry={() => store.retry(entry.clientMsgId)}
+        onDiscard={() => store.discard(entry.clientMsgId)}
+      />,
+    );
+    prev = draft;
+  }
+  return rows;
+}
+
+/** The top of a conversation's history. */
+function Beginning({ conversation: c }: { conversation: ConversationDto }) {
+  return (
+    <div class="history-start">
+      <p class="history-start-title">
+        {c.kind === 'dm'
+          ? `This is the beginning of your conversation with ${conversationTitle(c)}.`
+          : `This is the beginning of ${conversationTitle(c)}.`}
+      </p>
+      <p class="history-start-sub">
+        {c.kind === 'dm'
+          ? 'Messages here are only between the two of you.'
+          : 'Everything said here is visible to all its members.'}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,170 @@
+import { useState } from 'preact/hooks';
+import type { ConversationDto } from '../../../src/protocol/schemas.js';
+import {
+  conversationTitle,
+  formatActivity,
+  formatFull,
+  lastMessagePreview,
+} from '../lib/format.js';
+import type { ChatStore } from '../state/chat-store.js';
+import { Avatar } from './avatar.js';
+import type { DialogKind } from './chat-screen.js';
+import { ComposeIcon, GroupIcon, Logo, SearchIcon, SettingsIcon } from './icons.js';
+
+/** Conversations by latest activity, with unread badges, previews and presence. */
+export function Sidebar({ store, onOpen }: { store: ChatStore; onOpen: (d: DialogKind) => void }) {
+  const [filter, setFilter] = useState('');
+  const all = store.conversations();
+  const needle = filter.trim().toLowerCase();
+  const shown = needle
+    ? all.filter((c) => conversationTitle(c).toLowerCase().includes(needle))
+    : all;
+  const unread = all.reduce((n, c) => n + (c.unreadCount > 0 ? 1 : 0), 0);
+
+  return (
+    <nav class="sidebar" aria-label="Conversations">
+      <header class="sidebar-header">
+        <div class="brand">
+          <Logo size={28} />
+          <span class="brand-name">Parley</span>
+        </div>
+        <div class="sidebar-actions">
+          <button
+            type="button"
+            class="icon-button"
+            title="New message"
+            aria-label="New message"
+            onClick={() => onOpen('new-dm')}
+          >
+            <ComposeIcon />
+          </button>
+          <button
+            type="button"
+            class="icon-button"
+            title="New group"
+            aria-label="New group"
+            onClick={() => onOpen('new-group')}
+          >
+            <GroupIcon />
+          </button>
+        </div>
+      </header>
+      <div class="sidebar-search">
+        <SearchIcon size={16} />
+        <input
+          id="conversation-filter"
+          type="search"
+          placeholder="Find a conversation"
+          aria-label="Find a conversation"
+          aria-keyshortcuts="Control+K"
+          autocomplete="off"
+          value={filter}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setFilter('');
+            if (e.key === 'Enter' && shown[0]) {
+              store.select(shown[0].id);
+              setFilter('');
+            }
+          }}
+        />
+      </div>
+      <h2 class="sidebar-heading">
+        Conversations
+        {unread > 0 && <span class="sr-only">, {unread} with unread messages</span>}
+      </h2>
+      {all.length === 0 ? (
+        <div class="sidebar-empty">
+          <p>No conversations yet.</p>
+          <button type="button" class="button button-small" onClick={() => onOpen('new-dm')}>
+            Message someone
+          </button>
+        </div>
+      ) : shown.length === 0 ? (
+        <p class="sidebar-empty">No conversation matches “{filter.trim()}”.</p>
+      ) : (
+        <ul class="conversation-list">
+          {shown.map((c) => (
+            <ConversationRow key={c.id} store={store} conversation={c} />
+          ))}
+        </ul>
+      )}
+      <footer class="sidebar-footer">
+        <button
+          type="button"
+          class="account-button"
+          aria-label={`Account and settings (${store.me.username})`}
+          onClick={() => onOpen('account')}
+        >
+          <Avatar name={store.me.username} size="sm" online={store.connection === 'online'} />
+          <span class="account-name">{store.me.username}</span>
+          <SettingsIcon size={18} />
+        </button>
+      </footer>
+    </nav>
+  );
+}
+
+function ConversationRow({
+  store,
+  conversation: c,
+}: {
+  store: ChatStore;
+  conversation: ConversationDto;
+}) {
+  const title = conversationTitle(c);
+  const active = store.selectedId === c.id;
+  const online = c.kind === 'dm' ? store.online(c.peer) : undefined;
+  const typing = store.typingIn(c.id);
+  const unread = c.unreadCount > 0 && !active;
+  return (
+    <li>
+      <a
+        href={`/c/${encodeURIComponent(c.id)}`}
+        class={`conversation-row${active ? ' is-active' : ''}${unread ? ' is-unread' : ''}`}
+        aria-current={active ? 'page' : undefined}
+        data-conversation={c.id}
+        onClick={(e) => {
+          if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+          e.preventDefault();
+          store.select(c.id);
+        }}
+      >
+        <Avatar name={title} kind={c.kind === 'group' ? 'group' : 'person'} online={online} />
+        <span class="row-main">
+          <span class="row-top">
+            <span class="row-title">{title}</span>
+            {online && <span class="sr-only">, online</span>}
+            <time
+              class="row-time"
+              dateTime={new Date(c.lastMessageAt).toISOString()}
+              title={formatFull(c.lastMessageAt)}
+            >
+              {formatActivity(c.lastMessageAt)}
+            </time>
+          </span>
+          <span class="row-bottom">
+            {typing.length > 0 ? (
+              <span class="row-preview row-typing">{typingText(typing)}</span>
+            ) : (
+              <span class="row-preview">{lastMessagePreview(c, store.me.id)}</span>
+            )}
+            {unread && (
+              <span class="badge">
+                {c.unreadCount > 99 ? '99+' : c.unreadCount}
+                <span class="sr-only"> unread</span>
+              </span>
+            )}
+          </span>
+        </span>
+      </a>
+    </li>
+  );
+}
+
+/** "alice is typing…", "alice and bob are typing…", "3 people are typing…". */
+export function typingText(names: string[]): string {
+  if (names.length === 1) return `${names[0]} is typing…`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+  return `${names.length} people are typing…`;
+}
