@@ -1,6 +1,7 @@
 import type {
   ClusterNode,
   Conversation,
+  ConversationKind,
   ConversationSummary,
   Member,
   Message,
@@ -73,6 +74,11 @@ export interface StoreOps {
   addMember(member: Omit<Member, 'username'>): Promise<void>;
   getMember(conversationId: string, userId: string): Promise<Member | null>;
   listMembers(conversationId: string): Promise<Member[]>;
+  /** In one read: the user's role, the conversation's kind and member count; null for non-members. */
+  getMemberView(
+    conversationId: string,
+    userId: string,
+  ): Promise<{ role: Role; kind: ConversationKind; memberCount: number } | null>;
   countMembers(conversationId: string): Promise<number>;
   removeMember(conversationId: string, userId: string): Promise<void>;
   setMemberRole(conversationId: string, userId: string, role: Role): Promise<void>;

@@ -84,9 +84,10 @@ export class MessageService {
       }
       return { message: existing, created: false };
     }
-    await this.#conversations.requireMember(conversationId, me.id, tx);
-    const conversation = await tx.getConversation(conversationId);
-    if (conversation?.kind === 'dm' && (await tx.countMembers(conversationId)) < 2) {
+    // One read answers membership (G6), the kind and the member count.
+    const view = await tx.getMemberView(conversationId, me.id);
+    if (!view) throw new AppError('not_found', 'conversation not found');
+    if (view.kind === 'dm' && view.memberCount < 2) {
       throw new AppError('forbidden', 'the other user has deleted their account');
     }
     const createdAt = this.#deps.now();

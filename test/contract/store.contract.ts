@@ -526,6 +526,25 @@ function membersContract(open: OpenStore): void {
       assert.equal(await store.getMember('no-such-conversation', user.id), null);
     });
 
+    it('[G6] getMemberView gives role, kind and member count to members only', async () => {
+      const { store } = fx();
+      const [owner, other, outsider] = [await fx().user(), await fx().user(), await fx().user()];
+      const group = await fx().group(owner, [other]);
+      const dm = await fx().dm(owner, other);
+      assert.deepEqual(await store.getMemberView(group.id, other.id), {
+        role: 'member',
+        kind: 'group',
+        memberCount: 2,
+      });
+      assert.deepEqual(await store.getMemberView(dm.id, owner.id), {
+        role: 'member',
+        kind: 'dm',
+        memberCount: 2,
+      });
+      assert.equal(await store.getMemberView(group.id, outsider.id), null);
+      assert.equal(await store.getMemberView('no-such-conversation', owner.id), null);
+    });
+
     it('[C3] listMembers orders by join time, countMembers counts them', async () => {
       const { store } = fx();
       const [owner, b, c] = [await fx().user(), await fx().user(), await fx().user()];

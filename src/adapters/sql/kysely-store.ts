@@ -3,6 +3,7 @@ import { AppError } from '../../domain/errors.js';
 import type {
   ClusterNode,
   Conversation,
+  ConversationKind,
   ConversationSummary,
   Member,
   Message,
@@ -163,6 +164,7 @@ export class SqlStore implements Store {
   addMember = (m: Omit<Member, 'username'>) => this.#ops.addMember(m);
   getMember = (c: string, u: string) => this.#ops.getMember(c, u);
   listMembers = (c: string) => this.#ops.listMembers(c);
+  getMemberView = (c: string, u: string) => this.#ops.getMemberView(c, u);
   countMembers = (c: string) => this.#ops.countMembers(c);
   removeMember = (c: string, u: string) => this.#ops.removeMember(c, u);
   setMemberRole = (c: string, u: string, r: Role) => this.#ops.setMemberRole(c, u, r);
@@ -464,6 +466,32 @@ class SqlOps implements StoreOps {
       .orderBy('users.username')
       .execute();
     return rows.map(toMember);
+  }
+
+  async getMemberView(
+    conversationId: string,
+    userId: string,
+  ): Promise<{ role: Role; kind: ConversationKind; memberCount: number } | null> {
+    const row = await this.db
+      .selectFrom('members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select(['m.role', 'c.kind'])
+      .select((eb) =>
+        eb
+          .selectFrom('members as mm')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('mm.conversation_id', '=', 'c.id')
+          .as('member_count'),
+      )
+      .where('m.conversation_id', '=', conversationId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      role: row.role as Role,
+      kind: row.kind as ConversationKind,
+      memberCount: num(row.member_count ?? 0),
+    };
   }
 
   async countMembers(conversationId: string): Promise<number> {

@@ -21,7 +21,9 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   await migrate(db);
   return new SqlStore({
     name: 'sqlite',
@@ -33,6 +35,28 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
       err !== null &&
       'code' in err &&
       (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
+  });
+}
+
+/**
+ * Kysely prepares every query anew; the hot paths run the same few SQL texts thousands of
+ * times a second, so prepared statements are kept per SQL text (bounded) and reused.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver) as unknown;
+      return (source: string) => {
+        let statement = cache.get(source);
+        if (!statement) {
+          statement = target.prepare(source);
+          if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+          cache.set(source, statement);
+        }
+        return statement;
+      };
+    },
   });
 }
 
