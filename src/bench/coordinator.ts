@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { merge, summary } from './histogram.js';
 import type { BenchOptions, WorkerPlan, WorkerResult } from './options.js';
 import { formatRun, type RunReport } from './report.js';
-import { ProcessSampler, readProcess } from './sampler.js';
+import { ProcessSampler, readProcesses } from './sampler.js';
 import { prepare, type BenchSetup } from './setup.js';
-import { spawnEmbedded, type SpawnedTarget } from './target.js';
+import { spawnCluster, spawnEmbedded, type SpawnedTarget } from './target.js';
 import type { FromCoordinator, ToCoordinator } from './worker.js';
 
 /** A forked load-generator process and a queue of what it said. */
@@ -58,21 +58,18 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
   let target: SpawnedTarget | null = null;
   const workers: WorkerHandle[] = [];
   try {
-    if (options.spawn === 'cluster')
-      throw new Error(
-        '--spawn cluster needs cluster mode (parley cluster up); use --url with a running cluster',
-      );
+    if (options.spawn === 'cluster') target = await spawnCluster();
     if (options.spawn === 'embedded') target = await spawnEmbedded();
     const urls = target?.urls ?? options.urls;
     const url = urls[0];
     if (!url) throw new Error('give --url URL (a running node) or --spawn embedded');
-    const pid = target?.pid ?? options.pid;
+    const pids = target?.pids ?? (options.pid ? [options.pid] : []);
     log(
       options,
-      `target ${urls.join(', ')}${pid ? ` (pid ${pid})` : ''}; preparing ${options.scenario}…`,
+      `target ${urls.join(', ')}${pids.length ? ` (pid ${pids.join(', ')})` : ''}; preparing ${options.scenario}…`,
     );
     const setup = await prepare(url, options);
-    const baseline = pid ? readProcess(pid) : null;
+    const baseline = pids.length ? readProcesses(pids) : null;
 
     const plans = split(setup, options, urls);
     for (const plan of plans) {
@@ -91,7 +88,7 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
     if (options.scenario === 'idle') {
       // Let the node settle before reading its memory.
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      const after = pid ? readProcess(pid) : null;
+      const after = pids.length ? readProcesses(pids) : null;
       const report = idleReport(options, setup, connectHistograms, baseline, after);
       log(options, formatRun(report));
       return [report];
@@ -99,7 +96,7 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
 
     const reports: RunReport[] = [];
     for (const [i, rate] of options.rates.entries()) {
-      const report = await measure(options, workers, setup, rate, `${i}`, pid);
+      const report = await measure(options, workers, setup, rate, `${i}`, pids);
       report.connectMs = summary(merge(connectHistograms));
       log(options, formatRun(report));
       reports.push(report);
@@ -122,7 +119,10 @@ function split(setup: BenchSetup, o: BenchOptions, urls: string[]): WorkerPlan[]
   return Array.from({ length: n }, (_, w) => ({
     scenario: o.scenario,
     url: urls[w % urls.length]!,
-    clients: setup.clients.filter((_, i) => i % n === w),
+    // Clients alternate between the nodes, so in a cluster pairs and groups span nodes.
+    clients: setup.clients
+      .map((c, i) => ({ ...c, url: urls[i % urls.length]! }))
+      .filter((_, i) => i % n === w),
     recipients: setup.recipients,
     size: o.size,
     warmupMs: o.warmupS * 1000,
@@ -137,9 +137,9 @@ async function measure(
   setup: BenchSetup,
   rate: number,
   runId: string,
-  pid: number | undefined,
+  pids: number[],
 ): Promise<RunReport> {
-  const sampler = pid ? new ProcessSampler(pid) : null;
+  const sampler = pids.length ? new ProcessSampler(pids) : null;
   const startAt = performance.timeOrigin + performance.now() + 500;
   for (const w of workers)
     w.tell({ type: 'start', startAt, runId, ratePerSender: rate / Math.max(1, setup.senders) });

@@ -32,7 +32,13 @@ export interface WorkerPlan {
   scenario: Scenario;
   url: string;
   /** Clients this worker drives; `sends` false for receive-only clients. */
-  clients: Array<{ token: string; userId: string; sends: boolean; conversations: string[] }>;
+  clients: Array<{
+    token: string;
+    userId: string;
+    sends: boolean;
+    conversations: string[];
+    url?: string;
+  }>;
   /** Expected recipients per message, by conversation id. */
   recipients: Record<string, number>;
   size: number;

@@ -16,20 +16,30 @@ export function readProcess(pid: number): { cpuSeconds: number; rssBytes: number
   }
 }
 
-/** Samples a process while a run lasts: CPU share and peak/last RSS. */
+/** CPU and memory of several processes added up (the nodes of a cluster). */
+export function readProcesses(pids: number[]): { cpuSeconds: number; rssBytes: number } | null {
+  const all = pids.map(readProcess);
+  if (all.length === 0 || all.some((s) => s === null)) return null;
+  return all.reduce<{ cpuSeconds: number; rssBytes: number }>(
+    (a, s) => ({ cpuSeconds: a.cpuSeconds + s!.cpuSeconds, rssBytes: a.rssBytes + s!.rssBytes }),
+    { cpuSeconds: 0, rssBytes: 0 },
+  );
+}
+
+/** Samples processes while a run lasts: CPU share and peak/last RSS, summed over them. */
 export class ProcessSampler {
-  readonly #pid: number;
+  readonly #pids: number[];
   #timer: NodeJS.Timeout | null = null;
   #start: { at: number; cpu: number } | null = null;
   #last: { at: number; cpu: number; rss: number } | null = null;
   peakRss = 0;
 
-  constructor(pid: number) {
-    this.#pid = pid;
+  constructor(pids: number[]) {
+    this.#pids = pids;
   }
 
   start(): void {
-    const first = readProcess(this.#pid);
+    const first = readProcesses(this.#pids);
     if (!first) return;
     this.#start = { at: performance.now(), cpu: first.cpuSeconds };
     this.peakRss = first.rssBytes;
@@ -38,7 +48,7 @@ export class ProcessSampler {
   }
 
   #sample(): void {
-    const s = readProcess(this.#pid);
+    const s = readProcesses(this.#pids);
     if (!s) return;
     this.#last = { at: performance.now(), cpu: s.cpuSeconds, rss: s.rssBytes };
     this.peakRss = Math.max(this.peakRss, s.rssBytes);

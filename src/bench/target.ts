@@ -1,13 +1,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startLocalCluster } from '../cluster/local-cluster.js';
 import { ManagedProcess } from '../cluster/processes.js';
 
-/** A node the benchmark started itself: its URL, pid, and how to stop it. */
+/** Nodes the benchmark started itself: their URLs and pids, and how to stop them. */
 export interface SpawnedTarget {
   urls: string[];
-  pid: number;
+  pids: number[];
   stop(): Promise<void>;
+}
+
+/** Starts a local cluster (PostgreSQL, 3 NATS servers, `nodes` chat nodes) for the benchmark. */
+export async function spawnCluster(nodes = 2): Promise<SpawnedTarget> {
+  const cluster = await startLocalCluster({
+    nodes,
+    nats: 3,
+    nodeArgs: [...BENCH_LIMITS, '--log-level', 'warn'],
+  });
+  return {
+    urls: cluster.urls,
+    pids: cluster.nodes.map((n) => n.process?.child.pid ?? 0).filter((pid) => pid > 0),
+    stop: () => cluster.stop(),
+  };
 }
 
 /** Limits high enough that the benchmark measures throughput, not the rate limiter. */
@@ -57,7 +72,7 @@ export async function spawnEmbedded(): Promise<SpawnedTarget> {
   const url = (JSON.parse(line) as { url: string }).url;
   return {
     urls: [url],
-    pid: node.child.pid ?? 0,
+    pids: node.child.pid ? [node.child.pid] : [],
     async stop() {
       await node.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -59,7 +59,7 @@ export function runBenchWorker(): void {
     const specs = p.clients.flatMap((spec) => Array.from({ length: p.sockets }, () => spec));
     // Connect in waves so a large idle run does not stampede the node's accept queue.
     for (let i = 0; i < specs.length; i += 200) {
-      await Promise.all(specs.slice(i, i + 200).map((spec) => connectOne(p.url, spec)));
+      await Promise.all(specs.slice(i, i + 200).map((spec) => connectOne(spec.url ?? p.url, spec)));
     }
     tell({ type: 'connected', connected: clients.length, connectMs: encode(connectMs) });
   }

@@ -60,6 +60,11 @@ export interface ClientOptions {
   retryDelayMs?: number;
   /** Browser pages: the HttpOnly session cookie authenticates REST and the WebSocket upgrade. */
   cookieSession?: boolean;
+  /**
+   * Learn the cluster's other nodes after connecting, for failover (default true). Cookie
+   * sessions default to false: the cookie and the Origin check bind a page to its own origin.
+   */
+  discover?: boolean;
 }
 
 const SIDE_EVENT_TYPES: ReadonlySet<string> = new Set<SideEvent['type']>([
@@ -95,6 +100,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #backoff: Backoff;
   readonly #connectTimeoutMs: number;
   readonly #retryDelayMs: number;
+  readonly #discover: boolean;
   #ws: WebSocketLike | null = null;
   #running = false;
   #everReady: boolean;
@@ -113,6 +119,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#backoff = new Backoff(options.backoff);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
+    this.#discover = options.discover ?? !options.cookieSession;
     this.api = new RestApi({
       baseUrl: this.#urls[0]!,
       token: options.token ?? null,
@@ -411,7 +418,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       (list) => list.forEach((c) => this.emit('conversation', c)),
       () => undefined,
     );
-    void this.discover().catch(() => undefined);
+    if (this.#discover) void this.discover().catch(() => undefined);
   }
 
   #onSynced(cursors: Record<string, number>): void {

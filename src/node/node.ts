@@ -180,14 +180,31 @@ export async function startNode(
 /** The Store the configuration names: embedded SQLite, or PostgreSQL in cluster mode. */
 async function openStore(config: Config, log: Logger): Promise<Store> {
   if (config.store.kind === 'sqlite') return openSqliteStore(sqlitePath(config.dataDir));
-  return openPostgresStore(config.store.url, {
-    onConnectionError: (err) =>
-      log.warn({ event: 'store.connection_error', err }, 'PostgreSQL connection error'),
-  });
+  const { url } = config.store;
+  try {
+    return await openPostgresStore(url, {
+      onConnectionError: (err) =>
+        log.warn({ event: 'store.connection_error', err }, 'PostgreSQL connection error'),
+    });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`cannot use PostgreSQL at ${redactUrl(url)}: ${reason}`, { cause: err });
+  }
 }
 
 /** The Bus the configuration names: in-process, or NATS in cluster mode. */
 async function openBus(config: Config, log: Logger): Promise<Bus> {
   if (config.bus.kind === 'memory') return new MemoryBus();
   return connectNatsBus(config.bus.servers, { name: config.nodeId, log });
+}
+
+/** A connection URL without its password, for messages and logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the configured URL';
+  }
 }

@@ -140,7 +140,7 @@ export class Metrics {
   readonly fanoutLatency = this.#add(
     new Histogram(
       'parley_fanout_seconds',
-      'Time from commit to the entry being written to local sockets.',
+      "Time from an entry's creation (just before its commit) to its delivery to this node's sockets.",
     ),
   );
 

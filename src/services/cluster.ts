@@ -34,6 +34,7 @@ export class ClusterService {
   #timer: NodeJS.Timeout | null = null;
   #lease: Awaited<ReturnType<Store['tryLease']>> = null;
   #lastPurge = 0;
+  #ticks = 0;
   #beating: Promise<void> = Promise.resolve();
 
   constructor(deps: ServiceDeps, self: SelfInfo) {
@@ -113,6 +114,8 @@ export class ClusterService {
 
   async #duties(): Promise<void> {
     if (!this.#lease) {
+      // Asking costs a database session: a follower asks every fifth heartbeat (10 s).
+      if (this.#ticks++ % 5 !== 0) return;
       this.#lease = await this.#deps.store.tryLease(DUTIES_LEASE);
       if (!this.#lease) return;
       this.#deps.log.info({ event: 'cluster.leader' }, 'took over the singleton duties');

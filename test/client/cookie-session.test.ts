@@ -43,8 +43,8 @@ describe('client library: browser sessions in an HttpOnly cookie', () => {
     );
   });
 
-  it('[W1] a cookie-session client says hello without a token (the upgrade carried the cookie)', async () => {
-    const { fetch } = recordingFetch();
+  it('[W1] a cookie-session client says hello without a token (the upgrade carried the cookie) and stays on its origin', async () => {
+    const { calls, fetch } = recordingFetch();
     let socket: FakeSocket | undefined;
     const client = new ParleyClient({
       urls: ['http://node.test'],
@@ -58,6 +58,18 @@ describe('client library: browser sessions in an HttpOnly cookie', () => {
     socket.open();
     assert.deepEqual(socket.frames('hello'), [{ type: 'hello', protocol: 1 }]);
     assert.equal(socket.url, 'ws://node.test/api/v1/ws');
+    // The page stays on its own origin: no discovery of other nodes to fail over to.
+    socket.push({
+      type: 'ready',
+      protocol: 1,
+      nodeId: 'n1',
+      user: { id: 'u1', username: 'ann', createdAt: 0, deletedAt: null },
+      cursors: {},
+    });
+    assert.equal(client.state, 'online');
+    assert.ok(calls.some((c) => c.url.endsWith('/api/v1/conversations')));
+    assert.ok(!calls.some((c) => c.url.endsWith('/api/v1/cluster')));
+    assert.deepEqual(client.urls, ['http://node.test']);
     client.close();
   });
 });

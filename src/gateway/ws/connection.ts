@@ -121,6 +121,7 @@ export class Connection {
       await this.#handle(frame);
     } catch (err) {
       if (isAppError(err)) {
+        if (frame?.type === 'send') this.#ctx.metrics.sendErrors.inc({ code: err.code });
         this.sendError(err, ref);
         const closeCode = ERROR_CODES[err.code].ws;
         if (
