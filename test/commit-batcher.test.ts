@@ -158,6 +158,33 @@ describe('group commit', () => {
     assert.equal(await store.getUserById('f1'), null);
   });
 
+  it('[G2] with concurrency, a key waits for its batch in flight while other keys go ahead', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let first = true;
+    const gated: Store = Object.create(store) as Store;
+    gated.transaction = async (fn) => {
+      if (first) {
+        first = false;
+        await gate;
+      }
+      return store.transaction(fn);
+    };
+    const batcher = new CommitBatcher(gated, { concurrency: 2 });
+    const order: string[] = [];
+    const a1 = batcher.submit(() => Promise.resolve(void order.push('a1')), { lockKey: 'A' });
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const a2 = batcher.submit(() => Promise.resolve(void order.push('a2')), { lockKey: 'A' });
+    const b1 = batcher.submit(() => Promise.resolve(void order.push('b1')), { lockKey: 'B' });
+    await b1;
+    assert.deepEqual(order, ['b1'], 'B committed while A was still in flight');
+    open();
+    await Promise.all([a1, a2]);
+    assert.deepEqual(order, ['b1', 'a1', 'a2'], 'A kept its order');
+    await batcher.drained();
+  });
+
   it('[O4] drained() waits for every submitted job', async () => {
     const batcher = new CommitBatcher(store);
     let done = 0;

@@ -132,6 +132,8 @@ export interface Lease {
 export interface Store extends StoreOps {
   /** Engine name, for logs and health ("sqlite", "postgres"). */
   readonly engine: string;
+  /** How many write transactions may usefully run at once (1 for a single-writer engine). */
+  readonly writeConcurrency: number;
   /**
    * Runs `fn` in one transaction; its writes commit durably before the promise resolves
    * (guarantee 1), or none of them happen. Reads inside see what other transactions committed

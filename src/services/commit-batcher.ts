@@ -26,19 +26,31 @@ interface Job<T> {
 export class CommitBatcher {
   readonly #store: Store;
   readonly #maxBatch: number;
+  readonly #concurrency: number;
+  readonly #onCommit: ((ms: number, size: number) => void) | undefined;
   #queue: Array<Job<unknown>> = [];
-  #running: Promise<void> | null = null;
+  #inFlight = 0;
+  /** Lock keys of the batches in flight: their later jobs wait, so each key keeps FIFO order. */
+  readonly #busy = new Set<string>();
+  #scheduled = false;
   #idle: Array<() => void> = [];
 
-  readonly #onCommit: ((ms: number, size: number) => void) | undefined;
-
-  /** `onCommit` hears each committed batch's duration and size (metrics). */
+  /**
+   * `concurrency` batches may commit at once (engines with row locks and a connection pool;
+   * SQLite has one writer: 1). Jobs of a lock key in flight wait for it, so per key the
+   * commit order is the submission order. `onCommit` hears each batch's duration and size.
+   */
   constructor(
     store: Store,
-    options: { maxBatch?: number; onCommit?: (ms: number, size: number) => void } = {},
+    options: {
+      maxBatch?: number;
+      concurrency?: number;
+      onCommit?: (ms: number, size: number) => void;
+    } = {},
   ) {
     this.#store = store;
     this.#maxBatch = options.maxBatch ?? 256;
+    this.#concurrency = Math.max(1, options.concurrency ?? 1);
     this.#onCommit = options.onCommit;
   }
 
@@ -50,26 +62,52 @@ export class CommitBatcher {
     return new Promise<T>((resolve, reject) => {
       const lockKey = options.lockKey ?? '';
       this.#queue.push({ run, lockKey, resolve, reject } as Job<unknown>);
-      this.#running ??= this.#drain();
+      this.#schedule();
     });
   }
 
   /** Resolves when every submitted job has settled. */
   async drained(): Promise<void> {
-    if (!this.#running) return;
+    if (this.#queue.length === 0 && this.#inFlight === 0) return;
     await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
-  async #drain(): Promise<void> {
-    // Yield once so sends arriving in the same tick of I/O join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
+  /** Starts batches on the next turn, so sends arriving in the same tick of I/O join them. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#fill();
+    });
+  }
+
+  /** Starts as many batches as the concurrency allows, each from jobs whose keys are free. */
+  #fill(): void {
+    while (this.#inFlight < this.#concurrency && this.#queue.length > 0) {
+      const batch: Array<Job<unknown>> = [];
+      const keys = new Set<string>();
+      const rest: Array<Job<unknown>> = [];
+      for (const job of this.#queue) {
+        if (batch.length < this.#maxBatch && !this.#busy.has(job.lockKey)) {
+          batch.push(job);
+          keys.add(job.lockKey);
+        } else {
+          rest.push(job);
+        }
+      }
+      if (batch.length === 0) break;
+      this.#queue = rest;
       batch.sort((a, b) => (a.lockKey < b.lockKey ? -1 : a.lockKey > b.lockKey ? 1 : 0));
-      await this.#commit(batch);
+      for (const key of keys) this.#busy.add(key);
+      this.#inFlight++;
+      void this.#commit(batch).finally(() => {
+        this.#inFlight--;
+        for (const key of keys) this.#busy.delete(key);
+        if (this.#queue.length > 0) this.#fill();
+        else if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
+      });
     }
-    this.#running = null;
-    for (const resolve of this.#idle.splice(0)) resolve();
   }
 
   async #commit(batch: Array<Job<unknown>>): Promise<void> {

@@ -25,6 +25,7 @@ export class MessageService {
     this.#deps = deps;
     this.#conversations = conversations;
     this.#batcher = new CommitBatcher(deps.store, {
+      concurrency: deps.store.writeConcurrency,
       onCommit: (ms, size) => {
         deps.metrics?.commitLatency.observeMs(ms);
         deps.metrics?.commitBatch.observe(size);

@@ -78,11 +78,14 @@ export async function migrate(db: Kysely<Database>, options: MigrationOptions = 
  */
 export class SqlStore implements Store {
   readonly engine: string;
+  readonly writeConcurrency: number;
   readonly #engine: SqlEngine;
   readonly #ops: SqlOps;
 
   constructor(engine: SqlEngine) {
     this.engine = engine.name;
+    // Row-locking engines serve concurrent transactions from a pool; SQLite has one writer.
+    this.writeConcurrency = engine.rowLocks ? 4 : 1;
     this.#engine = engine;
     this.#ops = new SqlOps(engine.db, engine);
   }
