@@ -6,17 +6,7 @@ import { after, describe, it } from 'node:test';
 import { Api } from './helpers/api.js';
 import { spawnNode, type NodeProcess } from './helpers/process.js';
 import { WsClient } from './helpers/ws.js';
-
-const FAST = [
-  '--rate-sends',
-  '1000000',
-  '--rate-login',
-  '1000',
-  '--rate-register',
-  '1000',
-  '--rate-connections',
-  '1000',
-];
+import { UNLIMITED } from './helpers/limits.js';
 
 describe('durability', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-durability-'));
@@ -27,7 +17,7 @@ describe('durability', () => {
   });
 
   it('[G1][G2][G3] every acked message survives kill -9 mid-stream, gap-free and without duplicates', async () => {
-    const first = await spawnNode({ dataDir, args: FAST });
+    const first = await spawnNode({ dataDir, args: UNLIMITED });
     procs.push(first);
     const api = new Api(first.url);
     const alice = await api.signup('alice');
@@ -72,7 +62,7 @@ describe('durability', () => {
     assert.equal(exit.signal, 'SIGKILL');
     const ackedSnapshot = new Map(acked);
 
-    const second = await spawnNode({ dataDir, args: FAST });
+    const second = await spawnNode({ dataDir, args: UNLIMITED });
     procs.push(second);
     const api2 = new Api(second.url);
     const alice2 = await api2.login('alice');

@@ -6,8 +6,7 @@ import { after, describe, it } from 'node:test';
 import { Api } from './helpers/api.js';
 import { runCli, spawnNode, type NodeProcess } from './helpers/process.js';
 import { WsClient } from './helpers/ws.js';
-
-const FAST = ['--rate-sends', '1000000', '--rate-login', '1000', '--rate-register', '1000'];
+import { UNLIMITED } from './helpers/limits.js';
 
 describe('operations', () => {
   const root = mkdtempSync(join(tmpdir(), 'parley-ops-'));
@@ -19,7 +18,7 @@ describe('operations', () => {
 
   it('[O5] parley backup snapshots a running node under write load; a node on the snapshot has everything', async () => {
     const dataDir = join(root, 'live');
-    const node = await spawnNode({ dataDir, args: FAST });
+    const node = await spawnNode({ dataDir, args: UNLIMITED });
     procs.push(node);
     const api = new Api(node.url);
     const alice = await api.signup('alice');
@@ -52,7 +51,7 @@ describe('operations', () => {
     const restoredDir = join(root, 'restored');
     mkdirSync(restoredDir);
     copyFileSync(out, join(restoredDir, 'parley.db'));
-    const restored = await spawnNode({ dataDir: restoredDir, args: FAST });
+    const restored = await spawnNode({ dataDir: restoredDir, args: UNLIMITED });
     procs.push(restored);
     const api2 = new Api(restored.url);
     const alice2 = await api2.login('alice');
@@ -75,7 +74,7 @@ describe('operations', () => {
 
   it('[O4] SIGTERM: in-flight sends are acked, sockets close with 1001, the process exits 0', async () => {
     const dataDir = join(root, 'shutdown');
-    const node = await spawnNode({ dataDir, args: FAST });
+    const node = await spawnNode({ dataDir, args: UNLIMITED });
     procs.push(node);
     const api = new Api(node.url);
     const alice = await api.signup('alice');
@@ -92,7 +91,7 @@ describe('operations', () => {
     assert.equal(exit.code, 0);
     const acked = client.all('ack').map((f) => f.clientMsgId as string);
 
-    const again = await spawnNode({ dataDir, args: FAST });
+    const again = await spawnNode({ dataDir, args: UNLIMITED });
     procs.push(again);
     const api2 = new Api(again.url);
     const alice2 = await api2.login('alice');
@@ -103,7 +102,7 @@ describe('operations', () => {
 
   it('[O2][S4] logs are JSON lines with node id, request id and user id, and never a password or token', async () => {
     const dataDir = join(root, 'logs');
-    const node = await spawnNode({ dataDir, args: FAST });
+    const node = await spawnNode({ dataDir, args: UNLIMITED });
     procs.push(node);
     const api = new Api(node.url);
     const password = 'very-secret-password';

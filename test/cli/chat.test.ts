@@ -6,17 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Api } from '../helpers/api.js';
 import { ChatProcess } from '../helpers/cli.js';
 import { runCli, spawnNode, type NodeProcess } from '../helpers/process.js';
-
-const FAST = [
-  '--rate-sends',
-  '100000',
-  '--rate-login',
-  '1000',
-  '--rate-register',
-  '1000',
-  '--rate-connections',
-  '10000',
-];
+import { UNLIMITED } from '../helpers/limits.js';
 
 describe('terminal client (parley chat)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parley-chat-'));
@@ -31,7 +21,7 @@ describe('terminal client (parley chat)', () => {
   };
 
   before(async () => {
-    node = await spawnNode({ dataDir: join(dir, 'data'), args: FAST });
+    node = await spawnNode({ dataDir: join(dir, 'data'), args: UNLIMITED });
     procs.push(node);
   });
   after(async () => {
@@ -132,5 +122,54 @@ describe('terminal client (parley chat)', () => {
     await alice.waitFor(/\/delete-account/);
     alice.type('/quit');
     assert.equal(await alice.exited, 0);
+  });
+
+  it('[CLI1][G1][G4] the node killed and restarted while two clients run: both reconnect, nothing typed is lost, nothing twice', async () => {
+    const api = new Api(node.url);
+    await api.signup('dora', 'dora-password');
+    await api.signup('emil', 'emil-password');
+    for (const [name, password] of [
+      ['dora', 'dora-password'],
+      ['emil', 'emil-password'],
+    ] as const) {
+      const login = await runCli(
+        ['login', '--server', node.url, '--username', name, '--password-stdin'],
+        {
+          env: { PARLEY_CONFIG: cfg(name) },
+          input: `${password}\n`,
+        },
+      );
+      assert.equal(login.code, 0, login.stderr);
+    }
+    const dora = chat('dora');
+    const emil = chat('emil');
+    await dora.waitFor(/\[online\]/);
+    await emil.waitFor(/\[online\]/);
+    dora.type('/dm emil');
+    await dora.waitFor(/— @emil —/);
+    dora.type('before the crash');
+    await emil.waitFor(/new message in @dora/);
+    emil.type('/open dora');
+    await emil.waitFor(/#1 dora: before the crash/);
+
+    const port = new URL(node.url).port;
+    await node.kill('SIGKILL');
+    await dora.waitFor(/\[reconnecting…\]/);
+    await emil.waitFor(/\[reconnecting…\]/);
+    dora.type('typed while the node was down');
+    await dora.waitFor(/queued: will send when/);
+    dora.type('and one more');
+
+    node = await spawnNode({ dataDir: join(dir, 'data'), args: [...UNLIMITED, '--port', port] });
+    procs.push(node);
+    await emil.waitFor(/#2 dora: typed while the node was down/, 30_000);
+    await emil.waitFor(/#3 dora: and one more/);
+    emil.type('/quit');
+    dora.type('/quit');
+    assert.equal(await emil.exited, 0);
+    assert.equal(await dora.exited, 0);
+    for (const text of ['before the crash', 'typed while the node was down', 'and one more']) {
+      assert.equal(emil.matching(new RegExp(`dora: ${text}$`)).length, 1, `"${text}" shown once`);
+    }
   });
 });

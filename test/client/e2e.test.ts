@@ -7,17 +7,7 @@ import { ParleyClient } from '../../src/client/client.js';
 import { nodeWebSocket } from '../../src/client/node.js';
 import type { MessageDto } from '../../src/protocol/schemas.js';
 import { spawnNode, type NodeProcess } from '../helpers/process.js';
-
-const FAST = [
-  '--rate-sends',
-  '100000',
-  '--rate-login',
-  '1000',
-  '--rate-register',
-  '1000',
-  '--rate-connections',
-  '10000',
-];
+import { UNLIMITED } from '../helpers/limits.js';
 
 function newClient(url: string): ParleyClient {
   return new ParleyClient({
@@ -55,7 +45,7 @@ describe('client library against a real node', () => {
   });
 
   it('[G1][G3][G4] a node killed and restarted mid-conversation: clients reconnect by themselves, nothing lost, nothing twice', async () => {
-    const first = await spawnNode({ dataDir, args: FAST });
+    const first = await spawnNode({ dataDir, args: UNLIMITED });
     procs.push(first);
     const port = new URL(first.url).port;
     const alice = newClient(first.url);
@@ -84,7 +74,7 @@ describe('client library against a real node', () => {
     const during = Array.from({ length: 10 }, (_, i) => alice.send(conversationId, `during ${i}`));
     assert.ok(during.every((d) => d.entry.state === 'pending'));
 
-    const second = await spawnNode({ dataDir, args: [...FAST, '--port', port] });
+    const second = await spawnNode({ dataDir, args: [...UNLIMITED, '--port', port] });
     procs.push(second);
     const stored = await Promise.all(during.map((d) => d.done));
     await bobSees.done;

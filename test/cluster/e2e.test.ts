@@ -3,17 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { startLocalCluster, type LocalCluster } from '../../src/cluster/local-cluster.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { WsClient } from '../helpers/ws.js';
-
-const FAST = [
-  '--rate-sends',
-  '100000',
-  '--rate-login',
-  '10000',
-  '--rate-register',
-  '10000',
-  '--rate-connections',
-  '100000',
-];
+import { UNLIMITED } from '../helpers/limits.js';
 
 /**
  * The protocol scenarios with the two users of each on different nodes: node A serves one,
@@ -26,7 +16,7 @@ describe('API and WebSocket across two nodes', () => {
   let alice: TestUser;
   let bob: TestUser;
   before(async () => {
-    cluster = await startLocalCluster({ nodes: 2, nats: 3, nodeArgs: FAST });
+    cluster = await startLocalCluster({ nodes: 2, nats: 3, nodeArgs: UNLIMITED });
     a = new Api(cluster.urls[0]!);
     b = new Api(cluster.urls[1]!);
     alice = await a.signup(uniqueName('alice'));

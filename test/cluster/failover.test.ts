@@ -4,19 +4,7 @@ import { ParleyClient } from '../../src/client/client.js';
 import { nodeWebSocket } from '../../src/client/node.js';
 import { startLocalCluster, type LocalCluster } from '../../src/cluster/local-cluster.js';
 import type { MessageDto } from '../../src/protocol/schemas.js';
-
-const FAST = [
-  '--rate-sends',
-  '100000',
-  '--rate-login',
-  '10000',
-  '--rate-register',
-  '10000',
-  '--rate-connections',
-  '100000',
-  '--log-level',
-  'info',
-];
+import { UNLIMITED } from '../helpers/limits.js';
 
 /** A logged-in client that knows both nodes, starting with `first`. */
 async function user(cluster: LocalCluster, name: string, first: number): Promise<ParleyClient> {
@@ -71,7 +59,7 @@ describe('cluster mode: two nodes on PostgreSQL and a 3-server NATS cluster', ()
   let cluster: LocalCluster;
   const clients: ParleyClient[] = [];
   before(async () => {
-    cluster = await startLocalCluster({ nodes: 2, nats: 3, nodeArgs: FAST });
+    cluster = await startLocalCluster({ nodes: 2, nats: 3, nodeArgs: UNLIMITED });
   });
   after(async () => {
     for (const c of clients) c.close();

@@ -78,17 +78,18 @@ export async function spawnNode(options: {
 /** Runs the `parley` CLI to completion; resolves with its exit code and output. */
 export async function runCli(
   args: string[],
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; input?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, parleyArgs(args), {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (options.input !== undefined) proc.stdin?.end(options.input);
   let stdout = '';
   let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  proc.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const [code] = (await once(proc, 'exit')) as [number | null];
   return { code, stdout, stderr };
 }
