@@ -1,4 +1,4 @@
-/** The Parley client library (browser-safe): see docs/client.md. */
+/** The Parley client library (browser-safe); README "Terminal client" and docs/architecture.md describe it. */
 export {
   ParleyClient,
   type ClientEvent,
