@@ -5,7 +5,7 @@ import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.j
 import type { Session, User } from '../domain/model.js';
 import type { ConversationService } from './conversations.js';
 import type { ServiceDeps } from './deps.js';
-import { Publications } from './publications.js';
+import { commitAndPublish, Publications } from './publications.js';
 
 /** An authenticated caller: the user and the session their token belongs to. */
 export interface Principal {
@@ -139,23 +139,16 @@ export class AccountService {
     if (!(await this.#deps.hasher.verify(user.passwordHash, password))) {
       throw new AppError('forbidden', 'password confirmation failed');
     }
-    const pubs = new Publications();
-    await this.#deps.store.transaction(async (tx) => {
+    await commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
       const conversationIds = await tx.listConversationIdsForUser(user.id);
       for (const conversationId of conversationIds) {
         await this.#conversations.leaveInTx(tx, pubs, conversationId, user.id, 'account_deleted');
       }
       await tx.deleteUserSessions(user.id);
       await tx.markUserDeleted(user.id, this.#deps.now());
+      pubs.revoked(user.id, null);
     });
-    pubs.revoked(user.id, null);
-    pubs.publish(this.#deps.bus);
     this.#deps.log.info({ event: 'user.deleted', userId: user.id }, 'account deleted');
-  }
-
-  /** Removes expired sessions; returns how many. */
-  purgeExpiredSessions(): Promise<number> {
-    return this.#deps.store.deleteExpiredSessions(this.#deps.now());
   }
 
   #dummy(): Promise<string> {

@@ -11,7 +11,7 @@ import type {
 } from '../domain/model.js';
 import type { StoreOps } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
-import { Publications } from './publications.js';
+import { commitAndPublish, Publications } from './publications.js';
 import { normalizeUsername } from './accounts.js';
 
 const MANAGERS: ReadonlySet<Role> = new Set(['owner', 'admin']);
@@ -138,8 +138,7 @@ export class ConversationService {
       lastSeq: 0,
       lastMessageAt: now,
     };
-    const pubs = new Publications();
-    await this.#deps.store.transaction(async (tx) => {
+    await commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
       await tx.createConversation(conversation, null);
       await tx.addMember({
         conversationId: conversation.id,
@@ -164,7 +163,6 @@ export class ConversationService {
       pubs.timeline({ kind: 'event', event });
       for (const user of [me, ...others]) pubs.joined(user.id, conversation.id, event.seq);
     });
-    pubs.publish(this.#deps.bus);
     this.#deps.log.info(
       {
         event: 'group.created',
@@ -368,10 +366,8 @@ export class ConversationService {
   }
 
   /** Runs a membership change in one transaction and publishes its events after commit. */
-  async #mutate(fn: (tx: StoreOps, pubs: Publications) => Promise<void>): Promise<void> {
-    const pubs = new Publications();
-    await this.#deps.store.transaction((tx) => fn(tx, pubs));
-    pubs.publish(this.#deps.bus);
+  #mutate(fn: (tx: StoreOps, pubs: Publications) => Promise<void>): Promise<void> {
+    return commitAndPublish(this.#deps.store, this.#deps.bus, fn);
   }
 
   async #requireGroup(tx: StoreOps, conversationId: string, userId: string): Promise<Conversation> {

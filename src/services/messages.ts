@@ -7,7 +7,7 @@ import { CommitBatcher } from './commit-batcher.js';
 import type { ConversationService } from './conversations.js';
 import { appendTimelineEvent } from './conversations.js';
 import type { ServiceDeps } from './deps.js';
-import { Publications } from './publications.js';
+import { commitAndPublish, Publications } from './publications.js';
 
 /** The result of a send: the stored message, and whether this call created it. */
 export interface SendResult {
@@ -201,8 +201,7 @@ export class MessageService {
     seq: number,
     change: (tx: StoreOps, message: Message, pubs: Publications) => Promise<void>,
   ): Promise<Message> {
-    const pubs = new Publications();
-    const message = await this.#deps.store.transaction(async (tx) => {
+    return commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
       await this.#conversations.requireMember(conversationId, me.id, tx);
       const message = await tx.getMessage(conversationId, seq);
       if (!message) throw new AppError('not_found', 'message not found');
@@ -211,8 +210,6 @@ export class MessageService {
       await change(tx, message, pubs);
       return (await tx.getMessage(conversationId, seq)) ?? message;
     });
-    pubs.publish(this.#deps.bus);
-    return message;
   }
 
   #checkBody(body: string): void {

@@ -1,5 +1,6 @@
 import type { TimelineEntry } from '../domain/model.js';
 import { subjects, type Bus, type BusEvent } from '../ports/bus.js';
+import { TransactionConflictError, type Store, type StoreOps } from '../ports/store.js';
 
 /**
  * Bus events collected inside a transaction and published only after it committed, so no node
@@ -47,5 +48,27 @@ export class Publications {
 
   publish(bus: Bus): void {
     for (const { subject, event } of this.#items) bus.publish(subject, event);
+  }
+}
+
+/**
+ * Runs `fn` in one transaction and publishes what it collected only after the commit. A
+ * transaction that lost a race with another node's (a deadlock or a key committed first)
+ * runs once more from scratch, with fresh publications.
+ */
+export async function commitAndPublish<T>(
+  store: Store,
+  bus: Bus,
+  fn: (tx: StoreOps, pubs: Publications) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const pubs = new Publications();
+    try {
+      const result = await store.transaction((tx) => fn(tx, pubs));
+      pubs.publish(bus);
+      return result;
+    } catch (err) {
+      if (!(err instanceof TransactionConflictError) || attempt >= 2) throw err;
+    }
   }
 }
