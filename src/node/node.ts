@@ -98,7 +98,11 @@ export async function startNode(
       }),
       connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
     },
-    isOnline: (userId) => hub?.isOnline(userId) ?? false,
+    async onlineAmong(userIds) {
+      const online = await cluster.onlineAmong(userIds).catch(() => new Set<string>());
+      for (const id of userIds) if (hub?.isOnline(id)) online.add(id);
+      return online;
+    },
     async health() {
       const checks: Record<string, string> = {};
       try {

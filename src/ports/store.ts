@@ -105,6 +105,12 @@ export interface StoreOps {
   deleteNode(id: string): Promise<void>;
   /** Removes nodes whose last heartbeat is older than `heartbeatBefore`; returns how many. */
   deleteNodesBefore(heartbeatBefore: number): Promise<number>;
+  /** Records that `nodeId` holds (or no longer holds) sockets of the user. */
+  setPresence(userId: string, nodeId: string, online: boolean, at: number): Promise<void>;
+  /** Forgets every presence of a node (a node starting, or a dead node reaped). */
+  clearPresence(nodeId: string): Promise<void>;
+  /** Of `userIds`, those with sockets on a node whose heartbeat is at or after `liveSince`. */
+  onlineUsers(userIds: string[], liveSince: number): Promise<Set<string>>;
 
   /** Messages and events with seq > afterSeq, merged in seq order, at most `limit`. */
   listTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]>;

@@ -35,6 +35,7 @@ export class ClusterService {
   #lease: Awaited<ReturnType<Store['tryLease']>> = null;
   #lastPurge = 0;
   #ticks = 0;
+  readonly #presenceWrites = new Map<string, Promise<void>>();
   #beating: Promise<void> = Promise.resolve();
 
   constructor(deps: ServiceDeps, self: SelfInfo) {
@@ -45,6 +46,8 @@ export class ClusterService {
 
   /** Registers this node and starts heartbeats and (when leader) the singleton duties. */
   async start(): Promise<void> {
+    // Sockets of an earlier run of this node id are gone.
+    await this.#deps.store.clearPresence(this.#self.id);
     await this.#heartbeat();
     this.#timer = setInterval(() => {
       this.#beating = this.#tick();
@@ -69,7 +72,28 @@ export class ClusterService {
     await this.#beating;
     await this.#lease?.release().catch(() => undefined);
     this.#lease = null;
+    await this.#deps.store.clearPresence(this.#self.id).catch(() => undefined);
     await this.#deps.store.deleteNode(this.#self.id).catch(() => undefined);
+  }
+
+  /** Records that this node holds (or no longer holds) sockets of a user (presence, rule G7). */
+  setOnline(userId: string, online: boolean): void {
+    // Writes for one user are chained, so a quick connect-disconnect cannot land reversed.
+    const previous = this.#presenceWrites.get(userId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.#deps.store.setPresence(userId, this.#self.id, online, this.#deps.now()))
+      .catch((err: unknown) => {
+        this.#deps.log.debug({ event: 'presence.write_failed', userId, err }, 'presence not recorded');
+      })
+      .finally(() => {
+        if (this.#presenceWrites.get(userId) === next) this.#presenceWrites.delete(userId);
+      });
+    this.#presenceWrites.set(userId, next);
+  }
+
+  /** Of `userIds`, those with open sockets on any live node. */
+  onlineAmong(userIds: string[]): Promise<Set<string>> {
+    return this.#deps.store.onlineUsers(userIds, this.#deps.now() - LIVE_WINDOW_MS);
   }
 
   /** Live nodes (recent heartbeat), least loaded first. */
@@ -125,9 +149,14 @@ export class ClusterService {
       });
     }
     const now = this.#deps.now();
-    const reaped = await this.#deps.store.deleteNodesBefore(now - REAP_AFTER_MS);
-    if (reaped > 0)
-      this.#deps.log.info({ event: 'cluster.reaped', nodes: reaped }, 'removed dead nodes');
+    const dead = (await this.#deps.store.listNodes()).filter((n) => n.heartbeatAt < now - REAP_AFTER_MS);
+    for (const node of dead) {
+      await this.#deps.store.clearPresence(node.id);
+      await this.#deps.store.deleteNode(node.id);
+    }
+    if (dead.length > 0) {
+      this.#deps.log.info({ event: 'cluster.reaped', nodes: dead.map((n) => n.id) }, 'removed dead nodes');
+    }
     if (now - this.#lastPurge > 3_600_000) {
       this.#lastPurge = now;
       const purged = await this.#deps.store.deleteExpiredSessions(now);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLocalCluster, type LocalCluster } from '../../src/cluster/local-cluster.js';
+import { waitUntil } from '../../src/cluster/processes.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { WsClient } from '../helpers/ws.js';
 import { UNLIMITED } from '../helpers/limits.js';
@@ -107,7 +108,7 @@ describe('API and WebSocket across two nodes', () => {
     assert.equal(await ws.closed(), 4004);
   });
 
-  it('[G7] typing and presence cross nodes', async () => {
+  it('[G7] typing and presence cross nodes, REST online flags too', async () => {
     const frank = await a.signup(uniqueName('frank'));
     const gina = await a.signup(uniqueName('gina'));
     const dm = await a.dm(frank, gina.username);
@@ -118,6 +119,16 @@ describe('API and WebSocket across two nodes', () => {
       assert.equal(online.online, true);
       g.send({ type: 'typing', conversationId: dm });
       assert.equal((await f.next((x) => x.type === 'typing')).userId, gina.id);
+      // Node A's REST answers for a user whose only socket is on node B (written async).
+      const onlineOnA = async () =>
+        (await a.request('GET', `/api/v1/users/${gina.username}`, { token: frank.token })).body.user
+          .online as boolean;
+      await waitUntil(onlineOnA, { timeoutMs: 5_000, what: 'gina online on node A' });
+      await g.close();
+      await waitUntil(async () => !(await onlineOnA()), {
+        timeoutMs: 5_000,
+        what: 'gina offline on node A',
+      });
     } finally {
       await f.close();
       await g.close();

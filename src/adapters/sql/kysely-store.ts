@@ -163,6 +163,9 @@ export class SqlStore implements Store {
   listNodes = () => this.#ops.listNodes();
   deleteNode = (id: string) => this.#ops.deleteNode(id);
   deleteNodesBefore = (t: number) => this.#ops.deleteNodesBefore(t);
+  setPresence = (u: string, n: string, online: boolean, at: number) => this.#ops.setPresence(u, n, online, at);
+  clearPresence = (n: string) => this.#ops.clearPresence(n);
+  onlineUsers = (ids: string[], since: number) => this.#ops.onlineUsers(ids, since);
   nextSeq = (id: string, at: number, m: boolean) => this.#ops.nextSeq(id, at, m);
   addMember = (m: Omit<Member, 'username'>) => this.#ops.addMember(m);
   getMember = (c: string, u: string) => this.#ops.getMember(c, u);
@@ -405,6 +408,35 @@ class SqlOps implements StoreOps {
       .where('heartbeat_at', '<', heartbeatBefore)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async setPresence(userId: string, nodeId: string, online: boolean, at: number): Promise<void> {
+    if (!online) {
+      await this.db.deleteFrom('presence').where('user_id', '=', userId).where('node_id', '=', nodeId).execute();
+      return;
+    }
+    await this.db
+      .insertInto('presence')
+      .values({ user_id: userId, node_id: nodeId, since: at })
+      .onConflict((oc) => oc.columns(['user_id', 'node_id']).doNothing())
+      .execute();
+  }
+
+  async clearPresence(nodeId: string): Promise<void> {
+    await this.db.deleteFrom('presence').where('node_id', '=', nodeId).execute();
+  }
+
+  async onlineUsers(userIds: string[], liveSince: number): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('presence as p')
+      .innerJoin('nodes as n', 'n.id', 'p.node_id')
+      .select('p.user_id')
+      .distinct()
+      .where('p.user_id', 'in', userIds)
+      .where('n.heartbeat_at', '>=', liveSince)
+      .execute();
+    return new Set(rows.map((r) => r.user_id));
   }
 
   async lockConversation(id: string): Promise<void> {

@@ -118,6 +118,19 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_presence': {
+      // Which node holds a user's open sockets, so every node can answer "online" (rule G7).
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('presence')
+          .addColumn('user_id', text, (c) => c.notNull())
+          .addColumn('node_id', text, (c) => c.notNull())
+          .addColumn('since', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('presence_pk', ['user_id', 'node_id'])
+          .execute();
+        await db.schema.createIndex('presence_node').on('presence').column('node_id').execute();
+      },
+    },
   };
 }
 

@@ -54,6 +54,11 @@ export interface Database {
     data: string;
     created_at: number;
   };
+  presence: {
+    user_id: string;
+    node_id: string;
+    since: number;
+  };
   nodes: {
     id: string;
     url: string;

@@ -25,8 +25,8 @@ export interface GatewayContext {
     sends: RateLimiter;
     connections: RateLimiter;
   };
-  /** Whether a user has an open socket (best effort, rule G7). */
-  isOnline(userId: string): boolean;
+  /** Of `userIds`, those with an open socket on any node (best effort, rule G7). */
+  onlineAmong(userIds: string[]): Promise<Set<string>>;
   /** Readiness of the store and bus. */
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
   /** True if an unexpected error means an engine is down (answered `unavailable`, 503). */

@@ -92,7 +92,10 @@ export class Hub {
     this.#verifySoon(conn);
     // Every conversation of the user is attached now: any other id is not theirs.
     if (options.cursors) void this.#replay(conn, options.cursors, new Set());
-    if (firstForUser) this.#presence(conn, true);
+    if (firstForUser) {
+      this.#presence(conn, true);
+      this.#ctx.cluster.setOnline(user.id, true);
+    }
     return true;
   }
 
@@ -105,6 +108,7 @@ export class Hub {
       room.subscription.unsubscribe();
       this.#users.delete(userId);
       this.#presence(conn, false);
+      this.#ctx.cluster.setOnline(userId, false);
     }
     for (const id of [...conn.cursors.keys()]) this.#detach(conn, id);
   }

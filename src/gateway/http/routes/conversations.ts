@@ -21,8 +21,10 @@ const errors = {
   404: { description: 'not_found (also for non-members)', schema: ErrorSchema },
 };
 
-function present(ctx: GatewayContext, m: Member) {
-  return { ...m, online: ctx.isOnline(m.userId) };
+/** Members with their presence (one store read for the whole list). */
+async function present(ctx: GatewayContext, members: Member[]) {
+  const online = await ctx.onlineAmong(members.map((m) => m.userId));
+  return members.map((m) => ({ ...m, online: online.has(m.userId) }));
 }
 
 /** Conversations, direct messages, groups and membership. */
@@ -130,7 +132,7 @@ export const conversationRoutes = [
     },
     async handler({ c, ctx, principal, params }) {
       const members = await ctx.conversations.listMembers(principal.user, params.id ?? '');
-      return c.json({ members: members.map((m) => present(ctx, m)) });
+      return c.json({ members: await present(ctx, members) });
     },
   }),
   defineRoute({
@@ -151,7 +153,8 @@ export const conversationRoutes = [
         params.id ?? '',
         body.username,
       );
-      return c.json({ member: present(ctx, member) }, 201);
+      const [presented] = await present(ctx, [member]);
+      return c.json({ member: presented }, 201);
     },
   }),
   defineRoute({
@@ -172,7 +175,8 @@ export const conversationRoutes = [
         params.username ?? '',
         body.role,
       );
-      return c.json({ member: present(ctx, member) });
+      const [presented] = await present(ctx, [member]);
+      return c.json({ member: presented });
     },
   }),
   defineRoute({

@@ -32,12 +32,13 @@ export const userRoutes = [
         limit: query.limit ?? 50,
         after: query.after ?? null,
       });
+      const online = await ctx.onlineAmong(page.users.map((u) => u.id));
       return c.json({
         users: page.users.map((u) => ({
           id: u.id,
           username: u.username,
           createdAt: u.createdAt,
-          online: ctx.isOnline(u.id),
+          online: online.has(u.id),
         })),
         next: page.next,
       });
@@ -55,12 +56,13 @@ export const userRoutes = [
     },
     async handler({ c, ctx, params }) {
       const u = await ctx.users.get(params.username ?? '');
+      const online = await ctx.onlineAmong([u.id]);
       return c.json({
         user: {
           id: u.id,
           username: u.username,
           createdAt: u.createdAt,
-          online: ctx.isOnline(u.id),
+          online: online.has(u.id),
         },
       });
     },
