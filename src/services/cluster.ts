@@ -83,7 +83,10 @@ export class ClusterService {
     const next = previous
       .then(() => this.#deps.store.setPresence(userId, this.#self.id, online, this.#deps.now()))
       .catch((err: unknown) => {
-        this.#deps.log.debug({ event: 'presence.write_failed', userId, err }, 'presence not recorded');
+        this.#deps.log.debug(
+          { event: 'presence.write_failed', userId, err },
+          'presence not recorded',
+        );
       })
       .finally(() => {
         if (this.#presenceWrites.get(userId) === next) this.#presenceWrites.delete(userId);
@@ -149,13 +152,18 @@ export class ClusterService {
       });
     }
     const now = this.#deps.now();
-    const dead = (await this.#deps.store.listNodes()).filter((n) => n.heartbeatAt < now - REAP_AFTER_MS);
+    const dead = (await this.#deps.store.listNodes()).filter(
+      (n) => n.heartbeatAt < now - REAP_AFTER_MS,
+    );
     for (const node of dead) {
       await this.#deps.store.clearPresence(node.id);
       await this.#deps.store.deleteNode(node.id);
     }
     if (dead.length > 0) {
-      this.#deps.log.info({ event: 'cluster.reaped', nodes: dead.map((n) => n.id) }, 'removed dead nodes');
+      this.#deps.log.info(
+        { event: 'cluster.reaped', nodes: dead.map((n) => n.id) },
+        'removed dead nodes',
+      );
     }
     if (now - this.#lastPurge > 3_600_000) {
       this.#lastPurge = now;

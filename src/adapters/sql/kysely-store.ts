@@ -163,7 +163,8 @@ export class SqlStore implements Store {
   listNodes = () => this.#ops.listNodes();
   deleteNode = (id: string) => this.#ops.deleteNode(id);
   deleteNodesBefore = (t: number) => this.#ops.deleteNodesBefore(t);
-  setPresence = (u: string, n: string, online: boolean, at: number) => this.#ops.setPresence(u, n, online, at);
+  setPresence = (u: string, n: string, online: boolean, at: number) =>
+    this.#ops.setPresence(u, n, online, at);
   clearPresence = (n: string) => this.#ops.clearPresence(n);
   onlineUsers = (ids: string[], since: number) => this.#ops.onlineUsers(ids, since);
   nextSeq = (id: string, at: number, m: boolean) => this.#ops.nextSeq(id, at, m);
@@ -412,7 +413,11 @@ class SqlOps implements StoreOps {
 
   async setPresence(userId: string, nodeId: string, online: boolean, at: number): Promise<void> {
     if (!online) {
-      await this.db.deleteFrom('presence').where('user_id', '=', userId).where('node_id', '=', nodeId).execute();
+      await this.db
+        .deleteFrom('presence')
+        .where('user_id', '=', userId)
+        .where('node_id', '=', nodeId)
+        .execute();
       return;
     }
     await this.db
