@@ -11,6 +11,15 @@ import { UNLIMITED } from './helpers/limits.js';
 describe('operations', () => {
   const root = mkdtempSync(join(tmpdir(), 'parley-ops-'));
   const procs: NodeProcess[] = [];
+  /** A node process on `dataDir` with alice and bob signed up and their DM. */
+  const pairOn = async (dataDir: string) => {
+    const node = await spawnNode({ dataDir, args: UNLIMITED });
+    procs.push(node);
+    const api = new Api(node.url);
+    const alice = await api.signup('alice');
+    const bob = await api.signup('bob');
+    return { node, api, alice, bob, dm: await api.dm(alice, bob.username) };
+  };
   after(async () => {
     for (const p of procs) await p.kill();
     rmSync(root, { recursive: true, force: true });
@@ -18,12 +27,7 @@ describe('operations', () => {
 
   it('[O5] parley backup snapshots a running node under write load; a node on the snapshot has everything', async () => {
     const dataDir = join(root, 'live');
-    const node = await spawnNode({ dataDir, args: UNLIMITED });
-    procs.push(node);
-    const api = new Api(node.url);
-    const alice = await api.signup('alice');
-    const bob = await api.signup('bob');
-    const dm = await api.dm(alice, bob.username);
+    const { node, api, alice, bob, dm } = await pairOn(dataDir);
     const group = await api.group(alice, 'team', [bob.username]);
     const before: number[] = [];
     for (let i = 0; i < 30; i++)
@@ -74,12 +78,7 @@ describe('operations', () => {
 
   it('[O4] SIGTERM: in-flight sends are acked, sockets close with 1001, the process exits 0', async () => {
     const dataDir = join(root, 'shutdown');
-    const node = await spawnNode({ dataDir, args: UNLIMITED });
-    procs.push(node);
-    const api = new Api(node.url);
-    const alice = await api.signup('alice');
-    const bob = await api.signup('bob');
-    const dm = await api.dm(alice, bob.username);
+    const { node, alice, dm } = await pairOn(dataDir);
     const { client } = await WsClient.open(node.url, alice.token);
     for (let i = 0; i < 50; i++)
       client.send({ type: 'send', conversationId: dm, clientMsgId: `s${i}`, body: `m${i}` });

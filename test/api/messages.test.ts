@@ -1,24 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Api, uniqueName, type TestUser } from '../helpers/api.js';
-import { startTestNode, type TestNode } from '../helpers/node.js';
+import { before, describe, it } from 'node:test';
+import { uniqueName, type Api, type TestUser } from '../helpers/api.js';
+import { useNodeWithUsers } from '../helpers/node.js';
 import { expectError, expectStatus } from './support.js';
 
 describe('REST: messages', () => {
-  let node: TestNode;
+  const world = useNodeWithUsers(['alice', 'bob', 'carol']);
   let api: Api;
   let alice: TestUser;
   let bob: TestUser;
   let carol: TestUser;
-
-  before(async () => {
-    node = await startTestNode();
-    api = new Api(node.url);
-    alice = await api.signup(uniqueName('alice'));
-    bob = await api.signup(uniqueName('bob'));
-    carol = await api.signup(uniqueName('carol'));
+  before(() => {
+    ({ api } = world());
+    ({ alice, bob, carol } = world().users as Record<'alice' | 'bob' | 'carol', TestUser>);
   });
-  after(() => node.dispose());
 
   const group = () => api.group(alice, uniqueName('g'), [bob.username]);
   const msgPath = (id: string, seq: number | string) =>
