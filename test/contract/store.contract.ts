@@ -380,6 +380,21 @@ function sessionsContract(open: OpenStore): void {
       assert.deepEqual(await store.getSessionByTokenHash(live.tokenHash), live);
       assert.equal(await store.deleteExpiredSessions(now), 0);
     });
+
+    it('[A5] liveSessionIds keeps the ids of sessions that exist and have not expired', async () => {
+      const { store } = fx();
+      const user = await fx().user();
+      const now = fx().tick();
+      const [expired, live, ended] = [
+        await session(user, now),
+        await session(user, now + 1),
+        await session(user, now + 1),
+      ];
+      await store.deleteSession(ended.id);
+      const ids = [expired.id, live.id, ended.id, 'no-such-session'];
+      assert.deepEqual(await store.liveSessionIds(ids, now), [live.id]);
+      assert.deepEqual(await store.liveSessionIds([], now), []);
+    });
   });
 }
 
@@ -624,6 +639,12 @@ function membersContract(open: OpenStore): void {
         ].sort((x, y) => x.conversationId.localeCompare(y.conversationId)),
       );
       assert.deepEqual(await store.listCursorsForUser('no-such-user'), []);
+      const latest = await store.latestSeqs([g2.id, g1.id, 'no-such-conversation']);
+      assert.deepEqual(Object.fromEntries(latest.map((c) => [c.conversationId, c.lastSeq])), {
+        [g1.id]: 0,
+        [g2.id]: 2,
+      });
+      assert.deepEqual(await store.latestSeqs([]), []);
     });
 
     it('[A6] a deleted user’s membership shows the name [deleted]', async () => {
@@ -1153,8 +1174,9 @@ function nodesContract(open: OpenStore): void {
       await store.setPresence(u3.id, 'p-live', false, 3);
       assert.deepEqual([...(await store.onlineUsers([u1.id, u2.id, u3.id], 500))], [u1.id]);
       assert.deepEqual([...(await store.onlineUsers([], 500))], []);
-      await store.clearPresence('p-live');
+      assert.deepEqual(await store.clearPresence('p-live'), [u1.id]);
       assert.deepEqual([...(await store.onlineUsers([u1.id], 500))], []);
+      assert.deepEqual(await store.clearPresence('p-live'), []);
     });
 
     it('[K4] a lease has one holder at a time and is free again after release', async () => {

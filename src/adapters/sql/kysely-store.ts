@@ -1,4 +1,4 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { Migrator, sql, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import { AppError } from '../../domain/errors.js';
 import type {
   ClusterNode,
@@ -25,6 +25,7 @@ import {
   type UserQuery,
 } from '../../ports/store.js';
 import { migrationProvider, type MigrationOptions } from './migrations.js';
+import { PreparedQueries } from './prepared.js';
 import {
   DELETED_USER_NAME,
   num,
@@ -58,6 +59,12 @@ export interface SqlEngine {
   tryLease?(name: string): Promise<Lease | null>;
   /** True if `err` means the engine is down or unreachable. */
   isUnavailable?(err: unknown): boolean;
+  /**
+   * Resolves once every commit made so far is durable. Engines whose COMMIT returns before
+   * its flush (SQLite with its WAL fsynced off the event loop) supply it; the store awaits it
+   * after every operation, reads included, so nothing not durable is acknowledged or shown.
+   */
+  durable?(): Promise<void>;
   /** Releases the engine's resources after Kysely is destroyed. */
   close?(): Promise<void>;
 }
@@ -84,15 +91,17 @@ export class SqlStore implements Store {
 
   constructor(engine: SqlEngine) {
     this.engine = engine.name;
-    // Row-locking engines serve concurrent transactions from a pool; SQLite has one writer.
-    this.writeConcurrency = engine.rowLocks ? 4 : 1;
+    // Row-locking engines serve concurrent transactions from a pool. SQLite has one writer,
+    // but its flush runs after the commit: one batch commits while the previous one's fsync runs.
+    this.writeConcurrency = engine.rowLocks ? 4 : engine.durable ? 2 : 1;
     this.#engine = engine;
-    this.#ops = new SqlOps(engine.db, engine);
+    const ops = new SqlOps(engine.db, engine);
+    this.#ops = engine.durable ? untilDurable(ops, engine.durable.bind(engine)) : ops;
   }
 
   async transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
     try {
-      return await this.#engine.db.transaction().execute(async (trx) => {
+      const result = await this.#engine.db.transaction().execute(async (trx) => {
         const ops = new SqlOps(trx, this.#engine);
         const result = await fn(ops);
         // PostgreSQL aborts a transaction at its first failed statement and turns its COMMIT
@@ -105,6 +114,8 @@ export class SqlStore implements Store {
         }
         return result;
       });
+      await this.#engine.durable?.();
+      return result;
     } catch (err) {
       if (this.#engine.isTransientConflict?.(err))
         throw new TransactionConflictError({ cause: err });
@@ -153,6 +164,7 @@ export class SqlStore implements Store {
   deleteSession = (id: string) => this.#ops.deleteSession(id);
   deleteUserSessions = (userId: string) => this.#ops.deleteUserSessions(userId);
   deleteExpiredSessions = (now: number) => this.#ops.deleteExpiredSessions(now);
+  liveSessionIds = (ids: string[], now: number) => this.#ops.liveSessionIds(ids, now);
   createConversation = (c: Conversation, k: string | null) => this.#ops.createConversation(c, k);
   getConversation = (id: string) => this.#ops.getConversation(id);
   getDmByKey = (k: string) => this.#ops.getDmByKey(k);
@@ -178,6 +190,7 @@ export class SqlStore implements Store {
   raiseReadMarker = (c: string, u: string, s: number) => this.#ops.raiseReadMarker(c, u, s);
   listConversationIdsForUser = (u: string) => this.#ops.listConversationIdsForUser(u);
   listCursorsForUser = (u: string) => this.#ops.listCursorsForUser(u);
+  latestSeqs = (ids: string[]) => this.#ops.latestSeqs(ids);
   listSummariesForUser = (u: string) => this.#ops.listSummariesForUser(u);
   getSummaryForUser = (c: string, u: string) => this.#ops.getSummaryForUser(c, u);
   insertMessage = (m: Omit<Message, 'senderName'>) => this.#ops.insertMessage(m);
@@ -192,15 +205,58 @@ export class SqlStore implements Store {
     this.#ops.listTimeline(c, after, limit);
 }
 
+/** The same operations, each answering only once the commits before its answer are durable. */
+function untilDurable(ops: SqlOps, durable: () => Promise<void>): SqlOps {
+  return new Proxy(ops, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(
+          target,
+          args,
+        );
+        await durable();
+        return result;
+      };
+    },
+  });
+}
+
+/** Each engine's compiled hot-path queries (shared by its transactions). */
+const preparedByEngine = new WeakMap<SqlEngine, PreparedQueries>();
+
 /** StoreOps over a Kysely executor (the database or an open transaction). */
 class SqlOps implements StoreOps {
   /** The engine error of a statement that failed and was answered with an AppError. */
   failedStatement: unknown = null;
+  readonly #prepared: PreparedQueries;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly engine: SqlEngine,
-  ) {}
+  ) {
+    let prepared = preparedByEngine.get(engine);
+    if (!prepared) {
+      prepared = new PreparedQueries();
+      preparedByEngine.set(engine, prepared);
+    }
+    this.#prepared = prepared;
+  }
+
+  /** Runs a hot-path query compiled once (see PreparedQueries); `build` gets placeholders. */
+  #run<R, A extends unknown[]>(
+    key: string,
+    build: (...args: A) => Compilable<R>,
+    ...args: A
+  ): Promise<QueryResult<R>> {
+    return this.#prepared.run(
+      this.db,
+      key,
+      build as unknown as (...a: never[]) => Compilable<R>,
+      args,
+    );
+  }
 
   async createUser(user: UserWithSecret): Promise<User> {
     try {
@@ -288,6 +344,17 @@ class SqlOps implements StoreOps {
         last_seen_at: session.lastSeenAt,
       })
       .execute();
+  }
+
+  async liveSessionIds(ids: string[], now: number): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('expires_at', '>', now)
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   async getSessionByTokenHash(tokenHash: string): Promise<Session | null> {
@@ -427,8 +494,13 @@ class SqlOps implements StoreOps {
       .execute();
   }
 
-  async clearPresence(nodeId: string): Promise<void> {
-    await this.db.deleteFrom('presence').where('node_id', '=', nodeId).execute();
+  async clearPresence(nodeId: string): Promise<string[]> {
+    const rows = await this.db
+      .deleteFrom('presence')
+      .where('node_id', '=', nodeId)
+      .returning('user_id')
+      .execute();
+    return rows.map((r) => r.user_id).sort();
   }
 
   async onlineUsers(userIds: string[], liveSince: number): Promise<Set<string>> {
@@ -457,15 +529,29 @@ class SqlOps implements StoreOps {
   }
 
   async nextSeq(conversationId: string, at: number, isMessage: boolean): Promise<number> {
-    const row = await this.db
-      .updateTable('conversations')
-      .set((eb) => ({
-        last_seq: eb('last_seq', '+', 1),
-        last_message_at: isMessage ? at : eb.ref('last_message_at'),
-      }))
-      .where('id', '=', conversationId)
-      .returning('last_seq')
-      .executeTakeFirst();
+    const { rows } = isMessage
+      ? await this.#run(
+          'nextSeq.message',
+          (id: string, time: number) =>
+            this.db
+              .updateTable('conversations')
+              .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: time }))
+              .where('id', '=', id)
+              .returning('last_seq'),
+          conversationId,
+          at,
+        )
+      : await this.#run(
+          'nextSeq.event',
+          (id: string) =>
+            this.db
+              .updateTable('conversations')
+              .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+              .where('id', '=', id)
+              .returning('last_seq'),
+          conversationId,
+        );
+    const row = rows[0];
     if (!row) throw new AppError('not_found');
     return num(row.last_seq);
   }
@@ -512,20 +598,26 @@ class SqlOps implements StoreOps {
     conversationId: string,
     userId: string,
   ): Promise<{ role: Role; kind: ConversationKind; memberCount: number } | null> {
-    const row = await this.db
-      .selectFrom('members as m')
-      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-      .select(['m.role', 'c.kind'])
-      .select((eb) =>
-        eb
-          .selectFrom('members as mm')
-          .select(eb.fn.countAll<number>().as('n'))
-          .whereRef('mm.conversation_id', '=', 'c.id')
-          .as('member_count'),
-      )
-      .where('m.conversation_id', '=', conversationId)
-      .where('m.user_id', '=', userId)
-      .executeTakeFirst();
+    const { rows } = await this.#run(
+      'getMemberView',
+      (c: string, u: string) =>
+        this.db
+          .selectFrom('members as m')
+          .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+          .select(['m.role', 'c.kind'])
+          .select((eb) =>
+            eb
+              .selectFrom('members as mm')
+              .select(eb.fn.countAll<number>().as('n'))
+              .whereRef('mm.conversation_id', '=', 'c.id')
+              .as('member_count'),
+          )
+          .where('m.conversation_id', '=', c)
+          .where('m.user_id', '=', u),
+      conversationId,
+      userId,
+    );
+    const row = rows[0];
     if (!row) return null;
     return {
       role: row.role as Role,
@@ -589,6 +681,16 @@ class SqlOps implements StoreOps {
       .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
       .select(['conversations.id', 'conversations.last_seq'])
       .where('members.user_id', '=', userId)
+      .execute();
+    return rows.map((r) => ({ conversationId: r.id, lastSeq: num(r.last_seq) }));
+  }
+
+  async latestSeqs(conversationIds: string[]): Promise<ConversationCursor[]> {
+    if (conversationIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('conversations')
+      .select(['id', 'last_seq'])
+      .where('id', 'in', conversationIds)
       .execute();
     return rows.map((r) => ({ conversationId: r.id, lastSeq: num(r.last_seq) }));
   }
@@ -678,20 +780,40 @@ class SqlOps implements StoreOps {
   }
 
   async insertMessage(m: Omit<Message, 'senderName'>): Promise<void> {
-    await this.db
-      .insertInto('messages')
-      .values({
-        id: m.id,
-        conversation_id: m.conversationId,
-        seq: m.seq,
-        sender_id: m.sender,
-        client_msg_id: m.clientMsgId,
-        body: m.body,
-        created_at: m.createdAt,
-        edited_at: m.editedAt,
-        deleted_at: m.deletedAt,
-      })
-      .execute();
+    await this.#run(
+      'insertMessage',
+      (
+        id: string,
+        conversation: string,
+        seq: number,
+        sender: string,
+        clientMsgId: string,
+        body: string,
+        createdAt: number,
+        editedAt: number | null,
+        deletedAt: number | null,
+      ) =>
+        this.db.insertInto('messages').values({
+          id,
+          conversation_id: conversation,
+          seq,
+          sender_id: sender,
+          client_msg_id: clientMsgId,
+          body,
+          created_at: createdAt,
+          edited_at: editedAt,
+          deleted_at: deletedAt,
+        }),
+      m.id,
+      m.conversationId,
+      m.seq,
+      m.sender,
+      m.clientMsgId,
+      m.body,
+      m.createdAt,
+      m.editedAt,
+      m.deletedAt,
+    );
   }
 
   private messagesQuery() {
@@ -711,11 +833,16 @@ class SqlOps implements StoreOps {
   }
 
   async getMessageByClientId(sender: string, clientMsgId: string): Promise<Message | null> {
-    const row = await this.messagesQuery()
-      .where('messages.sender_id', '=', sender)
-      .where('messages.client_msg_id', '=', clientMsgId)
-      .executeTakeFirst();
-    return row ? toMessage(row) : null;
+    const { rows } = await this.#run(
+      'getMessageByClientId',
+      (s: string, id: string) =>
+        this.messagesQuery()
+          .where('messages.sender_id', '=', s)
+          .where('messages.client_msg_id', '=', id),
+      sender,
+      clientMsgId,
+    );
+    return rows[0] ? toMessage(rows[0]) : null;
   }
 
   async editMessage(conversationId: string, seq: number, body: string, at: number): Promise<void> {
@@ -779,21 +906,33 @@ class SqlOps implements StoreOps {
     afterSeq: number,
     limit: number,
   ): Promise<TimelineEntry[]> {
-    const [messages, events] = await Promise.all([
-      this.messagesQuery()
-        .where('messages.conversation_id', '=', conversationId)
-        .where('messages.seq', '>', afterSeq)
-        .orderBy('messages.seq')
-        .limit(limit)
-        .execute(),
-      this.db
-        .selectFrom('events')
-        .selectAll()
-        .where('conversation_id', '=', conversationId)
-        .where('seq', '>', afterSeq)
-        .orderBy('seq')
-        .limit(limit)
-        .execute(),
+    const [{ rows: messages }, { rows: events }] = await Promise.all([
+      this.#run(
+        'listTimeline.messages',
+        (c: string, after: number, n: number) =>
+          this.messagesQuery()
+            .where('messages.conversation_id', '=', c)
+            .where('messages.seq', '>', after)
+            .orderBy('messages.seq')
+            .limit(n),
+        conversationId,
+        afterSeq,
+        limit,
+      ),
+      this.#run(
+        'listTimeline.events',
+        (c: string, after: number, n: number) =>
+          this.db
+            .selectFrom('events')
+            .selectAll()
+            .where('conversation_id', '=', c)
+            .where('seq', '>', after)
+            .orderBy('seq')
+            .limit(n),
+        conversationId,
+        afterSeq,
+        limit,
+      ),
     ]);
     const entries: TimelineEntry[] = [
       ...messages.map((r) => ({ kind: 'message' as const, message: toMessage(r) })),

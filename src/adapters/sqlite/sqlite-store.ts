@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { migrate, SqlStore } from '../sql/kysely-store.js';
 import type { Database } from '../sql/schema.js';
+import { trackedStatement, WalSync } from './wal-sync.js';
 
 /** The database file inside a node's data directory. */
 export function sqlitePath(dataDir: string): string {
@@ -12,22 +13,27 @@ export function sqlitePath(dataDir: string): string {
 
 /**
  * Opens (creating if needed) the SQLite database at `file` with the settings guarantee 1
- * relies on: WAL journal and `synchronous=FULL`, so a commit is on disk before it returns.
+ * relies on: WAL journal, `synchronous=NORMAL`, and every operation answered only once the
+ * commits before it are fsynced off the event loop (see WalSync).
  */
 export async function openSqliteStore(file: string): Promise<SqlStore> {
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const walSync = new WalSync(file);
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite, walSync) }),
   });
   await migrate(db);
+  await walSync.durable();
   return new SqlStore({
     name: 'sqlite',
     db,
+    durable: () => walSync.durable(),
+    close: () => walSync.close(),
     // One connection: Kysely runs its transactions one at a time, so nothing needs a row lock.
     rowLocks: false,
     isUniqueViolation: (err) =>
@@ -40,9 +46,13 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
 
 /**
  * Kysely prepares every query anew; the hot paths run the same few SQL texts thousands of
- * times a second, so prepared statements are kept per SQL text (bounded) and reused.
+ * times a second, so prepared statements are kept per SQL text (bounded) and reused. Each is
+ * wrapped so the WAL sync counts the commits it makes.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database): BetterSqlite3.Database {
+function withStatementCache(
+  sqlite: BetterSqlite3.Database,
+  walSync: WalSync,
+): BetterSqlite3.Database {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return new Proxy(sqlite, {
     get(target, property, receiver) {
@@ -50,7 +60,7 @@ function withStatementCache(sqlite: BetterSqlite3.Database): BetterSqlite3.Datab
       return (source: string) => {
         let statement = cache.get(source);
         if (!statement) {
-          statement = target.prepare(source);
+          statement = trackedStatement(target, target.prepare(source), walSync);
           if (cache.size >= 500) cache.delete(cache.keys().next().value!);
           cache.set(source, statement);
         }
