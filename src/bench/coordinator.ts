@@ -70,6 +70,7 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
     );
     const setup = await prepare(url, options);
     const baseline = pids.length ? readProcesses(pids) : null;
+    const heapBefore = options.scenario === 'idle' ? await heapUsed(urls) : null;
 
     const plans = split(setup, options, urls);
     for (const plan of plans) {
@@ -87,9 +88,14 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
 
     if (options.scenario === 'idle') {
       // Let the node settle before reading its memory.
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await new Promise((resolve) => setTimeout(resolve, 15000));
       const after = pids.length ? readProcesses(pids) : null;
       const report = idleReport(options, setup, connectHistograms, baseline, after);
+      const heapAfter = await heapUsed(urls);
+      if (heapBefore !== null && heapAfter !== null) {
+        report.heapPerConnectionKB =
+          Math.round(((heapAfter - heapBefore) / setup.connections / 1024) * 100) / 100;
+      }
       log(options, formatRun(report));
       return [report];
     }
@@ -263,4 +269,20 @@ function idleReport(
         }
       : {}),
   };
+}
+
+/** The nodes' JavaScript heap in use, summed, from their `/metrics`; null if one cannot say. */
+async function heapUsed(urls: string[]): Promise<number | null> {
+  let total = 0;
+  for (const url of urls) {
+    try {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const match = /^parley_heap_used_bytes (\S+)$/m.exec(text);
+      if (!match) return null;
+      total += Number(match[1]);
+    } catch {
+      return null;
+    }
+  }
+  return total;
 }

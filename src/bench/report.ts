@@ -22,6 +22,8 @@ export interface RunReport {
   connectMs: Percentiles;
   server: { cpuCores: number; rssMB: number; peakRssMB: number } | null;
   memoryPerConnectionKB?: number;
+  /** Of that, the growth of the nodes' JavaScript heap (`parley_heap_used_bytes`) per connection. */
+  heapPerConnectionKB?: number;
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
@@ -39,7 +41,11 @@ export function formatRun(r: RunReport): string {
   if (r.scenario === 'idle') {
     lines.push(`  connected      ${r.connections}`);
     if (r.memoryPerConnectionKB !== undefined)
-      lines.push(`  server memory  ${fmt(r.memoryPerConnectionKB)} KB per connection`);
+      lines.push(`  server memory  ${fmt(r.memoryPerConnectionKB)} KB per connection (RSS)`);
+    if (r.heapPerConnectionKB !== undefined)
+      lines.push(
+        `  server heap    ${fmt(r.heapPerConnectionKB)} KB per connection (JS heap in use)`,
+      );
   } else {
     lines.push(`  acked          ${fmt(r.ackedPerSec)} msg/s   (${r.acked} of ${r.sent} sent)`);
     if (r.scenario !== 'history') {

@@ -13,6 +13,13 @@ export interface Config {
   allowedOrigins: string[];
   /** Time a new socket has to send `hello`. */
   helloTimeoutMs: number;
+  /**
+   * How often the node closes sockets whose session ended and, on a network bus, compares its
+   * sockets' cursors with the store and reads what the bus did not bring (rule K6). No flag.
+   */
+  sweepMs: number;
+  /** On a network bus, the delay of a new socket's one position check after subscribing. No flag. */
+  subscribeCheckMs: number;
   /** `sqlite` (embedded, in the data directory) or a `postgres://` URL (cluster mode). */
   store: { kind: 'sqlite' } | { kind: 'postgres'; url: string };
   /** `memory` (in-process) or NATS server URLs (cluster mode). */
@@ -226,6 +233,8 @@ export function parseConfig(raw: RawConfig): Config {
     nodeId: c.nodeId ?? `${hostname()}-${c.port === 0 ? process.pid : c.port}`,
     allowedOrigins: c.allowedOrigins.map((o) => new URL(o).origin),
     helloTimeoutMs: 10_000,
+    sweepMs: 10_000,
+    subscribeCheckMs: 1_500,
     store: c.store === 'sqlite' ? { kind: 'sqlite' } : { kind: 'postgres', url: c.store },
     bus: c.bus.length === 0 ? { kind: 'memory' } : { kind: 'nats', servers: c.bus },
     advertiseUrl: c.advertiseUrl ? c.advertiseUrl.replace(/\/+$/, '') : null,

@@ -130,6 +130,11 @@ export async function startNode(
     'Resident memory of the node process.',
     () => process.memoryUsage.rss(),
   );
+  metrics.gauge(
+    'parley_heap_used_bytes',
+    'JavaScript heap in use (live objects and garbage not yet collected).',
+    () => process.memoryUsage().heapUsed,
+  );
 
   const { app } = buildHttpApp(ctx, VERSION);
   const listener = getRequestListener(app.fetch);

@@ -124,6 +124,12 @@ export class Metrics {
       'Catch-up reads from the store (sync, gaps, joins, bus recovery).',
     ),
   );
+  readonly sweepCatchUps = this.#add(
+    new Counter(
+      'parley_sweep_catchups_total',
+      'Sockets found behind the store by the periodic position sweep (events the bus lost or had not brought yet).',
+    ),
+  );
   readonly busReconnects = this.#add(
     new Counter('parley_bus_reconnects_total', 'Bus reconnections.'),
   );

@@ -55,6 +55,8 @@ export interface StoreOps {
   deleteSession(id: string): Promise<void>;
   deleteUserSessions(userId: string): Promise<void>;
   deleteExpiredSessions(now: number): Promise<number>;
+  /** Of these session ids (at most 500), those that exist and expire after `now`. */
+  liveSessionIds(ids: string[], now: number): Promise<string[]>;
 
   createConversation(conversation: Conversation, dmKey: string | null): Promise<void>;
   getConversation(id: string): Promise<Conversation | null>;
@@ -86,6 +88,8 @@ export interface StoreOps {
   raiseReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
   listConversationIdsForUser(userId: string): Promise<string[]>;
   listCursorsForUser(userId: string): Promise<ConversationCursor[]>;
+  /** The latest seq of each of these conversations that exists (at most 500 ids per call). */
+  latestSeqs(conversationIds: string[]): Promise<ConversationCursor[]>;
   listSummariesForUser(userId: string): Promise<ConversationSummary[]>;
   getSummaryForUser(conversationId: string, userId: string): Promise<ConversationSummary | null>;
 
@@ -107,8 +111,8 @@ export interface StoreOps {
   deleteNodesBefore(heartbeatBefore: number): Promise<number>;
   /** Records that `nodeId` holds (or no longer holds) sockets of the user. */
   setPresence(userId: string, nodeId: string, online: boolean, at: number): Promise<void>;
-  /** Forgets every presence of a node (a node starting, or a dead node reaped). */
-  clearPresence(nodeId: string): Promise<void>;
+  /** Forgets every presence of a node (a node starting, or a dead node reaped); returns whose. */
+  clearPresence(nodeId: string): Promise<string[]>;
   /** Of `userIds`, those with sockets on a node whose heartbeat is at or after `liveSince`. */
   onlineUsers(userIds: string[], liveSince: number): Promise<Set<string>>;
 

@@ -6,6 +6,7 @@ import type { Session, User } from '../domain/model.js';
 import type { ConversationService } from './conversations.js';
 import type { ServiceDeps } from './deps.js';
 import { commitAndPublish, Publications } from './publications.js';
+import { readInChunks } from './chunks.js';
 
 /** An authenticated caller: the user and the session their token belongs to. */
 export interface Principal {
@@ -106,6 +107,12 @@ export class AccountService {
       session.lastSeenAt = now;
     }
     return { user, session };
+  }
+
+  /** Of these session ids, those that still exist and have not expired (read 500 at a time). */
+  async liveSessions(ids: string[]): Promise<Set<string>> {
+    const now = this.#deps.now();
+    return new Set(await readInChunks(ids, (slice) => this.#deps.store.liveSessionIds(slice, now)));
   }
 
   /** True while the session exists and its user is not deleted (re-checked after a socket subscribes). */

@@ -1,4 +1,5 @@
 import type { ClusterNode } from '../domain/model.js';
+import { subjects } from '../ports/bus.js';
 import type { Store } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -10,6 +11,12 @@ export const LIVE_WINDOW_MS = 3 * HEARTBEAT_MS;
 export const REAP_AFTER_MS = 30_000;
 /** The lease under which one node at a time runs the clean-ups. */
 export const DUTIES_LEASE = 'parley.singleton-duties';
+
+/** Who a presence frame is about. */
+export interface PresenceUser {
+  id: string;
+  username: string;
+}
 
 /** What the registry needs to know about this node. */
 export interface SelfInfo {
@@ -76,9 +83,44 @@ export class ClusterService {
     await this.#deps.store.deleteNode(this.#self.id).catch(() => undefined);
   }
 
-  /** Records that this node holds (or no longer holds) sockets of a user (presence, rule G7). */
-  setOnline(userId: string, online: boolean): void {
-    // Writes for one user are chained, so a quick connect-disconnect cannot land reversed.
+  /**
+   * A user's first socket on this node is open: the presence table records it, then their
+   * conversations hear they are online (rule G7). Recording first means that whoever hears the
+   * frame and then asks any node gets the same answer.
+   */
+  userOnline(user: PresenceUser, conversationIds: Iterable<string>): void {
+    const ids = [...conversationIds];
+    void this.#record(user.id, true).then(() => this.#announce(user, ids, true));
+  }
+
+  /**
+   * A user's last socket on this node closed. Once that is recorded, their conversations hear
+   * they are offline, unless a socket of theirs is open on a live node (`isBack` asks this
+   * node, which may have taken a new socket meanwhile): presence frames are cluster-wide.
+   */
+  userOffline(user: PresenceUser, conversationIds: string[], isBack: () => boolean): void {
+    void this.#record(user.id, false).then(async () => {
+      if (isBack()) return;
+      const online = await this.onlineAmong([user.id]).catch(() => new Set<string>());
+      if (online.has(user.id) || isBack()) return;
+      this.#announce(user, conversationIds, false);
+    });
+  }
+
+  #announce(user: PresenceUser, conversationIds: Iterable<string>, online: boolean): void {
+    for (const conversationId of conversationIds) {
+      this.#deps.bus.publish(subjects.conversation(conversationId), {
+        type: 'presence',
+        conversationId,
+        userId: user.id,
+        username: user.username,
+        online,
+      });
+    }
+  }
+
+  /** Writes for one user are chained, so a quick connect-disconnect cannot land reversed. */
+  #record(userId: string, online: boolean): Promise<void> {
     const previous = this.#presenceWrites.get(userId) ?? Promise.resolve();
     const next = previous
       .then(() => this.#deps.store.setPresence(userId, this.#self.id, online, this.#deps.now()))
@@ -92,6 +134,17 @@ export class ClusterService {
         if (this.#presenceWrites.get(userId) === next) this.#presenceWrites.delete(userId);
       });
     this.#presenceWrites.set(userId, next);
+    return next;
+  }
+
+  /** Users whose sockets a reaped node held: those not back on a live node are announced offline. */
+  async #announceGone(userIds: string[]): Promise<void> {
+    const back = await this.onlineAmong(userIds);
+    for (const id of userIds) {
+      if (back.has(id)) continue;
+      const user = await this.#deps.store.getUserById(id);
+      if (user) this.#announce(user, await this.#deps.store.listConversationIdsForUser(id), false);
+    }
   }
 
   /** Of `userIds`, those with open sockets on any live node. */
@@ -156,8 +209,9 @@ export class ClusterService {
       (n) => n.heartbeatAt < now - REAP_AFTER_MS,
     );
     for (const node of dead) {
-      await this.#deps.store.clearPresence(node.id);
+      const gone = await this.#deps.store.clearPresence(node.id);
       await this.#deps.store.deleteNode(node.id);
+      await this.#announceGone(gone);
     }
     if (dead.length > 0) {
       this.#deps.log.info(

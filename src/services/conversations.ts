@@ -13,6 +13,7 @@ import type { StoreOps } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { commitAndPublish, Publications } from './publications.js';
 import { normalizeUsername } from './accounts.js';
+import { readInChunks } from './chunks.js';
 
 const MANAGERS: ReadonlySet<Role> = new Set(['owner', 'admin']);
 
@@ -44,6 +45,12 @@ export class ConversationService {
   /** The latest seq of each of the user's conversations. */
   positionsOf(userId: string): Promise<Array<{ conversationId: string; lastSeq: number }>> {
     return this.#deps.store.listCursorsForUser(userId);
+  }
+
+  /** The latest seq of each existing conversation of `ids`, read 500 at a time. */
+  async latestSeqs(ids: string[]): Promise<Map<string, number>> {
+    const rows = await readInChunks(ids, (slice) => this.#deps.store.latestSeqs(slice));
+    return new Map(rows.map((r) => [r.conversationId, r.lastSeq]));
   }
 
   async isMember(conversationId: string, userId: string): Promise<boolean> {

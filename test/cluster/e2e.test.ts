@@ -135,6 +135,47 @@ describe('API and WebSocket across two nodes', () => {
     }
   });
 
+  it('[G7] a user with sockets on both nodes is announced offline once, when the last one closes', async () => {
+    const hana = await a.signup(uniqueName('hana'));
+    const ivan = await a.signup(uniqueName('ivan'));
+    await a.dm(hana, ivan.username);
+    const watcher = (await WsClient.open(cluster.urls[0]!, hana.token)).client;
+    const onB = (await WsClient.open(cluster.urls[1]!, ivan.token)).client;
+    const onA = (await WsClient.open(cluster.urls[0]!, ivan.token)).client;
+    const presenceRows = async () =>
+      Number(
+        (
+          await cluster.postgres.psql(`SELECT count(*) FROM presence WHERE user_id = '${ivan.id}'`)
+        ).trim(),
+      );
+    try {
+      await waitUntil(async () => (await presenceRows()) === 2, {
+        timeoutMs: 5_000,
+        what: 'ivan recorded on both nodes',
+      });
+      await onB.close();
+      await waitUntil(async () => (await presenceRows()) === 1, {
+        timeoutMs: 5_000,
+        what: 'ivan forgotten on node B',
+      });
+      // Node B decides right after its write; a round trip through both nodes lets it finish.
+      await onA.roundTrip();
+      await watcher.roundTrip();
+      await onA.close();
+      const offline = await watcher.next(
+        (f) => f.type === 'presence' && f.userId === ivan.id && !f.online,
+      );
+      assert.equal(offline.username, ivan.username);
+      await watcher.roundTrip();
+      const offlines = watcher.frames.filter(
+        (f) => f.type === 'presence' && f.userId === ivan.id && !f.online,
+      );
+      assert.equal(offlines.length, 1);
+    } finally {
+      await Promise.all([watcher.close(), onA.close(), onB.close()]);
+    }
+  });
+
   it('[K3] every node answers discovery with both nodes; connect points to a live one', async () => {
     for (const api of [a, b]) {
       const res = await api.request('GET', '/api/v1/cluster');

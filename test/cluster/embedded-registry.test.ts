@@ -45,8 +45,47 @@ describe('discovery and metrics on an embedded node', () => {
       assert.ok(value('parley_fanout_seconds_count') >= 1);
       assert.match(text, /# TYPE parley_bus_reconnects_total counter/);
       assert.match(text, /# TYPE parley_resyncs_total counter/);
+      assert.match(text, /# TYPE parley_sweep_catchups_total counter/);
     } finally {
       await client.close();
     }
+  });
+
+  it('[O6] refused sends are counted by error code, over REST and WebSocket', async () => {
+    const carol = await api.signup(uniqueName('carol'));
+    const refusals = async () => {
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      const count = (code: string) =>
+        Number(
+          new RegExp(`^parley_send_errors_total\\{code="${code}"\\} (\\S+)$`, 'm').exec(
+            text,
+          )?.[1] ?? 0,
+        );
+      return { notFound: count('not_found'), invalid: count('invalid_request') };
+    };
+    const before = await refusals();
+    const res = await api.send(carol, '01ARZ3NDEKTSV4RRFFQ69G5FAV', 'nowhere');
+    assert.equal(res.status, 404);
+    const bad = await api.request('POST', '/api/v1/conversations/x/messages', {
+      token: carol.token,
+      body: { body: 'no clientMsgId' },
+    });
+    assert.equal(bad.status, 400);
+    const { client } = await WsClient.open(node.url, carol.token);
+    try {
+      client.send({
+        type: 'send',
+        conversationId: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
+        clientMsgId: 'w1',
+        body: 'x',
+      });
+      assert.equal((await client.next((f) => f.type === 'error')).code, 'not_found');
+      client.send({ type: 'send', conversationId: 'x', clientMsgId: 'w2' });
+      assert.equal((await client.next((f) => f.type === 'error')).code, 'invalid_request');
+    } finally {
+      await client.close();
+    }
+    const after = await refusals();
+    assert.deepEqual(after, { notFound: before.notFound + 2, invalid: before.invalid + 2 });
   });
 });

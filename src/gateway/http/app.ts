@@ -26,6 +26,9 @@ const SECURITY_HEADERS: Record<string, string> = {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The error envelope `{error: {code, message}}` (rule H2). */
+/** The REST send route, whose refusals `parley_send_errors_total` counts. */
+const SEND_PATH = /^\/api\/v1\/conversations\/[^/]+\/messages\/?$/;
+
 export function errorBody(err: AppError): {
   error: { code: string; message: string; details?: Record<string, unknown> };
 } {
@@ -130,8 +133,13 @@ export function buildHttpApp(
   app.notFound((c) => c.json(errorBody(new AppError('not_found', 'no such route')), 404));
 
   app.onError((err, c) => {
+    const unavailable = !isAppError(err) && ctx.isUnavailable(err);
+    if (c.req.method === 'POST' && SEND_PATH.test(c.req.path)) {
+      const code = isAppError(err) ? err.code : unavailable ? 'unavailable' : 'internal';
+      ctx.metrics.sendErrors.inc({ code });
+    }
     if (isAppError(err)) return c.json(errorBody(err), err.status as 400);
-    if (ctx.isUnavailable(err)) {
+    if (unavailable) {
       ctx.log.warn(
         { event: 'store.unavailable', requestId: c.get('requestId'), err },
         'store unavailable',

@@ -6,10 +6,10 @@ import type { GatewayContext } from '../http/context.js';
 import type { Connection } from './connection.js';
 import { encode, timelineFrame } from './frames.js';
 
+/** Longest wait for the bus server to confirm a new socket's subscriptions before `ready`. */
+const SUBSCRIBE_FLUSH_MS = 1_000;
 /** Timeline entries read per catch-up page. */
 const PAGE = 200;
-/** Delay of the position check after subscribing on a network bus. */
-const VERIFY_AFTER_MS = 1_500;
 
 interface Room {
   connections: Set<Connection>;
@@ -27,12 +27,16 @@ export class Hub {
   readonly #conversations = new Map<string, Room>();
   readonly #users = new Map<string, Room>();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #sweeper: NodeJS.Timeout;
+  #sweeping = false;
 
   constructor(ctx: GatewayContext, bus: Bus, options: { heartbeatMs?: number } = {}) {
     this.#ctx = ctx;
     this.#bus = bus;
     this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs ?? 30_000);
     this.#heartbeat.unref();
+    this.#sweeper = setInterval(() => void this.#sweep(), ctx.config.sweepMs);
+    this.#sweeper.unref();
     // After a bus outage live traffic may be missing: every socket catches up from the store.
     bus.onStatus((status) => {
       if (status !== 'reconnected') return;
@@ -77,6 +81,10 @@ export class Hub {
     const ids = await this.#ctx.conversations.idsOf(user.id);
     if (conn.closed) return this.#abandon(conn);
     for (const id of ids) this.#attach(conn, id, undefined);
+    // On a network bus, `ready` waits until the server has the subscriptions (one round trip),
+    // so even best-effort events published right after it (typing, presence) reach this socket.
+    if (this.#bus.engine !== 'memory') await this.#subscribed();
+    if (conn.closed) return this.#abandon(conn);
     const positions = await this.#ctx.conversations.positionsOf(user.id);
     if (conn.closed) return this.#abandon(conn);
     const cursors: Record<string, number> = {};
@@ -92,11 +100,18 @@ export class Hub {
     this.#verifySoon(conn);
     // Every conversation of the user is attached now: any other id is not theirs.
     if (options.cursors) void this.#replay(conn, options.cursors, new Set());
-    if (firstForUser) {
-      this.#presence(conn, true);
-      this.#ctx.cluster.setOnline(user.id, true);
-    }
+    if (firstForUser) this.#ctx.cluster.userOnline(user, conn.cursors.keys());
     return true;
+  }
+
+  /** One round trip to the bus server, bounded: a slow or absent server must not hold `ready`. */
+  async #subscribed(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#bus.flush().catch(() => undefined),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBE_FLUSH_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Detaches a closed socket from every room; idempotent. */
@@ -107,8 +122,9 @@ export class Hub {
     if (room?.connections.delete(conn) && room.connections.size === 0) {
       room.subscription.unsubscribe();
       this.#users.delete(userId);
-      this.#presence(conn, false);
-      this.#ctx.cluster.setOnline(userId, false);
+      this.#ctx.cluster.userOffline(conn.user, [...conn.cursors.keys()], () =>
+        this.#users.has(userId),
+      );
     }
     for (const id of [...conn.cursors.keys()]) this.#detach(conn, id);
   }
@@ -183,6 +199,7 @@ export class Hub {
   /** Closes every socket with `code` (shutdown: 1001 going away). */
   closeAll(code: number, reason: string): void {
     clearInterval(this.#heartbeat);
+    clearInterval(this.#sweeper);
     const all = new Set<Connection>();
     for (const room of this.#users.values()) for (const c of room.connections) all.add(c);
     for (const c of all) c.close(code, reason);
@@ -240,7 +257,7 @@ export class Hub {
     for (const conn of [...room.connections]) {
       const cursor = conn.cursors.get(conversationId);
       if (cursor === undefined || cursor < 0) continue;
-      const pump = conn.pumps.get(conversationId);
+      const pump = conn.pumps?.get(conversationId);
       if (pump) {
         pump.dirty = true;
         continue;
@@ -276,13 +293,13 @@ export class Hub {
 
   /** Reads from the store after the socket's cursor until caught up (rule W5). */
   #pump(conn: Connection, conversationId: string): Promise<void> {
-    const running = conn.pumps.get(conversationId);
+    const running = conn.pumps?.get(conversationId);
     if (running) {
       running.dirty = true;
       return running.done;
     }
     const state = { dirty: false, done: Promise.resolve() };
-    conn.pumps.set(conversationId, state);
+    (conn.pumps ??= new Map()).set(conversationId, state);
     this.#ctx.metrics.resyncs.inc();
     state.done = (async () => {
       try {
@@ -314,7 +331,7 @@ export class Hub {
         );
         conn.close(CLOSE_CODES.goingAway, 'catch-up failed; reconnect and sync');
       } finally {
-        conn.pumps.delete(conversationId);
+        conn.pumps?.delete(conversationId);
       }
     })();
     return state.done;
@@ -396,7 +413,7 @@ export class Hub {
             'position check failed',
           ),
       );
-    }, VERIFY_AFTER_MS);
+    }, this.#ctx.config.subscribeCheckMs);
     timer.unref();
   }
 
@@ -437,16 +454,54 @@ export class Hub {
     room.connections.add(conn);
   }
 
-  #presence(conn: Connection, online: boolean): void {
-    const user = conn.user;
-    for (const conversationId of conn.cursors.keys()) {
-      this.#bus.publish(subjects.conversation(conversationId), {
-        type: 'presence',
-        conversationId,
-        userId: user.id,
-        username: user.username,
-        online,
-      });
+  /**
+   * Every few seconds: sockets whose session ended (logout, account deletion, expiry) are
+   * closed even if the bus lost the revocation; and on a network bus, which may lose an event
+   * without telling (a NATS server that confirmed it dies before routing it, a broken route),
+   * the latest seq of every conversation the node's sockets follow is read and sockets that
+   * are behind are pumped (rule K6). A socket behind only because the live event is on its way
+   * reads it a little early; the event is then dropped as already sent.
+   */
+  async #sweep(): Promise<void> {
+    if (this.#sweeping || this.#users.size === 0) return;
+    this.#sweeping = true;
+    try {
+      await this.#sweepSessions();
+      if (this.#bus.engine !== 'memory') await this.#sweepPositions();
+    } catch (err) {
+      this.#ctx.log.debug({ event: 'ws.sweep_failed', err }, 'sweep failed');
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
+  async #sweepSessions(): Promise<void> {
+    const sockets = new Map<string, Connection[]>();
+    for (const room of this.#users.values()) {
+      for (const conn of room.connections) {
+        const id = conn.principal?.session.id;
+        if (id !== undefined) sockets.set(id, [...(sockets.get(id) ?? []), conn]);
+      }
+    }
+    const live = await this.#ctx.accounts.liveSessions([...sockets.keys()]);
+    for (const [id, conns] of sockets) {
+      if (live.has(id)) continue;
+      for (const conn of conns) conn.close(CLOSE_CODES.sessionRevoked, 'session ended');
+    }
+  }
+
+  async #sweepPositions(): Promise<void> {
+    const latest = await this.#ctx.conversations.latestSeqs([...this.#conversations.keys()]);
+    for (const [conversationId, lastSeq] of latest) {
+      const room = this.#conversations.get(conversationId);
+      if (!room) continue;
+      for (const conn of room.connections) {
+        const cursor = conn.cursors.get(conversationId);
+        if (cursor !== undefined && cursor >= 0 && lastSeq > cursor) {
+          this.#ctx.metrics.sweepCatchUps.inc();
+          void this.#pump(conn, conversationId);
+        }
+      }
     }
   }
 

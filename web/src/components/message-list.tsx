@@ -11,6 +11,8 @@ import { MessageItem } from './message-item.js';
 
 /** Distance from the end, in pixels, that still counts as "at the end". */
 const END_SLACK = 48;
+/** Within this many pixels of the top, older messages load (as the sentinel's root margin). */
+const TOP_SLACK = 400;
 
 /**
  * The history of a conversation: older pages load as the top comes into view (infinite
@@ -69,7 +71,7 @@ export function MessageList(props: {
       (entries) => {
         if (entries.some((e) => e.isIntersecting)) void store.loadOlder(c.id);
       },
-      { root: scroller.current, rootMargin: '400px 0px 0px 0px' },
+      { root: scroller.current, rootMargin: `${TOP_SLACK}px 0px 0px 0px` },
     );
     observer.observe(el);
     return () => observer.disconnect();
@@ -103,6 +105,9 @@ export function MessageList(props: {
     const end = el.scrollHeight - el.scrollTop - el.clientHeight < END_SLACK;
     stickToEnd.current = end;
     if (end !== atEnd) setAtEnd(end);
+    // The observer reports changes only; a scroll that ends near the top asks as well, so a
+    // page that finished loading while the reader was already up there is followed by the next.
+    if (el.scrollTop < TOP_SLACK && view.hasMore && !view.loading) void store.loadOlder(c.id);
   };
 
   const jumpToEnd = () => {
