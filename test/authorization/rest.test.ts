@@ -20,6 +20,7 @@ import {
   type Scene,
   type World,
 } from './world.js';
+import { testModes } from '../helpers/deployment.js';
 
 interface Call {
   method: string;
@@ -251,62 +252,63 @@ const LISTED: Array<[Actor, boolean | 401]> = [
   ['removed member', false], ['deleted user', 401],
 ];
 
-describe('authorization matrix: REST', () => {
-  let world: World;
-  before(async () => {
-    world = await setUp();
-  });
-  after(() => world.node.dispose());
+for (const mode of testModes())
+  describe(`authorization matrix: REST [${mode}]`, () => {
+    let world: World;
+    before(async () => {
+      world = await setUp(mode);
+    });
+    after(() => world.deployment.dispose());
 
-  for (const { actor, action, expect } of rowsOf(MATRIX)) {
-    const status = expect === 'ok' ? action.ok : expect;
-    const verb = expect === 'ok' ? 'can' : 'cannot';
-    const rules = cite([...actorRules(actor), ...action.rules]);
-    it(`${rules} ${actor} ${verb} ${action.what} (${status})`, async () => {
-      const scene = await sceneFor(world, actor, expect === 'ok' && !action.harmless);
-      const me = userOf(world.cast, actor);
-      const send = (s: Scene) => {
-        const { method, path, body } = action.call(world, s, me);
-        return world.api.request(method, path, { token: me?.token, body });
-      };
-      const seqBefore = await lastSeq(world, scene);
-      const res = await send(scene);
-      if (expect === 'ok') {
-        expectStatus(res, action.ok);
-        await action.verify?.(world, scene, me!, res);
-        return;
-      }
-      expectError(res, expect);
-      assert.equal(await lastSeq(world, scene), seqBefore, 'a refused request changes nothing');
-      if (expect === 404) {
-        // Indistinguishable from a conversation that does not exist.
-        const missing = await send({ ...scene, id: MISSING });
-        assert.deepEqual(
-          { status: missing.status, body: missing.body },
-          { status: 404, body: res.body },
+    for (const { actor, action, expect } of rowsOf(MATRIX)) {
+      const status = expect === 'ok' ? action.ok : expect;
+      const verb = expect === 'ok' ? 'can' : 'cannot';
+      const rules = cite([...actorRules(actor), ...action.rules]);
+      it(`${rules} ${actor} ${verb} ${action.what} (${status})`, async () => {
+        const scene = await sceneFor(world, actor, expect === 'ok' && !action.harmless);
+        const me = userOf(world.cast, actor);
+        const send = (s: Scene) => {
+          const { method, path, body } = action.call(world, s, me);
+          return world.api.request(method, path, { token: me?.token, body });
+        };
+        const seqBefore = await lastSeq(world, scene);
+        const res = await send(scene);
+        if (expect === 'ok') {
+          expectStatus(res, action.ok);
+          await action.verify?.(world, scene, me!, res);
+          return;
+        }
+        expectError(res, expect);
+        assert.equal(await lastSeq(world, scene), seqBefore, 'a refused request changes nothing');
+        if (expect === 404) {
+          // Indistinguishable from a conversation that does not exist.
+          const missing = await send({ ...scene, id: MISSING });
+          assert.deepEqual(
+            { status: missing.status, body: missing.body },
+            { status: 404, body: res.body },
+          );
+        }
+      });
+    }
+
+    for (const [actor, listed] of LISTED) {
+      const rules = cite([...actorRules(actor), 'G6', 'C10']);
+      const outcome =
+        listed === 401
+          ? 'cannot list conversations (401)'
+          : listed
+            ? 'sees the group in their conversation list'
+            : 'does not see the group in their conversation list';
+      it(`${rules} ${actor} ${outcome}`, async () => {
+        const scene = await sceneFor(world, actor, false);
+        const me = userOf(world.cast, actor);
+        const res = await world.api.request('GET', '/api/v1/conversations', { token: me?.token });
+        if (listed === 401) return expectError(res, 401);
+        expectStatus(res, 200);
+        assert.equal(
+          res.body.conversations.some((c: any) => c.id === scene.id),
+          listed,
         );
-      }
-    });
-  }
-
-  for (const [actor, listed] of LISTED) {
-    const rules = cite([...actorRules(actor), 'G6', 'C10']);
-    const outcome =
-      listed === 401
-        ? 'cannot list conversations (401)'
-        : listed
-          ? 'sees the group in their conversation list'
-          : 'does not see the group in their conversation list';
-    it(`${rules} ${actor} ${outcome}`, async () => {
-      const scene = await sceneFor(world, actor, false);
-      const me = userOf(world.cast, actor);
-      const res = await world.api.request('GET', '/api/v1/conversations', { token: me?.token });
-      if (listed === 401) return expectError(res, 401);
-      expectStatus(res, 200);
-      assert.equal(
-        res.body.conversations.some((c: any) => c.id === scene.id),
-        listed,
-      );
-    });
-  }
-});
+      });
+    }
+  });

@@ -2,8 +2,9 @@
 // users registered once per file (argon2 makes registration the slow part), and cheap fresh
 // groups ("scenes") so that each matrix row starts from the same state.
 import assert from 'node:assert/strict';
-import { Api, uniqueName, type ApiResponse, type TestUser } from '../helpers/api.js';
-import { startTestNode, type TestNode } from '../helpers/node.js';
+import type { Api } from '../helpers/api.js';
+import { uniqueName, type ApiResponse, type TestUser } from '../helpers/api.js';
+import { startDeployment, type Deployment, type Mode } from '../helpers/deployment.js';
 import { WsClient, type Frame } from '../helpers/ws.js';
 
 /** Who acts, relative to one group. */
@@ -53,7 +54,7 @@ export interface Scene {
 }
 
 export interface World {
-  node: TestNode;
+  deployment: Deployment;
   api: Api;
   cast: Cast;
   /** The scene the deleted user belonged to (and sent a message in) before deleting the account. */
@@ -62,10 +63,10 @@ export interface World {
   shared: Scene;
 }
 
-/** Starts a node and registers the cast. */
-export async function setUp(): Promise<World> {
-  const node = await startTestNode();
-  const api = new Api(node.url);
+/** Starts a deployment in the given mode and registers the cast (placed on its nodes in turn). */
+export async function setUp(mode: Mode): Promise<World> {
+  const deployment = await startDeployment(mode);
+  const api = deployment.api;
   const [owner, admin, coadmin, member, other, outsider, removed, candidate, deleted] =
     await Promise.all(
       [
@@ -99,7 +100,7 @@ export async function setUp(): Promise<World> {
     }),
     204,
   );
-  return { node, api, cast, legacy, shared: await makeScene(api, cast) };
+  return { deployment, api, cast, legacy, shared: await makeScene(api, cast) };
 }
 
 /** Creates a fresh group in the standard shape (see {@link Scene}), plus `extra` members. */
@@ -255,7 +256,7 @@ export async function closeCodeOf(client: WsClient, timeoutMs = 5_000): Promise<
  * frame, then close 4001 (W1, W8).
  */
 export async function expectHelloRefused(world: World, token: string | undefined): Promise<void> {
-  const client = await WsClient.connect(world.node.url);
+  const client = await WsClient.connect(world.deployment.url);
   client.send({ type: 'hello', protocol: 1, ...(token ? { token } : {}) });
   const answer = await client.next((f) => f.type === 'error' || f.type === 'ready');
   assert.equal(answer.type, 'error', JSON.stringify(answer));

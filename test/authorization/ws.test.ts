@@ -22,6 +22,7 @@ import {
   type Scene,
   type World,
 } from './world.js';
+import { testModes } from '../helpers/deployment.js';
 
 /** One socket action. 401 rows always mean: `hello` refused with `unauthorized`, close 4001. */
 interface WsAction {
@@ -40,7 +41,8 @@ async function withSockets(
 ): Promise<void> {
   const clients: WsClient[] = [];
   try {
-    for (const token of tokens) clients.push((await WsClient.open(w.node.url, token)).client);
+    for (const token of tokens)
+      clients.push((await WsClient.open(w.deployment.urlOf(token), token)).client);
     await fn(clients);
   } finally {
     for (const client of clients) await client.close();
@@ -53,7 +55,7 @@ const A = {
     rules: ['G6', 'W6'],
     shows: { ok: 'message frame', 404: 'nothing' },
     async run(w, s, me, expect) {
-      const { client, ready } = await WsClient.open(w.node.url, me.token);
+      const { client, ready } = await WsClient.open(w.deployment.urlOf(me.token), me.token);
       // The witness is a member of every scene: when it has the message, so would the actor.
       await withSockets(w, [w.cast.other.token], async ([witness]) => {
         assert.equal(s.id in ready.cursors, expect === 'ok', 'ready.cursors lists member groups');
@@ -172,39 +174,44 @@ const MATRIX: Array<[WsAction, Outcome[]]> = [
   [A.typing, [401,   404,       'ok',  'ok', 'ok', 404,    401]],
 ];
 
-describe('authorization matrix: WebSocket', () => {
-  let world: World;
-  before(async () => {
-    world = await setUp();
-  });
-  after(() => world.node.dispose());
-
-  for (const { actor, action, expect } of rowsOf(MATRIX)) {
-    const rules = cite([...actorRules(actor), ...action.rules, ...(expect === 401 ? ['W1'] : [])]);
-    const shows =
-      expect === 401 ? 'hello refused, 4001' : action.shows[expect === 'ok' ? 'ok' : 404];
-    const verb = expect === 'ok' ? 'can' : 'cannot';
-    it(`${rules} ${actor} ${verb} ${action.what} (${shows})`, async () => {
-      const me = userOf(world.cast, actor);
-      if (expect === 401) {
-        if (!me) {
-          // Before any hello, a frame other than ping is refused without closing the socket.
-          const client = await WsClient.connect(world.node.url);
-          client.send({
-            type: 'send',
-            conversationId: world.shared.id,
-            clientMsgId: 'x',
-            body: 'x',
-          });
-          const refused = await client.next((f) => f.type === 'error');
-          assert.equal(refused.code, 'unauthorized');
-          await client.roundTrip();
-          await client.close();
-        }
-        return expectHelloRefused(world, me?.token);
-      }
-      assert.ok(me && expect !== 403);
-      await action.run(world, await sceneFor(world, actor, false), me, expect);
+for (const mode of testModes())
+  describe(`authorization matrix: WebSocket [${mode}]`, () => {
+    let world: World;
+    before(async () => {
+      world = await setUp(mode);
     });
-  }
-});
+    after(() => world.deployment.dispose());
+
+    for (const { actor, action, expect } of rowsOf(MATRIX)) {
+      const rules = cite([
+        ...actorRules(actor),
+        ...action.rules,
+        ...(expect === 401 ? ['W1'] : []),
+      ]);
+      const shows =
+        expect === 401 ? 'hello refused, 4001' : action.shows[expect === 'ok' ? 'ok' : 404];
+      const verb = expect === 'ok' ? 'can' : 'cannot';
+      it(`${rules} ${actor} ${verb} ${action.what} (${shows})`, async () => {
+        const me = userOf(world.cast, actor);
+        if (expect === 401) {
+          if (!me) {
+            // Before any hello, a frame other than ping is refused without closing the socket.
+            const client = await WsClient.connect(world.deployment.url);
+            client.send({
+              type: 'send',
+              conversationId: world.shared.id,
+              clientMsgId: 'x',
+              body: 'x',
+            });
+            const refused = await client.next((f) => f.type === 'error');
+            assert.equal(refused.code, 'unauthorized');
+            await client.roundTrip();
+            await client.close();
+          }
+          return expectHelloRefused(world, me?.token);
+        }
+        assert.ok(me && expect !== 403);
+        await action.run(world, await sceneFor(world, actor, false), me, expect);
+      });
+    }
+  });

@@ -11,6 +11,16 @@ export interface ApiResponse<T = any> {
 export class Api {
   constructor(readonly baseUrl: string) {}
 
+  /** The base URL a request with this token goes to: this API's one node (a routed API picks per user). */
+  urlFor(_token?: string): string {
+    return this.baseUrl;
+  }
+
+  /** The base URL that serves this user's sign-up and log-ins. */
+  homeOf(_username: string): string {
+    return this.baseUrl;
+  }
+
   async request<T = any>(
     method: string,
     path: string,
@@ -19,6 +29,8 @@ export class Api {
       body?: unknown;
       raw?: string;
       headers?: Record<string, string>;
+      /** The node to ask; default {@link urlFor} the token. */
+      node?: string;
     } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
@@ -27,7 +39,11 @@ export class Api {
     if (options.raw !== undefined) body = options.raw;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const res = await fetch((options.node ?? this.urlFor(options.token)) + path, {
+      method,
+      headers,
+      body,
+    });
     const text = await res.text();
     return {
       status: res.status,
@@ -39,6 +55,7 @@ export class Api {
   /** Registers and logs in; returns the token and user. */
   async signup(username: string, password = 'correct horse'): Promise<TestUser> {
     const reg = await this.request('POST', '/api/v1/auth/register', {
+      node: this.homeOf(username),
       body: { username, password },
     });
     assert.equal(reg.status, 201, JSON.stringify(reg.body));
@@ -46,7 +63,10 @@ export class Api {
   }
 
   async login(username: string, password = 'correct horse'): Promise<TestUser> {
-    const res = await this.request('POST', '/api/v1/auth/login', { body: { username, password } });
+    const res = await this.request('POST', '/api/v1/auth/login', {
+      node: this.homeOf(username),
+      body: { username, password },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return {
       token: res.body.token,

@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
-import { Api, uniqueName, type TestUser } from './api.js';
 import { parseConfig, type Config, type RawConfig } from '../../src/config/config.js';
 import { startNode, type NodeOverrides, type ParleyNode } from '../../src/node/node.js';
 
@@ -50,34 +48,4 @@ export async function startTestNode(
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   });
-}
-
-/** A node and signed-up users, shared by one describe block. */
-export interface NodeWithUsers {
-  node: TestNode;
-  api: Api;
-  users: Record<string, TestUser>;
-}
-
-/**
- * Registers before/after hooks that start an embedded node and sign up one user per name
- * (unique per run); returns a getter for the enclosing describe block's tests.
- */
-export function useNodeWithUsers(
-  names: string[],
-  options: Parameters<typeof startTestNode>[0] = {},
-): () => NodeWithUsers {
-  let world: NodeWithUsers | undefined;
-  before(async () => {
-    const node = await startTestNode(options);
-    const api = new Api(node.url);
-    const users: Record<string, TestUser> = {};
-    for (const name of names) users[name] = await api.signup(uniqueName(name));
-    world = { node, api, users };
-  });
-  after(() => world?.node.dispose());
-  return () => {
-    if (!world) throw new Error('the node is not started yet');
-    return world;
-  };
 }
