@@ -40,7 +40,7 @@ export interface PostgresServer {
   psql(sqlText: string, database?: string): Promise<string>;
   /** Fast shutdown (SIGINT) that keeps the data directory; `restart()` brings it back. */
   halt(): Promise<void>;
-  /** kill -9 of the postmaster, for fault tests; `restart()` recovers from the WAL. */
+  /** kill -9 of the postmaster and its backends, for fault tests; `restart()` recovers from the WAL. */
   kill(): Promise<void>;
   /** Halts if running, then starts again on the same data directory and port. */
   restart(): Promise<void>;
@@ -267,7 +267,7 @@ class Server implements PostgresServer {
   }
 
   async kill(): Promise<void> {
-    await this.#process?.kill();
+    await this.#process?.kill({ children: true });
   }
 
   async restart(): Promise<void> {

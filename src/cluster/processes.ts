@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -154,11 +154,56 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
-  /** kill -9, for fault tests. */
-  async kill(): Promise<void> {
-    if (this.running) this.child.kill('SIGKILL');
+  /**
+   * kill -9, for fault tests. With `children`, the process's children die in the same instant
+   * (a server crash: PostgreSQL's backends would otherwise answer their open connections for a
+   * moment after their postmaster is gone). The process is stopped first so that it cannot
+   * start another child between the listing and the kill.
+   */
+  async kill(options: { children?: boolean } = {}): Promise<void> {
+    const pid = this.child.pid;
+    if (this.running && pid !== undefined) {
+      if (options.children) {
+        this.child.kill('SIGSTOP');
+        for (const child of childPids(pid)) signal(child, 'SIGKILL');
+      }
+      this.child.kill('SIGKILL');
+    }
     await this.exited;
   }
+}
+
+/** Sends `sig` to `pid`, ignoring a process that is already gone. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+/** The ids of `pid`'s child processes, from /proc (Linux); empty where /proc cannot say. */
+export function childPids(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === pid) children.push(Number(entry));
+  }
+  return children;
 }
 
 /** Polls `probe` until it resolves true (engines that log readiness unreliably); bounded. */
