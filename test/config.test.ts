@@ -38,6 +38,7 @@ describe('configuration', () => {
     assert.equal(config.nodeId, `${hostname()}-8080`);
     assert.deepEqual(config.allowedOrigins, []);
     assert.deepEqual(config.limits, DEFAULT_LIMITS);
+    assert.equal(config.heapGrowthPercent, 20);
   });
 
   it('[O1][S1][S3] the default limits are the ones SPEC.md states', () => {
@@ -69,6 +70,7 @@ describe('configuration', () => {
       PARLEY_RATE_REGISTER: '6',
       PARLEY_RATE_SENDS: '7',
       PARLEY_RATE_CONNECTIONS: '8',
+      PARLEY_HEAP_GROWTH: '0',
       UNRELATED: 'ignored',
     };
     const fromEnv = parseConfig(rawConfigFrom({}, env));
@@ -77,6 +79,7 @@ describe('configuration', () => {
     assert.equal(fromEnv.dataDir, '/var/lib/parley');
     assert.equal(fromEnv.logLevel, 'debug');
     assert.equal(fromEnv.nodeId, 'env-node');
+    assert.equal(fromEnv.heapGrowthPercent, 0, '0 leaves V8 its own heuristic');
     assert.deepEqual(fromEnv.allowedOrigins, ['https://a.example', 'https://b.example:8443']);
     assert.deepEqual(fromEnv.limits, {
       ...DEFAULT_LIMITS,
@@ -129,6 +132,9 @@ describe('configuration', () => {
     rejects({ registerPerHour: '1.5' }, 'registerPerHour');
     rejects({ sendsPerSecond: '0' }, 'sendsPerSecond');
     rejects({ connectionsPerMinute: 'x' }, 'connectionsPerMinute');
+    rejects({ heapGrowthPercent: '-1' }, 'heapGrowthPercent');
+    rejects({ heapGrowthPercent: '1001' }, 'heapGrowthPercent');
+    rejects({ heapGrowthPercent: '12.5' }, 'heapGrowthPercent');
   });
 
   it('[O1] every bad option is named at once', () => {

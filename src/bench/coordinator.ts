@@ -88,7 +88,7 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
 
     if (options.scenario === 'idle') {
       // Let the node settle before reading its memory.
-      await new Promise((resolve) => setTimeout(resolve, 15000));
+      await new Promise((resolve) => setTimeout(resolve, options.durationS * 1000));
       const after = pids.length ? readProcesses(pids) : null;
       const report = idleReport(options, setup, connectHistograms, baseline, after);
       const heapAfter = await heapUsed(urls);
@@ -242,7 +242,7 @@ function idleReport(
   return {
     scenario: 'idle',
     offeredRate: 0,
-    durationS: 0,
+    durationS: o.durationS,
     connections: setup.connections,
     sent: 0,
     acked: 0,

@@ -7,24 +7,28 @@ export type Scenario = (typeof SCENARIOS)[number];
 const positive = z.coerce.number().int().positive();
 
 /** Validated benchmark options; every run is bounded in time and count. */
-export const BenchOptions = z.object({
-  scenario: z.enum(SCENARIOS),
-  urls: z.array(z.url()).default([]),
-  spawn: z.enum(['embedded', 'cluster']).optional(),
-  clients: positive.max(20_000).default(200),
-  conversations: positive.max(10_000).optional(),
-  groupSize: positive.min(2).max(1000).default(100),
-  /** Messages per second over all senders (sends), for each rate of a sweep. */
-  rates: z.array(z.coerce.number().positive().max(1_000_000)).default([2000]),
-  durationS: z.coerce.number().positive().max(600).default(10),
-  warmupS: z.coerce.number().min(0).max(120).default(2),
-  size: positive.max(4000).default(100),
-  workers: positive.max(16).default(1),
-  /** Connections per user in the idle scenario. */
-  socketsPerUser: positive.max(1000).default(100),
-  pid: positive.optional(),
-  json: z.boolean().default(false),
-});
+export const BenchOptions = z
+  .object({
+    scenario: z.enum(SCENARIOS),
+    urls: z.array(z.url()).default([]),
+    spawn: z.enum(['embedded', 'cluster']).optional(),
+    clients: positive.max(20_000).default(200),
+    conversations: positive.max(10_000).optional(),
+    groupSize: positive.min(2).max(1000).default(100),
+    /** Messages per second over all senders (sends), for each rate of a sweep. */
+    rates: z.array(z.coerce.number().positive().max(1_000_000)).default([2000]),
+    /** Measured seconds per rate; idle: seconds the connections are held before memory is read. */
+    durationS: z.coerce.number().positive().max(600).optional(),
+    warmupS: z.coerce.number().min(0).max(120).default(2),
+    size: positive.max(4000).default(100),
+    workers: positive.max(16).default(1),
+    /** Connections per user in the idle scenario. */
+    socketsPerUser: positive.max(1000).default(100),
+    pid: positive.optional(),
+    json: z.boolean().default(false),
+  })
+  // Idle waits longer by default: the node's memory settles after the connect storm.
+  .transform((o) => ({ ...o, durationS: o.durationS ?? (o.scenario === 'idle' ? 15 : 10) }));
 export type BenchOptions = z.infer<typeof BenchOptions>;
 
 /** What one worker process runs: its clients and their part of the schedule. */

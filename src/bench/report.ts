@@ -36,7 +36,7 @@ function latencyRow(name: string, p: Percentiles): string {
 export function formatRun(r: RunReport): string {
   const lines = [
     '',
-    `scenario ${r.scenario}   offered ${fmt(r.offeredRate)}/s   ${r.durationS}s measured   ${r.connections} connections`,
+    `scenario ${r.scenario}   offered ${fmt(r.offeredRate)}/s   ${r.durationS}s ${r.scenario === 'idle' ? 'held' : 'measured'}   ${r.connections} connections`,
   ];
   if (r.scenario === 'idle') {
     lines.push(`  connected      ${r.connections}`);

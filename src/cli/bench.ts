@@ -15,7 +15,10 @@ export function registerBench(program: Command): void {
     .option('--clients <n>', 'clients (idle: connections)', '200')
     .option('--group-size <n>', 'members per group (group, mixed)', '100')
     .option('--rate <list>', 'offered messages/s in total; a comma list runs a sweep', '2000')
-    .option('--duration <s>', 'measured seconds per rate', '10')
+    .option(
+      '--duration <s>',
+      'measured seconds per rate, default 10 (idle: seconds held before memory is read, default 15)',
+    )
     .option('--warmup <s>', 'unmeasured seconds before each run', '2')
     .option('--size <bytes>', 'message size', '100')
     .option('--workers <n>', 'load-generator processes', '1')

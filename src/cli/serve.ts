@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import {
   CONFIG_OPTIONS,
@@ -31,6 +32,10 @@ export function registerServe(program: Command): void {
       }
       throw err;
     }
+    // A process-wide setting, so here and not in startNode (tests run many nodes in one process).
+    // V8 reads it at every full collection; set before the node allocates anything much.
+    if (config.heapGrowthPercent > 0)
+      setFlagsFromString(`--heap-growing-percent=${config.heapGrowthPercent}`);
     let node;
     try {
       node = await startNode(config);
