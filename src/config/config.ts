@@ -18,6 +18,12 @@ export interface Config {
    * sockets' cursors with the store and reads what the bus did not bring (rule K6). No flag.
    */
   sweepMs: number;
+  /**
+   * Bytes a socket may have queued for sending before it counts as a slow consumer and is closed
+   * (4013; the client reconnects and resyncs), so one client that stops reading cannot grow the
+   * node's memory without bound. No flag.
+   */
+  maxSocketBufferBytes: number;
   /** On a network bus, the delay of a new socket's one position check after subscribing. No flag. */
   subscribeCheckMs: number;
   /** `sqlite` (embedded, in the data directory) or a `postgres://` URL (cluster mode). */
@@ -251,6 +257,7 @@ export function parseConfig(raw: RawConfig): Config {
     helloTimeoutMs: 10_000,
     sweepMs: 10_000,
     subscribeCheckMs: 1_500,
+    maxSocketBufferBytes: 8 * 1024 * 1024,
     store: c.store === 'sqlite' ? { kind: 'sqlite' } : { kind: 'postgres', url: c.store },
     bus: c.bus.length === 0 ? { kind: 'memory' } : { kind: 'nats', servers: c.bus },
     advertiseUrl: c.advertiseUrl ? c.advertiseUrl.replace(/\/+$/, '') : null,

@@ -130,6 +130,12 @@ export class Metrics {
       'Sockets found behind the store by the periodic position sweep (events the bus lost or had not brought yet).',
     ),
   );
+  readonly slowConsumers = this.#add(
+    new Counter(
+      'parley_slow_consumers_total',
+      'Sockets closed (4013) because more than the per-socket limit waited to be sent to them.',
+    ),
+  );
   readonly busReconnects = this.#add(
     new Counter('parley_bus_reconnects_total', 'Bus reconnections.'),
   );

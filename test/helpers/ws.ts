@@ -80,6 +80,15 @@ export class WsClient {
     this.#ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
+  /** Stops reading from the socket (a slow consumer); the server's sends queue up. */
+  pause(): void {
+    this.#ws.pause();
+  }
+
+  resume(): void {
+    this.#ws.resume();
+  }
+
   sendRaw(data: string | Buffer): void {
     this.#ws.send(data);
   }
@@ -119,6 +128,36 @@ export class WsClient {
         resolve: (f) => {
           clearTimeout(timer);
           this.#cursor = this.frames.indexOf(f) + 1;
+          resolve(f);
+        },
+      });
+    });
+  }
+
+  /**
+   * Resolves with the first frame matching `match`, received already or later, without moving
+   * `next`'s position: for awaiting many frames at once (e.g. the acks of pipelined sends).
+   */
+  waitFor(match: (f: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
+    const seen = this.frames.find(match);
+    if (seen) return Promise.resolve(seen);
+    if (this.closeCode !== null) {
+      return Promise.reject(new Error(`socket closed (${this.closeCode}) before a matching frame`));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for a frame; got ${this.frames.length} frames`)),
+        timeoutMs,
+      );
+      this.#waiters.push({
+        match,
+        from: this.frames.length,
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+        resolve: (f) => {
+          clearTimeout(timer);
           resolve(f);
         },
       });

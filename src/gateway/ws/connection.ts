@@ -10,8 +10,6 @@ import type { GatewayContext } from '../http/context.js';
 import { decodeFrame, encode, refOf, validateFrame } from './frames.js';
 import type { Hub } from './hub.js';
 
-/** Above this many buffered bytes a socket is a slow consumer and is closed (it resyncs later). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Minimum interval between relayed typing signals per conversation. */
 const TYPING_INTERVAL_MS = 2_000;
 
@@ -82,7 +80,9 @@ export class Connection {
       onWritten?.();
       return;
     }
-    if (this.#ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+    // Above this a socket is a slow consumer and is closed (it resyncs when it reconnects).
+    if (this.#ws.bufferedAmount > this.#ctx.config.maxSocketBufferBytes) {
+      this.#ctx.metrics.slowConsumers.inc();
       this.close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and sync');
       onWritten?.();
       return;
