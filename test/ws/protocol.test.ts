@@ -200,6 +200,23 @@ for (const mode of testModes())
       }
     });
 
+    it('[G7] typing is relayed at most once per 2 s per socket and conversation', async () => {
+      const a = (await d.open(alice)).client;
+      const b = (await d.open(bob)).client;
+      try {
+        const before = b.all('typing').length;
+        for (let i = 0; i < 3; i++) a.send({ type: 'typing', conversationId: dm });
+        await a.roundTrip();
+        // Published after the typing signals by the same node, so it arrives after any of them.
+        const sent = await api.send(alice, dm, 'after typing');
+        await b.waitFor((f) => f.type === 'message' && f.message.seq === sent.body.message.seq);
+        assert.equal(b.all('typing').length - before, 1);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
     it('[G7] presence: the other member sees a user come online and go offline', async () => {
       const dave = await api.signup(uniqueName('dave'));
       const erin = await api.signup(uniqueName('erin'));
