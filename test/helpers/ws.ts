@@ -105,6 +105,23 @@ export class WsClient {
         return Promise.resolve(frame);
       }
     }
+    return this.#later(match, timeoutMs).then((f) => {
+      this.#cursor = this.frames.indexOf(f) + 1;
+      return f;
+    });
+  }
+
+  /**
+   * Resolves with the first frame matching `match`, received already or later, without moving
+   * `next`'s position: for awaiting many frames at once (e.g. the acks of pipelined sends).
+   */
+  waitFor(match: (f: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
+    const seen = this.frames.find(match);
+    return seen ? Promise.resolve(seen) : this.#later(match, timeoutMs);
+  }
+
+  /** The first matching frame still to come; rejects on close or after `timeoutMs`. */
+  #later(match: (f: Frame) => boolean, timeoutMs: number): Promise<Frame> {
     if (this.closeCode !== null) {
       return Promise.reject(new Error(`socket closed (${this.closeCode}) before a matching frame`));
     }
@@ -116,37 +133,6 @@ export class WsClient {
               `timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`,
             ),
           ),
-        timeoutMs,
-      );
-      this.#waiters.push({
-        match,
-        from: this.frames.length,
-        reject: (err) => {
-          clearTimeout(timer);
-          reject(err);
-        },
-        resolve: (f) => {
-          clearTimeout(timer);
-          this.#cursor = this.frames.indexOf(f) + 1;
-          resolve(f);
-        },
-      });
-    });
-  }
-
-  /**
-   * Resolves with the first frame matching `match`, received already or later, without moving
-   * `next`'s position: for awaiting many frames at once (e.g. the acks of pipelined sends).
-   */
-  waitFor(match: (f: Frame) => boolean, timeoutMs = 10_000): Promise<Frame> {
-    const seen = this.frames.find(match);
-    if (seen) return Promise.resolve(seen);
-    if (this.closeCode !== null) {
-      return Promise.reject(new Error(`socket closed (${this.closeCode}) before a matching frame`));
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for a frame; got ${this.frames.length} frames`)),
         timeoutMs,
       );
       this.#waiters.push({
