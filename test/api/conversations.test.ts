@@ -13,7 +13,7 @@ for (const mode of testModes())
     let carol: TestUser;
     before(() => {
       ({ api } = world());
-      ({ alice, bob, carol } = world().users as Record<'alice' | 'bob' | 'carol', TestUser>);
+      ({ alice, bob, carol } = world().users);
     });
 
     const dm = (user: TestUser, username: unknown) =>

@@ -151,25 +151,25 @@ export async function startDeployment(
 }
 
 /** A deployment and signed-up users, shared by one describe block. */
-export interface DeploymentWithUsers {
+export interface DeploymentWithUsers<N extends string = string> {
   deployment: Deployment;
   api: Api;
-  users: Record<string, TestUser>;
+  users: Record<N, TestUser>;
 }
 
 /**
  * Registers before/after hooks that start a deployment and sign up one user per name (unique
  * per run, placed on the nodes in turn); returns a getter for the describe block's tests.
  */
-export function useDeploymentWithUsers(
+export function useDeploymentWithUsers<const N extends string>(
   mode: Mode,
-  names: string[],
+  names: readonly N[],
   options: Parameters<typeof startTestNode>[0] = {},
-): () => DeploymentWithUsers {
-  let world: DeploymentWithUsers | undefined;
+): () => DeploymentWithUsers<N> {
+  let world: DeploymentWithUsers<N> | undefined;
   before(async () => {
     const deployment = await startDeployment(mode, options);
-    const users: Record<string, TestUser> = {};
+    const users = {} as Record<N, TestUser>;
     for (const name of names) users[name] = await deployment.api.signup(uniqueName(name));
     world = { deployment, api: deployment.api, users };
   });

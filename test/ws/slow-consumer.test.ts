@@ -41,9 +41,11 @@ for (const mode of testModes())
     }
 
     it('[W7] a socket that stops reading is closed with 4013 past the limit; on reconnect it gets the rest once, in order', async () => {
-      const { deployment: d, api, users } = world();
-      const alice = users.alice!;
-      const bob = users.bob!;
+      const {
+        deployment: d,
+        api,
+        users: { alice, bob },
+      } = world();
       const dm = await api.dm(alice, bob.username);
       const before = await slowConsumerCloses(bob);
 
