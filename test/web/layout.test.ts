@@ -19,6 +19,14 @@ import {
 
 const LIMIT = 200;
 
+/**
+ * Waits until `focused` holds in the page: the UI moves focus in effects after a render, so a
+ * check right after the render that caused it could run first. Fails after 5 s.
+ */
+async function focusOn(page: Page, focused: () => boolean): Promise<void> {
+  await page.waitForFunction(focused, undefined, { timeout: 5_000 });
+}
+
 /** Logs an existing account into a fresh browser context (another device). */
 async function logInAs(
   browser: Browser,
@@ -146,20 +154,27 @@ describe('web UI: layout, themes, keyboard and history', () => {
   it('keyboard: Ctrl+K finds a conversation, Escape closes dialogs, ↑ edits your last message', async () => {
     const { page } = alice;
     await page.keyboard.press('Control+K');
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'conversation-filter');
+    await focusOn(page, () => document.activeElement?.id === 'conversation-filter');
     await page.keyboard.type('design');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { level: 1, name: 'Design team' }).waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'composer-input');
+    await focusOn(page, () => document.activeElement?.id === 'composer-input');
 
     const newMessage = page.getByRole('button', { name: 'New message' }).first();
     await newMessage.click();
     const dialog = page.getByRole('dialog', { name: 'New message' });
     await dialog.waitFor();
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('type')), 'search');
+    await focusOn(page, () => document.activeElement?.getAttribute('type') === 'search');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(await newMessage.evaluate((el) => el === document.activeElement), true);
+    // Focus returns to the button that opened the dialog.
+    await page.waitForFunction(
+      (el) => el === document.activeElement,
+      await newMessage.elementHandle(),
+      {
+        timeout: 5_000,
+      },
+    );
 
     await openConversation(alice, 'bob');
     await page.locator('#composer-input').press('ArrowUp');
@@ -167,7 +182,7 @@ describe('web UI: layout, themes, keyboard and history', () => {
     assert.equal(await editor.inputValue(), 'Draft is here: https://example.com/onboarding');
     await editor.press('Escape');
     await editor.waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate(() => document.activeElement?.id), 'composer-input');
+    await focusOn(page, () => document.activeElement?.id === 'composer-input');
   });
 
   it('[M1] the composer counts down near the length limit and will not send past it', async () => {
