@@ -3,16 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openPostgresStore } from '../src/adapters/postgres/postgres-store.js';
 import { openSqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
-import { AppError } from '../src/domain/errors.js';
-import type { Store, StoreOps } from '../src/ports/store.js';
+import { startPostgres, type PostgresServer } from '../src/cluster/postgres-server.js';
+import { AppError, isAppError } from '../src/domain/errors.js';
+import type { Store, StoreOps, TransactionOps } from '../src/ports/store.js';
 import { CommitBatcher } from '../src/services/commit-batcher.js';
 
 /** A real SQLite store whose transactions are counted and whose commits are observable. */
 function counting(store: Store) {
   const stats = { transactions: 0, committed: 0 };
   const wrapped: Store = Object.create(store) as Store;
-  wrapped.transaction = async <T>(fn: (tx: StoreOps) => Promise<T>) => {
+  wrapped.transaction = async <T>(fn: (tx: TransactionOps) => Promise<T>) => {
     stats.transactions++;
     const result = await store.transaction(fn);
     stats.committed++;
@@ -97,38 +99,6 @@ describe('group commit', () => {
     assert.ok(await store.getUserById('ok2'));
   });
 
-  it('[G1][G2] an unexpected error in a job aborts its whole batch, so no seq is left unused', async () => {
-    const batcher = new CommitBatcher(store);
-    const now = Date.now();
-    const outcomes = await Promise.allSettled([
-      batcher.submit((tx) =>
-        tx.createUser({
-          id: 'x1',
-          username: 'xone',
-          passwordHash: 'x',
-          createdAt: now,
-          deletedAt: null,
-        }),
-      ),
-      batcher.submit(async (tx) => {
-        await tx.createUser({
-          id: 'x2',
-          username: 'xtwo',
-          passwordHash: 'x',
-          createdAt: now,
-          deletedAt: null,
-        });
-        throw new Error('disk trouble after a write');
-      }),
-    ]);
-    assert.deepEqual(
-      outcomes.map((o) => o.status),
-      ['rejected', 'rejected'],
-    );
-    assert.equal(await store.getUserById('x1'), null);
-    assert.equal(await store.getUserById('x2'), null);
-  });
-
   it('[G1] a failed commit rejects every job of the batch and writes nothing', async () => {
     const failing: Store = Object.create(store) as Store;
     failing.transaction = (fn) =>
@@ -193,3 +163,199 @@ describe('group commit', () => {
     assert.equal(done, 10);
   });
 });
+
+/** A conversation with its owner, written outside any batch. */
+async function seedConversation(store: Store, prefix: string) {
+  const at = Date.now();
+  const owner = await store.createUser({
+    id: `${prefix}-owner`,
+    username: `${prefix}owner`,
+    passwordHash: 'x',
+    createdAt: at,
+    deletedAt: null,
+  });
+  const conversation = {
+    id: `${prefix}-c`,
+    kind: 'group' as const,
+    name: prefix,
+    createdBy: owner.id,
+    createdAt: at,
+    lastSeq: 0,
+    lastMessageAt: at,
+  };
+  await store.createConversation(conversation, null);
+  await store.addMember({
+    conversationId: conversation.id,
+    userId: owner.id,
+    role: 'owner',
+    joinedAt: at,
+    lastReadSeq: 0,
+  });
+  return { owner, conversation };
+}
+
+/** A send as the message service runs it in a batch: lock, take the next seq, insert. */
+function sendJob(conversationId: string, sender: string, clientMsgId: string, body: string) {
+  return async (tx: StoreOps) => {
+    await tx.lockConversation(conversationId);
+    const at = Date.now();
+    const seq = await tx.nextSeq(conversationId, at, true);
+    await tx.insertMessage({
+      id: `msg-${clientMsgId}`,
+      conversationId,
+      seq,
+      sender,
+      clientMsgId,
+      body,
+      createdAt: at,
+      editedAt: null,
+      deletedAt: null,
+    });
+    return seq;
+  };
+}
+
+/** A store of one engine and how to throw it away. */
+interface Harness {
+  store: Store;
+  dispose(): Promise<void>;
+}
+
+/** Opens an empty store of each engine; PostgreSQL is a throwaway server of this file. */
+const engines: Array<{ name: string; open: () => Promise<Harness> }> = [
+  {
+    name: 'sqlite',
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'parley-batch-'));
+      const store = await openSqliteStore(join(dir, 'parley.db'));
+      return {
+        store,
+        async dispose() {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    async open() {
+      postgres ??= startPostgres();
+      const store = await openPostgresStore(await (await postgres).createDatabase('batch'), {
+        poolSize: 2,
+      });
+      return { store, dispose: () => store.close() };
+    },
+  },
+];
+let postgres: Promise<PostgresServer> | undefined;
+after(async () => {
+  if (postgres) await (await postgres).stop();
+});
+
+for (const engine of engines) {
+  describe(`group commit isolates a failing job: ${engine.name}`, () => {
+    let store: Store;
+    let harness: Harness | undefined;
+    before(async () => {
+      harness = await engine.open();
+      store = harness.store;
+    });
+    after(() => harness?.dispose());
+
+    it('[G1][G2][S6] a job failing with an engine error after a write fails alone; the others of its batch commit, gap-free', async () => {
+      const { owner, conversation } = await seedConversation(store, 'engine');
+      let transactions = 0;
+      const counted: Store = Object.create(store) as Store;
+      counted.transaction = (fn) => {
+        transactions++;
+        return store.transaction(fn);
+      };
+      counted.isUnavailable = (err) => store.isUnavailable(err);
+      const batcher = new CommitBatcher(counted);
+      const [first, failing, last] = await Promise.allSettled([
+        batcher.submit(sendJob(conversation.id, owner.id, 'first', 'one'), {
+          lockKey: conversation.id,
+        }),
+        batcher.submit(
+          async (tx) => {
+            // Takes a seq, then a statement the engine refuses: a member row for no user
+            // violates the foreign key on both engines (not a domain refusal, not a race).
+            await tx.nextSeq(conversation.id, Date.now(), false);
+            await tx.addMember({
+              conversationId: conversation.id,
+              userId: 'nobody',
+              role: 'member',
+              joinedAt: Date.now(),
+              lastReadSeq: 0,
+            });
+          },
+          { lockKey: conversation.id },
+        ),
+        batcher.submit(sendJob(conversation.id, owner.id, 'last', 'two'), {
+          lockKey: conversation.id,
+        }),
+      ]);
+      assert.deepEqual(first, { status: 'fulfilled', value: 1 });
+      assert.deepEqual(last, { status: 'fulfilled', value: 2 }, 'the failed job’s seq was undone');
+      assert.equal(failing.status, 'rejected');
+      assert.ok(!isAppError(failing.reason), 'the job hears its own engine error');
+      assert.equal(transactions, 2, 'one optimistic pass, one isolated pass');
+      assert.equal((await store.getConversation(conversation.id))?.lastSeq, 2);
+      assert.deepEqual(
+        (await store.listMessages(conversation.id, { before: null, after: null, limit: 10 })).map(
+          (m) => [m.seq, m.body],
+        ),
+        [
+          [1, 'one'],
+          [2, 'two'],
+        ],
+      );
+      assert.equal(await store.getMember(conversation.id, 'nobody'), null);
+    });
+
+    it('[G1][S6] a send with NUL in its body is refused with invalid_request and fails no other send of its batch', async () => {
+      const { owner, conversation } = await seedConversation(store, 'nul');
+      const batcher = new CommitBatcher(store);
+      const outcomes = await Promise.allSettled(
+        ['before', 'a\u0000b', 'after'].map((body, i) =>
+          batcher.submit(sendJob(conversation.id, owner.id, `nul-${i}`, body), {
+            lockKey: conversation.id,
+          }),
+        ),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as AppError).code)),
+        [1, 'invalid_request', 2],
+      );
+    });
+
+    it('[G1] a job that swallows a failed statement’s error is rolled back alone', async () => {
+      const { owner, conversation } = await seedConversation(store, 'swallow');
+      const batcher = new CommitBatcher(store);
+      const outcomes = await Promise.allSettled([
+        batcher.submit(sendJob(conversation.id, owner.id, 'sw-1', 'kept')),
+        batcher.submit(async (tx) => {
+          // username_taken is an AppError, but its statement failed: PostgreSQL has aborted the
+          // transaction, so the batch cannot commit as it is.
+          await tx
+            .createUser({
+              id: 'swallow-dup',
+              username: owner.username,
+              passwordHash: 'x',
+              createdAt: Date.now(),
+              deletedAt: null,
+            })
+            .catch(() => undefined);
+        }),
+        batcher.submit(sendJob(conversation.id, owner.id, 'sw-3', 'also kept')),
+      ]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.equal(await store.getUserById('swallow-dup'), null);
+      assert.equal((await store.getConversation(conversation.id))?.lastSeq, 2);
+    });
+  });
+}

@@ -38,7 +38,10 @@ export interface ConversationCursor {
 /**
  * The system of record. Every adapter (SQLite, PostgreSQL) passes the same contract suite
  * (test/contract/store.contract.ts). Methods are plain reads and writes; invariants that
- * span several writes are kept by the services inside {@link Store.transaction}.
+ * span several writes are kept by the services inside {@link Store.transaction}. Every string
+ * argument must be in rule S6's alphabet (bodies: the body alphabet; everything else: one
+ * line); any other is refused with `invalid_request` before a statement runs, alike on every
+ * engine.
  */
 export interface StoreOps {
   createUser(user: UserWithSecret): Promise<User>;
@@ -120,6 +123,17 @@ export interface StoreOps {
   listTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]>;
 }
 
+/** The operations inside a transaction: the store's own, plus savepoints. */
+export interface TransactionOps extends StoreOps {
+  /**
+   * Runs `fn` inside a savepoint of this transaction: if `fn` throws, or a statement in it
+   * failed, everything it wrote is undone, the transaction goes on as if it had not run, and
+   * the error is rethrown. A lost race is not contained: `fn` then rejects with
+   * {@link TransactionConflictError} and the whole transaction must be rolled back and re-run.
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 /**
  * A transaction that lost a race with a concurrent one (deadlock, serialization failure, or a
  * unique key another transaction committed first) and was rolled back, so it wrote nothing;
@@ -150,7 +164,7 @@ export interface Store extends StoreOps {
    * before each statement (read committed). Rejects with {@link TransactionConflictError}
    * when the engine rolled it back for a conflict with a concurrent transaction.
    */
-  transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: TransactionOps) => Promise<T>): Promise<T>;
   /**
    * Takes the named lease if no one holds it (PostgreSQL: an advisory lock on a session of its
    * own, released when that session ends, e.g. when the node dies); null if it is held.

@@ -12,11 +12,19 @@ interface Job<T> {
 /**
  * Group commit: jobs submitted while a commit is in flight are run together in the next
  * transaction, so one durable fsync covers many sends. A job's promise resolves only after
- * its transaction committed (guarantee 1). A job that throws an AppError is rejected alone:
- * jobs must throw those only before they write (on PostgreSQL a failed statement aborts the
- * whole transaction). Any other error, or a failed commit, rejects the whole batch and writes
- * nothing, except that a batch that lost a race with another node's transaction
- * (TransactionConflictError: a deadlock, or a unique key committed first) runs once more.
+ * its transaction committed (guarantee 1).
+ *
+ * A job that fails never fails the others of its batch. A job that throws an AppError before
+ * it writes (a refusal) is rejected alone and the rest commits in the same pass. If anything
+ * else goes wrong (a job throws another error, a statement failed, the store refused a
+ * job's input, the commit failed), the transaction is rolled back, writing nothing, and the
+ * batch runs once more with every job in a savepoint of its own: a job that fails again is
+ * rolled back to its savepoint, its seq included, and rejected with its own error, and the
+ * others commit. Savepoints cost round trips, so only a batch that has seen a failure pays
+ * for them. A batch that lost a race with another node's transaction (TransactionConflictError:
+ * a deadlock, or a unique key committed first) runs once more as it was. An unreachable store,
+ * or a failure of the isolated pass as a whole (its commit), rejects every job of the batch.
+ * So `run` may be called up to three times and must not act outside the transaction.
  *
  * Within a batch, jobs run sorted by their `lockKey` (stably, so jobs with the same key keep
  * their order): jobs that lock the resource they name, as sends lock their conversation, then
@@ -114,10 +122,7 @@ export class CommitBatcher {
     let outcomes: Outcome[];
     const started = performance.now();
     try {
-      outcomes = await this.#run(batch).catch((err: unknown) => {
-        if (err instanceof TransactionConflictError) return this.#run(batch);
-        throw err;
-      });
+      outcomes = await this.#attempt(batch);
     } catch (err) {
       for (const job of batch) job.reject(err);
       return;
@@ -130,17 +135,44 @@ export class CommitBatcher {
     });
   }
 
-  /** Runs every job of `batch` in one transaction; resolves with their outcomes once committed. */
-  async #run(batch: Array<Job<unknown>>): Promise<Outcome[]> {
+  /** Runs `batch` until it commits: again after a lost race, isolated after a job's failure. */
+  async #attempt(batch: Array<Job<unknown>>): Promise<Outcome[]> {
+    let isolate = false;
+    let raced = false;
+    for (;;) {
+      try {
+        return await this.#run(batch, isolate);
+      } catch (err) {
+        if (err instanceof TransactionConflictError && !raced) {
+          raced = true;
+          continue;
+        }
+        if (!isolate && !this.#store.isUnavailable(err)) {
+          isolate = true;
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Runs every job of `batch` in one transaction, each in a savepoint if `isolate`; resolves
+   * with their outcomes once committed.
+   */
+  async #run(batch: Array<Job<unknown>>, isolate: boolean): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     await this.#store.transaction(async (tx) => {
       for (const job of batch) {
         try {
-          outcomes.push({ ok: true, value: await job.run(tx) });
+          const value = isolate ? await tx.savepoint(() => job.run(tx)) : await job.run(tx);
+          outcomes.push({ ok: true, value });
         } catch (err) {
-          // Only domain refusals (thrown before a job writes) stay with their job; anything
-          // else may have left partial writes, such as a taken seq, so the batch aborts.
-          if (!(err instanceof AppError)) throw err;
+          // A lost race undoes the whole transaction, whatever savepoints it has.
+          if (err instanceof TransactionConflictError) throw err;
+          // Without a savepoint only a domain refusal (thrown before the job writes) can stay
+          // with its job; anything else may have left partial writes, such as a taken seq.
+          if (!isolate && !(err instanceof AppError)) throw err;
           outcomes.push({ ok: false, err });
         }
       }

@@ -22,8 +22,10 @@ import {
   type Lease,
   type Store,
   type StoreOps,
+  type TransactionOps,
   type UserQuery,
 } from '../../ports/store.js';
+import { checkedInput } from './input-check.js';
 import { migrationProvider, type MigrationOptions } from './migrations.js';
 import { PreparedQueries } from './prepared.js';
 import {
@@ -95,15 +97,17 @@ export class SqlStore implements Store {
     // but its flush runs after the commit: one batch commits while the previous one's fsync runs.
     this.writeConcurrency = engine.rowLocks ? 4 : engine.durable ? 2 : 1;
     this.#engine = engine;
-    const ops = new SqlOps(engine.db, engine);
+    const ops = checkedInput(new SqlOps(engine.db, engine));
     this.#ops = engine.durable ? untilDurable(ops, engine.durable.bind(engine)) : ops;
   }
 
-  async transaction<T>(fn: (tx: StoreOps) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: TransactionOps) => Promise<T>): Promise<T> {
     try {
       const result = await this.#engine.db.transaction().execute(async (trx) => {
-        const ops = new SqlOps(trx, this.#engine);
-        const result = await fn(ops);
+        const ops = new SqlTransactionOps(trx, this.#engine);
+        // Refused input counts as a failed statement: a caller that carries on past it (a
+        // group commit's other jobs) gets the same answer on every engine, PostgreSQL's.
+        const result = await fn(checkedInput(ops, (err) => (ops.failedStatement ??= err)));
         // PostgreSQL aborts a transaction at its first failed statement and turns its COMMIT
         // into a silent ROLLBACK: never report such a transaction as committed (G1). SQLite
         // would commit the rest; refusing there too keeps the engines alike.
@@ -228,13 +232,13 @@ const preparedByEngine = new WeakMap<SqlEngine, PreparedQueries>();
 
 /** StoreOps over a Kysely executor (the database or an open transaction). */
 class SqlOps implements StoreOps {
-  /** The engine error of a statement that failed and was answered with an AppError. */
+  /** The engine error of a statement that failed and was answered with an AppError, or the refusal of input (rule S6). */
   failedStatement: unknown = null;
   readonly #prepared: PreparedQueries;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly engine: SqlEngine,
+    protected readonly db: Kysely<Database>,
+    protected readonly engine: SqlEngine,
   ) {
     let prepared = preparedByEngine.get(engine);
     if (!prepared) {
@@ -940,5 +944,48 @@ class SqlOps implements StoreOps {
     ];
     entries.sort((a, b) => seqOf(a) - seqOf(b));
     return entries.slice(0, limit);
+  }
+}
+
+/** The operations of an open transaction, with savepoints (same SQL on every engine). */
+class SqlTransactionOps extends SqlOps implements TransactionOps {
+  /** Savepoints open at once: their names only need to differ while nested. */
+  #depth = 0;
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    const name = sql.raw(`parley_sp_${++this.#depth}`);
+    const failedBefore = this.failedStatement;
+    try {
+      await sql`savepoint ${name}`.execute(this.db);
+      let result: T;
+      try {
+        result = await fn();
+        // A statement failed and `fn` swallowed its error: PostgreSQL has aborted everything
+        // since the savepoint, so `fn`'s work did not happen and must not be reported done.
+        if (this.failedStatement !== failedBefore)
+          throw new Error('a statement failed inside the savepoint, so it was rolled back', {
+            cause: this.failedStatement,
+          });
+      } catch (err) {
+        await this.#rollbackTo(name, failedBefore);
+        if (this.engine.isTransientConflict?.(err))
+          throw new TransactionConflictError({ cause: err });
+        throw err;
+      }
+      await sql`release savepoint ${name}`.execute(this.db);
+      return result;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  /** Undoes what ran since the savepoint; if even that fails, the transaction must not commit. */
+  async #rollbackTo(name: ReturnType<typeof sql.raw>, failedBefore: unknown): Promise<void> {
+    try {
+      await sql`rollback to savepoint ${name}`.execute(this.db);
+      this.failedStatement = failedBefore;
+    } catch (err) {
+      this.failedStatement = err;
+    }
   }
 }

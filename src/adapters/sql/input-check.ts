@@ -1,0 +1,58 @@
+import { requireAlphabet, type Alphabet } from '../../domain/text.js';
+
+/**
+ * The alphabet of a string found at `path` in the arguments of `method`: message bodies use
+ * rule S6's body alphabet, every other string (ids, names, keys, patterns) one line. Null for
+ * strings the store writes JSON-encoded (event data), where every string is stored escaped
+ * and reads back as it was on any engine.
+ */
+function alphabetOf(method: string, path: ReadonlyArray<string | number>): Alphabet | null {
+  if (method === 'insertEvent' && path[1] === 'data') return null;
+  if (method === 'insertMessage' && path[1] === 'body') return 'body';
+  if (method === 'editMessage' && path[0] === 2) return 'body';
+  return 'line';
+}
+
+/** Throws `invalid_request` for the first string in `value` outside its alphabet. */
+function check(method: string, value: unknown, path: Array<string | number>): void {
+  if (typeof value === 'string') {
+    const alphabet = alphabetOf(method, path);
+    const field = path.slice(1).join('.') || `argument ${Number(path[0]) + 1}`;
+    if (alphabet) requireAlphabet(alphabet, { [`${method}: ${field}`]: value });
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => check(method, item, [...path, i]));
+    return;
+  }
+  if (typeof value === 'object' && value !== null && alphabetOf(method, path) !== null) {
+    for (const [key, item] of Object.entries(value)) check(method, item, [...path, key]);
+  }
+}
+
+/**
+ * The same operations, each refusing, before any statement, a string argument outside rule
+ * S6's alphabet with `invalid_request`. SQLite would store NUL and lone surrogates where
+ * PostgreSQL fails the statement (and, inside a batch, the transaction): checking here makes
+ * both engines give one typed answer, even to a caller that skipped the edge. `onRefused`
+ * hears each refusal (a transaction counts it as a failed statement).
+ */
+export function checkedInput<T extends object>(ops: T, onRefused?: (err: unknown) => void): T {
+  return new Proxy(ops, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      return (...args: unknown[]) => {
+        try {
+          args.forEach((arg, i) => check(property, arg, [i]));
+        } catch (err) {
+          const refusal = err as Error;
+          onRefused?.(refusal);
+          // Every operation is async: refuse as a rejection, never a synchronous throw.
+          return Promise.reject(refusal);
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+}
