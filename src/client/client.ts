@@ -5,6 +5,7 @@ import type {
   TimelineEventDto,
   UserDto,
 } from '../protocol/schemas.js';
+import { MAX_CURSORS_PER_FRAME } from '../protocol/limits.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
@@ -107,6 +108,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #pendingSynced = 0;
   /** Conversations being refilled after a gap: entries are dropped until their `synced`. */
   readonly #filling = new Set<string>();
+  /** `sync` frames sent on this socket and not yet answered, by ref (sent again if refused). */
+  readonly #syncs = new Map<string, { cursors: Record<string, number>; counted: boolean }>();
+  #syncRef = 0;
+  /** Cursors beyond what `hello` may carry (rule W9), synced right after `ready`. */
+  #overflow: Record<string, number> | null = null;
   #timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(options: ClientOptions) {
@@ -309,8 +315,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#ws = ws;
     const timeout = this.#timer(() => ws.close(4000, 'connect timeout'), this.#connectTimeoutMs);
     ws.onopen = () => {
-      const cursors = this.#everReady ? this.cursors.snapshot() : undefined;
-      this.#pendingSynced = cursors && Object.keys(cursors).length > 0 ? 1 : 0;
+      const [cursors, ...rest] = this.#everReady ? chunkCursors(this.cursors.snapshot()) : [];
+      this.#syncs.clear();
+      this.#overflow = rest.length > 0 ? Object.fromEntries(rest.flatMap(Object.entries)) : null;
+      this.#pendingSynced = cursors ? 1 : 0;
       ws.send(
         JSON.stringify({
           type: 'hello',
@@ -373,7 +381,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
           ? this.#onTimeline({ kind: 'event', event: frame.event })
           : this.#onSideEvent(frame.event);
       case 'synced':
-        return this.#onSynced(frame.cursors);
+        return this.#onSynced(frame.cursors, frame.ref);
       case 'typing':
         return this.emit('typing', {
           conversationId: frame.conversationId,
@@ -407,11 +415,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
       else this.cursors.set(id, seq);
     }
     this.#everReady = true;
-    if (Object.keys(fresh).length > 0) {
-      for (const id of Object.keys(fresh)) this.cursors.set(id, 0);
-      this.#pendingSynced += 1;
-      this.#frame({ type: 'sync', cursors: fresh });
-    }
+    for (const id of Object.keys(fresh)) this.cursors.set(id, 0);
+    this.#sync({ ...this.#overflow, ...fresh }, true);
+    this.#overflow = null;
     this.#setState(this.#pendingSynced > 0 ? 'syncing' : 'online');
     for (const entry of this.outbox.pending()) this.#write(entry);
     void this.refreshConversations().then(
@@ -421,9 +427,24 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (this.#discover) void this.discover().catch(() => undefined);
   }
 
-  #onSynced(cursors: Record<string, number>): void {
+  /**
+   * Sends `sync` frames for `cursors`, at most {@link MAX_CURSORS_PER_FRAME} each; `counted`
+   * ones hold the state at `syncing` until answered.
+   */
+  #sync(cursors: Record<string, number>, counted: boolean): void {
+    for (const chunk of chunkCursors(cursors)) {
+      const ref = `sync-${++this.#syncRef}`;
+      this.#syncs.set(ref, { cursors: chunk, counted });
+      if (counted) this.#pendingSynced += 1;
+      this.#frame({ type: 'sync', cursors: chunk, ref });
+    }
+  }
+
+  #onSynced(cursors: Record<string, number>, ref: string | undefined): void {
     for (const id of Object.keys(cursors)) this.#filling.delete(id);
-    if (this.#pendingSynced > 0) {
+    const sync = ref === undefined ? undefined : this.#syncs.get(ref);
+    if (sync) this.#syncs.delete(ref!);
+    if (sync?.counted !== false && this.#pendingSynced > 0) {
       this.#pendingSynced -= 1;
       if (this.#pendingSynced === 0 && this.#state === 'syncing') this.#setState('online');
     }
@@ -443,10 +464,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         // Before `synced` the pending replay covers the gap; later, ask for a refill.
         if (this.#state === 'online') {
           this.#filling.add(conversationId);
-          this.#frame({
-            type: 'sync',
-            cursors: { [conversationId]: this.cursors.get(conversationId) ?? 0 },
-          });
+          this.#sync({ [conversationId]: this.cursors.get(conversationId) ?? 0 }, false);
         }
         return;
       }
@@ -507,6 +525,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   #onError(code: string, message: string, ref: string | undefined): void {
+    const sync = ref === undefined ? undefined : this.#syncs.get(ref);
+    if (sync && ref) return this.#syncRefused(ref, sync, code, message);
     const entry = ref ? this.outbox.get(ref) : undefined;
     if (!entry) return this.emit('warning', { code, message });
     const updated = this.outbox.refused(entry.clientMsgId, code, message);
@@ -517,6 +537,26 @@ export class ParleyClient extends Emitter<ClientEvents> {
         if (updated.state === 'pending' && this.#state !== 'connecting') this.#write(updated);
       }, this.#retryDelayMs);
     }
+  }
+
+  /** A refused `sync`: sent again later when it was only too fast, else given up on. */
+  #syncRefused(
+    ref: string,
+    sync: { cursors: Record<string, number>; counted: boolean },
+    code: string,
+    message: string,
+  ): void {
+    const ws = this.#ws;
+    if (code === 'rate_limited') {
+      this.#timer(() => {
+        if (this.#ws === ws && this.#syncs.has(ref))
+          this.#frame({ type: 'sync', cursors: sync.cursors, ref });
+      }, this.#retryDelayMs);
+      return;
+    }
+    this.#onSynced({}, ref);
+    for (const id of Object.keys(sync.cursors)) this.#filling.delete(id);
+    this.emit('warning', { code, message });
   }
 
   #write(entry: OutboxEntry): void {
@@ -564,4 +604,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
     }
     throw lastError;
   }
+}
+
+/** Splits cursors into frames of at most {@link MAX_CURSORS_PER_FRAME} (rule W9). */
+function chunkCursors(cursors: Record<string, number>): Array<Record<string, number>> {
+  const entries = Object.entries(cursors);
+  const chunks: Array<Record<string, number>> = [];
+  for (let i = 0; i < entries.length; i += MAX_CURSORS_PER_FRAME)
+    chunks.push(Object.fromEntries(entries.slice(i, i + MAX_CURSORS_PER_FRAME)));
+  return chunks;
 }

@@ -121,7 +121,7 @@ describe('client state machine', () => {
     assert.equal(c.state, 'syncing');
     assert.deepEqual(
       ws.frames('sync'),
-      [{ type: 'sync', cursors: { c2: 0 } }],
+      [{ type: 'sync', cursors: { c2: 0 }, ref: 'sync-1' }],
       'a conversation new since last time replays from its start',
     );
     ws.push(messageFrame('c1', 4));
@@ -129,7 +129,7 @@ describe('client state machine', () => {
     ws.push({ type: 'synced', cursors: { c1: 5 } });
     assert.equal(c.state, 'syncing', 'waits for the second synced');
     ws.push(messageFrame('c2', 1));
-    ws.push({ type: 'synced', cursors: { c2: 1 } });
+    ws.push({ type: 'synced', cursors: { c2: 1 }, ref: 'sync-1' });
     assert.equal(c.state, 'online');
     assert.deepEqual(states, [
       'connecting',
@@ -165,15 +165,60 @@ describe('client state machine', () => {
     ws.push(readyFrame({ c1: 0 }));
     ws.push(messageFrame('c1', 1));
     ws.push(messageFrame('c1', 3));
-    assert.deepEqual(ws.frames('sync'), [{ type: 'sync', cursors: { c1: 1 } }]);
+    assert.deepEqual(ws.frames('sync'), [{ type: 'sync', cursors: { c1: 1 }, ref: 'sync-1' }]);
     ws.push(messageFrame('c1', 4));
     assert.deepEqual(seen, [1], 'nothing after the gap until it is filled');
     ws.push(messageFrame('c1', 2));
     ws.push(messageFrame('c1', 3));
     ws.push(messageFrame('c1', 4));
-    ws.push({ type: 'synced', cursors: { c1: 4 } });
+    ws.push({ type: 'synced', cursors: { c1: 4 }, ref: 'sync-1' });
     ws.push(messageFrame('c1', 5));
     assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+    c.close();
+  });
+
+  it('[W9] hello carries at most 1,000 cursors; the rest follow in sync frames of 1,000 after ready', () => {
+    const cursors = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`c${i}`, i]));
+    const { c, net } = client(['http://a.test'], { cursors });
+    c.connect();
+    const ws = net.last();
+    ws.open();
+    const hello = ws.frames('hello')[0];
+    assert.equal(Object.keys(hello.cursors).length, 1_000);
+    ws.push(readyFrame(cursors));
+    const syncs = ws.frames('sync');
+    assert.deepEqual(
+      syncs.map((f) => Object.keys(f.cursors).length),
+      [1_000, 500],
+    );
+    const sent = { ...hello.cursors, ...syncs[0].cursors, ...syncs[1].cursors };
+    assert.deepEqual(sent, cursors, 'every cursor is sent once, with its own seq');
+    assert.equal(c.state, 'syncing');
+    ws.push({ type: 'synced', cursors: hello.cursors });
+    ws.push({ type: 'synced', cursors: syncs[0].cursors, ref: syncs[0].ref });
+    assert.equal(c.state, 'syncing', 'online only once every frame is answered');
+    ws.push({ type: 'synced', cursors: syncs[1].cursors, ref: syncs[1].ref });
+    assert.equal(c.state, 'online');
+    c.close();
+  });
+
+  it('[W9] a sync refused as rate_limited is sent again, the same frame, until it is answered', async () => {
+    const { c, net } = client();
+    const seen: number[] = [];
+    c.on('message', (m) => seen.push(m.seq));
+    c.connect();
+    const ws = net.last();
+    ws.open();
+    ws.push(readyFrame({ c1: 0 }));
+    ws.push(messageFrame('c1', 2));
+    const first = await ws.written('sync', 1);
+    ws.push({ type: 'error', code: 'rate_limited', message: 'slow down', ref: first.ref });
+    assert.deepEqual(await ws.written('sync', 2), first);
+    ws.push(messageFrame('c1', 1));
+    ws.push(messageFrame('c1', 2));
+    ws.push({ type: 'synced', cursors: { c1: 2 }, ref: first.ref });
+    ws.push(messageFrame('c1', 3));
+    assert.deepEqual(seen, [1, 2, 3]);
     c.close();
   });
 

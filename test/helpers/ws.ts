@@ -89,6 +89,14 @@ export class WsClient {
     this.#ws.resume();
   }
 
+  /** Sends frames in one TCP write (the socket is corked around them), as a racing client may. */
+  sendTogether(frames: unknown[]): void {
+    const socket = (this.#ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.cork();
+    for (const frame of frames) this.send(frame);
+    socket.uncork();
+  }
+
   sendRaw(data: string | Buffer): void {
     this.#ws.send(data);
   }

@@ -1,17 +1,58 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { AppError, CLOSE_CODES, ERROR_CODES, isAppError } from '../../domain/errors.js';
+import {
+  AppError,
+  CLOSE_CODES,
+  ERROR_CODES,
+  isAppError,
+  type ErrorCode,
+} from '../../domain/errors.js';
 import { ulid } from '../../domain/ids.js';
 import type { User } from '../../domain/model.js';
 import { PROTOCOL_VERSION } from '../../protocol/schemas.js';
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.js';
+import { MAX_CURSORS_PER_FRAME } from '../../protocol/limits.js';
 import type { Principal } from '../../services/accounts.js';
 import type { GatewayContext } from '../http/context.js';
 import { decodeFrame, encode, refOf, validateFrame } from './frames.js';
 import type { Hub } from './hub.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** Minimum interval between relayed typing signals per conversation. */
 const TYPING_INTERVAL_MS = 2_000;
+
+/** Per-socket frame rates (rule W9): a flood costs the flooding socket, not the node. */
+export const SOCKET_LIMITS = {
+  /** `sync` frames: one per second, bursts of 10; more is `rate_limited`. */
+  sync: { rate: 1, burst: 10 },
+  /** `typing` frames: five per second, bursts of 10; more are dropped (best effort, G7). */
+  typing: { rate: 5, burst: 10 },
+  /** `read` frames: ten per second, bursts of 20; more are coalesced and written later. */
+  read: { rate: 10, burst: 20 },
+} as const;
+
+/**
+ * Where a socket is in its handshake. The first `hello` moves it out of `awaiting` in the same
+ * turn it arrives, before anything is awaited, so a second `hello` (in the same TCP write or
+ * racing the first one's authentication) finds it taken and changes nothing (rule W1). The
+ * principal is fixed once, when `ready`, and never changes after. A `hello` that fails (bad
+ * token, the store down) leaves the socket `refused`, and it is closed.
+ */
+type Handshake =
+  | { phase: 'awaiting'; fromUpgrade: Principal | null }
+  | { phase: 'authenticating' }
+  | { phase: 'ready'; principal: Principal }
+  | { phase: 'refused' };
+
+/** Lazily created per-socket limiters: most sockets never send these frames. */
+interface FrameLimits {
+  sync?: TokenBucket;
+  typing?: TokenBucket;
+  read?: TokenBucket;
+  /** Read markers over the limit, highest seq per conversation, written when tokens return. */
+  deferredReads?: Map<string, number>;
+  readTimer?: NodeJS.Timeout;
+}
 
 /** One WebSocket: protocol state, per-conversation delivery cursors, frame handling. */
 export class Connection {
@@ -23,7 +64,6 @@ export class Connection {
    * Created on first use: most sockets sit idle, and every byte counts at 10,000 of them.
    */
   pumps: Map<string, { dirty: boolean; done: Promise<void> }> | null = null;
-  principal: Principal | null;
   closed = false;
   alive = true;
   readonly #ws: WebSocket;
@@ -31,7 +71,8 @@ export class Connection {
   readonly #ctx: GatewayContext;
   #helloTimer: NodeJS.Timeout | null;
   #typingAt: Map<string, number> | null = null;
-  #ready = false;
+  #handshake: Handshake;
+  #limits: FrameLimits | null = null;
 
   #corked = false;
 
@@ -45,7 +86,7 @@ export class Connection {
     this.#ws = options.ws;
     this.#hub = options.hub;
     this.#ctx = options.ctx;
-    this.principal = options.principal;
+    this.#handshake = { phase: 'awaiting', fromUpgrade: options.principal };
     this.#helloTimer = setTimeout(
       () => this.close(CLOSE_CODES.helloTimeout, 'no hello received'),
       options.ctx.config.helloTimeoutMs,
@@ -68,10 +109,15 @@ export class Connection {
     );
   }
 
+  /** The socket's principal once `hello` succeeded; fixed from then on. */
+  get principal(): Principal | null {
+    return this.#handshake.phase === 'ready' ? this.#handshake.principal : null;
+  }
+
   /** The authenticated user (after hello). */
   get user(): User {
-    if (!this.principal) throw new AppError('unauthorized');
-    return this.principal.user;
+    if (this.#handshake.phase !== 'ready') throw new AppError('unauthorized');
+    return this.#handshake.principal.user;
   }
 
   /** Sends a pre-serialized frame; closes slow consumers instead of buffering without bound. */
@@ -119,6 +165,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.#clearHelloTimer();
+    if (this.#limits?.readTimer) clearTimeout(this.#limits.readTimer);
     this.#ws.close(code, reason);
     this.#hub.unregister(this);
   }
@@ -145,70 +192,82 @@ export class Connection {
       frame = validateFrame(value);
       await this.#handle(frame);
     } catch (err) {
-      if (isAppError(err)) {
-        if (isSend) this.#ctx.metrics.sendErrors.inc({ code: err.code });
-        this.sendError(err, ref);
-        const closeCode = ERROR_CODES[err.code].ws;
-        if (
-          err.code === 'unsupported_protocol' ||
-          (err.code === 'unauthorized' && !this.#ready && frame?.type === 'hello')
-        ) {
-          this.close(closeCode, err.message);
-        }
-        return;
-      }
-      if (isSend) {
-        this.#ctx.metrics.sendErrors.inc({
-          code: this.#ctx.isUnavailable(err) ? 'unavailable' : 'internal',
-        });
-      }
-      if (this.#ctx.isUnavailable(err)) {
-        this.sendError(
-          new AppError('unavailable', 'the database is unavailable; try again shortly'),
-          ref,
+      const code = this.#errorCode(err);
+      if (isSend) this.#ctx.metrics.sendErrors.inc({ code });
+      if (code === 'internal')
+        this.#ctx.log.error(
+          { event: 'ws.error', connId: this.id, userId: this.principal?.user.id, err },
+          'frame failed',
         );
-        return;
-      }
-      this.#ctx.log.error(
-        { event: 'ws.error', connId: this.id, userId: this.principal?.user.id, err },
-        'frame failed',
-      );
-      this.sendError(new AppError('internal'), ref);
+      const error = isAppError(err)
+        ? err
+        : code === 'unavailable'
+          ? new AppError('unavailable', 'the database is unavailable; try again shortly')
+          : new AppError('internal');
+      this.sendError(error, ref);
+      if (error.code === 'unsupported_protocol' || this.#handshake.phase === 'refused')
+        this.close(ERROR_CODES[error.code].ws, error.message);
     }
+  }
+
+  /** The stable code an error is answered with. */
+  #errorCode(err: unknown): ErrorCode {
+    if (isAppError(err)) return err.code;
+    return this.#ctx.isUnavailable(err) ? 'unavailable' : 'internal';
   }
 
   async #handle(frame: ClientFrame): Promise<void> {
     if (frame.type === 'ping')
       return this.send({ type: 'pong', ...(frame.ref ? { ref: frame.ref } : {}) });
     if (frame.type === 'hello') return this.#hello(frame);
-    if (!this.#ready) throw new AppError('unauthorized', 'send hello first');
+    if (this.#handshake.phase !== 'ready') throw new AppError('unauthorized', 'send hello first');
     switch (frame.type) {
       case 'send':
         return this.#send(frame);
       case 'sync':
-        return this.#hub.sync(this, frame.cursors);
+        if (!this.#limiter('sync').take())
+          throw new AppError('rate_limited', 'sync frames too fast; wait a second');
+        return this.#hub.sync(this, frame.cursors, frame.ref);
       case 'read':
-        await this.#ctx.messages.markRead(this.user, frame.conversationId, frame.seq);
-        return;
+        return this.#read(frame.conversationId, frame.seq);
       case 'typing':
         return this.#typing(frame.conversationId);
     }
   }
 
   async #hello(frame: Extract<ClientFrame, { type: 'hello' }>): Promise<void> {
-    if (this.#ready) throw new AppError('invalid_request', 'already said hello');
+    const handshake = this.#handshake;
+    if (handshake.phase !== 'awaiting') throw new AppError('invalid_request', 'already said hello');
     if (frame.protocol !== PROTOCOL_VERSION) {
       throw new AppError('unsupported_protocol', `this node speaks protocol ${PROTOCOL_VERSION}`);
     }
-    if (frame.token) this.principal = await this.#ctx.accounts.authenticate(frame.token);
-    if (!this.principal)
+    // Taken before the first await: whatever arrives from here on is not this socket's hello.
+    this.#handshake = { phase: 'authenticating' };
+    try {
+      await this.#open(frame, handshake.fromUpgrade);
+    } catch (err) {
+      if (this.principal) this.#hub.unregister(this);
+      this.#handshake = { phase: 'refused' };
+      throw err;
+    }
+  }
+
+  /** Authenticates the first `hello` and registers the socket with the hub. */
+  async #open(
+    frame: Extract<ClientFrame, { type: 'hello' }>,
+    fromUpgrade: Principal | null,
+  ): Promise<void> {
+    const principal = frame.token
+      ? await this.#ctx.accounts.authenticate(frame.token)
+      : fromUpgrade;
+    if (!principal)
       throw new AppError(
         'unauthorized',
         'no session token (cookie, Authorization header or hello.token)',
       );
+    if (this.closed) return;
     this.#clearHelloTimer();
-    this.#ready = true;
-    const principal = this.principal;
+    this.#handshake = { phase: 'ready', principal };
     const registered = await this.#hub.register(this, {
       sessionActive: () => this.#ctx.accounts.isActive(principal),
       onReady: (cursors) =>
@@ -216,7 +275,7 @@ export class Connection {
           type: 'ready',
           protocol: PROTOCOL_VERSION,
           nodeId: this.#ctx.config.nodeId,
-          user: this.user,
+          user: principal.user,
           cursors,
         }),
       ...(frame.cursors ? { cursors: frame.cursors } : {}),
@@ -227,7 +286,7 @@ export class Connection {
       return;
     }
     this.#ctx.log.info(
-      { event: 'ws.ready', connId: this.id, userId: this.user.id },
+      { event: 'ws.ready', connId: this.id, userId: principal.user.id },
       'socket ready',
     );
   }
@@ -259,11 +318,55 @@ export class Connection {
   #typing(conversationId: string): void {
     if (!this.cursors.has(conversationId))
       throw new AppError('not_found', 'conversation not found');
+    if (!this.#limiter('typing').take()) return;
     const now = Date.now();
     this.#typingAt ??= new Map();
     if (now - (this.#typingAt.get(conversationId) ?? 0) < TYPING_INTERVAL_MS) return;
     this.#typingAt.set(conversationId, now);
     this.#hub.typing(this, conversationId);
+  }
+
+  /**
+   * Raises a read marker. Over the socket's limit the marker is kept (the highest seq per
+   * conversation, for at most {@link MAX_CURSORS_PER_FRAME} conversations) and written once
+   * the limit allows, so markers only lag, never get lost; beyond that it is `rate_limited`.
+   */
+  async #read(conversationId: string, seq: number): Promise<void> {
+    const limits = (this.#limits ??= {});
+    const deferred = limits.deferredReads;
+    if (!deferred?.size && this.#limiter('read').take()) {
+      await this.#ctx.messages.markRead(this.user, conversationId, seq);
+      return;
+    }
+    const reads = (limits.deferredReads ??= new Map<string, number>());
+    if (!reads.has(conversationId) && reads.size >= MAX_CURSORS_PER_FRAME)
+      throw new AppError('rate_limited', 'read markers too fast');
+    reads.set(conversationId, Math.max(seq, reads.get(conversationId) ?? 0));
+    this.#scheduleReads();
+  }
+
+  #scheduleReads(): void {
+    const limits = this.#limits;
+    if (!limits || limits.readTimer || this.closed) return;
+    limits.readTimer = setTimeout(() => {
+      limits.readTimer = undefined;
+      const reads = limits.deferredReads;
+      if (!reads || this.closed) return;
+      for (const [conversationId, seq] of reads) {
+        if (!this.#limiter('read').take()) break;
+        reads.delete(conversationId);
+        this.#ctx.messages.markRead(this.user, conversationId, seq).catch((err: unknown) => {
+          if (!isAppError(err))
+            this.#ctx.log.debug({ event: 'ws.read_failed', connId: this.id, err }, 'read failed');
+        });
+      }
+      if (reads.size > 0) this.#scheduleReads();
+    }, 1000 / SOCKET_LIMITS.read.rate);
+  }
+
+  #limiter(kind: keyof typeof SOCKET_LIMITS): TokenBucket {
+    const limits = (this.#limits ??= {});
+    return (limits[kind] ??= new TokenBucket(SOCKET_LIMITS[kind]));
   }
 
   #clearHelloTimer(): void {
@@ -274,6 +377,7 @@ export class Connection {
 
   #onClose(): void {
     this.#clearHelloTimer();
+    if (this.#limits?.readTimer) clearTimeout(this.#limits.readTimer);
     this.closed = true;
     this.#hub.unregister(this);
   }

@@ -140,17 +140,15 @@ export class Hub {
    * Membership is checked for all of them first, so every cursor moves at the same instant
    * and no live entry slips in between and gets replayed again.
    */
-  async sync(conn: Connection, cursors: Record<string, number>): Promise<void> {
-    const entries = Object.entries(cursors);
-    const unknown = entries.filter(([id]) => !conn.cursors.has(id)).map(([id]) => id);
-    const members = new Set<string>();
-    await Promise.all(
-      unknown.map(async (id) => {
-        if (await this.#ctx.conversations.isMember(id, conn.user.id)) members.add(id);
-      }),
-    );
+  async sync(conn: Connection, cursors: Record<string, number>, ref?: string): Promise<void> {
+    const unknown = Object.keys(cursors).some((id) => !conn.cursors.has(id));
+    // Ids the socket does not follow are resolved in one read of the user's memberships, however
+    // many there are (rule W9): a frame of strangers' ids costs one query, not one per id.
+    const members = unknown
+      ? new Set(await this.#ctx.conversations.idsOf(conn.user.id))
+      : new Set<string>();
     if (conn.closed) return;
-    await this.#replay(conn, cursors, members);
+    await this.#replay(conn, cursors, members, ref);
   }
 
   /**
@@ -161,6 +159,7 @@ export class Hub {
     conn: Connection,
     cursors: Record<string, number>,
     members: ReadonlySet<string>,
+    ref?: string,
   ): Promise<void> {
     const entries = Object.entries(cursors);
     const pending: Array<Promise<void>> = [];
@@ -181,7 +180,7 @@ export class Hub {
         const c = conn.cursors.get(id);
         if (c !== undefined) done[id] = c;
       }
-      conn.send({ type: 'synced', cursors: done });
+      conn.send({ type: 'synced', cursors: done, ...(ref === undefined ? {} : { ref }) });
     });
   }
 
