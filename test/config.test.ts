@@ -39,9 +39,11 @@ describe('configuration', () => {
     assert.deepEqual(config.allowedOrigins, []);
     assert.deepEqual(config.limits, DEFAULT_LIMITS);
     assert.equal(config.heapGrowthPercent, 20);
+    assert.deepEqual(config.trustProxy, [], '[S9] no proxy is trusted by default');
+    assert.equal(config.headerTimeoutMs, 10_000, '[S11] 10 s for the headers');
   });
 
-  it('[O1][S1][S3] the default limits are the ones SPEC.md states', () => {
+  it('[O1][S1][S3][S7][A2] the default limits are the ones SPEC.md states', () => {
     assert.deepEqual(DEFAULT_LIMITS, {
       maxBodyBytes: 65_536,
       maxMessageChars: 4000,
@@ -51,6 +53,9 @@ describe('configuration', () => {
       registerPerHour: 20,
       sendsPerSecond: 20,
       connectionsPerMinute: 60,
+      passwordFailuresPerAccount: 10,
+      passwordFailuresPerIp: 30,
+      maxQueuedHashes: 16,
       sessionDays: 30,
     });
   });
@@ -71,6 +76,11 @@ describe('configuration', () => {
       PARLEY_RATE_SENDS: '7',
       PARLEY_RATE_CONNECTIONS: '8',
       PARLEY_HEAP_GROWTH: '0',
+      PARLEY_RATE_PASSWORD_ACCOUNT: '3',
+      PARLEY_RATE_PASSWORD_IP: '4',
+      PARLEY_HASH_QUEUE: '0',
+      PARLEY_TRUST_PROXY: '10.0.0.1, 10.1.0.0/16,::1',
+      PARLEY_HEADER_TIMEOUT: '2500',
       UNRELATED: 'ignored',
     };
     const fromEnv = parseConfig(rawConfigFrom({}, env));
@@ -81,6 +91,8 @@ describe('configuration', () => {
     assert.equal(fromEnv.nodeId, 'env-node');
     assert.equal(fromEnv.heapGrowthPercent, 0, '0 leaves V8 its own heuristic');
     assert.deepEqual(fromEnv.allowedOrigins, ['https://a.example', 'https://b.example:8443']);
+    assert.deepEqual(fromEnv.trustProxy, ['10.0.0.1', '10.1.0.0/16', '::1']);
+    assert.equal(fromEnv.headerTimeoutMs, 2500);
     assert.deepEqual(fromEnv.limits, {
       ...DEFAULT_LIMITS,
       maxBodyBytes: 1024,
@@ -90,6 +102,9 @@ describe('configuration', () => {
       registerPerHour: 6,
       sendsPerSecond: 7,
       connectionsPerMinute: 8,
+      passwordFailuresPerAccount: 3,
+      passwordFailuresPerIp: 4,
+      maxQueuedHashes: 0,
     });
 
     const mixed = parseConfig(rawConfigFrom({ port: '7000', host: '::1', logLevel: 'warn' }, env));
@@ -115,7 +130,7 @@ describe('configuration', () => {
     assert.equal(parseConfig({ port: 1234 }).nodeId, `${hostname()}-1234`);
   });
 
-  it('[O1] invalid values throw a ConfigError naming the flag and the environment variable', () => {
+  it('[O1][S7][S9][S11] invalid values throw a ConfigError naming the flag and the environment variable', () => {
     rejects({ port: 'abc' }, 'port');
     rejects({ port: '70000' }, 'port');
     rejects({ port: '-1' }, 'port');
@@ -135,6 +150,14 @@ describe('configuration', () => {
     rejects({ heapGrowthPercent: '-1' }, 'heapGrowthPercent');
     rejects({ heapGrowthPercent: '1001' }, 'heapGrowthPercent');
     rejects({ heapGrowthPercent: '12.5' }, 'heapGrowthPercent');
+    rejects({ passwordFailuresPerAccount: '0' }, 'passwordFailuresPerAccount');
+    rejects({ passwordFailuresPerIp: 'many' }, 'passwordFailuresPerIp');
+    rejects({ maxQueuedHashes: '-1' }, 'maxQueuedHashes');
+    for (const bad of ['proxy.example', '10.0.0.1/33', '10.0.0.0/8/1', '::1/129', '10.0.0.1,nope'])
+      rejects({ trustProxy: bad }, 'trustProxy');
+    rejects({ headerTimeoutMs: '0' }, 'headerTimeoutMs');
+    rejects({ headerTimeoutMs: '50' }, 'headerTimeoutMs');
+    rejects({ headerTimeoutMs: '1e9' }, 'headerTimeoutMs');
   });
 
   it('[O1] every bad option is named at once', () => {

@@ -35,6 +35,12 @@ export const BENCH_LIMITS = [
   '1000000',
   '--rate-connections',
   '1000000',
+  '--rate-password-account',
+  '1000000',
+  '--rate-password-ip',
+  '1000000',
+  '--hash-queue',
+  '10000',
   '--max-group-members',
   '10000',
 ];

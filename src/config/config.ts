@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '../domain/limits.js';
@@ -37,6 +38,16 @@ export interface Config {
    * before the next one; 0 leaves V8's own heuristic. Applied by `parley serve` to its process.
    */
   heapGrowthPercent: number;
+  /**
+   * Addresses (or CIDR ranges) of reverse proxies whose `X-Forwarded-For` and
+   * `X-Forwarded-Proto` are believed (rule S9); empty: the TCP peer is the client.
+   */
+  trustProxy: string[];
+  /**
+   * Time a client has to send a request's headers (rule S11); the whole request gets this plus
+   * {@link REQUEST_BODY_GRACE_MS}. Slower requests are answered 408 and closed.
+   */
+  headerTimeoutMs: number;
   /** Directory of the built web UI; defaults to `dist/web` of this installation (no flag). */
   webDir?: string;
   limits: Limits;
@@ -127,6 +138,31 @@ export const CONFIG_OPTIONS = {
     env: 'PARLEY_RATE_CONNECTIONS',
     help: 'new WebSocket connections per IP per minute (default 60)',
   },
+  passwordFailuresPerAccount: {
+    flag: '--rate-password-account <n>',
+    env: 'PARLEY_RATE_PASSWORD_ACCOUNT',
+    help: 'failed password checks (login, account deletion) per account per hour (default 10)',
+  },
+  passwordFailuresPerIp: {
+    flag: '--rate-password-ip <n>',
+    env: 'PARLEY_RATE_PASSWORD_IP',
+    help: 'failed password checks per client address per hour (default 30)',
+  },
+  maxQueuedHashes: {
+    flag: '--hash-queue <n>',
+    env: 'PARLEY_HASH_QUEUE',
+    help: 'password hashes that may wait for one of the 2 hasher slots; more answer 503 (default 16)',
+  },
+  trustProxy: {
+    flag: '--trust-proxy <list>',
+    env: 'PARLEY_TRUST_PROXY',
+    help: 'comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For/-Proto are believed (default none)',
+  },
+  headerTimeoutMs: {
+    flag: '--header-timeout <ms>',
+    env: 'PARLEY_HEADER_TIMEOUT',
+    help: 'milliseconds a client has to send request headers, then 408 and close (default 10000)',
+  },
   heapGrowthPercent: {
     flag: '--heap-growth <percent>',
     env: 'PARLEY_HEAP_GROWTH',
@@ -207,6 +243,34 @@ const schema = z.object({
   registerPerHour: positiveInt('register rate').default(DEFAULT_LIMITS.registerPerHour),
   sendsPerSecond: positiveInt('send rate').default(DEFAULT_LIMITS.sendsPerSecond),
   connectionsPerMinute: positiveInt('connection rate').default(DEFAULT_LIMITS.connectionsPerMinute),
+  passwordFailuresPerAccount: positiveInt('password failures per account').default(
+    DEFAULT_LIMITS.passwordFailuresPerAccount,
+  ),
+  passwordFailuresPerIp: positiveInt('password failures per address').default(
+    DEFAULT_LIMITS.passwordFailuresPerIp,
+  ),
+  maxQueuedHashes: z.coerce
+    .number({ error: 'hash queue must be a number' })
+    .int('hash queue must be a whole number')
+    .min(0, 'hash queue must be 0-10000')
+    .max(10_000, 'hash queue must be 0-10000')
+    .default(DEFAULT_LIMITS.maxQueuedHashes),
+  trustProxy: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every(isAddressOrRange), {
+      error: 'trusted proxies must be IP addresses or CIDR ranges such as 10.0.0.1,10.1.0.0/16',
+    }),
+  headerTimeoutMs: positiveInt('header timeout')
+    .min(100, 'header timeout must be at least 100 ms')
+    .max(600_000, 'header timeout must be at most 600000 ms')
+    .default(10_000),
   heapGrowthPercent: z.coerce
     .number({ error: 'heap growth must be a number' })
     .int('heap growth must be a whole number')
@@ -214,6 +278,19 @@ const schema = z.object({
     .max(1000, 'heap growth must be 0-1000')
     .default(20),
 });
+
+/** Extra time past the header timeout for a request's body (at most the body limit) to arrive. */
+export const REQUEST_BODY_GRACE_MS = 20_000;
+
+/** True for an IPv4/IPv6 address, or one with a `/prefix` of a valid length. */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d{1,3}$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
 
 /** Reads each key from `flags`, falling back to its environment variable. */
 export function rawConfigFrom(flags: RawConfig, env: NodeJS.ProcessEnv): RawConfig {
@@ -262,6 +339,8 @@ export function parseConfig(raw: RawConfig): Config {
     bus: c.bus.length === 0 ? { kind: 'memory' } : { kind: 'nats', servers: c.bus },
     advertiseUrl: c.advertiseUrl ? c.advertiseUrl.replace(/\/+$/, '') : null,
     heapGrowthPercent: c.heapGrowthPercent,
+    trustProxy: c.trustProxy,
+    headerTimeoutMs: c.headerTimeoutMs,
     limits: {
       ...DEFAULT_LIMITS,
       maxBodyBytes: c.maxBodyBytes,
@@ -271,6 +350,9 @@ export function parseConfig(raw: RawConfig): Config {
       registerPerHour: c.registerPerHour,
       sendsPerSecond: c.sendsPerSecond,
       connectionsPerMinute: c.connectionsPerMinute,
+      passwordFailuresPerAccount: c.passwordFailuresPerAccount,
+      passwordFailuresPerIp: c.passwordFailuresPerIp,
+      maxQueuedHashes: c.maxQueuedHashes,
     },
   };
 }

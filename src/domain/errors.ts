@@ -4,6 +4,13 @@ export const ERROR_CODES = {
   invalid_json: { http: 400, ws: 1007, message: 'The body is not valid JSON.' },
   message_too_long: { http: 400, ws: 1008, message: 'The message is too long.' },
   payload_too_large: { http: 413, ws: 1009, message: 'The payload is too large.' },
+  unsupported_media_type: {
+    http: 415,
+    ws: 1003,
+    message: 'Request bodies must be JSON (Content-Type: application/json).',
+  },
+  request_timeout: { http: 408, ws: 1008, message: 'The request took too long to arrive.' },
+  headers_too_large: { http: 431, ws: 1008, message: 'The request headers are too large.' },
   unauthorized: { http: 401, ws: 4001, message: 'Authentication is required.' },
   invalid_credentials: { http: 401, ws: 4001, message: 'Wrong username or password.' },
   forbidden: { http: 403, ws: 4003, message: 'You are not allowed to do that.' },

@@ -16,6 +16,12 @@ export interface Limits {
   sendsPerSecond: number;
   /** New WebSocket connections per IP per minute. */
   connectionsPerMinute: number;
+  /** Failed password checks (login, account deletion) per account per hour. */
+  passwordFailuresPerAccount: number;
+  /** Failed password checks per client address per hour. */
+  passwordFailuresPerIp: number;
+  /** Password hashes and verifications that may wait for a hasher slot; more are `unavailable`. */
+  maxQueuedHashes: number;
   /** Session lifetime, in days. */
   sessionDays: number;
 }
@@ -30,6 +36,9 @@ export const DEFAULT_LIMITS: Limits = {
   registerPerHour: 20,
   sendsPerSecond: 20,
   connectionsPerMinute: 60,
+  passwordFailuresPerAccount: 10,
+  passwordFailuresPerIp: 30,
+  maxQueuedHashes: 16,
   sessionDays: 30,
 };
 

@@ -9,7 +9,9 @@ import { connectNatsBus } from '../adapters/nats/nats-bus.js';
 import type { Config } from '../config/config.js';
 import { CLOSE_CODES } from '../domain/errors.js';
 import { buildHttpApp } from '../gateway/http/app.js';
+import { TrustedProxies } from '../gateway/http/client-ip.js';
 import type { GatewayContext } from '../gateway/http/context.js';
+import { answerClientErrors, httpServerOptions } from '../gateway/http/server-options.js';
 import { Hub } from '../gateway/ws/hub.js';
 import { attachWebSockets } from '../gateway/ws/ws-server.js';
 import { createLogger, type Logger } from '../log/logger.js';
@@ -62,7 +64,7 @@ export async function startNode(
   }
   let busState: BusStatus = 'connected';
   bus.onStatus((status) => (busState = status));
-  const hasher = overrides.hasher ?? new Argon2Hasher();
+  const hasher = overrides.hasher ?? new Argon2Hasher({ maxQueued: config.limits.maxQueuedHashes });
   const metrics = new Metrics();
   const deps = { store, bus, hasher, limits: config.limits, log, now: Date.now, metrics };
   const conversations = new ConversationService(deps);
@@ -88,6 +90,7 @@ export async function startNode(
     conversations,
     messages,
     cluster,
+    trustedProxies: new TrustedProxies(config.trustProxy),
     limiters: {
       login: new RateLimiter({ count: limits.loginPerMinute, perMs: 60_000 }),
       register: new RateLimiter({ count: limits.registerPerHour, perMs: 3_600_000 }),
@@ -138,9 +141,12 @@ export async function startNode(
 
   const { app } = buildHttpApp(ctx, VERSION);
   const listener = getRequestListener(app.fetch);
-  const server: Server = createServer((req, res) => void listener(req, res));
+  const server: Server = createServer(
+    httpServerOptions({ headerTimeoutMs: config.headerTimeoutMs }),
+    (req, res) => void listener(req, res),
+  );
+  answerClientErrors(server);
   attachWebSockets(server, ctx, liveHub);
-  server.keepAliveTimeout = 5_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,6 +7,7 @@ import type { ConversationService } from './conversations.js';
 import type { ServiceDeps } from './deps.js';
 import { commitAndPublish, Publications } from './publications.js';
 import { readInChunks } from './chunks.js';
+import { PasswordChecks } from './password-checks.js';
 
 /** An authenticated caller: the user and the session their token belongs to. */
 export interface Principal {
@@ -31,11 +32,18 @@ export function hashToken(token: string): string {
 export class AccountService {
   readonly #deps: ServiceDeps;
   readonly #conversations: ConversationService;
+  /** Every password check goes through it: one failed-attempt limiter for all (rule S7). */
+  readonly #passwords: PasswordChecks;
   #dummyHash: Promise<string> | null = null;
 
   constructor(deps: ServiceDeps, conversations: ConversationService) {
     this.#deps = deps;
     this.#conversations = conversations;
+    this.#passwords = new PasswordChecks({
+      hasher: deps.hasher,
+      limits: deps.limits,
+      now: deps.now,
+    });
   }
 
   async register(rawUsername: string, password: string): Promise<User> {
@@ -58,20 +66,22 @@ export class AccountService {
 
   /**
    * Verifies credentials and opens a session. An unknown user costs one argon2 verification
-   * too, and both failures give the same error, so neither answer nor timing tells them apart.
+   * too, is limited by the same failed-attempt buckets (keyed by the name asked for), and both
+   * failures give the same error, so neither answer nor timing tells them apart (rule A3).
    */
   async login(
     rawUsername: string,
     password: string,
+    from: { ip: string },
   ): Promise<{ token: string; principal: Principal }> {
     const username = normalizeUsername(rawUsername);
     const user = USERNAME_PATTERN.test(username)
       ? await this.#deps.store.getUserSecretByUsername(username)
       : null;
     const hash = user?.passwordHash ?? (await this.#dummy());
-    const ok = await this.#deps.hasher.verify(hash, password);
+    const ok = await this.#passwords.verify({ account: username, ip: from.ip }, hash, password);
     if (!user || !ok) {
-      this.#deps.log.info({ event: 'login.failed', username }, 'login failed');
+      this.#deps.log.info({ event: 'login.failed', username, ip: from.ip }, 'login failed');
       throw new AppError('invalid_credentials');
     }
     const now = this.#deps.now();
@@ -140,10 +150,15 @@ export class AccountService {
    * conversation (owned groups pass to the next admin or member, empty groups are deleted),
    * their sessions end, and their past messages stay in place attributed to "[deleted]".
    */
-  async deleteAccount(principal: Principal, password: string): Promise<void> {
+  async deleteAccount(principal: Principal, password: string, from: { ip: string }): Promise<void> {
     const user = await this.#deps.store.getUserSecretById(principal.user.id);
     if (!user || user.deletedAt !== null) throw new AppError('unauthorized');
-    if (!(await this.#deps.hasher.verify(user.passwordHash, password))) {
+    const key = { account: user.username, ip: from.ip };
+    if (!(await this.#passwords.verify(key, user.passwordHash, password))) {
+      this.#deps.log.info(
+        { event: 'password.failed', userId: user.id, ip: from.ip },
+        'account deletion: wrong password',
+      );
       throw new AppError('forbidden', 'password confirmation failed');
     }
     await commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
@@ -159,7 +174,11 @@ export class AccountService {
   }
 
   #dummy(): Promise<string> {
-    this.#dummyHash ??= this.#deps.hasher.hash(newToken());
+    // A failed attempt (the hasher was busy) is not kept, or every later login would fail too.
+    this.#dummyHash ??= this.#deps.hasher.hash(newToken()).catch((err: unknown) => {
+      this.#dummyHash = null;
+      throw err;
+    });
     return this.#dummyHash;
   }
 }

@@ -29,6 +29,12 @@ export class RateLimiter {
     return true;
   }
 
+  /** Gives back a token taken for `key` (an attempt that turned out not to count). */
+  refund(key: string): void {
+    const bucket = this.#buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.#capacity, bucket.tokens + 1);
+  }
+
   #sweep(now: number): void {
     const fullAfterMs = this.#capacity / this.#refillPerMs;
     if (now - this.#lastSweep < Math.min(fullAfterMs, 60_000)) return;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Api } from '../helpers/api.js';
+import type { Api, ApiResponse } from '../helpers/api.js';
 import { uniqueName, type TestUser } from '../helpers/api.js';
 import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
 import { expectError, expectStatus } from './support.js';
@@ -333,6 +333,68 @@ for (const mode of testModes())
         await api.request('GET', `/api/v1/conversations/${group}`, { token: again.token }),
         404,
         'not_found',
+      );
+    });
+  });
+
+for (const mode of testModes())
+  describe(`REST: failed password checks are limited per account [${mode}]`, () => {
+    let d: Deployment;
+    let api: Api;
+
+    before(async () => {
+      d = await startDeployment(mode, { config: { passwordFailuresPerAccount: 3 } });
+      api = d.api;
+    });
+    after(() => d.dispose());
+
+    const deleteMe = (user: TestUser, password: string) =>
+      api.request('DELETE', '/api/v1/me', { token: user.token, body: { password } });
+    const login = (username: string, password: string) =>
+      api.request('POST', '/api/v1/auth/login', {
+        node: api.homeOf(username),
+        body: { username, password },
+      });
+
+    it('[S7][A6] wrong passwords for account deletion end in rate_limited, then even the right one', async () => {
+      const user = await api.signup(uniqueName('del'));
+      const answers: number[] = [];
+      for (let i = 0; i < 30; i++) answers.push((await deleteMe(user, `guess ${i}`)).status);
+      assert.deepEqual(answers.slice(0, 3), [403, 403, 403]);
+      assert.deepEqual(new Set(answers.slice(3)), new Set([429]), 'no more guesses are checked');
+      expectError(await deleteMe(user, user.password), 429, 'rate_limited');
+      expectStatus(await api.request('GET', '/api/v1/me', { token: user.token }), 200);
+    });
+
+    it('[S7][A3][A6] login and account deletion share the account limiter', async () => {
+      const user = await api.signup(uniqueName('share'));
+      expectError(await login(user.username, 'wrong one'), 401, 'invalid_credentials');
+      expectError(await deleteMe(user, 'wrong two'), 403, 'forbidden');
+      expectError(await login(user.username, 'wrong three'), 401, 'invalid_credentials');
+      expectError(await login(user.username, user.password), 429, 'rate_limited');
+      expectError(await deleteMe(user, user.password), 429, 'rate_limited');
+      // Other accounts are not affected.
+      const other = await api.signup(uniqueName('other'));
+      expectStatus(await deleteMe(other, other.password), 204);
+    });
+
+    it('[S7][A3] correct passwords do not count; an unknown name is limited exactly like a real one', async () => {
+      const user = await api.signup(uniqueName('ok'));
+      for (let i = 0; i < 5; i++) expectStatus(await login(user.username, user.password), 200);
+      const nobody = uniqueName('nobody');
+      const real: ApiResponse[] = [];
+      const unknown: ApiResponse[] = [];
+      for (let i = 0; i < 4; i++) {
+        real.push(await login(user.username, 'wrong password'));
+        unknown.push(await login(nobody, 'wrong password'));
+      }
+      assert.deepEqual(
+        real.map((r) => [r.status, r.body]),
+        unknown.map((r) => [r.status, r.body]),
+      );
+      assert.deepEqual(
+        real.map((r) => r.status),
+        [401, 401, 401, 429],
       );
     });
   });

@@ -4,18 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { Api, uniqueName, type ApiResponse, type TestUser } from '../helpers/api.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 import { WsClient } from '../helpers/ws.js';
-import { expectError, expectStatus } from './support.js';
-
-/** Asserts the S5 security headers on a fetch or Api response. */
-function expectSecurityHeaders(headers: Headers, where: string): void {
-  const csp = headers.get('content-security-policy') ?? '';
-  assert.match(csp, /(^|;)\s*default-src 'self'/, `${where}: CSP default-src`);
-  const script = /script-src ([^;]*)/.exec(csp)?.[1] ?? /default-src ([^;]*)/.exec(csp)?.[1] ?? '';
-  assert.doesNotMatch(script, /unsafe-inline|unsafe-eval|\*/, `${where}: no inline script`);
-  assert.equal(headers.get('x-content-type-options'), 'nosniff', where);
-  assert.equal(headers.get('referrer-policy'), 'no-referrer', where);
-  assert.equal(headers.get('x-frame-options'), 'DENY', where);
-}
+import { expectError, expectSecurityHeaders, expectStatus } from './support.js';
 
 /** Sends a body without Content-Length (chunked), which the limit must also catch. */
 function postChunked(url: string, chunks: string[]): Promise<{ status: number; body: any }> {
@@ -225,6 +214,43 @@ describe('security: Origin checks [S2]', () => {
     );
   });
 
+  it('[S2][S8][A4] login and registration from a foreign origin are refused and set no cookie (login CSRF)', async () => {
+    const name = uniqueName('csrf');
+    const creds = JSON.stringify({ username: name, password: 'correct horse' });
+    const post = (path: string, headers: Record<string, string>) =>
+      api.request('POST', `/api/v1/auth/${path}`, { raw: creds, headers });
+    for (const path of ['register', 'login']) {
+      // What an HTML form or a no-cors fetch on another site can send.
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+        const res = await post(path, { origin: 'http://evil.example', 'content-type': type });
+        expectError(res, 415, 'unsupported_media_type');
+        assert.equal(res.headers.get('set-cookie'), null);
+      }
+      const json = await post(path, {
+        origin: 'http://evil.example',
+        'content-type': 'application/json',
+      });
+      expectError(json, 403, 'origin_not_allowed');
+      assert.equal(json.headers.get('set-cookie'), null);
+    }
+    expectError(
+      await api.request('POST', '/api/v1/auth/login', {
+        body: { username: name, password: 'correct horse' },
+      }),
+      401,
+      'invalid_credentials',
+    );
+    // The node's own page, configured origins and clients without an Origin (CLI, API) pass.
+    expectStatus(await post('register', { origin: node.url }), 201);
+    for (const headers of [{ origin: node.url }, { origin: ALLOWED }, {}] as Array<
+      Record<string, string>
+    >) {
+      const res = await post('login', headers);
+      expectStatus(res, 200);
+      assert.match(res.headers.get('set-cookie') ?? '', /^parley_session=/);
+    }
+  });
+
   it('[S2] bearer-token clients are not subject to the Origin check', async () => {
     const res = await api.request('POST', '/api/v1/groups', {
       token: user.token,
@@ -345,6 +371,41 @@ describe('security: bad input never crashes the node [H2][H3][H4][S5]', () => {
         );
       }
     }
+  });
+
+  it('[S8][H3] every route with a body refuses bodies not declared JSON with 415, storing nothing', async () => {
+    const withBody = operations(() => 'x').filter(({ op }) => op.requestBody);
+    assert.ok(withBody.length >= 10);
+    const types = [
+      'text/plain',
+      'text/plain;charset=UTF-8',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/jsonp',
+      'text/json',
+    ];
+    for (const { method, path } of withBody) {
+      for (const type of types) {
+        const res = await api.request(method, path, {
+          token: user.token,
+          raw: '{}',
+          headers: { 'content-type': type },
+        });
+        expectError(res, 415, 'unsupported_media_type');
+        expectSecurityHeaders(res.headers, `${method} ${path} ${type}`);
+      }
+    }
+    const id = await api.group(user, uniqueName('g'), []);
+    const send = (type: string) =>
+      api.request('POST', `/api/v1/conversations/${id}/messages`, {
+        token: user.token,
+        raw: JSON.stringify({ clientMsgId: type, body: 'typed' }),
+        headers: { 'content-type': type },
+      });
+    expectError(await send('text/plain'), 415, 'unsupported_media_type');
+    assert.deepEqual((await api.history(user, id)).body.messages, []);
+    expectStatus(await send('application/json; charset=utf-8'), 201);
+    expectStatus(await send('Application/JSON'), 201);
   });
 
   it('[H3][G1] strings with lone UTF-16 surrogates are invalid_json, so nothing is stored that would not read back', async () => {

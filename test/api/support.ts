@@ -18,3 +18,14 @@ export function expectStatus(res: ApiResponse, status: number): void {
 export function tagOf(name: string): string {
   return name.replace(/_/g, 'x');
 }
+
+/** Asserts the S5 security headers on a fetch or Api response. */
+export function expectSecurityHeaders(headers: Headers, where: string): void {
+  const csp = headers.get('content-security-policy') ?? '';
+  assert.match(csp, /(^|;)\s*default-src 'self'/, `${where}: CSP default-src`);
+  const script = /script-src ([^;]*)/.exec(csp)?.[1] ?? /default-src ([^;]*)/.exec(csp)?.[1] ?? '';
+  assert.doesNotMatch(script, /unsafe-inline|unsafe-eval|\*/, `${where}: no inline script`);
+  assert.equal(headers.get('x-content-type-options'), 'nosniff', where);
+  assert.equal(headers.get('referrer-policy'), 'no-referrer', where);
+  assert.equal(headers.get('x-frame-options'), 'DENY', where);
+}

@@ -17,6 +17,9 @@ const TEST_DEFAULTS: RawConfig = {
   registerPerHour: 10_000,
   sendsPerSecond: 10_000,
   connectionsPerMinute: 10_000,
+  passwordFailuresPerAccount: 10_000,
+  passwordFailuresPerIp: 10_000,
+  maxQueuedHashes: 10_000,
 };
 
 /** Starts an embedded node (SQLite + in-process bus) on 127.0.0.1 and a free port. */

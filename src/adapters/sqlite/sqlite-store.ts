@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -17,7 +17,7 @@ export function sqlitePath(dataDir: string): string {
  * commits before it are fsynced off the event loop (see WalSync).
  */
 export async function openSqliteStore(file: string): Promise<SqlStore> {
-  mkdirSync(dirname(file), { recursive: true });
+  ownerOnly(file);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -42,6 +42,24 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
       'code' in err &&
       (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
   });
+}
+
+/** Owner-only permissions (rule S12): a directory the node creates is 0700, its files 0600. */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+/**
+ * Creates the data directory (0700) and the database file (0600) before SQLite opens it:
+ * SQLite gives the WAL and shared-memory files it creates the database file's permissions, so
+ * all three are the owner's alone whatever the umask. Files of an older node are tightened.
+ * A directory that already exists is left as the operator made it.
+ */
+function ownerOnly(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
+  closeSync(openSync(file, 'a', FILE_MODE));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, FILE_MODE);
+  }
 }
 
 /**
@@ -77,10 +95,20 @@ function withStatementCache(
 export async function backupSqlite(file: string, out: string): Promise<{ pages: number }> {
   const sqlite = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
   try {
+    // Created empty and owner-only first (an empty file is an empty database to SQLite), so the
+    // snapshot is never readable by others, and an existing file is never overwritten.
+    closeSync(openSync(out, 'wx', FILE_MODE));
     sqlite.pragma('busy_timeout = 5000');
     // One step copies every page inside one read transaction: a concurrent writer (WAL mode
     // lets it continue) can then not force the backup to restart, so it always finishes.
-    const result = await sqlite.backup(out, { progress: () => 2_000_000_000 });
+    let result;
+    try {
+      result = await sqlite.backup(out, { progress: () => 2_000_000_000 });
+    } catch (err) {
+      rmSync(out, { force: true }); // ours, and no snapshot
+      throw err;
+    }
+    chmodSync(out, FILE_MODE);
     return { pages: result.totalPages };
   } finally {
     sqlite.close();

@@ -1,8 +1,10 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { AppError, ERROR_CODES, isAppError } from '../../domain/errors.js';
 import { ulid } from '../../domain/ids.js';
 import type { AppEnv, GatewayContext } from './context.js';
+import { clientAddress } from './client-ip.js';
 import { originAllowed, tokenFrom } from './origin.js';
 import { mountRoutes, type AnyRoute } from './route.js';
 import { authRoutes } from './routes/auth.js';
@@ -11,24 +13,21 @@ import { conversationRoutes } from './routes/conversations.js';
 import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
 import { userRoutes } from './routes/users.js';
+import { securityHeaders } from './security-headers.js';
 import { DEFAULT_WEB_DIR, mountWebUi } from './static.js';
-
-/** Applied to every response (rule S5). */
-const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The error envelope `{error: {code, message}}` (rule H2). */
+/** Routes that set the session cookie: a browser's Origin is checked even without a cookie (S2). */
+const COOKIE_SETTING_PATHS = new Set(['/api/v1/auth/login', '/api/v1/auth/register']);
+
+/** `application/json`, with or without parameters such as `charset` (rule S8). */
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
 /** The REST send route, whose refusals `parley_send_errors_total` counts. */
 const SEND_PATH = /^\/api\/v1\/conversations\/[^/]+\/messages\/?$/;
 
+/** The error envelope `{error: {code, message}}` (rule H2). */
 export function errorBody(err: AppError): {
   error: { code: string; message: string; details?: Record<string, unknown> };
 } {
@@ -39,6 +38,29 @@ export function errorBody(err: AppError): {
       ...(err.details ? { details: err.details } : {}),
     },
   };
+}
+
+/**
+ * Rules for every write, before authentication: a body must be declared JSON (rule S8; an
+ * HTML form or a `no-cors` fetch can send only form or text types, so this stops cross-site
+ * requests that a browser would not preflight), and a login or registration from a browser must
+ * come from an allowed Origin (S2), since it sets a cookie and so carries none yet.
+ */
+function checkWrite(headers: IncomingHttpHeaders, path: string, ctx: GatewayContext): void {
+  const hasBody =
+    headers['transfer-encoding'] !== undefined ||
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  if (hasBody && !JSON_TYPE.test(headers['content-type'] ?? '')) {
+    throw new AppError('unsupported_media_type');
+  }
+  const origin = headers.origin;
+  if (
+    origin !== undefined &&
+    COOKIE_SETTING_PATHS.has(path) &&
+    !originAllowed(origin, headers, ctx.config.allowedOrigins)
+  ) {
+    throw new AppError('origin_not_allowed', 'logins from this origin are not allowed');
+  }
 }
 
 /** Builds the REST application: middleware, the route table, errors. Listening is separate. */
@@ -60,15 +82,20 @@ export function buildHttpApp(
   app.use(async (c, next) => {
     const requestId = c.req.header('x-request-id')?.slice(0, 64) ?? ulid();
     c.set('requestId', requestId);
+    const client = clientAddress(c.env.incoming, ctx.trustedProxies);
+    c.set('client', client);
     const started = performance.now();
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    for (const [name, value] of Object.entries(securityHeaders(client.secure)))
+      c.header(name, value);
     c.header('x-request-id', requestId);
     const principal = c.get('principal');
     ctx.log.info(
       {
         event: 'http',
         requestId,
+        // The client address (forwarded by a trusted proxy, rule S9), for fail2ban and the like.
+        ip: client.ip,
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
@@ -98,6 +125,7 @@ export function buildHttpApp(
     const isHealth = c.req.path === '/healthz' || c.req.path === '/readyz';
     if (!ctx.accepting() && !isHealth)
       throw new AppError('unavailable', 'the node is shutting down');
+    if (!SAFE_METHODS.has(c.req.method)) checkWrite(c.env.incoming.headers, c.req.path, ctx);
     const found = tokenFrom(c.env.incoming.headers);
     if (found) {
       // A bad token on a public route is ignored; protected routes then answer unauthorized.

@@ -8,6 +8,7 @@ import type { ConversationService } from '../../services/conversations.js';
 import type { MessageService } from '../../services/messages.js';
 import type { RateLimiter } from '../../services/rate-limiter.js';
 import type { UserService } from '../../services/users.js';
+import type { ClientAddress, TrustedProxies } from './client-ip.js';
 
 /** Everything the HTTP and WebSocket gateways need, built by the composition root. */
 export interface GatewayContext {
@@ -19,6 +20,8 @@ export interface GatewayContext {
   conversations: ConversationService;
   messages: MessageService;
   cluster: ClusterService;
+  /** Proxies whose forwarding headers are believed (rule S9). */
+  trustedProxies: TrustedProxies;
   limiters: {
     login: RateLimiter;
     register: RateLimiter;
@@ -38,6 +41,8 @@ export interface GatewayContext {
 /** Per-request variables set by the middleware. */
 export interface RequestVars {
   requestId: string;
+  /** The client's address and whether its connection is TLS (rule S9). */
+  client: ClientAddress;
   principal: Principal | undefined;
   authVia: 'bearer' | 'cookie' | undefined;
 }

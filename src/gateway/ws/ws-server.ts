@@ -1,23 +1,17 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { AppError, ERROR_CODES, isAppError } from '../../domain/errors.js';
+import { AppError, isAppError } from '../../domain/errors.js';
 import type { Principal } from '../../services/accounts.js';
 import type { GatewayContext } from '../http/context.js';
+import { clientAddress } from '../http/client-ip.js';
 import { originAllowed, tokenFrom } from '../http/origin.js';
+import { writeRawError } from '../http/security-headers.js';
 import { Connection } from './connection.js';
 import type { Hub } from './hub.js';
 
 /** The WebSocket endpoint's path. */
 export const WS_PATH = '/api/v1/ws';
-
-function reject(socket: Duplex, err: AppError): void {
-  const status = ERROR_CODES[err.code].http;
-  const body = JSON.stringify({ error: { code: err.code, message: err.message } });
-  socket.end(
-    `HTTP/1.1 ${status} ${err.code}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
 
 /**
  * Accepts WebSocket upgrades on {@link WS_PATH} (rule W1): exact Origin check, per-IP
@@ -31,18 +25,24 @@ export function attachWebSockets(server: Server, ctx: GatewayContext, hub: Hub):
     clientTracking: false,
   });
 
-  const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+  const upgrade = async (attempt: {
+    req: IncomingMessage;
+    socket: Duplex;
+    head: Buffer;
+    /** The client's address (forwarded by a trusted proxy, rule S9). */
+    ip: string;
+    reject: (err: AppError) => void;
+  }): Promise<void> => {
+    const { req, socket, head, ip, reject } = attempt;
     const path = (req.url ?? '').split('?')[0];
-    if (path !== WS_PATH) return reject(socket, new AppError('not_found', 'no such route'));
-    if (!ctx.accepting())
-      return reject(socket, new AppError('unavailable', 'the node is shutting down'));
+    if (path !== WS_PATH) return reject(new AppError('not_found', 'no such route'));
+    if (!ctx.accepting()) return reject(new AppError('unavailable', 'the node is shutting down'));
     const origin = req.headers.origin;
     if (origin !== undefined && !originAllowed(origin, req.headers, ctx.config.allowedOrigins)) {
-      return reject(socket, new AppError('origin_not_allowed'));
+      return reject(new AppError('origin_not_allowed'));
     }
-    const ip = req.socket.remoteAddress ?? 'unknown';
     if (!ctx.limiters.connections.take(ip))
-      return reject(socket, new AppError('rate_limited', 'too many connections'));
+      return reject(new AppError('rate_limited', 'too many connections'));
     let principal: Principal | null = null;
     const found = tokenFrom(req.headers);
     if (found) principal = await ctx.accounts.authenticate(found.token);
@@ -53,12 +53,15 @@ export function attachWebSockets(server: Server, ctx: GatewayContext, hub: Hub):
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    upgrade(req, socket, head).catch((err: unknown) => {
-      if (isAppError(err)) return reject(socket, err);
+    const client = clientAddress(req, ctx.trustedProxies);
+    // Refusals are raw HTTP answers, with the same headers as every other response (rule S5).
+    const reject = (err: AppError) => writeRawError(socket, err, { secure: client.secure });
+    upgrade({ req, socket, head, ip: client.ip, reject }).catch((err: unknown) => {
+      if (isAppError(err)) return reject(err);
       if (ctx.isUnavailable(err))
-        return reject(socket, new AppError('unavailable', 'the database is unavailable'));
+        return reject(new AppError('unavailable', 'the database is unavailable'));
       ctx.log.error({ event: 'ws.upgrade_failed', err }, 'upgrade failed');
-      reject(socket, new AppError('internal'));
+      reject(new AppError('internal'));
     });
   });
   return wss;

@@ -26,8 +26,17 @@ export const authRoutes = [
     responses: {
       201: { description: 'The new user', schema: z.object({ user: UserSchema }) },
       400: { description: 'invalid_request', schema: ErrorSchema },
+      403: {
+        description: 'origin_not_allowed (a browser on a foreign origin)',
+        schema: ErrorSchema,
+      },
       409: { description: 'username_taken', schema: ErrorSchema },
+      415: {
+        description: 'unsupported_media_type (the body is not application/json)',
+        schema: ErrorSchema,
+      },
       429: { description: 'rate_limited', schema: ErrorSchema },
+      503: { description: 'unavailable (too many password checks at once)', schema: ErrorSchema },
     },
     async handler({ c, ctx, body }) {
       if (!ctx.limiters.register.take(clientIp(c)))
@@ -49,17 +58,34 @@ export const authRoutes = [
         description: 'invalid_credentials (same answer for unknown user and wrong password)',
         schema: ErrorSchema,
       },
-      429: { description: 'rate_limited', schema: ErrorSchema },
+      403: {
+        description: 'origin_not_allowed (a browser on a foreign origin)',
+        schema: ErrorSchema,
+      },
+      415: {
+        description: 'unsupported_media_type (the body is not application/json)',
+        schema: ErrorSchema,
+      },
+      429: {
+        description:
+          'rate_limited (login attempts, or failed password checks of the account or address)',
+        schema: ErrorSchema,
+      },
+      503: { description: 'unavailable (too many password checks at once)', schema: ErrorSchema },
     },
     async handler({ c, ctx, body }) {
       if (!ctx.limiters.login.take(clientIp(c)))
         throw new AppError('rate_limited', 'too many login attempts; try later');
-      const { token, principal } = await ctx.accounts.login(body.username, body.password);
+      const { token, principal } = await ctx.accounts.login(body.username, body.password, {
+        ip: clientIp(c),
+      });
       setCookie(c, SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: 'Strict',
         path: '/',
         maxAge: ctx.config.limits.sessionDays * 86_400,
+        // Over TLS (to the node or to a trusted proxy, rule S10) the cookie never travels in clear.
+        secure: c.get('client').secure,
       });
       return c.json({ token, user: principal.user }, 200);
     },
@@ -100,9 +126,13 @@ export const authRoutes = [
     responses: {
       204: { description: 'Deleted' },
       403: { description: 'forbidden (wrong password)', schema: ErrorSchema },
+      429: {
+        description: 'rate_limited (failed password checks of the account or address)',
+        schema: ErrorSchema,
+      },
     },
     async handler({ c, ctx, principal, body }) {
-      await ctx.accounts.deleteAccount(principal, body.password);
+      await ctx.accounts.deleteAccount(principal, body.password, { ip: clientIp(c) });
       deleteCookie(c, SESSION_COOKIE, { path: '/' });
       return c.body(null, 204);
     },
