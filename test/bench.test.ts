@@ -33,6 +33,27 @@ function assertAllDelivered(report: RunReport): void {
 }
 
 describe('parley bench [B1][B2]', () => {
+  it('[W9] --flood: hostile sockets flood sync frames while measuring; the node refuses them, delivery is whole', async () => {
+    const [report] = await bench([
+      '--scenario',
+      'pairs',
+      '--clients',
+      '4',
+      '--rate',
+      '20',
+      '--duration',
+      '2',
+      '--flood',
+      '2',
+    ]);
+    assertAllDelivered(report!);
+    const flood = report!.flood!;
+    assert.equal(flood.sockets, 2);
+    assert.ok(flood.frames > 20, `${flood.frames} flood frames sent`);
+    assert.ok(flood.refused > 0, 'past the burst the node refuses them (rate_limited)');
+    assert.ok(flood.synced + flood.refused <= flood.frames);
+  });
+
   it('pairs: every acked DM message is delivered once to its recipient; one report per rate', async () => {
     const reports = await bench([
       '--scenario',

@@ -4,7 +4,8 @@ import { merge, summary } from './histogram.js';
 import type { BenchOptions, WorkerPlan, WorkerResult } from './options.js';
 import { formatRun, type RunReport } from './report.js';
 import { ProcessSampler, readProcesses } from './sampler.js';
-import { prepare, type BenchSetup } from './setup.js';
+import { Flood } from './flood.js';
+import { createUsers, prepare, type BenchSetup } from './setup.js';
 import { spawnCluster, spawnEmbedded, type SpawnedTarget } from './target.js';
 import type { FromCoordinator, ToCoordinator } from './worker.js';
 
@@ -57,6 +58,7 @@ function log(options: BenchOptions, text: string): void {
 export async function runBench(options: BenchOptions, workerScript: string): Promise<RunReport[]> {
   let target: SpawnedTarget | null = null;
   const workers: WorkerHandle[] = [];
+  let flood: Flood | null = null;
   try {
     if (options.spawn === 'cluster') target = await spawnCluster();
     if (options.spawn === 'embedded') target = await spawnEmbedded();
@@ -100,15 +102,34 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
       return [report];
     }
 
+    if (options.flood > 0) {
+      const tag = `f${Date.now().toString(36)}`;
+      const users = await createUsers(url, options.flood, tag);
+      flood = await Flood.start(
+        url,
+        users.map((u) => u.token),
+      );
+      log(options, `${options.flood} flooding sockets running`);
+    }
     const reports: RunReport[] = [];
     for (const [i, rate] of options.rates.entries()) {
+      const before = flood?.stats;
       const report = await measure(options, workers, setup, rate, `${i}`, pids);
       report.connectMs = summary(merge(connectHistograms));
+      const after = flood?.stats;
+      if (before && after)
+        report.flood = {
+          sockets: after.sockets,
+          frames: after.frames - before.frames,
+          synced: after.synced - before.synced,
+          refused: after.refused - before.refused,
+        };
       log(options, formatRun(report));
       reports.push(report);
     }
     return reports;
   } finally {
+    flood?.stop();
     for (const w of workers) {
       if (w.child.connected) w.tell({ type: 'stop' });
     }

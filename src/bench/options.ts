@@ -24,6 +24,8 @@ export const BenchOptions = z
     workers: positive.max(16).default(1),
     /** Connections per user in the idle scenario. */
     socketsPerUser: positive.max(1000).default(100),
+    /** Hostile sockets flooding `sync` frames during the measured runs (0: none). */
+    flood: z.coerce.number().int().min(0).max(100).default(0),
     pid: positive.optional(),
     json: z.boolean().default(false),
   })

@@ -1,3 +1,4 @@
+import type { FloodStats } from './flood.js';
 import type { summary } from './histogram.js';
 
 type Percentiles = ReturnType<typeof summary>;
@@ -21,6 +22,8 @@ export interface RunReport {
   historyMs?: Percentiles;
   connectMs: Percentiles;
   server: { cpuCores: number; rssMB: number; peakRssMB: number } | null;
+  /** The hostile sockets of `--flood`, if any, during this run. */
+  flood?: FloodStats;
   memoryPerConnectionKB?: number;
   /** Of that, the growth of the nodes' JavaScript heap (`parley_heap_used_bytes`) per connection. */
   heapPerConnectionKB?: number;
@@ -65,6 +68,12 @@ export function formatRun(r: RunReport): string {
   }
   if (r.historyMs) lines.push(latencyRow('history page', r.historyMs));
   lines.push(latencyRow('connect', r.connectMs));
+  if (r.flood) {
+    const f = r.flood;
+    lines.push(
+      `  flood          ${f.sockets} sockets sent ${f.frames} syncs of 1,000 ids: ${f.synced} answered, ${f.refused} refused`,
+    );
+  }
   if (r.server) {
     lines.push(
       `  server         cpu ${fmt(r.server.cpuCores)} cores   rss ${fmt(r.server.rssMB)} MB (peak ${fmt(r.server.peakRssMB)} MB)`,

@@ -27,7 +27,8 @@ async function pool<T, R>(
   return out;
 }
 
-async function createUsers(url: string, count: number, tag: string): Promise<BenchUser[]> {
+/** Registers and logs in `count` users named after `tag`, eight at a time. */
+export async function createUsers(url: string, count: number, tag: string): Promise<BenchUser[]> {
   return pool(
     Array.from({ length: count }, (_, i) => `b${tag}_${i}`),
     8,

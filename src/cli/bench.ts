@@ -23,6 +23,7 @@ export function registerBench(program: Command): void {
     .option('--size <bytes>', 'message size', '100')
     .option('--workers <n>', 'load-generator processes', '1')
     .option('--sockets-per-user <n>', 'idle: connections per user', '100')
+    .option('--flood <n>', 'hostile sockets flooding sync frames while measuring', '0')
     .option('--json', 'print results as JSON on stdout')
     .action(async (raw: Record<string, string | boolean | undefined>) => {
       const parsed = BenchOptions.safeParse({
@@ -38,6 +39,7 @@ export function registerBench(program: Command): void {
         size: raw.size,
         workers: raw.workers,
         socketsPerUser: raw.socketsPerUser,
+        flood: raw.flood,
         json: raw.json === true,
       });
       if (!parsed.success) {

@@ -189,6 +189,7 @@ export class Connection {
       const value = decodeFrame(text);
       ref = refOf(value);
       isSend = isSendFrame(value);
+      if (this.#overLimit(value)) return;
       frame = validateFrame(value);
       await this.#handle(frame);
     } catch (err) {
@@ -225,8 +226,6 @@ export class Connection {
       case 'send':
         return this.#send(frame);
       case 'sync':
-        if (!this.#limiter('sync').take())
-          throw new AppError('rate_limited', 'sync frames too fast; wait a second');
         return this.#hub.sync(this, frame.cursors, frame.ref);
       case 'read':
         return this.#read(frame.conversationId, frame.seq);
@@ -318,12 +317,24 @@ export class Connection {
   #typing(conversationId: string): void {
     if (!this.cursors.has(conversationId))
       throw new AppError('not_found', 'conversation not found');
-    if (!this.#limiter('typing').take()) return;
     const now = Date.now();
     this.#typingAt ??= new Map();
     if (now - (this.#typingAt.get(conversationId) ?? 0) < TYPING_INTERVAL_MS) return;
     this.#typingAt.set(conversationId, now);
     this.#hub.typing(this, conversationId);
+  }
+
+  /**
+   * Takes a token for a rate-limited frame kind before the frame is validated, so a refused
+   * flood of large frames costs their JSON parse and nothing more (rule W9). True if the frame
+   * is dropped (typing); throws `rate_limited` for `sync`.
+   */
+  #overLimit(value: unknown): boolean {
+    if (this.#handshake.phase !== 'ready') return false;
+    const type = (value as { type?: unknown } | null)?.type;
+    if (type === 'sync' && !this.#limiter('sync').take())
+      throw new AppError('rate_limited', 'sync frames too fast; wait a second');
+    return type === 'typing' && !this.#limiter('typing').take();
   }
 
   /**
