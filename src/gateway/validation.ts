@@ -13,13 +13,26 @@ export function describeIssues(error: z.ZodError): string {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * JSON.parse that also rejects strings holding lone UTF-16 surrogates (`"\ud800"` escapes):
- * they are not Unicode text, and stored as UTF-8 they would not read back as they were sent.
+ * A JSON text that parses but holds a lone UTF-16 surrogate (a `"\ud800"` escape): well-formed
+ * JSON, so the answer is `invalid_request` (rule S6), not `invalid_json`.
+ */
+export class LoneSurrogateError extends Error {
+  override readonly name = 'LoneSurrogateError';
+  constructor() {
+    super('strings must be valid Unicode: no lone surrogates (rule S6)');
+  }
+}
+
+/**
+ * JSON.parse that also rejects strings and keys holding lone UTF-16 surrogates with a
+ * {@link LoneSurrogateError}: they are not Unicode text, and stored as UTF-8 they would not read
+ * back as they were sent. Checked here once for every field, including those no schema
+ * refines (passwords, tokens).
  */
 export function parseJson(text: string): unknown {
   return JSON.parse(text, (key, value: unknown) => {
     if (LONE_SURROGATE.test(key) || (typeof value === 'string' && LONE_SURROGATE.test(value)))
-      throw new SyntaxError('strings must be valid Unicode (no lone surrogates)');
+      throw new LoneSurrogateError();
     return value;
   });
 }

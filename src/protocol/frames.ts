@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { identifier, text } from './schemas.js';
 import type { ConversationDto, MessageDto, TimelineEventDto, UserDto } from './schemas.js';
 
 /** Frames a client sends over the WebSocket (rule W2). */
-const cursors = z.record(z.string().min(1).max(64), z.number().int().min(0));
+const cursors = z.record(identifier(), z.number().int().min(0));
 export const ClientFrame = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -12,17 +13,17 @@ export const ClientFrame = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('send'),
-    conversationId: z.string().min(1).max(64),
-    clientMsgId: z.string().min(1).max(64),
-    body: z.string().max(1_000_000),
+    conversationId: identifier(),
+    clientMsgId: identifier(),
+    body: text(1_000_000),
   }),
   z.object({ type: z.literal('sync'), cursors }),
   z.object({
     type: z.literal('read'),
-    conversationId: z.string().min(1).max(64),
+    conversationId: identifier(),
     seq: z.number().int().min(0),
   }),
-  z.object({ type: z.literal('typing'), conversationId: z.string().min(1).max(64) }),
+  z.object({ type: z.literal('typing'), conversationId: identifier() }),
   z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;

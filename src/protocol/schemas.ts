@@ -1,11 +1,38 @@
 import { z } from 'zod';
+import { alphabetMessage, inAlphabet, type Alphabet } from '../domain/text.js';
 
 /**
  * Wire schemas shared by the server (validation at the edge, OpenAPI) and the client library.
- * Browser-safe: depends on nothing but zod.
+ * Browser-safe: depends on nothing but zod and the pure input alphabet of the domain.
  */
 
 export { PROTOCOL_VERSION } from './version.js';
+
+function inputString(alphabet: Alphabet, min: number, max: number) {
+  return z
+    .string()
+    .min(min)
+    .max(max)
+    .refine((value) => inAlphabet(value, alphabet), { message: alphabetMessage(alphabet) });
+}
+
+/**
+ * An id, username, clientMsgId, search pattern or cursor key from a client: one line of the
+ * S6 alphabet (no control characters, lone surrogates or noncharacters), 1 to `max` long.
+ */
+export function identifier(max = 64, min = 1) {
+  return inputString('line', min, max);
+}
+
+/** A group name from a client: the same one-line alphabet as identifiers (rule S6). */
+export function name(max: number) {
+  return inputString('line', 0, max);
+}
+
+/** A message body from a client: S6's body alphabet (tabs and newlines allowed, no NUL). */
+export function text(max: number) {
+  return inputString('body', 0, max);
+}
 
 const id = z.string().min(1).max(64);
 const seq = z.number().int().min(0);
@@ -94,22 +121,22 @@ export const ErrorSchema = z
 // Request bodies and queries. Limits that depend on configuration (message length, group
 // size) are checked by the services; these catch shape and type errors.
 export const CredentialsBody = z.object({
-  username: z.string().max(64),
+  username: identifier(64, 0),
   password: z.string().max(1024),
 });
 export const DeleteAccountBody = z.object({ password: z.string().max(1024) });
 export const UserQuery = z.object({
-  q: z.string().max(64).optional(),
+  q: identifier(64, 0).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
-  after: z.string().max(64).optional(),
+  after: identifier(64, 0).optional(),
 });
-export const DmBody = z.object({ username: z.string().max(64) });
+export const DmBody = z.object({ username: identifier(64, 0) });
 export const GroupBody = z.object({
-  name: z.string().max(1024),
-  members: z.array(z.string().max(64)).max(100_000).default([]),
+  name: name(1024),
+  members: z.array(identifier(64, 0)).max(100_000).default([]),
 });
-export const RenameBody = z.object({ name: z.string().max(1024) });
-export const AddMemberBody = z.object({ username: z.string().max(64) });
+export const RenameBody = z.object({ name: name(1024) });
+export const AddMemberBody = z.object({ username: identifier(64, 0) });
 export const RoleBody = z.object({ role: RoleSchema });
 export const HistoryQuery = z.object({
   before: z.coerce.number().int().min(0).optional(),
@@ -117,12 +144,17 @@ export const HistoryQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 export const SendBody = z.object({
-  clientMsgId: z.string().min(1).max(64),
-  body: z.string().max(1_000_000),
+  clientMsgId: identifier(64),
+  body: text(1_000_000),
 });
-export const EditBody = z.object({ body: z.string().max(1_000_000) });
+export const EditBody = z.object({ body: text(1_000_000) });
 export const ReadBody = z.object({ seq });
 export const SeqParam = z.coerce.number().int().min(1);
+// Path parameters (rule S6): ids and usernames in URLs obey the same alphabet as in bodies.
+export const ConversationPath = z.object({ id: identifier() });
+export const MemberPath = z.object({ id: identifier(), username: identifier() });
+export const MessagePath = z.object({ id: identifier(), seq: SeqParam });
+export const UserPath = z.object({ username: identifier() });
 
 /** Wire types inferred from the schemas. */
 export type UserDto = z.infer<typeof UserSchema>;

@@ -408,18 +408,18 @@ describe('security: bad input never crashes the node [H2][H3][H4][S5]', () => {
     expectStatus(await send('Application/JSON'), 201);
   });
 
-  it('[H3][G1] strings with lone UTF-16 surrogates are invalid_json, so nothing is stored that would not read back', async () => {
+  it('[S6][G1] strings with lone UTF-16 surrogates are invalid_request, so nothing is stored that would not read back', async () => {
     const id = await api.group(user, uniqueName('g'), []);
     const raw = '{"clientMsgId":"lone","body":"a\\ud800b"}';
     expectError(
       await api.request('POST', `/api/v1/conversations/${id}/messages`, { token: user.token, raw }),
       400,
-      'invalid_json',
+      'invalid_request',
     );
     expectError(
       await api.request('POST', '/api/v1/groups', { token: user.token, raw: '{"name":"\\udc00"}' }),
       400,
-      'invalid_json',
+      'invalid_request',
     );
     const pair = await api.request('POST', `/api/v1/conversations/${id}/messages`, {
       token: user.token,

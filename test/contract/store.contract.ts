@@ -12,6 +12,7 @@ import type {
 } from '../../src/domain/model.js';
 import { seqOf } from '../../src/domain/model.js';
 import type { Store } from '../../src/ports/store.js';
+import { alphabetContract } from './store-alphabet.contract.js';
 
 /** A freshly opened store and how to throw it away (close it, remove its files or database). */
 export interface StoreHarness {
@@ -44,11 +45,12 @@ export function storeContract(name: string, open: OpenStore): void {
     timelineContract(open);
     transactionsContract(open);
     nodesContract(open);
+    alphabetContract(open);
   });
 }
 
 /** Builds realistic records; every write advances a fake clock so times never tie. */
-class Fixture {
+export class Fixture {
   #time = 1_700_000_000_000;
   #n = 0;
 
@@ -177,13 +179,14 @@ function dmKey(a: User, b: User): string {
   return [a.id, b.id].sort().join(':');
 }
 
-function must<T>(value: T | null | undefined): T {
+/** Asserts that a record was found. */
+export function must<T>(value: T | null | undefined): T {
   assert.ok(value !== null && value !== undefined, 'expected a record, got nothing');
   return value;
 }
 
 /** Asserts that `promise` rejects with an AppError of `code`. */
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   await assert.rejects(promise, (err) => {
     assert.ok(isAppError(err, code), `expected AppError ${code}, got ${String(err)}`);
     return true;
@@ -191,7 +194,7 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<
 }
 
 /** Registers before/after hooks that open one store for the enclosing describe block. */
-function useStore(open: OpenStore): () => Fixture {
+export function useStore(open: OpenStore): () => Fixture {
   let harness: StoreHarness | undefined;
   let fixture: Fixture | undefined;
   before(async () => {

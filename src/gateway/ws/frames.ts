@@ -2,17 +2,22 @@ import { AppError } from '../../domain/errors.js';
 import type { TimelineEntry } from '../../domain/model.js';
 import { ClientFrame } from '../../protocol/frames.js';
 import type { ServerFrame } from '../../protocol/frames.js';
-import { describeIssues, parseJson } from '../validation.js';
+import { describeIssues, LoneSurrogateError, parseJson } from '../validation.js';
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(
   ClientFrame.options.map((o) => o.shape.type.value),
 );
 
-/** Decodes a frame's JSON; `invalid_json` if it is not JSON (rule W3). */
+/**
+ * Decodes a frame's JSON: `invalid_json` if it is not JSON (rule W3), `invalid_request` if a
+ * string in it holds a lone surrogate (rule S6).
+ */
 export function decodeFrame(text: string): unknown {
   try {
     return parseJson(text);
   } catch (err) {
+    if (err instanceof LoneSurrogateError)
+      throw new AppError('invalid_request', err.message, { cause: err });
     throw new AppError('invalid_json', 'the frame is not valid JSON', { cause: err });
   }
 }

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import type { Member } from '../../../domain/model.js';
 import {
   AddMemberBody,
+  ConversationPath,
   ConversationSchema,
   DmBody,
   ErrorSchema,
   GroupBody,
+  MemberPath,
   MemberSchema,
   RenameBody,
   RoleBody,
@@ -88,16 +90,18 @@ export const conversationRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/v1/conversations/:id',
+    params: ConversationPath,
     summary: 'One conversation',
     tag,
     auth: true,
     responses: { 200: { description: 'The conversation', schema: One }, ...errors },
     handler: async ({ c, ctx, principal, params }) =>
-      c.json({ conversation: await ctx.conversations.get(principal.user, params.id ?? '') }),
+      c.json({ conversation: await ctx.conversations.get(principal.user, params.id) }),
   }),
   defineRoute({
     method: 'patch',
     path: '/api/v1/conversations/:id',
+    params: ConversationPath,
     summary: 'Rename a group (owner or admin)',
     tag,
     auth: true,
@@ -105,24 +109,26 @@ export const conversationRoutes = [
     responses: { 200: { description: 'The renamed group', schema: One }, ...errors },
     handler: async ({ c, ctx, principal, params, body }) =>
       c.json({
-        conversation: await ctx.conversations.rename(principal.user, params.id ?? '', body.name),
+        conversation: await ctx.conversations.rename(principal.user, params.id, body.name),
       }),
   }),
   defineRoute({
     method: 'delete',
     path: '/api/v1/conversations/:id',
+    params: ConversationPath,
     summary: 'Delete a group and its history (owner)',
     tag,
     auth: true,
     responses: { 204: { description: 'Deleted' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.deleteGroup(principal.user, params.id ?? '');
+      await ctx.conversations.deleteGroup(principal.user, params.id);
       return c.body(null, 204);
     },
   }),
   defineRoute({
     method: 'get',
     path: '/api/v1/conversations/:id/members',
+    params: ConversationPath,
     summary: 'Members with roles and presence',
     tag,
     auth: true,
@@ -131,13 +137,14 @@ export const conversationRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params }) {
-      const members = await ctx.conversations.listMembers(principal.user, params.id ?? '');
+      const members = await ctx.conversations.listMembers(principal.user, params.id);
       return c.json({ members: await present(ctx, members) });
     },
   }),
   defineRoute({
     method: 'post',
     path: '/api/v1/conversations/:id/members',
+    params: ConversationPath,
     summary: 'Add a member to a group (owner or admin)',
     tag,
     auth: true,
@@ -148,11 +155,7 @@ export const conversationRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      const member = await ctx.conversations.addMember(
-        principal.user,
-        params.id ?? '',
-        body.username,
-      );
+      const member = await ctx.conversations.addMember(principal.user, params.id, body.username);
       const [presented] = await present(ctx, [member]);
       return c.json({ member: presented }, 201);
     },
@@ -160,6 +163,7 @@ export const conversationRoutes = [
   defineRoute({
     method: 'patch',
     path: '/api/v1/conversations/:id/members/:username',
+    params: MemberPath,
     summary: "Change a member's role (owner); role owner transfers ownership",
     tag,
     auth: true,
@@ -171,8 +175,8 @@ export const conversationRoutes = [
     async handler({ c, ctx, principal, params, body }) {
       const member = await ctx.conversations.changeRole(
         principal.user,
-        params.id ?? '',
-        params.username ?? '',
+        params.id,
+        params.username,
         body.role,
       );
       const [presented] = await present(ctx, [member]);
@@ -182,24 +186,26 @@ export const conversationRoutes = [
   defineRoute({
     method: 'delete',
     path: '/api/v1/conversations/:id/members/:username',
+    params: MemberPath,
     summary: 'Remove a member (owner: anyone; admin: plain members)',
     tag,
     auth: true,
     responses: { 204: { description: 'Removed' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.removeMember(principal.user, params.id ?? '', params.username ?? '');
+      await ctx.conversations.removeMember(principal.user, params.id, params.username);
       return c.body(null, 204);
     },
   }),
   defineRoute({
     method: 'post',
     path: '/api/v1/conversations/:id/leave',
+    params: ConversationPath,
     summary: 'Leave a group (an owner hands ownership to the next admin, else the longest member)',
     tag,
     auth: true,
     responses: { 204: { description: 'Left' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.leave(principal.user, params.id ?? '');
+      await ctx.conversations.leave(principal.user, params.id);
       return c.body(null, 204);
     },
   }),

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { AppError } from '../../../domain/errors.js';
 import {
+  ConversationPath,
   EditBody,
   ErrorSchema,
   HistoryQuery,
+  MessagePath,
   MessageSchema,
   ReadBody,
   SendBody,
-  SeqParam,
 } from '../../../protocol/schemas.js';
 import { defineRoute } from '../route.js';
 
@@ -18,17 +19,12 @@ const errors = {
   404: { description: 'not_found (also for non-members)', schema: ErrorSchema },
 };
 
-function seqParam(value: string | undefined): number {
-  const parsed = SeqParam.safeParse(value);
-  if (!parsed.success) throw new AppError('invalid_request', 'seq must be a positive integer');
-  return parsed.data;
-}
-
 /** History, sending, editing, deleting and read markers. */
 export const messageRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/v1/conversations/:id/messages',
+    params: ConversationPath,
     summary:
       'A page of history, oldest first: the latest messages, or those before/after a seq (limit <= 100)',
     tag,
@@ -39,7 +35,7 @@ export const messageRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, query }) {
-      const messages = await ctx.messages.history(principal.user, params.id ?? '', {
+      const messages = await ctx.messages.history(principal.user, params.id, {
         before: query.before ?? null,
         after: query.after ?? null,
         limit: query.limit ?? 50,
@@ -50,6 +46,7 @@ export const messageRoutes = [
   defineRoute({
     method: 'post',
     path: '/api/v1/conversations/:id/messages',
+    params: ConversationPath,
     summary:
       'Send a message; 201 once durably stored, 200 with the original on a retry of the same clientMsgId',
     tag,
@@ -68,7 +65,7 @@ export const messageRoutes = [
       if (!ctx.limiters.sends.take(principal.user.id)) {
         const original = await ctx.messages.previouslySent(
           principal.user,
-          params.id ?? '',
+          params.id,
           body.clientMsgId,
         );
         if (!original) throw new AppError('rate_limited', 'sending too fast');
@@ -76,7 +73,7 @@ export const messageRoutes = [
       }
       const { message, created } = await ctx.messages.send(
         principal.user,
-        params.id ?? '',
+        params.id,
         body.clientMsgId,
         body.body,
       );
@@ -86,6 +83,7 @@ export const messageRoutes = [
   defineRoute({
     method: 'patch',
     path: '/api/v1/conversations/:id/messages/:seq',
+    params: MessagePath,
     summary: 'Edit your own message',
     tag,
     auth: true,
@@ -95,30 +93,27 @@ export const messageRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      const message = await ctx.messages.edit(
-        principal.user,
-        params.id ?? '',
-        seqParam(params.seq),
-        body.body,
-      );
+      const message = await ctx.messages.edit(principal.user, params.id, params.seq, body.body);
       return c.json({ message });
     },
   }),
   defineRoute({
     method: 'delete',
     path: '/api/v1/conversations/:id/messages/:seq',
+    params: MessagePath,
     summary: 'Delete your own message (its text is erased, its seq stays)',
     tag,
     auth: true,
     responses: { 204: { description: 'Deleted' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.messages.delete(principal.user, params.id ?? '', seqParam(params.seq));
+      await ctx.messages.delete(principal.user, params.id, params.seq);
       return c.body(null, 204);
     },
   }),
   defineRoute({
     method: 'post',
     path: '/api/v1/conversations/:id/read',
+    params: ConversationPath,
     summary: 'Raise your read marker to seq (never lowers it)',
     tag,
     auth: true,
@@ -129,7 +124,7 @@ export const messageRoutes = [
     },
     async handler({ c, ctx, principal, params, body }) {
       return c.json({
-        lastReadSeq: await ctx.messages.markRead(principal.user, params.id ?? '', body.seq),
+        lastReadSeq: await ctx.messages.markRead(principal.user, params.id, body.seq),
       });
     },
   }),

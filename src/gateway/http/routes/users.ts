@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorSchema, UserQuery } from '../../../protocol/schemas.js';
+import { ErrorSchema, UserPath, UserQuery } from '../../../protocol/schemas.js';
 import { defineRoute } from '../route.js';
 
 const tag = 'Users';
@@ -47,6 +47,7 @@ export const userRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/v1/users/:username',
+    params: UserPath,
     summary: 'One user by name',
     tag,
     auth: true,
@@ -55,7 +56,7 @@ export const userRoutes = [
       404: { description: 'not_found', schema: ErrorSchema },
     },
     async handler({ c, ctx, params }) {
-      const u = await ctx.users.get(params.username ?? '');
+      const u = await ctx.users.get(params.username);
       const online = await ctx.onlineAmong([u.id]);
       return c.json({
         user: {
