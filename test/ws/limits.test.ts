@@ -83,7 +83,7 @@ for (const mode of testModes())
     });
 
     it('[W9][G7] typing past the socket’s limit is dropped, whatever the conversations', async () => {
-      const groups = [];
+      const groups: string[] = [];
       for (let i = 0; i < 12; i++)
         groups.push(await api.group(alice, uniqueName('t'), [bob.username]));
       const a = (await d.open(alice)).client;
