@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 
 /** A frame as the server sent it (parsed JSON). */
@@ -91,7 +92,7 @@ export class WsClient {
 
   /** Sends frames in one TCP write (the socket is corked around them), as a racing client may. */
   sendTogether(frames: unknown[]): void {
-    const socket = (this.#ws as unknown as { _socket: import('node:net').Socket })._socket;
+    const socket = (this.#ws as unknown as { _socket: Socket })._socket;
     socket.cork();
     for (const frame of frames) this.send(frame);
     socket.uncork();
