@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { MAX_CURSORS_PER_FRAME } from './limits.js';
 import { identifier, text } from './schemas.js';
 import type { ConversationDto, MessageDto, TimelineEventDto, UserDto } from './schemas.js';
 
 /** Frames a client sends over the WebSocket (rule W2). */
-const cursors = z.record(identifier(), z.number().int().min(0));
+const cursors = z
+  .record(identifier(), z.number().int().min(0))
+  .refine((value) => Object.keys(value).length <= MAX_CURSORS_PER_FRAME, {
+    message: `at most ${MAX_CURSORS_PER_FRAME} cursors per frame (rule W9)`,
+  });
 export const ClientFrame = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -17,7 +22,7 @@ export const ClientFrame = z.discriminatedUnion('type', [
     clientMsgId: identifier(),
     body: text(1_000_000),
   }),
-  z.object({ type: z.literal('sync'), cursors }),
+  z.object({ type: z.literal('sync'), cursors, ref: z.string().max(64).optional() }),
   z.object({
     type: z.literal('read'),
     conversationId: identifier(),
@@ -48,7 +53,7 @@ export type ServerFrame =
   | { type: 'ack'; clientMsgId: string; message: MessageDto; created: boolean }
   | { type: 'message'; message: MessageDto }
   | { type: 'event'; event: TimelineEventDto | SideEvent }
-  | { type: 'synced'; cursors: Record<string, number> }
+  | { type: 'synced'; cursors: Record<string, number>; ref?: string }
   | { type: 'typing'; conversationId: string; userId: string; username: string }
   | { type: 'presence'; userId: string; username: string; online: boolean }
   | { type: 'error'; code: string; message: string; ref?: string }
