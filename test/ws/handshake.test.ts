@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Api, TestUser } from '../helpers/api.js';
 import { uniqueName } from '../helpers/api.js';
-import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
+import { testModes, useDeploymentWithUsers, type Deployment } from '../helpers/deployment.js';
 import { WsClient, type Frame } from '../helpers/ws.js';
 
 /** The node's open-socket gauge (rule O6), read from its own /metrics. */
@@ -14,16 +14,18 @@ async function connections(url: string): Promise<number> {
 
 for (const mode of testModes())
   describe(`WebSocket handshake: one principal per socket [${mode}]`, () => {
+    const world = useDeploymentWithUsers(mode, ['owner']);
     let d: Deployment;
     let api: Api;
     let owner: TestUser;
 
-    before(async () => {
-      d = await startDeployment(mode);
-      api = d.api;
-      owner = await api.signup(uniqueName('owner'));
+    before(() => {
+      ({
+        deployment: d,
+        api,
+        users: { owner },
+      } = world());
     });
-    after(() => d.dispose());
 
     /** A member of a new group of `owner`'s, and a second account of the same person. */
     async function attacker() {

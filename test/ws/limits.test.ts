@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Api, TestUser } from '../helpers/api.js';
 import { uniqueName } from '../helpers/api.js';
-import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
+import { testModes, useDeploymentWithUsers, type Deployment } from '../helpers/deployment.js';
 import { WsClient } from '../helpers/ws.js';
 
 /** Ids shaped like conversation ids that name no conversation of the user's. */
@@ -12,6 +12,7 @@ function strangers(n: number, prefix = 'nope'): Record<string, number> {
 
 for (const mode of testModes())
   describe(`WebSocket per-socket limits [${mode}]`, () => {
+    const world = useDeploymentWithUsers(mode, ['alice', 'bob']);
     let d: Deployment;
     let api: Api;
     let alice: TestUser;
@@ -19,13 +20,13 @@ for (const mode of testModes())
     let dm: string;
 
     before(async () => {
-      d = await startDeployment(mode);
-      api = d.api;
-      alice = await api.signup(uniqueName('alice'));
-      bob = await api.signup(uniqueName('bob'));
+      ({
+        deployment: d,
+        api,
+        users: { alice, bob },
+      } = world());
       dm = await api.dm(alice, bob.username);
     });
-    after(() => d.dispose());
 
     it('[W9] hello and sync take at most 1,000 cursors; more is invalid_request and the socket stays', async () => {
       const client = await WsClient.connect(d.urlOf(alice));
