@@ -29,6 +29,13 @@ export interface Config {
   subscribeCheckMs: number;
   /** `sqlite` (embedded, in the data directory) or a `postgres://` URL (cluster mode). */
   store: { kind: 'sqlite' } | { kind: 'postgres'; url: string };
+  /**
+   * Milliseconds a PostgreSQL store call may take before its caller is answered `unavailable`
+   * (rule K7); the call itself is not cancelled.
+   */
+  storeTimeoutMs: number;
+  /** PostgreSQL: users' writes are refused while fewer synchronous standbys back commits (K10). */
+  requireSyncStandbys: number;
   /** `memory` (in-process) or NATS server URLs (cluster mode). */
   bus: { kind: 'memory' } | { kind: 'nats'; servers: string[] };
   /** The URL other nodes and clients reach this node at (default: the listening address). */
@@ -77,6 +84,16 @@ export const CONFIG_OPTIONS = {
     flag: '--store <store>',
     env: 'PARLEY_STORE',
     help: 'sqlite (default, in --data) or a PostgreSQL URL postgres://user@host:port/db (cluster mode)',
+  },
+  storeTimeoutMs: {
+    flag: '--store-timeout <ms>',
+    env: 'PARLEY_STORE_TIMEOUT',
+    help: 'PostgreSQL: milliseconds a database call may take before the request is answered 503 (the call is not cancelled; default 5000)',
+  },
+  requireSyncStandbys: {
+    flag: '--require-sync-standbys <n>',
+    env: 'PARLEY_REQUIRE_SYNC_STANDBYS',
+    help: 'PostgreSQL: refuse writes (503) while fewer synchronous standbys back each commit (default 0)',
   },
   bus: {
     flag: '--bus <bus>',
@@ -194,6 +211,16 @@ const schema = z.object({
     .refine((v) => v === 'sqlite' || /^postgres(ql)?:\/\/.+/.test(v), {
       error: 'store must be sqlite or a postgres:// URL',
     }),
+  storeTimeoutMs: positiveInt('store timeout')
+    .min(100, 'store timeout must be at least 100 ms')
+    .max(600_000, 'store timeout must be at most 600000 ms')
+    .default(5_000),
+  requireSyncStandbys: z.coerce
+    .number({ error: 'required sync standbys must be a number' })
+    .int('required sync standbys must be a whole number')
+    .min(0, 'required sync standbys must be 0-16')
+    .max(16, 'required sync standbys must be 0-16')
+    .default(0),
   bus: z
     .string()
     .default('memory')
@@ -336,6 +363,8 @@ export function parseConfig(raw: RawConfig): Config {
     subscribeCheckMs: 1_500,
     maxSocketBufferBytes: 8 * 1024 * 1024,
     store: c.store === 'sqlite' ? { kind: 'sqlite' } : { kind: 'postgres', url: c.store },
+    storeTimeoutMs: c.storeTimeoutMs,
+    requireSyncStandbys: c.requireSyncStandbys,
     bus: c.bus.length === 0 ? { kind: 'memory' } : { kind: 'nats', servers: c.bus },
     advertiseUrl: c.advertiseUrl ? c.advertiseUrl.replace(/\/+$/, '') : null,
     heapGrowthPercent: c.heapGrowthPercent,

@@ -17,7 +17,7 @@ import { attachWebSockets } from '../gateway/ws/ws-server.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { Bus, BusStatus } from '../ports/bus.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
-import type { Store } from '../ports/store.js';
+import { StoreUnavailableError, type Store } from '../ports/store.js';
 import { AccountService } from '../services/accounts.js';
 import { ClusterService } from '../services/cluster.js';
 import { ConversationService } from '../services/conversations.js';
@@ -108,15 +108,23 @@ export async function startNode(
     },
     async health() {
       const checks: Record<string, string> = {};
-      try {
-        await store.ping();
-        checks.store = 'ok';
-      } catch {
-        checks.store = 'unreachable';
-      }
+      checks.store = await storeCheck(store, Math.min(READY_TIMEOUT_MS, config.storeTimeoutMs));
       checks.bus = busState === 'disconnected' ? 'reconnecting' : 'ok';
+      const standbys = store.syncStandbys();
       // A bus outage degrades cross-node latency only (clients resync), so the node stays ready.
-      return { ready: checks.store === 'ok', checks };
+      return {
+        ready: checks.store === 'ok',
+        checks,
+        ...(standbys
+          ? {
+              durability: {
+                syncStandbys: standbys.current,
+                configuredSyncStandbys: standbys.configured,
+                requiredSyncStandbys: standbys.required,
+              },
+            }
+          : {}),
+      };
     },
     isUnavailable: (err) => store.isUnavailable(err),
     accepting: () => accepting,
@@ -128,6 +136,7 @@ export async function startNode(
     'Open authenticated WebSocket connections.',
     () => liveHub.size,
   );
+  if (store.reportsSyncStandbys) registerDurabilityGauges(metrics, store);
   metrics.gauge(
     'parley_process_resident_memory_bytes',
     'Resident memory of the node process.',
@@ -192,6 +201,46 @@ export async function startNode(
   };
 }
 
+/** How long `/readyz` waits for the store's answer (at most the store's own deadline). */
+const READY_TIMEOUT_MS = 2_000;
+
+/** The store's readiness (rule O3): `ok`, or why not, answered within `timeoutMs`. */
+async function storeCheck(store: Store, timeoutMs: number): Promise<string> {
+  const problem = store.problem();
+  if (problem) return problem;
+  try {
+    await store.ping(timeoutMs);
+    return 'ok';
+  } catch (err) {
+    return err instanceof StoreUnavailableError && err.reason === 'timeout'
+      ? 'timeout'
+      : 'unreachable';
+  }
+}
+
+/** Gauges of the synchronous standbys behind commits (rules O6, K10); -1 until first read. */
+function registerDurabilityGauges(metrics: Metrics, store: Store): void {
+  const read = (pick: (s: NonNullable<ReturnType<Store['syncStandbys']>>) => number) => () => {
+    const standbys = store.syncStandbys();
+    return standbys ? pick(standbys) : -1;
+  };
+  metrics.gauge(
+    'parley_sync_standbys',
+    'Synchronous standbys an acknowledged commit is on besides the primary (streaming and waited for).',
+    read((s) => s.current),
+  );
+  metrics.gauge(
+    'parley_sync_standbys_configured',
+    "Synchronous standbys the primary's synchronous_standby_names makes each commit wait for.",
+    read((s) => s.configured),
+  );
+  metrics.gauge(
+    'parley_sync_standbys_required',
+    'Synchronous standbys this node requires before it takes writes (--require-sync-standbys).',
+    () => store.syncStandbys()?.required ?? 0,
+  );
+}
+
 /** The Store the configuration names: embedded SQLite, or PostgreSQL in cluster mode. */
 async function openStore(config: Config, log: Logger): Promise<Store> {
   if (config.store.kind === 'sqlite') return openSqliteStore(sqlitePath(config.dataDir));
@@ -200,6 +249,10 @@ async function openStore(config: Config, log: Logger): Promise<Store> {
     return await openPostgresStore(url, {
       onConnectionError: (err) =>
         log.warn({ event: 'store.connection_error', err }, 'PostgreSQL connection error'),
+      deadlineMs: config.storeTimeoutMs,
+      requireSyncStandbys: config.requireSyncStandbys,
+      waitForDatabase: true,
+      log,
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);

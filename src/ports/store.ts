@@ -146,6 +146,41 @@ export class TransactionConflictError extends Error {
   }
 }
 
+/**
+ * Why a store cannot serve right now, as last observed without a round trip: not reached (or
+ * not migrated) yet, connected to a read-only server (a standby, a demoted primary), or fewer
+ * synchronous standbys than commits wait for or the node requires (rule K10).
+ */
+export type StoreProblem = 'unreachable' | 'read_only' | 'sync_standbys_missing';
+
+/**
+ * The store did not take or did not answer an operation: it is unreachable, refuses writes
+ * (`sync_standbys_missing`), or passed the deadline (`timeout`). A timed-out operation was not
+ * cancelled and may still complete: a commit whose answer was late lands, and the idempotent
+ * retry of a send (G3) finds it. Answered as `unavailable` (503).
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly reason: StoreProblem | 'timeout';
+  constructor(reason: StoreProblem | 'timeout', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** The synchronous standbys behind the store's commits, as last observed (rule K10). */
+export interface SyncStandbys {
+  /**
+   * Standbys an acknowledged commit is on besides the primary: those the primary waits for
+   * that are streaming in `sync` or `quorum` state (the smaller of the two counts below).
+   */
+  current: number;
+  /** How many standbys the primary's `synchronous_standby_names` makes each commit wait for. */
+  configured: number;
+  /** How many the node requires (`--require-sync-standbys`); writes are refused below it. */
+  required: number;
+}
+
 /** A held lease (see {@link Store.tryLease}). */
 export interface Lease {
   release(): Promise<void>;
@@ -156,6 +191,8 @@ export interface Lease {
 export interface Store extends StoreOps {
   /** Engine name, for logs and health ("sqlite", "postgres"). */
   readonly engine: string;
+  /** True if the engine reports the synchronous standbys behind its commits (PostgreSQL). */
+  readonly reportsSyncStandbys: boolean;
   /** How many write transactions may usefully run at once (1 for a single-writer engine). */
   readonly writeConcurrency: number;
   /**
@@ -171,10 +208,20 @@ export interface Store extends StoreOps {
    * `lost` resolves if the lease ends without `release()`.
    */
   tryLease(name: string): Promise<Lease | null>;
-  /** True if `err` means the store is down or unreachable (answered as `unavailable`, 503). */
+  /**
+   * True if `err` means the store is down, unreachable, read-only, refusing writes or late
+   * (answered as `unavailable`, 503).
+   */
   isUnavailable(err: unknown): boolean;
-  /** Cheap round trip used by readiness checks. */
-  ping(): Promise<void>;
+  /**
+   * Cheap round trip used by readiness checks; rejects with {@link StoreUnavailableError}
+   * (`timeout`) after `timeoutMs` (default: the store's deadline for every call).
+   */
+  ping(timeoutMs?: number): Promise<void>;
+  /** What keeps the store from serving, as last observed (no round trip); null if nothing. */
+  problem(): StoreProblem | null;
+  /** The synchronous standbys behind commits; null for engines without replication (SQLite). */
+  syncStandbys(): SyncStandbys | null;
   close(): Promise<void>;
 }
 

@@ -44,6 +44,7 @@ export class ClusterService {
   #ticks = 0;
   readonly #presenceWrites = new Map<string, Promise<void>>();
   #beating: Promise<void> = Promise.resolve();
+  #presenceCleared = false;
 
   constructor(deps: ServiceDeps, self: SelfInfo) {
     this.#deps = deps;
@@ -51,11 +52,20 @@ export class ClusterService {
     this.#startedAt = deps.now();
   }
 
-  /** Registers this node and starts heartbeats and (when leader) the singleton duties. */
+  /**
+   * Registers this node and starts heartbeats and (when leader) the singleton duties. A store
+   * that cannot be reached yet does not fail the start: the heartbeats register the node once
+   * it can (rule K7).
+   */
   async start(): Promise<void> {
-    // Sockets of an earlier run of this node id are gone.
-    await this.#deps.store.clearPresence(this.#self.id);
-    await this.#heartbeat();
+    try {
+      await this.#heartbeat();
+    } catch (err) {
+      this.#deps.log.warn(
+        { event: 'cluster.register_deferred', err },
+        'node not registered yet: the store cannot be reached; the heartbeat retries',
+      );
+    }
     this.#timer = setInterval(() => {
       this.#beating = this.#tick();
     }, HEARTBEAT_MS);
@@ -182,6 +192,11 @@ export class ClusterService {
   }
 
   async #heartbeat(): Promise<void> {
+    // Sockets of an earlier run of this node id are gone: forgotten before the first heartbeat.
+    if (!this.#presenceCleared) {
+      await this.#deps.store.clearPresence(this.#self.id);
+      this.#presenceCleared = true;
+    }
     await this.#deps.store.upsertNode({
       id: this.#self.id,
       url: this.#self.url(),

@@ -4,6 +4,8 @@ import { migrate, SqlStore } from '../sql/kysely-store.js';
 import { isPostgresUnavailable } from './errors.js';
 import type { Database } from '../sql/schema.js';
 import { AdvisoryLeases } from './advisory-lease.js';
+import { PostgresMonitor, type StoreLog } from './monitor.js';
+import { readReplication } from './replication.js';
 
 /** Options for {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -14,7 +16,29 @@ export interface PostgresStoreOptions {
    * The pool replaces such connections; the next query reports any lasting outage itself.
    */
   onConnectionError?: (err: Error) => void;
+  /**
+   * Milliseconds a caller waits for any store call before it is answered `unavailable`
+   * (StoreUnavailableError); the call is not cancelled (a commit may land later). Default 5000.
+   */
+  deadlineMs?: number;
+  /** Users' writes are refused while fewer synchronous standbys back commits (rule K10). Default 0. */
+  requireSyncStandbys?: number;
+  /** How often the replication state is read; default 2000 ms (the heartbeat's period). */
+  replicationCheckMs?: number;
+  /**
+   * Resolve at once when the database cannot be reached, serve `unavailable` and keep trying
+   * with backoff (logged) until it can (rule K7). Default false: the first failure rejects.
+   */
+  waitForDatabase?: boolean;
+  log?: StoreLog;
 }
+
+/**
+ * TCP keepalive starts probing an idle connection after this long (the OS default is two
+ * hours), so a silent network partition ends sessions, and with them the leases they hold,
+ * in about this plus the OS's probe interval times its probe count.
+ */
+export const KEEPALIVE_DELAY_MS = 10_000;
 
 /** The OID of PostgreSQL's `bigint` (int8), which `pg` returns as a string by default. */
 const INT8_OID = 20;
@@ -29,7 +53,8 @@ const TRANSIENT_CONFLICTS = new Set([
 /**
  * Opens the PostgreSQL database at `url` (`postgres://user@host:port/db`) as the shared SQL
  * store, after checking the settings guarantee G1 relies on and applying the migrations (safe
- * when several nodes start at once: Kysely's migrator takes an advisory lock).
+ * when several nodes start at once: Kysely's migrator takes an advisory lock). With
+ * `waitForDatabase`, an unreachable database does not fail the open: see the option.
  */
 export async function openPostgresStore(
   url: string,
@@ -44,8 +69,10 @@ export async function openPostgresStore(
     types,
     application_name: 'parley',
     keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
     connectionTimeoutMillis: 10_000,
   };
+  const deadlineMs = options.deadlineMs ?? 5_000;
   const pool = new pg.Pool({ ...connection, max: options.poolSize ?? 10 });
   // Without a listener, an error on an idle or checked-out connection would crash the node.
   const onError = (err: Error) => options.onConnectionError?.(err);
@@ -53,20 +80,37 @@ export async function openPostgresStore(
   pool.on('connect', (client) => client.on('error', onError));
 
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const monitor = new PostgresMonitor({
+    async open() {
+      await checkDurability(db);
+      // Collation "C": text orders by bytes as on SQLite, whatever the database's locale.
+      await migrate(db, { byteCollation: 'C' });
+    },
+    readReplication: () => readReplication(db),
+    deadlineMs,
+    requireSyncStandbys: options.requireSyncStandbys ?? 0,
+    checkEveryMs: options.replicationCheckMs ?? 2_000,
+    retry: options.waitForDatabase ?? false,
+    ...(options.log ? { log: options.log } : {}),
+  });
   try {
-    await checkDurability(db);
-    // Collation "C": text orders by bytes as on SQLite, whatever the database's locale.
-    await migrate(db, { byteCollation: 'C' });
+    await monitor.start();
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  const leases = new AdvisoryLeases(connection);
+  // A lease's queries get the deadline too: a lease query that fails ends its session, so a
+  // lock taken after its caller gave up is dropped with it.
+  const leases = new AdvisoryLeases({ ...connection, query_timeout: deadlineMs });
   return new SqlStore({
     name: 'postgres',
     db,
     rowLocks: true,
     tryLease: (name) => leases.tryLease(name),
+    guard: (call, guardOptions) => monitor.guard(call, guardOptions),
+    problem: () => monitor.problem(),
+    syncStandbys: () => monitor.syncStandbys(),
+    closing: () => monitor.close(),
     close: () => leases.close(),
     isUniqueViolation: (err) => sqlState(err) === UNIQUE_VIOLATION,
     isTransientConflict: (err) => TRANSIENT_CONFLICTS.has(sqlState(err) ?? ''),

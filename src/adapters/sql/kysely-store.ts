@@ -16,12 +16,15 @@ import type {
 } from '../../domain/model.js';
 import { seqOf } from '../../domain/model.js';
 import {
+  StoreUnavailableError,
   TransactionConflictError,
   type ConversationCursor,
   type HistoryQuery,
   type Lease,
   type Store,
   type StoreOps,
+  type StoreProblem,
+  type SyncStandbys,
   type TransactionOps,
   type UserQuery,
 } from '../../ports/store.js';
@@ -67,9 +70,56 @@ export interface SqlEngine {
    * after every operation, reads included, so nothing not durable is acknowledged or shown.
    */
   durable?(): Promise<void>;
+  /**
+   * Wraps every store call (PostgreSQL: refuses calls before the database was reached and
+   * migrated, refuses users' writes while too few synchronous standbys back commits, and
+   * answers a call still running at its deadline with StoreUnavailableError, without
+   * cancelling it). `call` gets `expired()`, true once its caller was answered.
+   */
+  guard?<T>(call: (expired: () => boolean) => Promise<T>, options: GuardOptions): Promise<T>;
+  /** What keeps the engine from serving, as last observed; absent: nothing ever does. */
+  problem?(): StoreProblem | null;
+  /** The synchronous standbys behind commits; absent for engines without replication. */
+  syncStandbys?(): SyncStandbys | null;
+  /** Stops the engine's own work (timers, reconnects) before Kysely is destroyed. */
+  closing?(): Promise<void>;
   /** Releases the engine's resources after Kysely is destroyed. */
   close?(): Promise<void>;
 }
+
+/** What {@link SqlEngine.guard} knows of a call. */
+export interface GuardOptions {
+  /**
+   * True for writes of users' data (accounts, sessions, conversations, messages, markers),
+   * whose success a user is told; false for reads and the node's own bookkeeping (registry,
+   * presence, session touches and purges), which go on while users' writes are refused.
+   */
+  userWrite: boolean;
+  /** Overrides the engine's deadline (readiness checks answer sooner). */
+  deadlineMs?: number;
+}
+
+/** The operations outside a transaction that write users' data (see GuardOptions.userWrite). */
+const USER_WRITES: ReadonlySet<string> = new Set<keyof StoreOps>([
+  'createUser',
+  'markUserDeleted',
+  'createSession',
+  'deleteSession',
+  'deleteUserSessions',
+  'createConversation',
+  'renameConversation',
+  'deleteConversation',
+  'nextSeq',
+  'addMember',
+  'removeMember',
+  'setMemberRole',
+  'raiseReadMarker',
+  'insertMessage',
+  'editMessage',
+  'deleteMessage',
+  'insertEvent',
+  'redactEdits',
+]);
 
 /** Leases held in this process, for engines with a single node (SQLite). */
 const localLeases = new Set<string>();
@@ -88,26 +138,42 @@ export async function migrate(db: Kysely<Database>, options: MigrationOptions = 
 export class SqlStore implements Store {
   readonly engine: string;
   readonly writeConcurrency: number;
+  readonly reportsSyncStandbys: boolean;
   readonly #engine: SqlEngine;
   readonly #ops: SqlOps;
 
   constructor(engine: SqlEngine) {
     this.engine = engine.name;
+    this.reportsSyncStandbys = engine.syncStandbys !== undefined;
     // Row-locking engines serve concurrent transactions from a pool. SQLite has one writer,
     // but its flush runs after the commit: one batch commits while the previous one's fsync runs.
     this.writeConcurrency = engine.rowLocks ? 4 : engine.durable ? 2 : 1;
     this.#engine = engine;
     const ops = checkedInput(new SqlOps(engine.db, engine));
-    this.#ops = engine.durable ? untilDurable(ops, engine.durable.bind(engine)) : ops;
+    const durableOps = engine.durable ? untilDurable(ops, engine.durable.bind(engine)) : ops;
+    this.#ops = engine.guard ? guarded(durableOps, engine.guard.bind(engine)) : durableOps;
   }
 
-  async transaction<T>(fn: (tx: TransactionOps) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: TransactionOps) => Promise<T>): Promise<T> {
+    if (!this.#engine.guard) return this.#transaction(fn, () => false);
+    return this.#engine.guard((expired) => this.#transaction(fn, expired), { userWrite: true });
+  }
+
+  async #transaction<T>(
+    fn: (tx: TransactionOps) => Promise<T>,
+    expired: () => boolean,
+  ): Promise<T> {
     try {
       const result = await this.#engine.db.transaction().execute(async (trx) => {
+        // A transaction whose caller was already answered `unavailable` (it waited that long
+        // for a connection, or ran that long) rolls back instead of committing unseen; only a
+        // COMMIT already sent may land late (and an idempotent retry finds it, G3).
+        if (expired()) throw lateTransaction();
         const ops = new SqlTransactionOps(trx, this.#engine);
         // Refused input counts as a failed statement: a caller that carries on past it (a
         // group commit's other jobs) gets the same answer on every engine, PostgreSQL's.
         const result = await fn(checkedInput(ops, (err) => (ops.failedStatement ??= err)));
+        if (expired()) throw lateTransaction();
         // PostgreSQL aborts a transaction at its first failed statement and turns its COMMIT
         // into a silent ROLLBACK: never report such a transaction as committed (G1). SQLite
         // would commit the rest; refusing there too keeps the engines alike.
@@ -142,14 +208,31 @@ export class SqlStore implements Store {
   }
 
   isUnavailable(err: unknown): boolean {
+    if (hasCause(err, StoreUnavailableError)) return true;
     return this.#engine.isUnavailable?.(err) ?? false;
   }
 
-  async ping(): Promise<void> {
-    await sql`select 1`.execute(this.#engine.db);
+  async ping(timeoutMs?: number): Promise<void> {
+    const call = async () => {
+      await sql`select 1`.execute(this.#engine.db);
+    };
+    if (!this.#engine.guard) return call();
+    await this.#engine.guard(call, {
+      userWrite: false,
+      ...(timeoutMs === undefined ? {} : { deadlineMs: timeoutMs }),
+    });
+  }
+
+  problem(): StoreProblem | null {
+    return this.#engine.problem?.() ?? null;
+  }
+
+  syncStandbys(): SyncStandbys | null {
+    return this.#engine.syncStandbys?.() ?? null;
   }
 
   async close(): Promise<void> {
+    await this.#engine.closing?.();
     await this.#engine.db.destroy();
     await this.#engine.close?.();
   }
@@ -207,6 +290,38 @@ export class SqlStore implements Store {
   redactEdits = (c: string, s: number) => this.#ops.redactEdits(c, s);
   listTimeline = (c: string, after: number, limit: number) =>
     this.#ops.listTimeline(c, after, limit);
+}
+
+/** The same operations, each run through the engine's guard (see SqlEngine.guard). */
+function guarded(ops: SqlOps, guard: NonNullable<SqlEngine['guard']>): SqlOps {
+  return new Proxy(ops, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      const userWrite = typeof property === 'string' && USER_WRITES.has(property);
+      return (...args: unknown[]) =>
+        guard(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args), {
+          userWrite,
+        });
+    },
+  });
+}
+
+/** The error that rolls back a transaction begun or finished after its caller's deadline. */
+function lateTransaction(): StoreUnavailableError {
+  return new StoreUnavailableError(
+    'timeout',
+    'the transaction passed its deadline before committing, so it was rolled back',
+  );
+}
+
+/** True if `err` or one of its causes (a few levels deep) is an instance of `type`. */
+function hasCause(err: unknown, type: abstract new (...args: never[]) => unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; depth++) {
+    if (e instanceof type) return true;
+    e = typeof e === 'object' ? (e as { cause?: unknown }).cause : undefined;
+  }
+  return false;
 }
 
 /** The same operations, each answering only once the commits before its answer are durable. */

@@ -30,8 +30,16 @@ export interface GatewayContext {
   };
   /** Of `userIds`, those with an open socket on any node (best effort, rule G7). */
   onlineAmong(userIds: string[]): Promise<Set<string>>;
-  /** Readiness of the store and bus. */
-  health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+  /** Readiness of the store and bus, and the synchronous standbys behind commits (if any). */
+  health(): Promise<{
+    ready: boolean;
+    checks: Record<string, string>;
+    durability?: {
+      syncStandbys: number;
+      configuredSyncStandbys: number;
+      requiredSyncStandbys: number;
+    };
+  }>;
   /** True if an unexpected error means an engine is down (answered `unavailable`, 503). */
   isUnavailable(err: unknown): boolean;
   /** False once the node is shutting down. */

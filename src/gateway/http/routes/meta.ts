@@ -7,6 +7,13 @@ const Health = z.object({
   status: z.string(),
   node: z.string(),
   checks: z.record(z.string(), z.string()).optional(),
+  durability: z
+    .object({
+      syncStandbys: z.number().int(),
+      configuredSyncStandbys: z.number().int(),
+      requiredSyncStandbys: z.number().int(),
+    })
+    .optional(),
 });
 
 /** Health checks, the OpenAPI document and the docs page; `routes` is the full table to document. */
@@ -25,7 +32,8 @@ export function metaRoutes(routes: () => AnyRoute[], version: string): AnyRoute[
     defineRoute({
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: store and bus reachable and the node not shutting down (503 otherwise)',
+      summary:
+        'Readiness: store reachable, writable and backed by its synchronous standbys, and the node not shutting down (503 otherwise)',
       tag,
       auth: false,
       responses: {
@@ -33,10 +41,15 @@ export function metaRoutes(routes: () => AnyRoute[], version: string): AnyRoute[
         503: { description: 'Not ready', schema: Health },
       },
       async handler({ c, ctx }) {
-        const { ready, checks } = await ctx.health();
+        const { ready, checks, durability } = await ctx.health();
         const ok = ready && ctx.accepting();
         return c.json(
-          { status: ok ? 'ready' : 'unavailable', node: ctx.config.nodeId, checks },
+          {
+            status: ok ? 'ready' : 'unavailable',
+            node: ctx.config.nodeId,
+            checks,
+            ...(durability ? { durability } : {}),
+          },
           ok ? 200 : 503,
         );
       },
