@@ -1,22 +1,11 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNats, type NatsCluster } from './nats-server.js';
-import { parleyCommand } from './parley-command.js';
+import { chatNode, type ClusterNode } from './chat-node.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
-import { freePort, ManagedProcess, waitUntil } from './processes.js';
+import { freePort } from './processes.js';
 
-/** A chat node of a local cluster: a `parley serve` process on a fixed port. */
-export interface ClusterNode {
-  readonly id: string;
-  readonly url: string;
-  readonly process: ManagedProcess | null;
-  /** Starts the node (again) on its port; resolves once it listens. */
-  start(): Promise<void>;
-  /** Graceful stop (SIGTERM: drain, then exit). */
-  stop(): Promise<void>;
-  /** kill -9, for fault tests. */
-  kill(): Promise<void>;
-}
+export type { ClusterNode } from './chat-node.js';
 
 /** A throwaway PostgreSQL, a NATS cluster and N chat nodes on loopback. */
 export interface LocalCluster {
@@ -72,7 +61,16 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     ]);
     const count = options.nodes ?? 3;
     for (let i = 1; i <= count; i++) {
-      nodes.push(clusterNode(`node-${i}`, await freePort(), postgres.url, nats.urls, options));
+      nodes.push(
+        chatNode({
+          id: `node-${i}`,
+          port: await freePort(),
+          store: postgres.url,
+          bus: nats.urls,
+          ...(options.onLine ? { onLine: options.onLine } : {}),
+          ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+        }),
+      );
     }
     // Start one first so migrations run once, then the rest together.
     await nodes[0]?.start();
@@ -88,75 +86,5 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     nodes,
     urls: nodes.map((n) => n.url),
     stop: () => (stopping ??= stop()),
-  };
-}
-
-function clusterNode(
-  id: string,
-  port: number,
-  store: string,
-  bus: string[],
-  options: LocalClusterOptions,
-): ClusterNode {
-  const url = `http://127.0.0.1:${port}`;
-  let proc: ManagedProcess | null = null;
-  const self = parleyCommand();
-  return {
-    id,
-    url,
-    get process() {
-      return proc;
-    },
-    async start() {
-      if (proc?.running) return;
-      proc = new ManagedProcess(
-        id,
-        self.command,
-        [
-          ...self.args,
-          'serve',
-          '--host',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--node-id',
-          id,
-          '--store',
-          store,
-          '--bus',
-          bus.join(','),
-          '--advertise-url',
-          url,
-          ...(options.nodeArgs ?? []),
-        ],
-        {
-          env: { ...process.env, PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'info' },
-          ...(options.onLine ? { onLine: options.onLine } : {}),
-        },
-      );
-      const started = proc;
-      const ready = waitUntil(async () => (await fetch(`${url}/healthz`)).ok, {
-        timeoutMs: 60_000,
-        what: `${id} on ${url}`,
-      });
-      let starting = true;
-      const died = started.exited.then(({ code, signal }) => {
-        if (starting)
-          throw new Error(
-            `${id} exited (${signal ?? code}) while starting:\n${started.tail.join('\n')}`,
-          );
-      });
-      try {
-        await Promise.race([ready, died]);
-      } finally {
-        starting = false;
-      }
-    },
-    async stop() {
-      await proc?.stop();
-    },
-    async kill() {
-      await proc?.kill();
-    },
   };
 }

@@ -1,11 +1,19 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ManagedProcess, findBinary, freePort, postgresBinDirs } from './processes.js';
+import {
+  ManagedProcess,
+  findBinary,
+  freePort,
+  giveTo,
+  postgresBinDirs,
+  postgresUser,
+  type RunAs,
+} from './processes.js';
 
 /**
  * A throwaway PostgreSQL server on loopback, started from the installed binaries (Debian's
@@ -58,12 +66,6 @@ export interface StartPostgresOptions {
   onLine?: (name: string, line: string) => void;
 }
 
-/** The user and group the server runs as: PostgreSQL refuses to run as root. */
-interface RunAs {
-  uid?: number;
-  gid?: number;
-}
-
 /**
  * Initialises (unless already initialised) and starts a PostgreSQL server, resolves once it
  * accepts connections and has a `parley` database. Throws MissingBinaryError if PostgreSQL is
@@ -79,7 +81,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     createdb: binary('createdb'),
     psql: binary('psql'),
   };
-  const runAs = await unprivilegedUser();
+  const runAs = await postgresUser();
   const temp = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'parley-pg-')) : null;
   const dataDir = temp ? join(temp, 'data') : resolve(options.dataDir ?? '');
   try {
@@ -101,31 +103,11 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 }
 
-/** Root runs the server as Debian's `postgres` user; anyone else runs it as themselves. */
-async function unprivilegedUser(): Promise<RunAs> {
-  if (process.getuid?.() !== 0) return {};
-  const id = async (flag: string) =>
-    Number((await execFileAsync('id', [flag, 'postgres'])).stdout.trim());
-  try {
-    return { uid: await id('-u'), gid: await id('-g') };
-  } catch (err) {
-    throw new Error(
-      'PostgreSQL refuses to run as root and there is no "postgres" user to run it as: ' +
-        'install the Debian package "postgresql" (it creates that user) or run as another user',
-      { cause: err },
-    );
-  }
-}
-
 const execFileAsync = promisify(execFile);
 
 /** The caller's environment without libpq variables that could redirect a client program. */
 function clientEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PG')));
-}
-
-async function giveTo(dir: string, runAs: RunAs): Promise<void> {
-  if (runAs.uid !== undefined && runAs.gid !== undefined) await chown(dir, runAs.uid, runAs.gid);
 }
 
 async function initdb(

@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chown } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
 
 /**
  * Process supervision shared by `parley cluster up` and the tests that need real engines:
@@ -46,17 +48,71 @@ export function postgresBinDirs(): string[] {
     .map((v) => join(root, v, 'bin'));
 }
 
-/** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
+/**
+ * Listener ports come from below Linux's ephemeral range (32768-60999), where the kernel picks
+ * the source ports of outgoing connections: a server restarted on a port in that range can find
+ * it taken by some client's connection (a crashed member's peers reconnect constantly).
+ */
+const PORT_RANGE = { min: 20_000, max: 32_000 } as const;
+/** Ports this process handed out: a port is free again once released, so remember it. */
+const handedOut = new Set<number>();
+
+/**
+ * A free TCP port on 127.0.0.1 below the ephemeral range, never the same twice in this process:
+ * a random one that can be bound right now (bound, then released).
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  server.close();
-  await once(server, 'close');
-  return port;
+  const span = PORT_RANGE.max - PORT_RANGE.min;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_RANGE.min + Math.floor(Math.random() * span);
+    if (handedOut.has(port) || !(await canBind(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${PORT_RANGE.min}-${PORT_RANGE.max} after 200 attempts`);
 }
+
+async function canBind(port: number): Promise<boolean> {
+  const server = createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
+  });
+  if (bound) {
+    server.close();
+    await once(server, 'close');
+  }
+  return bound;
+}
+
+/** The user and group an engine runs as (PostgreSQL refuses to run as root). */
+export interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** Root runs PostgreSQL (and Patroni) as Debian's `postgres` user; anyone else as themselves. */
+export async function postgresUser(): Promise<RunAs> {
+  if (process.getuid?.() !== 0) return {};
+  const id = async (flag: string) =>
+    Number((await execFileAsync('id', [flag, 'postgres'])).stdout.trim());
+  try {
+    return { uid: await id('-u'), gid: await id('-g') };
+  } catch (err) {
+    throw new Error(
+      'PostgreSQL refuses to run as root and there is no "postgres" user to run it as: ' +
+        'install the Debian package "postgresql" (it creates that user) or run as another user',
+      { cause: err },
+    );
+  }
+}
+
+/** Hands `path` to the user an engine runs as (a no-op when it runs as the caller). */
+export async function giveTo(path: string, runAs: RunAs): Promise<void> {
+  if (runAs.uid !== undefined && runAs.gid !== undefined) await chown(path, runAs.uid, runAs.gid);
+}
+
+const execFileAsync = promisify(execFile);
 
 /** A supervised child process whose output lines are forwarded with a prefix. */
 export class ManagedProcess {
@@ -143,6 +199,20 @@ export class ManagedProcess {
   }
 
   /**
+   * Polls `probe` until it resolves true (see {@link waitUntil}); rejects as soon as the process
+   * exits instead, with its last output lines.
+   */
+  async waitUntilReady(
+    probe: () => Promise<boolean>,
+    options: { timeoutMs: number; what: string },
+  ): Promise<void> {
+    await waitUntil(async () => !this.running || (await probe()), options);
+    if (this.running) return;
+    const status = this.child.signalCode ?? this.child.exitCode;
+    throw new Error(`${this.name} exited (${status}) while starting:\n${this.tail.join('\n')}`);
+  }
+
+  /**
    * Asks the process to stop with `signal` (SIGTERM unless the engine wants another, such as
    * PostgreSQL's fast shutdown on SIGINT), then SIGKILL after `graceMs`; resolves when gone.
    */
@@ -157,20 +227,26 @@ export class ManagedProcess {
   /**
    * kill -9, for fault tests. With `children`, the process's children die in the same instant
    * (a server crash: PostgreSQL's backends would otherwise answer their open connections for a
-   * moment after their postmaster is gone). The process is stopped first so that it cannot
-   * start another child between the listing and the kill.
+   * moment after their postmaster is gone). `companions` are other processes of the same server
+   * that are not its children (Patroni's postmaster detaches itself): they and their children die
+   * in that instant too. Everything is stopped first so that nothing can start another child
+   * between the listing and the kill.
    */
-  async kill(options: { children?: boolean } = {}): Promise<void> {
+  async kill(options: { children?: boolean; companions?: number[] } = {}): Promise<void> {
     const pid = this.child.pid;
-    if (this.running && pid !== undefined) {
-      if (options.children) {
-        this.child.kill('SIGSTOP');
-        for (const child of childPids(pid)) signal(child, 'SIGKILL');
-      }
-      this.child.kill('SIGKILL');
-    }
+    const companions = options.companions ?? [];
+    if (!this.running || pid === undefined) killAtOnce(companions);
+    else if (options.children || companions.length > 0) killAtOnce([pid, ...companions]);
+    else this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/** kill -9 of `pids` and their children in one instant (each stopped first, then all killed). */
+export function killAtOnce(pids: number[]): void {
+  for (const pid of pids) signal(pid, 'SIGSTOP');
+  const all = pids.flatMap((pid) => [...childPids(pid), pid]);
+  for (const pid of all) signal(pid, 'SIGKILL');
 }
 
 /** Sends `sig` to `pid`, ignoring a process that is already gone. */

@@ -1,0 +1,181 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagedProcess, findBinary, freePort } from './processes.js';
+
+/**
+ * A throwaway HAProxy 2.6 (Debian's `haproxy`) in the foreground, with two listeners: the store
+ * port, a TCP proxy to whichever PostgreSQL member Patroni's REST `/primary` names, and the front
+ * door, an HTTP and WebSocket balancer over the chat nodes that are ready. The chat nodes need
+ * no routing code of their own, and a browser has one URL.
+ */
+
+/** How long HAProxy may take to answer on its stats port. */
+const READY_TIMEOUT_MS = 10_000;
+
+/** A PostgreSQL member behind the store port. */
+export interface StoreServer {
+  name: string;
+  /** PostgreSQL's port on 127.0.0.1. */
+  port: number;
+  /** Patroni's REST port on 127.0.0.1, health-checked with `/primary`. */
+  restPort: number;
+}
+
+/** A chat node behind the front door. */
+export interface FrontDoorServer {
+  name: string;
+  /** Its HTTP port on 127.0.0.1, health-checked with `GET /readyz`. */
+  port: number;
+}
+
+/** One server's state as HAProxy's health checks see it. */
+export interface ServerState {
+  name: string;
+  /** `UP`, `DOWN`, `UP 1/2` (going down), `DOWN 1/2` (coming up), `MAINT`, … */
+  status: string;
+}
+
+/** A running HAProxy. */
+export interface Haproxy {
+  /** The store port: PostgreSQL's current primary. */
+  readonly storePort: number;
+  /** The front door, `http://127.0.0.1:PORT`: every ready chat node. */
+  readonly frontDoorUrl: string;
+  /** HAProxy's statistics page (CSV at `;csv`). */
+  readonly statsUrl: string;
+  readonly running: boolean;
+  /** The servers of the `postgres` or `chat` backend, as health-checked now. */
+  servers(backend: 'postgres' | 'chat'): Promise<ServerState[]>;
+  /** Stops HAProxy and removes its configuration; idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startHaproxy}. */
+export interface StartHaproxyOptions {
+  store: StoreServer[];
+  chatNodes: FrontDoorServer[];
+  /** Receives every output line (health-check transitions, alerts). */
+  onLine?: (name: string, line: string) => void;
+}
+
+/**
+ * Writes a configuration and starts HAProxy on free loopback ports; resolves once it answers.
+ * Throws MissingBinaryError if HAProxy is not installed.
+ */
+export async function startHaproxy(options: StartHaproxyOptions): Promise<Haproxy> {
+  // Debian installs it in /usr/sbin, which a non-root PATH often lacks.
+  const binary = findBinary('haproxy', { extraDirs: ['/usr/sbin'], debianPackage: 'haproxy' });
+  const temp = await mkdtemp(join(tmpdir(), 'parley-haproxy-'));
+  let child: ManagedProcess | null = null;
+  const stop = async () => {
+    await child?.stop();
+    await rm(temp, { recursive: true, force: true });
+  };
+  try {
+    const ports = { store: await freePort(), frontDoor: await freePort(), stats: await freePort() };
+    const configFile = join(temp, 'haproxy.cfg');
+    await writeFile(configFile, haproxyConfig({ ...options, ports }));
+    // -db: foreground, no daemon; the supervisor owns the process.
+    child = new ManagedProcess('haproxy', binary, ['-db', '-f', configFile], {
+      ...(options.onLine ? { onLine: options.onLine } : {}),
+    });
+    const statsUrl = `http://127.0.0.1:${ports.stats}/stats`;
+    await child.waitUntilReady(async () => (await fetch(statsUrl)).ok, {
+      timeoutMs: READY_TIMEOUT_MS,
+      what: 'HAProxy to answer',
+    });
+    const proc = child;
+    let stopping: Promise<void> | null = null;
+    return {
+      storePort: ports.store,
+      frontDoorUrl: `http://127.0.0.1:${ports.frontDoor}`,
+      statsUrl,
+      get running() {
+        return proc.running;
+      },
+      servers: (backend) => serverStates(statsUrl, backend),
+      stop: () => (stopping ??= stop()),
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Reads the servers of `backend` from the CSV statistics. */
+async function serverStates(statsUrl: string, backend: string): Promise<ServerState[]> {
+  const csv = await (await fetch(`${statsUrl};csv`)).text();
+  const [header = '', ...rows] = csv.split('\n');
+  const columns = header.replace(/^# /, '').split(',');
+  const at = (name: string) => columns.indexOf(name);
+  return rows
+    .map((row) => row.split(','))
+    .filter((cells) => cells[at('pxname')] === backend)
+    .filter((cells) => !['FRONTEND', 'BACKEND'].includes(cells[at('svname')] ?? ''))
+    .map((cells) => ({ name: cells[at('svname')] ?? '', status: cells[at('status')] ?? '' }));
+}
+
+/** The configuration; docs/operations.md ("HA cluster") explains the settings. */
+export function haproxyConfig(input: {
+  store: StoreServer[];
+  chatNodes: FrontDoorServer[];
+  ports: { store: number; frontDoor: number; stats: number };
+}): string {
+  const { ports } = input;
+  return `global
+  maxconn 2000
+  nbthread 1
+
+defaults
+  timeout connect 2s
+  timeout check 2s
+  # Health checks every second; two failures mark a server down, two successes up again.
+  default-server inter 1s fall 2 rise 2
+
+listen postgres
+  bind 127.0.0.1:${ports.store}
+  mode tcp
+  # Pooled database connections idle for long; TCP keepalive, not a timeout, finds dead peers.
+  timeout client 1h
+  timeout server 1h
+  # Patroni's /primary: 200 on the leader only. OPTIONS, not GET: the same answer without a body,
+  # which HAProxy would cut off mid-write (Patroni logs a traceback for each).
+  option httpchk OPTIONS /primary
+  http-check expect status 200
+  # Cut every session to a member that stops being the primary: none writes to a demoted one.
+  default-server on-marked-down shutdown-sessions
+${input.store.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check port ${s.restPort}`).join('\n')}
+
+frontend front-door
+  bind 127.0.0.1:${ports.frontDoor}
+  mode http
+  timeout client 60s
+  timeout http-request 10s
+  default_backend chat
+
+backend chat
+  mode http
+  # No sticky sessions: any node serves any user (rule K3).
+  balance roundrobin
+  timeout server 60s
+  # WebSockets stay open for as long as the client keeps them (the protocol pings).
+  timeout tunnel 1h
+  # HTTP/1.1 with a Host header: a 1.0 request without one is refused (400).
+  option httpchk
+  http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1 hdr Connection close
+  http-check expect status 200
+  # A request whose node refused the connection is sent to another one.
+  retries 2
+  option redispatch
+${input.chatNodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port} check`).join('\n')}
+
+listen stats
+  bind 127.0.0.1:${ports.stats}
+  mode http
+  timeout client 10s
+  timeout server 10s
+  stats enable
+  stats uri /stats
+`;
+}
