@@ -53,7 +53,7 @@ describe('PostgreSQL errors: what counts as unavailable', () => {
     const victim = await client(server.url);
     const admin = await client(server.url);
     try {
-      const pid = victim.processID;
+      const pid = Number((await victim.query('select pg_backend_pid() as pid')).rows[0].pid);
       const sleeping = errorOf(() => victim.query('select pg_sleep(30)'));
       await waitUntil(
         async () =>
