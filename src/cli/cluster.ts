@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { startHaCluster } from '../cluster/ha-cluster.js';
 import { startLocalCluster } from '../cluster/local-cluster.js';
 import { MissingBinaryError } from '../cluster/processes.js';
 
@@ -36,7 +37,27 @@ function prefixer(color: boolean): (name: string, line: string) => void {
   };
 }
 
-/** `parley cluster up`: a throwaway local cluster for demos and fault tests (rule K1). */
+/** Health checks the front door sends every node each second: not worth a line each. */
+function isHealthCheck(line: string): boolean {
+  return /"event":"http"/.test(line) && /"path":"\/(readyz|healthz)","status":200/.test(line);
+}
+
+interface UpOptions {
+  nodes: string;
+  nats: string;
+  data?: string;
+  ha?: boolean;
+  etcd: string;
+}
+
+/** A running cluster as `cluster up` prints and stops it. */
+interface Started {
+  lines: string[];
+  openUrl: string;
+  stop(): Promise<void>;
+}
+
+/** `parley cluster up`: a throwaway local cluster for demos and fault tests (rules K1, K10). */
 export function registerCluster(program: Command): void {
   const cluster = program.command('cluster').description('local multi-node cluster');
   cluster
@@ -44,27 +65,24 @@ export function registerCluster(program: Command): void {
     .description('start PostgreSQL, a NATS cluster and N chat nodes on loopback; Ctrl-C stops all')
     .option('--nodes <n>', 'chat nodes', '3')
     .option('--nats <n>', 'NATS servers', '3')
-    .option('--data <dir>', 'keep PostgreSQL data here (default: temporary)')
-    .action(async (opts: { nodes: string; nats: string; data?: string }) => {
-      const nodes = Number(opts.nodes);
-      const natsServers = Number(opts.nats);
-      if (!Number.isInteger(nodes) || nodes < 1 || nodes > 16) {
-        console.error('parley: --nodes must be 1-16');
-        process.exit(2);
-      }
-      if (!Number.isInteger(natsServers) || natsServers < 1 || natsServers > 5) {
-        console.error('parley: --nats must be 1-5');
-        process.exit(2);
-      }
-      console.log(`Starting PostgreSQL, ${natsServers} NATS server(s) and ${nodes} node(s)…`);
-      let local;
+    .option('--data <dir>', 'keep PostgreSQL data here (default: temporary; not with --ha)')
+    .option(
+      '--ha',
+      'two-fault-tolerant store: etcd, 3 PostgreSQL members under Patroni, HAProxy before them and a front door before the nodes',
+    )
+    .option('--etcd <n>', 'etcd members with --ha', '5')
+    .action(async (opts: UpOptions) => {
+      const nodes = integer(opts.nodes, '--nodes', 1, 16);
+      const natsServers = integer(opts.nats, '--nats', 1, 5);
+      const etcd = integer(opts.etcd, '--etcd', 1, 7);
+      if (opts.ha && opts.data)
+        usage('--data cannot be combined with --ha (its data is temporary)');
+      const onLine = prefixer(process.stdout.isTTY);
+      let started: Started;
       try {
-        local = await startLocalCluster({
-          nodes,
-          nats: natsServers,
-          ...(opts.data ? { dataDir: opts.data } : {}),
-          onLine: prefixer(process.stdout.isTTY),
-        });
+        started = opts.ha
+          ? await startHa({ nodes, nats: natsServers, etcd, onLine })
+          : await startPlain({ nodes, nats: natsServers, data: opts.data, onLine });
       } catch (err) {
         console.error(
           `parley: ${err instanceof MissingBinaryError ? err.message : `cluster failed to start: ${err instanceof Error ? err.message : String(err)}`}`,
@@ -72,16 +90,14 @@ export function registerCluster(program: Command): void {
         process.exit(1);
       }
       console.log('\nParley cluster is up:');
-      for (const n of local.nodes) console.log(`  ${n.id.padEnd(10)} ${n.url}`);
-      console.log(`  ${'postgres'.padEnd(10)} ${local.postgres.url}`);
-      console.log(`  ${'nats'.padEnd(10)} ${local.nats.urls.join(',')}`);
+      for (const line of started.lines) console.log(`  ${line}`);
       console.log(
-        `\nOpen ${local.urls[0]} in a browser, or run: parley chat --server ${local.urls[0]}`,
+        `\nOpen ${started.openUrl} in a browser, or run: parley chat --server ${started.openUrl}`,
       );
       console.log('Press Ctrl-C to stop everything.\n');
       const shutdown = (signal: string) => {
         console.log(`\n${signal}: stopping the cluster…`);
-        local.stop().then(
+        started.stop().then(
           () => {
             console.log('stopped.');
             process.exit(0);
@@ -94,5 +110,80 @@ export function registerCluster(program: Command): void {
       };
       process.once('SIGINT', () => shutdown('SIGINT'));
       process.once('SIGTERM', () => shutdown('SIGTERM'));
+      // The children have process groups of their own: a closed terminal must stop them too.
+      process.once('SIGHUP', () => shutdown('SIGHUP'));
     });
+}
+
+function usage(message: string): never {
+  console.error(`parley: ${message}`);
+  process.exit(2);
+}
+
+function integer(text: string, flag: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max)
+    usage(`${flag} must be ${min}-${max}`);
+  return value;
+}
+
+const label = (name: string, value: string) => `${name.padEnd(10)} ${value}`;
+
+async function startPlain(options: {
+  nodes: number;
+  nats: number;
+  data: string | undefined;
+  onLine: (name: string, line: string) => void;
+}): Promise<Started> {
+  console.log(`Starting PostgreSQL, ${options.nats} NATS server(s) and ${options.nodes} node(s)…`);
+  const local = await startLocalCluster({
+    nodes: options.nodes,
+    nats: options.nats,
+    ...(options.data ? { dataDir: options.data } : {}),
+    onLine: options.onLine,
+  });
+  return {
+    lines: [
+      ...local.nodes.map((n) => label(n.id, n.url)),
+      label('postgres', local.postgres.url),
+      label('nats', local.nats.urls.join(',')),
+    ],
+    openUrl: local.urls[0]!,
+    stop: () => local.stop(),
+  };
+}
+
+async function startHa(options: {
+  nodes: number;
+  nats: number;
+  etcd: number;
+  onLine: (name: string, line: string) => void;
+}): Promise<Started> {
+  console.log(
+    `Starting ${options.etcd} etcd member(s), 3 PostgreSQL members under Patroni, HAProxy, ` +
+      `${options.nats} NATS server(s) and ${options.nodes} node(s)…`,
+  );
+  const onLine = options.onLine;
+  const ha = await startHaCluster({
+    nodes: options.nodes,
+    nats: options.nats,
+    etcd: options.etcd,
+    onLine: (name, line) => {
+      if (!isHealthCheck(line)) onLine(name, line);
+    },
+  });
+  const primary = await ha.patroni.primary();
+  return {
+    lines: [
+      label('front door', `${ha.frontDoorUrl}   <- open this one`),
+      ...ha.nodes.map((n) => label(n.id, n.url)),
+      label('store', `${ha.storeUrl} (HAProxy -> the primary, now ${primary?.name ?? 'none'})`),
+      ...ha.patroni.members.map((m) => label(m.name, `127.0.0.1:${m.port}, Patroni ${m.restUrl}`)),
+      label('etcd', ha.etcd.clientUrls.join(',')),
+      label('nats', ha.nats.urls.join(',')),
+      label('haproxy', `${ha.haproxy.statsUrl} (health of every backend server)`),
+    ],
+    openUrl: ha.frontDoorUrl,
+    stop: () => ha.stop(),
+  };
 }

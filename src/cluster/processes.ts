@@ -139,6 +139,9 @@ export class ManagedProcess {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: a Ctrl-C in the terminal reaches the supervisor only, which
+      // then stops its children in order (nodes before the engines they depend on).
+      detached: true,
       ...(options.uid === undefined ? {} : { uid: options.uid }),
       ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
