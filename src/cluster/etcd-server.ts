@@ -38,6 +38,8 @@ export interface EtcdCluster {
   readonly clientUrls: string[];
   /** Every member as `127.0.0.1:PORT`, the form Patroni's `etcd3.hosts` takes. */
   readonly hosts: string[];
+  /** The temporary directory of every member's data, removed by `stop()`. */
+  readonly dir: string;
   /** Stops every member and removes the data; idempotent. */
   stop(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdClu
     members,
     clientUrls: members.map((m) => m.clientUrl),
     hosts: ports(members),
+    dir: temp,
     stop: () => (stopping ??= stop()),
   };
 }

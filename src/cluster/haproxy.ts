@@ -44,6 +44,8 @@ export interface Haproxy {
   readonly frontDoorUrl: string;
   /** HAProxy's statistics page (CSV at `;csv`). */
   readonly statsUrl: string;
+  /** The temporary directory of its configuration, removed by `stop()`. */
+  readonly dir: string;
   readonly running: boolean;
   /** The servers of the `postgres` or `chat` backend, as health-checked now. */
   servers(backend: 'postgres' | 'chat'): Promise<ServerState[]>;
@@ -91,6 +93,7 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
       storePort: ports.store,
       frontDoorUrl: `http://127.0.0.1:${ports.frontDoor}`,
       statsUrl,
+      dir: temp,
       get running() {
         return proc.running;
       },

@@ -67,6 +67,8 @@ export interface PatroniCluster {
   /** Patroni's `scope`: the cluster's name in etcd. */
   readonly scope: string;
   readonly members: PatroniMember[];
+  /** The temporary directory of every member's configuration and data, removed by `stop()`. */
+  readonly dir: string;
   /** `GET /cluster` from the first running member that answers. */
   status(): Promise<PatroniMemberStatus[]>;
   /** The member Patroni names leader, if it runs; null during a failover. */
@@ -156,7 +158,7 @@ class Cluster implements PatroniCluster {
     readonly scope: string,
     readonly members: Member[],
     private readonly psqlBinary: string,
-    private readonly temp: string,
+    readonly dir: string,
   ) {}
 
   async status(): Promise<PatroniMemberStatus[]> {
@@ -219,7 +221,7 @@ class Cluster implements PatroniCluster {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       await Promise.all(this.members.map((m) => m.stop()));
-      await rm(this.temp, { recursive: true, force: true });
+      await rm(this.dir, { recursive: true, force: true });
     })();
     return this.#stopping;
   }
