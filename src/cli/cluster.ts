@@ -57,7 +57,7 @@ interface Started {
   stop(): Promise<void>;
 }
 
-/** `parley cluster up`: a throwaway local cluster for demos and fault tests (rules K1, K10). */
+/** `parley cluster up`: a throwaway local cluster for demos and fault tests (rules K1, K11). */
 export function registerCluster(program: Command): void {
   const cluster = program.command('cluster').description('local multi-node cluster');
   cluster

@@ -13,7 +13,7 @@ const ROUTE_TIMEOUT_MS = 15_000;
 
 /**
  * A local two-fault-tolerant stack: etcd, PostgreSQL members under Patroni, HAProxy in front of
- * them and of the chat nodes, a NATS cluster and N chat nodes, all on loopback (rule K10).
+ * them and of the chat nodes, a NATS cluster and N chat nodes, all on loopback (rule K11).
  */
 export interface HaCluster {
   /** Patroni's consensus store; each member can be killed and started again. */

@@ -53,7 +53,7 @@ async function untilSendSucceeds(api: Api, user: TestUser, dm: string): Promise<
   return Date.now() - start;
 }
 
-describe('[K10] HA stack: etcd, PostgreSQL under Patroni, HAProxy, NATS, two chat nodes', () => {
+describe('[K11] HA stack: etcd, PostgreSQL under Patroni, HAProxy, NATS, two chat nodes', () => {
   let cluster: HaCluster;
   let api: Api;
   let alice: TestUser;
@@ -79,7 +79,7 @@ describe('[K10] HA stack: etcd, PostgreSQL under Patroni, HAProxy, NATS, two cha
   );
   after(() => cluster?.stop());
 
-  it('[K10] the primary has both other members as synchronous standbys; the store port routes to it alone', async () => {
+  it('[K11] the primary has both other members as synchronous standbys; the store port routes to it alone', async () => {
     const status = await cluster.patroni.status();
     const primary = await cluster.patroni.primary();
     assert.ok(primary);
@@ -95,7 +95,7 @@ describe('[K10] HA stack: etcd, PostgreSQL under Patroni, HAProxy, NATS, two cha
     );
   });
 
-  it('[K10] the front door balances over both nodes and serves REST and WebSockets', async () => {
+  it('[K11] the front door balances over both nodes and serves REST and WebSockets', async () => {
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`${cluster.frontDoorUrl}/readyz`);
@@ -122,7 +122,7 @@ describe('[K10] HA stack: etcd, PostgreSQL under Patroni, HAProxy, NATS, two cha
     }
   });
 
-  it('[K10] kill -9 of the primary: a synchronous standby takes over, the nodes answer again, the old primary rejoins', async () => {
+  it('[K11] kill -9 of the primary: a synchronous standby takes over, the nodes answer again, the old primary rejoins', async () => {
     const acked = await api.send(alice, dm, 'before the crash');
     assert.equal(acked.status, 201);
     const old = await cluster.patroni.primary();
@@ -151,7 +151,7 @@ describe('[K10] HA stack: etcd, PostgreSQL under Patroni, HAProxy, NATS, two cha
     assert.equal(primary, next, 'the restarted member rejoined as a standby');
   });
 
-  it('[K10] stop stops every process and removes every temporary directory', async () => {
+  it('[K11] stop stops every process and removes every temporary directory', async () => {
     const pids = clusterProcesses(cluster);
     const dirs = [cluster.etcd.dir, cluster.patroni.dir, cluster.haproxy.dir];
     assert.ok(pids.length >= 5 + 3 + 3 + 1 + 2, `found only ${pids.length} processes`);
