@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess, findBinary, freePort } from './processes.js';
+import {
+  ManagedProcess,
+  findBinary,
+  freePort,
+  removeTemporaryDir,
+  temporaryDir,
+} from './processes.js';
 
 /**
  * A throwaway etcd 3.4 cluster on loopback (Debian's `etcd-server`), Patroni's consensus store
@@ -60,12 +64,12 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdClu
   const count = options.members ?? 5;
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`members must be ≥ 1: ${count}`);
   const binary = findBinary('etcd', { debianPackage: 'etcd-server' });
-  const temp = await mkdtemp(join(tmpdir(), 'parley-etcd-'));
+  const temp = await temporaryDir('parley-etcd-');
   const members: Member[] = [];
   const stop = async () => {
     // The data goes anyway: no need to wait out the last members' leadership transfer timeouts.
     await Promise.all(members.map((m) => m.stop(TEARDOWN_GRACE_MS)));
-    await rm(temp, { recursive: true, force: true });
+    await removeTemporaryDir(temp);
   };
   try {
     const ports: Array<{ client: number; peer: number }> = [];

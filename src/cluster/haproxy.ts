@@ -1,7 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManagedProcess, findBinary, freePort } from './processes.js';
+import {
+  ManagedProcess,
+  findBinary,
+  freePort,
+  removeTemporaryDir,
+  temporaryDir,
+} from './processes.js';
 
 /**
  * A throwaway HAProxy 2.6 (Debian's `haproxy`) in the foreground, with two listeners: the store
@@ -68,11 +73,11 @@ export interface StartHaproxyOptions {
 export async function startHaproxy(options: StartHaproxyOptions): Promise<Haproxy> {
   // Debian installs it in /usr/sbin, which a non-root PATH often lacks.
   const binary = findBinary('haproxy', { extraDirs: ['/usr/sbin'], debianPackage: 'haproxy' });
-  const temp = await mkdtemp(join(tmpdir(), 'parley-haproxy-'));
+  const temp = await temporaryDir('parley-haproxy-');
   let child: ManagedProcess | null = null;
   const stop = async () => {
     await child?.stop();
-    await rm(temp, { recursive: true, force: true });
+    await removeTemporaryDir(temp);
   };
   try {
     const ports = { store: await freePort(), frontDoor: await freePort(), stats: await freePort() };

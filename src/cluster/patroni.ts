@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { patroniConfig, SUPERUSER, type MemberPorts } from './patroni-config.js';
@@ -16,6 +15,8 @@ import {
   postgresUser,
   waitUntil,
   type RunAs,
+  removeTemporaryDir,
+  temporaryDir,
 } from './processes.js';
 
 /**
@@ -113,7 +114,7 @@ export async function startPatroni(options: StartPatroniOptions): Promise<Patron
   const binDir = binDirs.find((dir) => existsSync(join(dir, 'postgres')));
   if (binDir === undefined) throw new Error('no PostgreSQL server in /usr/lib/postgresql/*/bin');
   const runAs = await postgresUser();
-  const temp = await mkdtemp(join(tmpdir(), 'parley-patroni-'));
+  const temp = await temporaryDir('parley-patroni-');
   const members: Member[] = [];
   const cluster = new Cluster(`parley-${randomBytes(4).toString('hex')}`, members, psql, temp);
   try {
@@ -221,7 +222,7 @@ class Cluster implements PatroniCluster {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       await Promise.all(this.members.map((m) => m.stop()));
-      await rm(this.dir, { recursive: true, force: true });
+      await removeTemporaryDir(this.dir);
     })();
     return this.#stopping;
   }
@@ -262,6 +263,7 @@ class Member implements PatroniMember {
     const { onLine, runAs, dir } = this.config;
     const child = new ManagedProcess(this.name, this.config.patroni, [this.config.configFile], {
       ...runAs,
+      companions: () => this.#postmasterPids(),
       // The postgres user may not enter the caller's working or home directory.
       cwd: '/',
       env: { ...withoutVariables(/^(PG|PATRONI_)/), HOME: dir },
@@ -294,32 +296,29 @@ class Member implements PatroniMember {
   async stop(): Promise<void> {
     await this.#process?.stop(STOP_GRACE_MS);
     // Patroni stops its PostgreSQL on SIGTERM; one left behind (Patroni killed) is killed here.
-    const postmaster = this.#postmasterPid();
-    if (postmaster !== null) killAtOnce([postmaster]);
+    killAtOnce(this.#postmasterPids());
   }
 
   async kill(): Promise<void> {
-    const postmaster = this.#postmasterPid();
-    const companions = postmaster === null ? [] : [postmaster];
-    if (this.#process) await this.#process.kill({ children: true, companions });
-    else killAtOnce(companions);
+    if (this.#process) await this.#process.kill({ children: true });
+    else killAtOnce(this.#postmasterPids());
   }
 
   /**
-   * The running postmaster of this member's data directory, if any. Patroni starts it detached
+   * The running postmaster of this member's data directory, if any (an empty list if not). Patroni starts it detached
    * (it is not Patroni's child), so it is found through its pid file, checked against /proc so
    * that a stale file never names some other process.
    */
-  #postmasterPid(): number | null {
+  #postmasterPids(): number[] {
     const dataDir = join(this.config.dir, 'data');
-    let pid: number;
     try {
-      pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (!cmdline.some((arg) => arg.includes(dataDir))) return null;
+      return Number.isInteger(pid) && pid > 0 && cmdline.some((arg) => arg.includes(dataDir))
+        ? [pid]
+        : [];
     } catch {
-      return null;
+      return [];
     }
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
   }
 }

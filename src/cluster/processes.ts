@@ -1,7 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { chown } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -121,6 +122,7 @@ export class ManagedProcess {
   /** The last output lines, for error messages. */
   readonly tail: string[] = [];
   readonly #lineListeners = new Set<(line: string) => void>();
+  readonly #companions: () => number[];
 
   constructor(
     readonly name: string,
@@ -133,8 +135,15 @@ export class ManagedProcess {
       /** Run as this user and group (engines such as PostgreSQL refuse to run as root). */
       uid?: number;
       gid?: number;
+      /**
+       * Other processes of the same server that are not its children (Patroni's postmaster
+       * detaches itself): `kill()` kills them in the same instant, and so does this process's
+       * exit if the supervisor never stopped them.
+       */
+      companions?: () => number[];
     } = {},
   ) {
+    this.#companions = options.companions ?? (() => []);
     this.child = spawn(command, args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
@@ -145,10 +154,11 @@ export class ManagedProcess {
       ...(options.uid === undefined ? {} : { uid: options.uid }),
       ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
-    this.exited = once(this.child, 'exit').then(([code, signal]) => ({
-      code: code as number | null,
-      signal: signal as NodeJS.Signals | null,
-    }));
+    running.add(this);
+    this.exited = once(this.child, 'exit').then(([code, signal]) => {
+      running.delete(this);
+      return { code: code as number | null, signal: signal as NodeJS.Signals | null };
+    });
     // A spawn failure (e.g. ENOENT) surfaces as an exit, not an unhandled error.
     this.child.on('error', (err) => this.tail.push(`spawn error: ${err.message}`));
     for (const stream of [this.child.stdout, this.child.stderr]) {
@@ -230,19 +240,50 @@ export class ManagedProcess {
   /**
    * kill -9, for fault tests. With `children`, the process's children die in the same instant
    * (a server crash: PostgreSQL's backends would otherwise answer their open connections for a
-   * moment after their postmaster is gone). `companions` are other processes of the same server
-   * that are not its children (Patroni's postmaster detaches itself): they and their children die
-   * in that instant too. Everything is stopped first so that nothing can start another child
-   * between the listing and the kill.
+   * moment after their postmaster is gone), and so do its companions and their children.
+   * Everything is stopped first so that nothing can start another child between the listing and
+   * the kill.
    */
-  async kill(options: { children?: boolean; companions?: number[] } = {}): Promise<void> {
+  async kill(options: { children?: boolean } = {}): Promise<void> {
     const pid = this.child.pid;
-    const companions = options.companions ?? [];
+    const companions = this.#companions();
     if (!this.running || pid === undefined) killAtOnce(companions);
     else if (options.children || companions.length > 0) killAtOnce([pid, ...companions]);
     else this.child.kill('SIGKILL');
     await this.exited;
   }
+
+  /** kill -9 of the process and its companions, synchronously (for the exit hook below). */
+  killNow(): void {
+    const pid = this.child.pid;
+    killAtOnce([...(pid === undefined ? [] : [pid]), ...this.#companions()]);
+  }
+}
+
+/**
+ * Every child process not yet exited, and every temporary directory not yet removed. A
+ * supervisor that exits without stopping its children (a test file that ends early, an uncaught
+ * error) kills them and removes the directories on its way out rather than leaving engines
+ * behind; a supervisor killed with SIGKILL cannot.
+ */
+const running = new Set<ManagedProcess>();
+const temporaryDirs = new Set<string>();
+process.once('exit', () => {
+  for (const child of running) child.killNow();
+  for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temporary directory `/tmp/<prefix>XXXXXX`, removed at exit unless removed before. */
+export async function temporaryDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temporaryDirs.add(dir);
+  return dir;
+}
+
+/** Removes a directory made by {@link temporaryDir}. */
+export async function removeTemporaryDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  temporaryDirs.delete(dir);
 }
 
 /** kill -9 of `pids` and their children in one instant (each stopped first, then all killed). */
