@@ -123,6 +123,7 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
           frames: after.frames - before.frames,
           synced: after.synced - before.synced,
           refused: after.refused - before.refused,
+          closed: after.closed - before.closed,
         };
       log(options, formatRun(report));
       reports.push(report);

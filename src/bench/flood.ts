@@ -6,6 +6,8 @@ import { PROTOCOL_VERSION } from '../protocol/version.js';
 const WINDOW = 4;
 /** Cursors per hostile `sync` frame: the most one frame may carry (rule W9). */
 const IDS_PER_FRAME = 1_000;
+/** A closed hostile socket reconnects after this: the default per-address connection limit (S1). */
+const RECONNECT_MS = 1_000;
 
 /** What the hostile sockets sent and how the node answered them. */
 export interface FloodStats {
@@ -16,6 +18,8 @@ export interface FloodStats {
   synced: number;
   /** Of those, refused (`rate_limited` or another error). */
   refused: number;
+  /** Times the node closed a hostile socket for flooding (4029); each reconnects a second later. */
+  closed: number;
 }
 
 /**
@@ -24,13 +28,14 @@ export interface FloodStats {
  * what one abusive client costs everyone else (docs/benchmarks.md, flood).
  */
 export class Flood {
-  readonly #sockets: WebSocketLike[] = [];
+  readonly #sockets = new Set<WebSocketLike>();
+  readonly #timers = new Set<NodeJS.Timeout>();
   readonly #stats: FloodStats;
   #running = true;
   #seq = 0;
 
   private constructor(count: number) {
-    this.#stats = { sockets: count, frames: 0, synced: 0, refused: 0 };
+    this.#stats = { sockets: count, frames: 0, synced: 0, refused: 0, closed: 0 };
   }
 
   /** Opens one socket per token on `url`; resolves once every one is `ready`. */
@@ -48,13 +53,24 @@ export class Flood {
   /** Closes every hostile socket. */
   stop(): void {
     this.#running = false;
+    for (const timer of this.#timers) clearTimeout(timer);
     for (const ws of this.#sockets) ws.close(1000, 'bench done');
   }
 
   #open(url: string, token: string): Promise<void> {
     const ws = nodeWebSocket(url.replace(/^http/, 'ws').replace(/\/+$/, '') + '/api/v1/ws');
-    this.#sockets.push(ws);
+    this.#sockets.add(ws);
     return new Promise((resolve, reject) => {
+      ws.onclose = () => {
+        this.#sockets.delete(ws);
+        if (!this.#running) return;
+        this.#stats.closed += 1;
+        const timer = setTimeout(() => {
+          this.#timers.delete(timer);
+          this.#open(url, token).catch(() => undefined);
+        }, RECONNECT_MS);
+        this.#timers.add(timer);
+      };
       ws.onopen = () =>
         ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, token }));
       ws.onerror = () => reject(new Error('a flood socket failed to connect'));

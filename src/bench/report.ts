@@ -71,7 +71,7 @@ export function formatRun(r: RunReport): string {
   if (r.flood) {
     const f = r.flood;
     lines.push(
-      `  flood          ${f.sockets} sockets sent ${f.frames} syncs of 1,000 ids: ${f.synced} answered, ${f.refused} refused`,
+      `  flood          ${f.sockets} sockets sent ${f.frames} syncs of 1,000 ids: ${f.synced} answered, ${f.refused} refused, ${f.closed} closes`,
     );
   }
   if (r.server) {

@@ -83,6 +83,22 @@ for (const mode of testModes())
       await client.close();
     });
 
+    it('[W9] a socket that keeps flooding past its limits is closed with 4029', async () => {
+      const { client } = await d.open(alice);
+      const frames = Array.from({ length: 60 }, (_, i) => ({
+        type: 'sync',
+        cursors: { [dm]: 0 },
+        ref: `f${i}`,
+      }));
+      client.sendTogether(frames);
+      assert.equal(await client.closed(), 4029);
+      const refused = client.all('error').filter((f) => f.code === 'rate_limited');
+      assert.ok(refused.length >= 10, `${refused.length} refusals came before the close`);
+      const { client: again } = await d.open(alice);
+      await again.roundTrip();
+      await again.close();
+    });
+
     it('[W9][G7] typing past the socket’s limit is dropped, whatever the conversations', async () => {
       const groups: string[] = [];
       for (let i = 0; i < 12; i++)

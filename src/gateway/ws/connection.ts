@@ -29,6 +29,12 @@ export const SOCKET_LIMITS = {
   typing: { rate: 5, burst: 10 },
   /** `read` frames: ten per second, bursts of 20; more are coalesced and written later. */
   read: { rate: 10, burst: 20 },
+  /**
+   * Frames refused or dropped by the limits above: two per second, bursts of 20. A socket
+   * past this keeps flooding after being told to stop, and is closed (4029); reconnecting is
+   * bound by the per-address connection limit (S1).
+   */
+  refusals: { rate: 2, burst: 20 },
 } as const;
 
 /**
@@ -49,6 +55,7 @@ interface FrameLimits {
   sync?: TokenBucket;
   typing?: TokenBucket;
   read?: TokenBucket;
+  refusals?: TokenBucket;
   /** Read markers over the limit, highest seq per conversation, written when tokens return. */
   deferredReads?: Map<string, number>;
   readTimer?: NodeJS.Timeout;
@@ -327,14 +334,20 @@ export class Connection {
   /**
    * Takes a token for a rate-limited frame kind before the frame is validated, so a refused
    * flood of large frames costs their JSON parse and nothing more (rule W9). True if the frame
-   * is dropped (typing); throws `rate_limited` for `sync`.
+   * is dropped (typing, or any once the socket is closed for flooding); throws `rate_limited`
+   * for `sync`.
    */
   #overLimit(value: unknown): boolean {
     if (this.#handshake.phase !== 'ready') return false;
     const type = (value as { type?: unknown } | null)?.type;
-    if (type === 'sync' && !this.#limiter('sync').take())
-      throw new AppError('rate_limited', 'sync frames too fast; wait a second');
-    return type === 'typing' && !this.#limiter('typing').take();
+    if (type !== 'sync' && type !== 'typing') return false;
+    if (this.#limiter(type).take()) return false;
+    if (!this.#limiter('refusals').take()) {
+      this.close(CLOSE_CODES.rateLimited, 'too many frames over the limits');
+      return true;
+    }
+    if (type === 'sync') throw new AppError('rate_limited', 'sync frames too fast; wait a second');
+    return true;
   }
 
   /**
