@@ -1,3 +1,4 @@
+import { MAX_CURSORS_PER_FRAME } from '../protocol/limits.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
@@ -100,6 +101,8 @@ export async function startNode(
         burst: limits.sendsPerSecond * 2,
       }),
       connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
+      // Per user, not per socket, so reconnecting does not refill it (rule W9).
+      syncUnknownIds: new RateLimiter({ count: 100, perMs: 1_000, burst: MAX_CURSORS_PER_FRAME }),
     },
     async onlineAmong(userIds) {
       const online = await cluster.onlineAmong(userIds).catch(() => new Set<string>());

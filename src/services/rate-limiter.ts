@@ -16,16 +16,16 @@ export class RateLimiter {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Takes one token for `key`; false when the key is over its limit. */
-  take(key: string): boolean {
+  /** Takes `count` tokens (default one) for `key`; false, taking none, when it has fewer. */
+  take(key: string, count = 1): boolean {
     const now = this.#now();
     this.#sweep(now);
     const bucket = this.#buckets.get(key) ?? { tokens: this.#capacity, at: now };
     bucket.tokens = Math.min(this.#capacity, bucket.tokens + (now - bucket.at) * this.#refillPerMs);
     bucket.at = now;
     this.#buckets.set(key, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    if (bucket.tokens < count) return false;
+    bucket.tokens -= count;
     return true;
   }
 

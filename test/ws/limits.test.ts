@@ -58,6 +58,19 @@ for (const mode of testModes())
       await client.close();
     });
 
+    it('[W9] ids a user does not follow are budgeted per user: 1,000 at once, 100/s, across reconnects', async () => {
+      const carol = await api.signup(uniqueName('carol'));
+      const first = (await d.open(carol)).client;
+      first.send({ type: 'sync', cursors: strangers(1_000, 'a'), ref: 'a' });
+      assert.equal((await first.next((f) => f.type === 'synced')).ref, 'a');
+      await first.close();
+      const second = (await d.open(carol)).client;
+      second.send({ type: 'sync', cursors: strangers(1_000, 'b'), ref: 'b' });
+      const refused = await second.next((f) => f.type === 'error' || f.type === 'synced');
+      assert.deepEqual([refused.type, refused.code, refused.ref], ['error', 'rate_limited', 'b']);
+      await second.close();
+    });
+
     it('[W9] sync frames past the socket’s burst are rate_limited with their ref; the socket stays', async () => {
       const { client } = await d.open(alice);
       const frames = Array.from({ length: 20 }, (_, i) => ({

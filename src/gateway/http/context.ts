@@ -27,6 +27,8 @@ export interface GatewayContext {
     register: RateLimiter;
     sends: RateLimiter;
     connections: RateLimiter;
+    /** Conversation ids a user's `sync` frames name that are not their sockets' (rule W9). */
+    syncUnknownIds: RateLimiter;
   };
   /** Of `userIds`, those with an open socket on any node (best effort, rule G7). */
   onlineAmong(userIds: string[]): Promise<Set<string>>;

@@ -141,7 +141,10 @@ export class Hub {
    * and no live entry slips in between and gets replayed again.
    */
   async sync(conn: Connection, cursors: Record<string, number>, ref?: string): Promise<void> {
-    const unknown = Object.keys(cursors).some((id) => !conn.cursors.has(id));
+    let unknown = 0;
+    for (const id of Object.keys(cursors)) if (!conn.cursors.has(id)) unknown += 1;
+    if (unknown > 0 && !this.#ctx.limiters.syncUnknownIds.take(conn.user.id, unknown))
+      throw new AppError('rate_limited', 'too many unknown conversations in sync; wait');
     // Ids the socket does not follow are resolved in one read of the user's memberships, however
     // many there are (rule W9): a frame of strangers' ids costs one query, not one per id.
     const members = unknown
