@@ -117,10 +117,13 @@ export interface Person {
   errors: string[];
 }
 
+/** Where a page is opened: a node, or any URL that serves the web UI (a front door). */
+export type WebTarget = Pick<TestNode, 'url'>;
+
 /** Opens a page at the node for someone (not signed in yet). */
 export async function openPerson(
   browser: Browser,
-  node: TestNode,
+  node: WebTarget,
   name: string,
   options: Parameters<Browser['newContext']>[0] = {},
 ): Promise<Person> {
@@ -145,15 +148,20 @@ export async function openPerson(
 }
 
 /** Registers through the sign-up form and waits for the signed-in screen. */
-export async function signUp(browser: Browser, node: TestNode, name: string, options = {}) {
+export async function signUp(browser: Browser, node: WebTarget, name: string, options = {}) {
   const person = await openPerson(browser, node, name, options);
-  const { page } = person;
+  await createAccount(person);
+  return person;
+}
+
+/** Fills in the sign-up form of a page opened by {@link openPerson}; waits until signed in. */
+export async function createAccount(person: Person): Promise<void> {
+  const { page, name } = person;
   await page.getByRole('button', { name: 'Create an account' }).click();
   await page.getByLabel('Username').fill(name);
   await page.getByLabel('Password').fill(person.password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: `Hi ${name}!` }).waitFor();
-  return person;
 }
 
 /** Starts (or opens) the DM with `peer` through the New message dialog and its search. */
@@ -186,7 +194,11 @@ export function messageBodies(person: Person): Promise<string[]> {
 }
 
 /** Waits until the open conversation shows exactly these texts, in this order. */
-export async function expectMessages(person: Person, expected: string[]): Promise<void> {
+export async function expectMessages(
+  person: Person,
+  expected: string[],
+  { timeoutMs = 15_000 } = {},
+): Promise<void> {
   await person.page
     .waitForFunction(
       (want) => {
@@ -196,7 +208,7 @@ export async function expectMessages(person: Person, expected: string[]): Promis
         return JSON.stringify(got) === JSON.stringify(want);
       },
       expected,
-      { timeout: 15_000 },
+      { timeout: timeoutMs },
     )
     .catch(async (err: unknown) => {
       assert.deepEqual(await messageBodies(person), expected, String(err));
