@@ -251,13 +251,15 @@ describe('PostgreSQL store', () => {
     // Node B's insert waits on the uncommitted key, then hits it: its batch runs once more and
     // the second run sees the committed original.
     const elsewhere = b.messages.send(alice, second.id, 'reused', 'there');
+    // Its refusal may come before the original's commit is awaited: handle it from the start.
+    const refused = assert.rejects(elsewhere, (err) => isAppError(err, 'conflict'));
     try {
       await blockedOnLock(database, 1);
     } finally {
       original.release();
     }
     await original.committed;
-    await assert.rejects(elsewhere, (err) => isAppError(err, 'conflict'));
+    await refused;
     assert.equal((await stores[0]?.getConversation(second.id))?.lastSeq, 1);
     await assertGapFree(second.id);
   });
