@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ParleyClient } from '../../src/client/client.js';
 import { nodeWebSocket } from '../../src/client/node.js';
-import { startHaCluster, type HaCluster } from '../../src/cluster/ha-cluster.js';
+import type { HaCluster } from '../../src/cluster/ha-cluster.js';
+import { startTestHaCluster } from '../helpers/ha.js';
 import type { PatroniMember } from '../../src/cluster/patroni.js';
 import { waitUntil } from '../../src/cluster/processes.js';
 import type { MessageDto } from '../../src/protocol/schemas.js';
-import { UNLIMITED } from '../helpers/limits.js';
 
 /** Longest a fault may keep every send from being acknowledged before the test gives up. */
 const RECOVERY_MS = 60_000;
@@ -84,7 +84,7 @@ describe('HA store: PostgreSQL under Patroni, etcd and HAProxy, under a send loa
   const windows: Record<string, number> = {};
 
   before(async () => {
-    ha = await startHaCluster({ nodes: 2, nats: 1, etcd: 5, nodeArgs: UNLIMITED });
+    ha = await startTestHaCluster();
     for (let i = 0; i < 4; i++) {
       // Senders on both nodes, each knowing both (they fail over between nodes too).
       const urls = i % 2 === 0 ? ha.urls : [...ha.urls].reverse();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startHaCluster, type HaCluster } from '../../src/cluster/ha-cluster.js';
+import type { HaCluster } from '../../src/cluster/ha-cluster.js';
+import { startTestHaCluster } from '../helpers/ha.js';
 import { childPids, waitUntil } from '../../src/cluster/processes.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
-import { UNLIMITED } from '../helpers/limits.js';
 import { WsClient } from '../helpers/ws.js';
 
 function descendants(pid: number): number[] {
@@ -61,15 +61,7 @@ describe('[K11] HA stack: etcd, PostgreSQL under Patroni, HAProxy, NATS, two cha
   let dm: string;
   before(
     async () => {
-      const start = Date.now();
-      cluster = await startHaCluster({
-        etcd: 5,
-        postgres: 3,
-        nats: 1,
-        nodes: 2,
-        nodeArgs: UNLIMITED,
-      });
-      console.log(`# HA stack up in ${Date.now() - start} ms`);
+      cluster = await startTestHaCluster();
       api = new Api(cluster.frontDoorUrl);
       alice = await api.signup(uniqueName('alice'));
       bob = await api.signup(uniqueName('bob'));

@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { startHaCluster, type HaCluster } from '../../src/cluster/ha-cluster.js';
+import type { HaCluster } from '../../src/cluster/ha-cluster.js';
+import { startTestHaCluster } from '../helpers/ha.js';
 import { waitUntil } from '../../src/cluster/processes.js';
-import { UNLIMITED } from '../helpers/limits.js';
 import {
   createAccount,
   expectMessages,
@@ -128,15 +128,7 @@ describe('[K11] web UI on the HA stack: two browsers keep chatting through one U
 
   before(
     async () => {
-      const start = Date.now();
-      cluster = await startHaCluster({
-        etcd: 5,
-        postgres: 3,
-        nats: 1,
-        nodes: 2,
-        nodeArgs: UNLIMITED,
-      });
-      console.log(`# HA stack up in ${Date.now() - start} ms, front door ${cluster.frontDoorUrl}`);
+      cluster = await startTestHaCluster();
       browser = await launchBrowser();
     },
     { timeout: 150_000 },
