@@ -1,4 +1,11 @@
-import type { ConversationDto, MemberDto, MessageDto, UserDto } from '../protocol/schemas.js';
+import type {
+  ConversationDto,
+  MemberDto,
+  MessageDto,
+  TimelineItemDto,
+  TimelinePageDto,
+  UserDto,
+} from '../protocol/schemas.js';
 
 /** A REST call the server refused, with its stable error code (`not_found`, `forbidden`, …). */
 export class ApiError extends Error {
@@ -192,6 +199,31 @@ export class RestApi {
       'GET',
       `/api/v1/conversations/${encodeURIComponent(id)}/messages?${params}`,
     );
+  }
+
+  /** One page of the whole timeline, messages and events, with seq > `after` (rule M6). */
+  timeline(id: string, query: { after?: number; limit?: number } = {}): Promise<TimelinePageDto> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    return this.request(
+      'GET',
+      `/api/v1/conversations/${encodeURIComponent(id)}/timeline?${params}`,
+    );
+  }
+
+  /**
+   * The whole timeline from seq 1, paging with `nextAfter` until the end (rule M6); entries
+   * committed while it pages may be included. `limit` is the page size.
+   */
+  async fullTimeline(id: string, options: { limit?: number } = {}): Promise<TimelineItemDto[]> {
+    const entries: TimelineItemDto[] = [];
+    let after: number | null = 0;
+    while (after !== null) {
+      const page = await this.timeline(id, { after, limit: options.limit });
+      entries.push(...page.entries);
+      after = page.nextAfter;
+    }
+    return entries;
   }
 
   editMessage(id: string, seq: number, body: string): Promise<{ message: MessageDto }> {

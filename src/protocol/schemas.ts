@@ -108,6 +108,22 @@ export const TimelineEventSchema = z
   })
   .meta({ id: 'TimelineEvent' });
 
+/** One timeline entry as a client receives it: a message or an event, told apart by `kind`. */
+export const TimelineItemSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('message'), message: MessageSchema }),
+    z.object({ kind: z.literal('event'), event: TimelineEventSchema }),
+  ])
+  .meta({ id: 'TimelineItem' });
+
+/**
+ * A page of `GET …/timeline` (rule M6): entries in ascending seq, and the `after` of the next
+ * page, or null once the timeline was read to its end.
+ */
+export const TimelinePageSchema = z
+  .object({ entries: z.array(TimelineItemSchema), nextAfter: seq.nullable() })
+  .meta({ id: 'TimelinePage' });
+
 export const ErrorSchema = z
   .object({
     error: z.object({
@@ -143,6 +159,10 @@ export const HistoryQuery = z.object({
   after: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
+export const TimelineQuery = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
 export const SendBody = z.object({
   clientMsgId: identifier(64),
   body: text(1_000_000),
@@ -162,3 +182,5 @@ export type MessageDto = z.infer<typeof MessageSchema>;
 export type MemberDto = z.infer<typeof MemberSchema>;
 export type ConversationDto = z.infer<typeof ConversationSchema>;
 export type TimelineEventDto = z.infer<typeof TimelineEventSchema>;
+export type TimelineItemDto = z.infer<typeof TimelineItemSchema>;
+export type TimelinePageDto = z.infer<typeof TimelinePageSchema>;

@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import { CLIENT_MSG_ID_MAX } from '../domain/limits.js';
-import type { Message, TimelineEntry, User } from '../domain/model.js';
+import { seqOf, type Message, type TimelineEntry, type User } from '../domain/model.js';
 import type { HistoryQuery, StoreOps } from '../ports/store.js';
 import { CommitBatcher } from './commit-batcher.js';
 import type { ConversationService } from './conversations.js';
@@ -15,7 +15,16 @@ export interface SendResult {
   created: boolean;
 }
 
-/** Sending, history, edits, deletes and read markers (rules M1-M5). */
+/**
+ * A page of a conversation's timeline (rule M6): `nextAfter` is the last entry's seq when the
+ * page is full, null when the timeline was read to its end.
+ */
+export interface TimelinePage {
+  entries: TimelineEntry[];
+  nextAfter: number | null;
+}
+
+/** Sending, history, timeline, edits, deletes and read markers (rules M1-M6). */
 export class MessageService {
   readonly #deps: ServiceDeps;
   readonly #conversations: ConversationService;
@@ -131,6 +140,27 @@ export class MessageService {
   /** Timeline entries after `afterSeq`, for resync; the caller has checked membership. */
   readTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]> {
     return this.#deps.store.listTimeline(conversationId, afterSeq, limit);
+  }
+
+  /** A page of the whole timeline, messages and events, after `after`; members only (rule M6). */
+  async timeline(
+    me: User,
+    conversationId: string,
+    { after, limit }: { after: number; limit: number },
+  ): Promise<TimelinePage> {
+    // The store reads messages and events with two statements, so an entry committed between
+    // them could show without the one before it: a gap that is not there. The last seq read
+    // first bounds the page to entries committed before both statements began.
+    const [, conversation] = await Promise.all([
+      this.#conversations.requireMember(conversationId, me.id),
+      this.#deps.store.getConversation(conversationId),
+    ]);
+    if (!conversation) throw new AppError('not_found', 'conversation not found');
+    const read = await this.readTimeline(conversationId, after, limit);
+    const entries = read.filter((entry) => seqOf(entry) <= conversation.lastSeq);
+    const last = entries.at(-1);
+    const full = entries.length === limit && last !== undefined;
+    return { entries, nextAfter: full ? seqOf(last) : null };
   }
 
   /** Edits one's own message (rule M3); the edit is a timeline event so it replays on sync. */

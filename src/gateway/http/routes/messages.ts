@@ -9,6 +9,8 @@ import {
   MessageSchema,
   ReadBody,
   SendBody,
+  TimelinePageSchema,
+  TimelineQuery,
 } from '../../../protocol/schemas.js';
 import { defineRoute } from '../route.js';
 
@@ -19,7 +21,7 @@ const errors = {
   404: { description: 'not_found (also for non-members)', schema: ErrorSchema },
 };
 
-/** History, sending, editing, deleting and read markers. */
+/** History, the timeline, sending, editing, deleting and read markers. */
 export const messageRoutes = [
   defineRoute({
     method: 'get',
@@ -41,6 +43,33 @@ export const messageRoutes = [
         limit: query.limit ?? 50,
       });
       return c.json({ messages });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/conversations/:id/timeline',
+    params: ConversationPath,
+    summary:
+      'A page of the whole timeline, messages and events, with seq > after (default 0; limit 1-1000, default 100). ' +
+      'Read with after=0, then after=nextAfter until nextAfter is null: the pages together are seqs 1..lastSeq ' +
+      'with no gap, unless the store lost an entry (rule M6)',
+    tag,
+    auth: true,
+    query: TimelineQuery,
+    responses: {
+      200: {
+        description: "Timeline entries and the next page's after",
+        schema: TimelinePageSchema,
+      },
+      400: { description: 'invalid_request (after or limit out of range)', schema: ErrorSchema },
+      404: errors[404],
+    },
+    async handler({ c, ctx, principal, params, query }) {
+      const page = await ctx.messages.timeline(principal.user, params.id, {
+        after: query.after ?? 0,
+        limit: query.limit ?? 100,
+      });
+      return c.json(page);
     },
   }),
   defineRoute({
