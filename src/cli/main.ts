@@ -5,6 +5,7 @@ import { registerBench } from './bench.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerCluster } from './cluster.js';
 import { registerServe } from './serve.js';
+import { registerVerify } from './verify.js';
 
 /** The `parley` command line. */
 const program = new Command()
@@ -19,5 +20,6 @@ registerBackup(program);
 registerClientCommands(program);
 registerBench(program);
 registerCluster(program);
+registerVerify(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,214 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BENCH_LIMITS } from '../bench/target.js';
+import { chatNode, type ClusterNode } from '../cluster/chat-node.js';
+import { startHaCluster, type HaCluster } from '../cluster/ha-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
+import { partitionSupport, type Network } from '../cluster/network.js';
+import type { NatsCluster } from '../cluster/nats-server.js';
+import type { PatroniMember } from '../cluster/patroni.js';
+import { freePort } from '../cluster/processes.js';
+import type { Fault, FaultKind, FaultSurface } from './faults.js';
+
+/** What verify runs against: started by itself (`--spawn`), or a deployment it only checks. */
+export type TargetMode = 'embedded' | 'cluster' | 'ha' | 'url';
+
+/** A deployment under test, and the faults it can suffer. */
+export interface VerifyTarget {
+  readonly mode: TargetMode;
+  /** The chat nodes' URLs (the clients spread over them; the audit asks each). */
+  readonly urls: string[];
+  readonly surface: FaultSurface;
+  /** Why network partitions are not injected, when they are not. */
+  readonly partitionNote: string | null;
+  inject(fault: Fault): Promise<void>;
+  heal(fault: Fault): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Node arguments for a spawned target: limits out of the workload's way, quiet logs. */
+const NODE_ARGS = [...BENCH_LIMITS, '--log-level', 'warn', '--store-timeout', '3000'];
+
+const signal = (node: ClusterNode, name: NodeJS.Signals) => {
+  const pid = node.process?.child.pid;
+  if (pid && node.process?.running) process.kill(pid, name);
+};
+
+/** How a target injects (heal false) and heals (heal true) each fault it supports. */
+type FaultHandlers = {
+  [K in FaultKind]?: (fault: Extract<Fault, { kind: K }>, heal: boolean) => Promise<void>;
+};
+
+/** Runs the handler of `fault`'s kind; a kind the target lacks is refused. */
+function applyWith(handlers: FaultHandlers, fault: Fault, heal: boolean): Promise<void> {
+  const handler = handlers[fault.kind] as ((f: Fault, heal: boolean) => Promise<void>) | undefined;
+  if (!handler) return Promise.reject(new Error(`this target cannot inject ${fault.kind}`));
+  return handler(fault, heal);
+}
+
+/** Faults on chat nodes, common to every spawned target. */
+function nodeFaults(nodes: ClusterNode[]): FaultHandlers {
+  return {
+    'kill-nodes': async (fault, heal) => {
+      await Promise.all(fault.nodes.map((i) => (heal ? nodes[i]!.start() : nodes[i]!.kill())));
+    },
+    'pause-node': (fault, heal) => {
+      signal(nodes[fault.node]!, heal ? 'SIGCONT' : 'SIGSTOP');
+      return Promise.resolve();
+    },
+  };
+}
+
+/** kill -9 of a NATS server, healed by starting it again. */
+function natsFaults(nats: NatsCluster): FaultHandlers {
+  return {
+    'kill-nats': (fault, heal) => {
+      const server = nats.servers[fault.server]!;
+      return heal ? server.restart() : server.kill();
+    },
+  };
+}
+
+/** The surface a target's handlers give the nemesis. */
+function surfaceOf(handlers: FaultHandlers, parts: Omit<FaultSurface, 'kinds'>): FaultSurface {
+  return { ...parts, kinds: new Set(Object.keys(handlers) as FaultKind[]) };
+}
+
+/** One embedded node (SQLite, in-process bus) in its own process, on a fixed port. */
+export async function spawnEmbeddedTarget(): Promise<VerifyTarget> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-verify-'));
+  const node = chatNode({ id: 'node-1', port: await freePort(), dataDir, nodeArgs: NODE_ARGS });
+  try {
+    await node.start();
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const handlers = nodeFaults([node]);
+  return {
+    mode: 'embedded',
+    urls: [node.url],
+    surface: surfaceOf(handlers, { nodes: 1, natsServers: 0, databaseMembers: 0, hosts: null }),
+    partitionNote: 'one process: there is no network between its parts to cut',
+    inject: (fault) => applyWith(handlers, fault, false),
+    heal: (fault) => applyWith(handlers, fault, true),
+    async stop() {
+      signal(node, 'SIGCONT');
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A local cluster: PostgreSQL, 3 NATS servers and `nodes` chat nodes, in namespaces if possible. */
+export async function spawnClusterTarget(options: { nodes: number }): Promise<VerifyTarget> {
+  const support = partitionSupport();
+  const cluster: LocalCluster = await startLocalCluster({
+    nodes: options.nodes,
+    nats: 3,
+    nodeArgs: NODE_ARGS,
+    network: support.supported,
+  });
+  const network: Network | null = cluster.network;
+  const nodeHost = (i: number) => cluster.nodes[i]!.id;
+  const handlers: FaultHandlers = {
+    ...nodeFaults(cluster.nodes),
+    ...natsFaults(cluster.nats),
+    'crash-database': (_, heal) => (heal ? cluster.postgres.restart() : cluster.postgres.kill()),
+  };
+  if (network) {
+    const heal = async () => {
+      await network.heal();
+    };
+    handlers['isolate-node'] = async (fault, healing) => {
+      await (healing ? heal() : network.isolate(nodeHost(fault.node)));
+    };
+    handlers.split = async (fault, healing) => {
+      await (healing ? heal() : network.split(fault.sides[0], fault.sides[1]));
+    };
+    handlers['cut-node-database'] = async (fault, healing) => {
+      await (healing ? heal() : network.cut(nodeHost(fault.node), 'pg'));
+    };
+  }
+  return {
+    mode: 'cluster',
+    urls: cluster.urls,
+    surface: surfaceOf(handlers, {
+      nodes: cluster.nodes.length,
+      natsServers: cluster.nats.servers.length,
+      databaseMembers: 1,
+      hosts: network
+        ? {
+            nodes: cluster.nodes.map((n) => n.id),
+            nats: cluster.nats.servers.map((s) => s.name),
+            database: ['pg'],
+          }
+        : null,
+    }),
+    partitionNote: support.supported ? null : support.reason,
+    inject: (fault) => applyWith(handlers, fault, false),
+    heal: (fault) => applyWith(handlers, fault, true),
+    async stop() {
+      for (const node of cluster.nodes) signal(node, 'SIGCONT');
+      await cluster.stop();
+    },
+  };
+}
+
+/** The HA stack: etcd, three PostgreSQL members under Patroni, HAProxy, NATS, chat nodes. */
+export async function spawnHaTarget(options: { nodes: number }): Promise<VerifyTarget> {
+  const ha: HaCluster = await startHaCluster({ nodes: options.nodes, nodeArgs: NODE_ARGS });
+  const killed = new Map<Fault, PatroniMember>();
+  const crash = async (fault: Fault, member: PatroniMember | null, heal: boolean) => {
+    if (heal) return killed.get(fault)?.start();
+    if (!member) return; // no primary right now (a failover under way): nothing to crash
+    killed.set(fault, member);
+    await member.kill();
+  };
+  const handlers: FaultHandlers = {
+    ...nodeFaults(ha.nodes),
+    ...natsFaults(ha.nats),
+    'crash-database': async (fault, heal) =>
+      crash(fault, heal ? null : await ha.patroni.primary(), heal),
+    'kill-member': (fault, heal) => crash(fault, ha.patroni.members[fault.member]!, heal),
+  };
+  return {
+    mode: 'ha',
+    urls: ha.urls,
+    surface: surfaceOf(handlers, {
+      nodes: ha.nodes.length,
+      natsServers: ha.nats.servers.length,
+      databaseMembers: ha.patroni.members.length,
+      hosts: null,
+    }),
+    partitionNote:
+      'the HA stack runs on loopback (its Patroni members and etcd are not placed in network namespaces yet)',
+    inject: (fault) => applyWith(handlers, fault, false),
+    heal: (fault) => applyWith(handlers, fault, true),
+    async stop() {
+      for (const node of ha.nodes) signal(node, 'SIGCONT');
+      await ha.stop();
+    },
+  };
+}
+
+/** A running deployment verify does not control: it is only checked, never broken. */
+export function urlTarget(urls: string[]): VerifyTarget {
+  return {
+    mode: 'url',
+    urls,
+    surface: {
+      nodes: urls.length,
+      natsServers: 0,
+      databaseMembers: 0,
+      kinds: new Set(),
+      hosts: null,
+    },
+    partitionNote: 'a deployment verify did not start: it injects no faults of its own',
+    inject: () =>
+      Promise.reject(new Error('verify injects no faults into a deployment it did not start')),
+    heal: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+  };
+}

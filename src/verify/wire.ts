@@ -1,0 +1,187 @@
+import type { WebSocketFactory, WebSocketLike } from '../client/transport.js';
+
+/** One thing a socket received that the protocol forbids (rules W5, G6), with where it was. */
+export interface WireAnomaly {
+  kind: 'duplicate' | 'gap' | 'leak';
+  conversationId: string;
+  seq: number;
+  /** The seq the socket should have received next (duplicate, gap). */
+  expected: number | null;
+  at: number;
+}
+
+/** What one client's sockets carried, as checked frame by frame. */
+export interface WireStats {
+  sockets: number;
+  timelineFrames: number;
+  anomalies: WireAnomaly[];
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Per-socket protocol state, read off the frames both ways: for each conversation the seq the
+ * socket must receive next (rule W5: strictly in order, no gap, no repeat, except after the
+ * client itself asked again with `hello`/`sync`), and whether the user may receive it at all
+ * (rule G6: from `ready` listing it or `conversation.added`, until the user's own removal).
+ */
+class SocketState {
+  readonly #expected = new Map<string, number | null>();
+  readonly #entitled = new Set<string>();
+  readonly #helloCursors = new Map<string, number>();
+
+  constructor(
+    readonly userId: () => string | null,
+    readonly stats: WireStats,
+  ) {}
+
+  outgoing(frame: Json): void {
+    const cursors = frame.cursors as Record<string, number> | undefined;
+    if (frame.type === 'hello' && cursors) {
+      for (const [id, seq] of Object.entries(cursors)) this.#helloCursors.set(id, seq);
+    }
+    if (frame.type === 'sync' && cursors) {
+      for (const [id, seq] of Object.entries(cursors)) this.#expected.set(id, seq + 1);
+    }
+  }
+
+  incoming(frame: Json): void {
+    if (frame.type === 'ready') {
+      for (const [id, seq] of Object.entries(frame.cursors as Record<string, number>)) {
+        this.#entitled.add(id);
+        const asked = this.#helloCursors.get(id);
+        this.#expected.set(id, (asked ?? seq) + 1);
+      }
+      return;
+    }
+    if (frame.type === 'message') return this.#timeline(frame.message as Json);
+    if (frame.type !== 'event') return;
+    const event = frame.event as Json;
+    const conversationId = String(event.conversationId);
+    switch (event.type) {
+      case 'conversation.added':
+        this.#entitled.add(conversationId);
+        // The joining entry comes next; its seq is not in the frame.
+        this.#expected.set(conversationId, null);
+        return;
+      case 'conversation.removed':
+      case 'conversation.deleted':
+        this.#entitled.delete(conversationId);
+        this.#expected.delete(conversationId);
+        return;
+      case 'read':
+        return;
+      default:
+        this.#timeline(event);
+    }
+  }
+
+  #timeline(entry: Json): void {
+    const conversationId = String(entry.conversationId);
+    const seq = Number(entry.seq);
+    const at = Date.now();
+    this.stats.timelineFrames += 1;
+    if (!this.#entitled.has(conversationId)) {
+      this.stats.anomalies.push({ kind: 'leak', conversationId, seq, expected: null, at });
+      return;
+    }
+    const expected = this.#expected.get(conversationId) ?? null;
+    if (expected !== null && seq < expected)
+      this.stats.anomalies.push({ kind: 'duplicate', conversationId, seq, expected, at });
+    else if (expected !== null && seq > expected)
+      this.stats.anomalies.push({ kind: 'gap', conversationId, seq, expected, at });
+    this.#expected.set(conversationId, Math.max(seq + 1, expected ?? 0));
+    const data = entry.data as Json | undefined;
+    const own = data?.userId !== undefined && data.userId === this.userId();
+    if (own && (entry.type === 'member.removed' || entry.type === 'member.left')) {
+      // The user's own removal is the last entry it may receive until it joins again.
+      this.#entitled.delete(conversationId);
+    }
+  }
+}
+
+/**
+ * Wraps a WebSocket factory so every frame in and out of a client's sockets is checked against
+ * the protocol, and the current socket can be cut as a network drop would (no close frame).
+ */
+export class WireTap {
+  readonly stats: WireStats = { sockets: 0, timelineFrames: 0, anomalies: [] };
+  #current: WebSocketLike | null = null;
+
+  constructor(
+    readonly inner: WebSocketFactory,
+    readonly userId: () => string | null,
+  ) {}
+
+  /** The factory to hand to the client library. */
+  readonly factory: WebSocketFactory = (url) => {
+    const ws = this.inner(url);
+    const state = new SocketState(this.userId, this.stats);
+    this.stats.sockets += 1;
+    this.#current = ws;
+    return tapSocket(ws, state);
+  };
+
+  /** Drops the current socket abruptly; the client library sees it close and reconnects. */
+  drop(): void {
+    const ws = this.#current;
+    if (!ws) return;
+    const terminate = (ws as { terminate?: unknown }).terminate;
+    if (typeof terminate === 'function') (terminate as () => void).call(ws);
+    else ws.close(4000, 'verify: dropped');
+  }
+}
+
+/** A socket whose frames pass through `state` before the client library sees or sends them. */
+function tapSocket(ws: WebSocketLike, state: SocketState): WebSocketLike {
+  let handler: WebSocketLike['onmessage'] = null;
+  return {
+    get readyState() {
+      return ws.readyState;
+    },
+    send(data: string) {
+      state.outgoing(parse(data));
+      ws.send(data);
+    },
+    close: (code?: number, reason?: string) => ws.close(code, reason),
+    get onopen() {
+      return ws.onopen;
+    },
+    set onopen(fn) {
+      ws.onopen = fn;
+    },
+    get onclose() {
+      return ws.onclose;
+    },
+    set onclose(fn) {
+      ws.onclose = fn;
+    },
+    get onerror() {
+      return ws.onerror;
+    },
+    set onerror(fn) {
+      ws.onerror = fn;
+    },
+    get onmessage() {
+      return handler;
+    },
+    set onmessage(fn) {
+      handler = fn;
+      ws.onmessage = fn
+        ? (event) => {
+            state.incoming(parse(event.data));
+            fn(event);
+          }
+        : null;
+    },
+  } satisfies WebSocketLike;
+}
+
+function parse(data: unknown): Json {
+  try {
+    const value: unknown = JSON.parse(typeof data === 'string' ? data : String(data));
+    return typeof value === 'object' && value !== null ? (value as Json) : {};
+  } catch {
+    return {};
+  }
+}
