@@ -1,7 +1,8 @@
-import { ManagedProcess, waitUntil } from './processes.js';
 import { parleyCommand } from './parley-command.js';
+import { LOOPBACK, spawnAt, type Placement } from './placement.js';
+import { waitUntil, type ManagedProcess } from './processes.js';
 
-/** A chat node of a local cluster: a `parley serve` process on a fixed port. */
+/** A chat node of a local cluster: a `parley serve` process on a fixed address and port. */
 export interface ClusterNode {
   readonly id: string;
   readonly url: string;
@@ -12,27 +13,40 @@ export interface ClusterNode {
   stop(): Promise<void>;
   /** kill -9, for fault tests. */
   kill(): Promise<void>;
+  /** SIGSTOP, for fault tests: the node holds its sockets and answers nothing until resumed. */
+  pause(): void;
+  /** SIGCONT after {@link pause}. */
+  resume(): void;
 }
 
 /** Options of {@link chatNode}. */
 export interface ChatNodeOptions {
   id: string;
   port: number;
-  /** The `--store` URL. */
-  store: string;
-  /** The NATS servers' URLs. */
-  bus: string[];
+  /** The `--store` URL; without it the node is embedded (SQLite in `dataDir`, in-process bus). */
+  store?: string;
+  /** The NATS servers' URLs (cluster mode). */
+  bus?: string[];
+  /** The data directory (`--data`), for an embedded node. */
+  dataDir?: string;
   /** Receives every output line, with the node id. */
   onLine?: (name: string, line: string) => void;
   /** Extra `parley serve` arguments (limits, log level). */
   nodeArgs?: string[];
+  /** Where it runs (default: loopback). */
+  placement?: Placement;
 }
 
-/** A `parley serve` child process on a fixed loopback port, startable again after a stop or kill. */
+/** A `parley serve` child process on a fixed address and port, restartable after a stop or kill. */
 export function chatNode(options: ChatNodeOptions): ClusterNode {
   const { id, port, store, bus } = options;
-  const url = `http://127.0.0.1:${port}`;
+  const placement = options.placement ?? LOOPBACK;
+  const url = `http://${placement.address}:${port}`;
   let proc: ManagedProcess | null = null;
+  let paused = false;
+  const signal = (sig: NodeJS.Signals) => {
+    if (proc?.running) proc.child.kill(sig);
+  };
   const self = parleyCommand();
   return {
     id,
@@ -42,22 +56,23 @@ export function chatNode(options: ChatNodeOptions): ClusterNode {
     },
     async start() {
       if (proc?.running) return;
-      proc = new ManagedProcess(
+      paused = false;
+      proc = spawnAt(
+        placement,
         id,
         self.command,
         [
           ...self.args,
           'serve',
           '--host',
-          '127.0.0.1',
+          placement.address,
           '--port',
           String(port),
           '--node-id',
           id,
-          '--store',
-          store,
-          '--bus',
-          bus.join(','),
+          ...(store ? ['--store', store] : []),
+          ...(bus?.length ? ['--bus', bus.join(',')] : []),
+          ...(options.dataDir ? ['--data', options.dataDir] : []),
           '--advertise-url',
           url,
           ...(options.nodeArgs ?? []),
@@ -86,10 +101,20 @@ export function chatNode(options: ChatNodeOptions): ClusterNode {
       }
     },
     async stop() {
+      // A stopped process would hold SIGTERM until continued: resume it so that it drains.
+      if (paused) this.resume();
       await proc?.stop();
     },
     async kill() {
       await proc?.kill();
+    },
+    pause() {
+      signal('SIGSTOP');
+      paused = true;
+    },
+    resume() {
+      signal('SIGCONT');
+      paused = false;
     },
   };
 }

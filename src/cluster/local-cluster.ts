@@ -2,17 +2,32 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNats, type NatsCluster } from './nats-server.js';
 import { chatNode, type ClusterNode } from './chat-node.js';
+import {
+  createNetwork,
+  partitionSupport,
+  PartitionsUnsupportedError,
+  type Network,
+} from './network.js';
+import type { Placement } from './placement.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { freePort } from './processes.js';
 
 export type { ClusterNode } from './chat-node.js';
 
-/** A throwaway PostgreSQL, a NATS cluster and N chat nodes on loopback. */
+/** The network host of the PostgreSQL server; NATS servers are `nats-N`, chat nodes `node-N`. */
+export const DATABASE_HOST = 'pg';
+
+/** A throwaway PostgreSQL, a NATS cluster and N chat nodes, on loopback or in namespaces. */
 export interface LocalCluster {
   readonly postgres: PostgresServer;
   readonly nats: NatsCluster;
   readonly nodes: ClusterNode[];
   readonly urls: string[];
+  /**
+   * With `network: true`, the network whose hosts are `pg`, each NATS server's name and each
+   * node's id, for partitions; null on loopback.
+   */
+  readonly network: Network | null;
   /** Stops every process and removes temporary data; idempotent. */
   stop(): Promise<void>;
 }
@@ -27,6 +42,12 @@ export interface LocalClusterOptions {
   onLine?: (name: string, line: string) => void;
   /** Extra `parley serve` arguments for every node (limits, log level). */
   nodeArgs?: string[];
+  /**
+   * Put PostgreSQL, each NATS server and each node in a network namespace of its own so that
+   * partitions can be injected (Linux, root, iproute2); throws PartitionsUnsupportedError, with
+   * the reason, where that is not possible. Default: everything on loopback.
+   */
+  network?: boolean;
 }
 
 /**
@@ -36,13 +57,22 @@ export interface LocalClusterOptions {
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   let postgres: PostgresServer | null = null;
   let nats: NatsCluster | null = null;
+  let network: Network | null = null;
   const nodes: ClusterNode[] = [];
+  const count = options.nodes ?? 3;
+  const natsCount = options.nats ?? 3;
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
     await nats?.stop().catch(() => undefined);
     await postgres?.stop().catch(() => undefined);
+    // Last: the processes inside hold their namespaces until they are gone.
+    await network?.destroy();
   };
   try {
+    const net = options.network ? await partitionableNetwork(count, natsCount) : null;
+    network = net;
+    const at = (host: string): { placement?: Placement } =>
+      net ? { placement: net.placement(host) } : {};
     // PostgreSQL runs as its own user: a kept data directory must be reachable by it.
     const pgDir = options.dataDir ? join(options.dataDir, 'postgres') : undefined;
     if (options.dataDir) {
@@ -53,14 +83,16 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       startPostgres({
         ...(pgDir ? { dataDir: pgDir } : {}),
         ...(options.onLine ? { onLine: options.onLine } : {}),
+        ...at(DATABASE_HOST),
       }),
       startNats({
-        servers: options.nats ?? 3,
+        servers: natsCount,
         ...(options.onLine ? { onLine: options.onLine } : {}),
+        ...(net ? { placement: (name: string) => net.placement(name) } : {}),
       }),
     ]);
-    const count = options.nodes ?? 3;
     for (let i = 1; i <= count; i++) {
+      // A namespace has ports of its own, but freePort() still hands each out once per process.
       nodes.push(
         chatNode({
           id: `node-${i}`,
@@ -69,6 +101,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
           bus: nats.urls,
           ...(options.onLine ? { onLine: options.onLine } : {}),
           ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+          ...at(`node-${i}`),
         }),
       );
     }
@@ -85,6 +118,17 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     nats,
     nodes,
     urls: nodes.map((n) => n.url),
+    network,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/** A network with a host for PostgreSQL, each NATS server and each node. */
+async function partitionableNetwork(nodes: number, natsServers: number): Promise<Network> {
+  const support = partitionSupport();
+  if (!support.supported) throw new PartitionsUnsupportedError(support.reason);
+  const hosts = [DATABASE_HOST];
+  for (let i = 1; i <= natsServers; i++) hosts.push(`nats-${i}`);
+  for (let i = 1; i <= nodes; i++) hosts.push(`node-${i}`);
+  return createNetwork({ hosts });
 }

@@ -1,9 +1,11 @@
-import { ManagedProcess, findBinary, freePort, waitUntil } from './processes.js';
+import { LOOPBACK, spawnAt, type Placement } from './placement.js';
+import { findBinary, freePort, waitUntil, type ManagedProcess } from './processes.js';
 
 /**
- * Throwaway NATS servers on loopback (Debian's `nats-server` 2.9), for the tests that need a
- * real bus and for `parley cluster up`. Several servers form one cluster (`parley`) over
- * explicit routes; no JetStream, no data directory, nothing outlives `stop()`.
+ * Throwaway NATS servers (Debian's `nats-server` 2.9), on loopback or each at its own
+ * {@link Placement}, for the tests that need a real bus and for `parley cluster up`. Several
+ * servers form one cluster (`parley`) over explicit routes; no JetStream, no data directory,
+ * nothing outlives `stop()`.
  */
 
 /** How long a server may take to print "Server is ready", and a cluster to connect its routes. */
@@ -12,7 +14,7 @@ const READY_TIMEOUT_MS = 15_000;
 /** One server of a throwaway NATS cluster. */
 export interface NatsServer {
   readonly name: string;
-  /** Its client URL, `nats://127.0.0.1:PORT`. */
+  /** Its client URL, `nats://ADDRESS:PORT`. */
   readonly url: string;
   /** Its HTTP monitoring endpoint (`/varz`, `/connz`, `/routez`, …). */
   readonly monitorUrl: string;
@@ -40,6 +42,8 @@ export interface StartNatsOptions {
   servers?: number;
   /** Receives every output line of every server (e.g. to prefix and print them). */
   onLine?: (name: string, line: string) => void;
+  /** Where each server (`nats-1`, `nats-2`, …) runs; default loopback. */
+  placement?: (name: string) => Placement;
 }
 
 interface Ports {
@@ -61,15 +65,16 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsClu
     debianPackage: 'nats-server',
   });
   const ports = await allocatePorts(count);
+  const names = ports.map((_, i) => `nats-${i + 1}`);
+  const placements = names.map((name) => options.placement?.(name) ?? LOOPBACK);
+  const listeners = ports.map((own, i) => ({ ...own, address: placements[i]!.address }));
   const servers: ServerProcess[] = [];
   const peersOf = (self: ServerProcess) => servers.filter((s) => s !== self);
-  for (const [i, own] of ports.entries()) {
-    const args = serverArgs(
-      `nats-${i + 1}`,
-      own,
-      count > 1 ? ports.filter((p) => p !== own) : null,
-    );
-    servers.push(new ServerProcess(`nats-${i + 1}`, binary, args, own, peersOf, options.onLine));
+  for (const [i, own] of listeners.entries()) {
+    const name = names[i]!;
+    const args = serverArgs(name, own, count > 1 ? listeners.filter((p) => p !== own) : null);
+    const where = { ports: own, placement: placements[i]! };
+    servers.push(new ServerProcess(name, binary, args, where, peersOf, options.onLine));
   }
   const stop = async () => {
     await Promise.all(servers.map((s) => s.stop()));
@@ -107,12 +112,15 @@ async function allocatePorts(count: number): Promise<Ports[]> {
   return ports;
 }
 
-function serverArgs(name: string, own: Ports, peers: Ports[] | null): string[] {
-  const args = ['-a', '127.0.0.1', '-p', String(own.client), '-m', String(own.monitor)];
+type Listeners = Ports & { address: string };
+
+function serverArgs(name: string, own: Listeners, peers: Listeners[] | null): string[] {
+  // The monitoring port listens on the -a address too.
+  const args = ['-a', own.address, '-p', String(own.client), '-m', String(own.monitor)];
   args.push('--server_name', name);
   if (peers) {
-    args.push('--cluster', `nats://127.0.0.1:${own.cluster}`, '--cluster_name', 'parley');
-    args.push('--routes', peers.map((p) => `nats://127.0.0.1:${p.cluster}`).join(','));
+    args.push('--cluster', `nats://${own.address}:${own.cluster}`, '--cluster_name', 'parley');
+    args.push('--routes', peers.map((p) => `nats://${p.address}:${p.cluster}`).join(','));
   }
   return args;
 }
@@ -127,12 +135,13 @@ class ServerProcess implements NatsServer {
     readonly name: string,
     private readonly binary: string,
     private readonly args: string[],
-    private readonly ports: Ports,
+    private readonly where: { ports: Ports; placement: Placement },
     private readonly peersOf: (self: ServerProcess) => ServerProcess[],
     private readonly onLine: StartNatsOptions['onLine'],
   ) {
-    this.url = `nats://127.0.0.1:${ports.client}`;
-    this.monitorUrl = `http://127.0.0.1:${ports.monitor}`;
+    const { ports, placement } = where;
+    this.url = `nats://${placement.address}:${ports.client}`;
+    this.monitorUrl = `http://${placement.address}:${ports.monitor}`;
   }
 
   get running(): boolean {
@@ -143,14 +152,15 @@ class ServerProcess implements NatsServer {
   async start(): Promise<void> {
     if (this.running) return;
     const onLine = this.onLine;
-    this.#process = new ManagedProcess(this.name, this.binary, this.args, onLine ? { onLine } : {});
+    const { placement } = this.where;
+    this.#process = spawnAt(placement, this.name, this.binary, this.args, onLine ? { onLine } : {});
     await this.#process.waitForLine(/Server is ready/, READY_TIMEOUT_MS);
   }
 
   /** Waits until this server has a route to every running peer (a no-op without a cluster). */
   async routed(): Promise<void> {
     const expected = this.peersOf(this).filter((p) => p.running).length;
-    if (this.ports.cluster === 0 || expected === 0) return;
+    if (this.where.ports.cluster === 0 || expected === 0) return;
     const routez = `${this.monitorUrl}/routez`;
     await waitUntil(
       async () => {

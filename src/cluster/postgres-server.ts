@@ -1,25 +1,27 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
+import { LOOPBACK, spawnAt, type Placement } from './placement.js';
 import {
-  ManagedProcess,
   findBinary,
   freePort,
   giveTo,
   postgresBinDirs,
   postgresUser,
+  type ManagedProcess,
   type RunAs,
 } from './processes.js';
 
 /**
- * A throwaway PostgreSQL server on loopback, started from the installed binaries (Debian's
- * `postgresql` package), for the tests that need a real system of record and for
- * `parley cluster up`. It runs with `fsync` and `synchronous_commit` on, since guarantee G1
- * rests on them; only initdb skips its own fsyncs (`--no-sync`), which no commit depends on.
+ * A throwaway PostgreSQL server on loopback (or at a {@link Placement} of its own), started
+ * from the installed binaries (Debian's `postgresql` package), for the tests that need a real
+ * system of record and for `parley cluster up`. It runs with `fsync` and `synchronous_commit`
+ * on, since guarantee G1 rests on them; only initdb skips its own fsyncs (`--no-sync`), which no
+ * commit depends on.
  */
 
 /** How long PostgreSQL may take to accept connections (crash recovery included). */
@@ -32,7 +34,7 @@ const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A running throwaway PostgreSQL server. */
 export interface PostgresServer {
-  /** `postgres://parley@127.0.0.1:PORT/parley`. */
+  /** `postgres://parley@ADDRESS:PORT/parley`. */
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
@@ -64,6 +66,8 @@ export interface StartPostgresOptions {
   port?: number;
   /** Receives every output line (e.g. to prefix and print them). */
   onLine?: (name: string, line: string) => void;
+  /** Where the server runs (default loopback); clients and psql reach it at its address. */
+  placement?: Placement;
 }
 
 /**
@@ -88,7 +92,16 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     if (temp) await giveTo(temp, runAs);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(bin.initdb, dataDir, runAs, options);
     const port = options.port ?? (await freePort());
-    const server = new Server({ bin, dataDir, port, runAs, temp, onLine: options.onLine });
+    const placement = options.placement ?? LOOPBACK;
+    const server = new Server({
+      bin,
+      dataDir,
+      port,
+      runAs,
+      temp,
+      placement,
+      onLine: options.onLine,
+    });
     await server.start();
     try {
       await server.ensureDatabase(DATABASE);
@@ -121,12 +134,13 @@ async function initdb(
   // The C locale exists everywhere; the schema sorts text by bytes whatever the locale.
   const args = ['-D', dataDir, '-A', 'trust', '-U', SUPERUSER, '--no-sync'];
   args.push('--locale=C', '--encoding=UTF8');
-  await runToCompletion(new ManagedProcess('initdb', binary, args, spawnOptions(runAs, options)));
+  // initdb needs no network: it runs where the supervisor does.
+  await runToCompletion(spawnAt(LOOPBACK, 'initdb', binary, args, spawnOptions(runAs, options)));
 }
 
 function spawnOptions(runAs: RunAs, options: Pick<StartPostgresOptions, 'onLine'>) {
   // cwd "/": the server's user may not be allowed into the caller's working directory.
-  return { ...runAs, cwd: '/', ...(options.onLine ? { onLine: options.onLine } : {}) };
+  return { runAs, cwd: '/', ...(options.onLine ? { onLine: options.onLine } : {}) };
 }
 
 async function runToCompletion(child: ManagedProcess): Promise<void> {
@@ -150,6 +164,7 @@ class Server implements PostgresServer {
       port: number;
       runAs: RunAs;
       temp: string | null;
+      placement: Placement;
       onLine: StartPostgresOptions['onLine'];
     },
   ) {
@@ -163,7 +178,7 @@ class Server implements PostgresServer {
   }
 
   urlFor(database: string): string {
-    return `postgres://${SUPERUSER}@127.0.0.1:${this.port}/${database}`;
+    return `postgres://${SUPERUSER}@${this.config.placement.address}:${this.port}/${database}`;
   }
 
   /** Spawns the postmaster and waits until it accepts connections. */
@@ -178,9 +193,11 @@ class Server implements PostgresServer {
   }
 
   async #spawn(): Promise<boolean> {
+    const { placement, runAs } = this.config;
     const args = ['-D', this.dataDir, '-p', String(this.port)];
+    if (placement.clientNetwork) args.push('-c', `hba_file=${await this.#writeHba()}`);
     for (const setting of [
-      'listen_addresses=127.0.0.1',
+      `listen_addresses=${placement.address}`,
       // TCP only: no socket file, so no path-length limit and nothing to clean up.
       'unix_socket_directories=',
       'fsync=on',
@@ -189,12 +206,9 @@ class Server implements PostgresServer {
       'logging_collector=off',
     ])
       args.push('-c', setting);
-    const child = new ManagedProcess(
-      `postgres:${this.port}`,
-      this.config.bin.postgres,
-      args,
-      spawnOptions(this.config.runAs, this.config),
-    );
+    const name = `postgres:${this.port}`;
+    const options = spawnOptions(runAs, this.config);
+    const child = spawnAt(placement, name, this.config.bin.postgres, args, options);
     this.#process = child;
     try {
       await child.waitForLine(/database system is ready to accept connections/, READY_TIMEOUT_MS);
@@ -205,6 +219,19 @@ class Server implements PostgresServer {
       await child.kill();
       throw err;
     }
+  }
+
+  /**
+   * A pg_hba that trusts the placement's client network as initdb's trusts loopback: nodes and
+   * clients connect from their own addresses there, and only the cluster's own links carry it.
+   * Written at each start (the network's subnet changes from run to run).
+   */
+  async #writeHba(): Promise<string> {
+    const path = join(this.dataDir, 'parley_network_hba.conf');
+    const lines = ['host all all 127.0.0.1/32 trust'];
+    lines.push(`host all all ${this.config.placement.clientNetwork} trust`);
+    await writeFile(path, `${lines.join('\n')}\n`, { mode: 0o644 });
+    return path;
   }
 
   /** Creates `name` unless it exists. */
@@ -238,7 +265,8 @@ class Server implements PostgresServer {
 
   /** Runs a client program against this server over TCP; resolves with its standard output. */
   async #client(binary: string, args: string[]): Promise<string> {
-    const target = ['-h', '127.0.0.1', '-p', String(this.port), '-U', SUPERUSER];
+    const address = this.config.placement.address;
+    const target = ['-h', address, '-p', String(this.port), '-U', SUPERUSER];
     const { stdout } = await execFileAsync(binary, [...target, ...args], { env: clientEnv() });
     return stdout;
   }
