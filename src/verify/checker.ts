@@ -230,7 +230,8 @@ function checkClient(
     else counts.notConverged += 1;
     note(
       `${client.label}: socket received seq ${a.seq} of ${a.conversationId}` +
-        (a.kind === 'leak' ? ' while not a member' : ` (expected ${a.expected})`),
+        (a.kind === 'leak' ? ' while not a member' : ` (expected ${a.expected})`) +
+        (a.trace ? `; the socket's last frames: ${a.trace.join(' | ')}` : ''),
     );
   }
   for (const audit of audits) {

@@ -8,6 +8,8 @@ export interface WireAnomaly {
   /** The seq the socket should have received next (duplicate, gap). */
   expected: number | null;
   at: number;
+  /** The socket's last frames before the first anomaly of a client (for debugging). */
+  trace?: string[];
 }
 
 /** What one client's sockets carried, as checked frame by frame. */
@@ -29,6 +31,13 @@ class SocketState {
   readonly #expected = new Map<string, number | null>();
   readonly #entitled = new Set<string>();
   readonly #helloCursors = new Map<string, number>();
+  /**
+   * Conversations this socket asked again with `sync`, and the seq the answer starts with:
+   * frames the node sent before it read the `sync` may still arrive and are not judged.
+   */
+  readonly #resyncing = new Map<string, number>();
+  /** The last frames in and out, for the report's first anomaly. */
+  readonly #recent: string[] = [];
 
   constructor(
     readonly userId: () => string | null,
@@ -36,16 +45,40 @@ class SocketState {
   ) {}
 
   outgoing(frame: Json): void {
+    this.#remember('>', frame);
     const cursors = frame.cursors as Record<string, number> | undefined;
     if (frame.type === 'hello' && cursors) {
       for (const [id, seq] of Object.entries(cursors)) this.#helloCursors.set(id, seq);
     }
     if (frame.type === 'sync' && cursors) {
-      for (const [id, seq] of Object.entries(cursors)) this.#expected.set(id, seq + 1);
+      for (const [id, seq] of Object.entries(cursors)) this.#resyncing.set(id, seq + 1);
     }
   }
 
+  #remember(direction: '<' | '>', frame: Json): void {
+    const entry = (frame.message ?? frame.event) as Json | undefined;
+    const what = entry
+      ? `${JSON.stringify(entry.type ?? 'message')} ${JSON.stringify(entry.seq)}`
+      : '';
+    const cursors = frame.cursors ? JSON.stringify(frame.cursors) : '';
+    this.#recent.push(`${direction}${String(frame.type)} ${what}${cursors}`.slice(0, 200));
+    if (this.#recent.length > 40) this.#recent.shift();
+  }
+
+  #anomaly(anomaly: WireAnomaly): void {
+    if (this.stats.anomalies.length === 0) anomaly.trace = [...this.#recent];
+    this.stats.anomalies.push(anomaly);
+  }
+
   incoming(frame: Json): void {
+    this.#remember('<', frame);
+    if (frame.type === 'synced') {
+      for (const [id, seq] of Object.entries(frame.cursors as Record<string, number>)) {
+        if (!this.#resyncing.delete(id)) continue;
+        this.#expected.set(id, Math.max(seq + 1, this.#expected.get(id) ?? 0));
+      }
+      return;
+    }
     if (frame.type === 'ready') {
       for (const [id, seq] of Object.entries(frame.cursors as Record<string, number>)) {
         this.#entitled.add(id);
@@ -82,15 +115,21 @@ class SocketState {
     const at = Date.now();
     this.stats.timelineFrames += 1;
     if (!this.#entitled.has(conversationId)) {
-      this.stats.anomalies.push({ kind: 'leak', conversationId, seq, expected: null, at });
+      this.#anomaly({ kind: 'leak', conversationId, seq, expected: null, at });
       return;
     }
-    const expected = this.#expected.get(conversationId) ?? null;
-    if (expected !== null && seq < expected)
-      this.stats.anomalies.push({ kind: 'duplicate', conversationId, seq, expected, at });
-    else if (expected !== null && seq > expected)
-      this.stats.anomalies.push({ kind: 'gap', conversationId, seq, expected, at });
-    this.#expected.set(conversationId, Math.max(seq + 1, expected ?? 0));
+    const resync = this.#resyncing.get(conversationId);
+    if (resync !== undefined && seq === resync) this.#resyncing.delete(conversationId);
+    if (resync !== undefined && seq !== resync) {
+      // Sent before the node read the `sync`: not judged.
+    } else {
+      const expected = resync ?? this.#expected.get(conversationId) ?? null;
+      if (expected !== null && seq < expected)
+        this.#anomaly({ kind: 'duplicate', conversationId, seq, expected, at });
+      else if (expected !== null && seq > expected)
+        this.#anomaly({ kind: 'gap', conversationId, seq, expected, at });
+      this.#expected.set(conversationId, Math.max(seq + 1, expected ?? 0));
+    }
     const data = entry.data as Json | undefined;
     const own = data?.userId !== undefined && data.userId === this.userId();
     if (own && (entry.type === 'member.removed' || entry.type === 'member.left')) {

@@ -9,6 +9,7 @@ import { VerifyOptions } from '../../src/verify/options.js';
 import { runVerify, type VerifyReport } from '../../src/verify/run.js';
 import { urlTarget } from '../../src/verify/targets.js';
 import { startTestNode } from '../helpers/node.js';
+import { runCli } from '../helpers/process.js';
 import {
   busDeliveringTwice,
   framesDuplicatingProxy,
@@ -94,5 +95,37 @@ describe('parley verify catches what it claims to (issue 12)', () => {
     const report = await verifyNode({ bus: busDeliveringTwice });
     assert.equal(report.ok, true, report.examples.join('\n'));
     assert.equal(report.counts.duplicated, 0);
+  });
+
+  it('the command exits 1 and names the anomaly in its table (--url: checks a deployment it did not start)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-verify-test-'));
+    const node = await startTestNode({
+      dataDir,
+      overrides: { store: await storeDroppingAnAckedMessage(dataDir) },
+    });
+    try {
+      const { code, stdout } = await runCli([
+        'verify',
+        '--url',
+        node.url,
+        '--duration',
+        '3',
+        '--clients',
+        '6',
+        '--rate',
+        '30',
+        '--seed',
+        '5',
+        '--settle',
+        '15',
+      ]);
+      assert.equal(code, 1, stdout);
+      assert.match(stdout, /ANOMALIES FOUND/);
+      assert.match(stdout, /lost \(acked, absent or elsewhere\) +1 +<-- anomaly/);
+      assert.match(stdout, /partitions not asked for|injects no faults/);
+    } finally {
+      await node.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
