@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openSqliteStore, sqlitePath } from '../../src/adapters/sqlite/sqlite-store.js';
 import { RestApi } from '../../src/client/rest.js';
-import type { TimelineEntry } from '../../src/domain/model.js';
 import type { Store } from '../../src/ports/store.js';
 import type { TimelineEventDto, TimelineItemDto } from '../../src/protocol/schemas.js';
 import { Api as TestApi, uniqueName, type Api, type TestUser } from '../helpers/api.js';
@@ -344,21 +343,26 @@ for (const mode of testModes())
     });
   });
 
+/** Commits to land around the next timeline read of the store: just before it, just after it. */
+interface Race {
+  before?: () => Promise<void>;
+  after?: () => Promise<void>;
+}
+
 /**
- * A store whose armed timeline read reads the events, awaits `interleave`, then reads the
- * messages: what the SQL stores' two statements do when commits land between them.
+ * A store whose next timeline read runs `race.before` first and `race.after` once it has read.
+ * The store reads the timeline in one statement (see SqlOps.listTimeline), so these are the
+ * only two points where a commit can land relative to it; the contract suite checks the
+ * statement itself under concurrent writers on every engine.
  */
-function storeWithRacingRead(store: Store, race: { interleave?: () => Promise<void> }): Store {
+function storeWithCommitsAroundRead(store: Store, race: Race): Store {
   const listTimeline = async (conversationId: string, afterSeq: number, limit: number) => {
-    const interleave = race.interleave;
-    race.interleave = undefined;
-    const read = () => store.listTimeline(conversationId, afterSeq, limit);
-    if (!interleave) return read();
-    const events = (await read()).filter((e) => e.kind === 'event');
-    await interleave();
-    const messages = (await read()).filter((e) => e.kind === 'message');
-    const seq = (e: TimelineEntry) => (e.kind === 'message' ? e.message.seq : e.event.seq);
-    return [...events, ...messages].sort((a, b) => seq(a) - seq(b)).slice(0, limit);
+    const { before, after } = race;
+    race.before = race.after = undefined;
+    await before?.();
+    const entries = await store.listTimeline(conversationId, afterSeq, limit);
+    await after?.();
+    return entries;
   };
   return new Proxy(store, {
     get(target, property) {
@@ -369,15 +373,15 @@ function storeWithRacingRead(store: Store, race: { interleave?: () => Promise<vo
   });
 }
 
-// The interleaving is forced through a wrapped SQLite store; what is tested is the service's
-// bound on the page, which is the same for every engine, so this runs embedded only.
-describe('REST: the timeline while a commit lands between its reads [embedded]', () => {
-  const race: { interleave?: () => Promise<void> } = {};
+// The commits are forced through a wrapped SQLite store; what is tested is the route's page
+// around the store's read, which is the same for every engine, so this runs embedded only.
+describe('REST: the timeline while commits land around its read [embedded]', () => {
+  const race: Race = {};
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-timeline-'));
   let node: TestNode | undefined;
   let api: TestApi;
   before(async () => {
-    const store = storeWithRacingRead(await openSqliteStore(sqlitePath(dataDir)), race);
+    const store = storeWithCommitsAroundRead(await openSqliteStore(sqlitePath(dataDir)), race);
     node = await startTestNode({ dataDir, overrides: { store } });
     api = new TestApi(node.url);
   });
@@ -386,25 +390,31 @@ describe('REST: the timeline while a commit lands between its reads [embedded]',
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('[M6][G2] an event and a message committed between the events read and the messages read never show as a gap', async () => {
+  it('[M6][W5][G2] an event and a message committed after the membership check or during the response never show as a gap, nor cut the page short', async () => {
     const alice = await api.signup(uniqueName('alice'));
     const id = await api.group(alice, uniqueName('g'), []);
     const sent = await api.send(alice, id, 'first');
     expectStatus(sent, 201);
     const rest = new RestApi({ baseUrl: api.baseUrl, token: alice.token });
-    race.interleave = async () => {
-      await rest.editMessage(id, sent.body.message.seq, 'first, edited'); // seq 3, an event
+    const editAndSend = (clientMsgId: string) => async () => {
+      await rest.editMessage(id, sent.body.message.seq, `edited for ${clientMsgId}`); // an event
       await rest.request('POST', `/api/v1/conversations/${id}/messages`, {
-        clientMsgId: 'later',
-        body: 'second',
-      }); // seq 4, a message
+        clientMsgId,
+        body: clientMsgId,
+      }); // a message
     };
-    const page = await rest.timeline(id);
-    assert.equal(race.interleave, undefined, 'the racing read ran');
-    const seqs = page.entries.map(seqOf);
-    assert.deepEqual(seqs, range(1, seqs.length), 'no gap');
-    assert.deepEqual(seqs, [1, 2], 'bounded by the last seq read before the page');
-    assert.equal(page.nextAfter, null);
-    assert.deepEqual((await rest.fullTimeline(id)).map(seqOf), [1, 2, 3, 4]);
+
+    race.before = editAndSend('before'); // seqs 3 and 4
+    const landedBefore = await rest.timeline(id, { limit: 3 });
+    assert.equal(race.before, undefined, 'the wrapped read ran');
+    assert.deepEqual(landedBefore.entries.map(seqOf), [1, 2, 3], 'a full page, no gap');
+    assert.equal(landedBefore.nextAfter, 3);
+
+    race.after = editAndSend('after'); // seqs 5 and 6
+    const landedAfter = await rest.timeline(id, { after: 3 });
+    assert.equal(race.after, undefined, 'the wrapped read ran');
+    assert.deepEqual(landedAfter.entries.map(seqOf), [4], 'the timeline as read');
+    assert.equal(landedAfter.nextAfter, null);
+    assert.deepEqual((await rest.fullTimeline(id)).map(seqOf), range(1, 6));
   });
 });

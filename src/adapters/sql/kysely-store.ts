@@ -14,7 +14,6 @@ import type {
   User,
   UserWithSecret,
 } from '../../domain/model.js';
-import { seqOf } from '../../domain/model.js';
 import {
   StoreUnavailableError,
   TransactionConflictError,
@@ -35,12 +34,13 @@ import {
   DELETED_USER_NAME,
   num,
   toConversation,
-  toEvent,
   toMember,
   toMessage,
   toSession,
+  toTimelineEntry,
   toUser,
   toUserWithSecret,
+  type TimelineRow,
 } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -341,6 +341,25 @@ function untilDurable(ops: SqlOps, durable: () => Promise<void>): SqlOps {
     },
   });
 }
+
+/** The columns of a timeline row (see SqlOps.#timelineQuery), in the order both tables give them. */
+const TIMELINE_COLUMNS = [
+  'kind',
+  'seq',
+  'conversation_id',
+  'created_at',
+  'id',
+  'sender_id',
+  'client_msg_id',
+  'body',
+  'edited_at',
+  'deleted_at',
+  'sender_name',
+  'sender_deleted_at',
+  'type',
+  'actor_id',
+  'data',
+] as const;
 
 /** Each engine's compiled hot-path queries (shared by its transactions). */
 const preparedByEngine = new WeakMap<SqlEngine, PreparedQueries>();
@@ -1025,40 +1044,87 @@ class SqlOps implements StoreOps {
     afterSeq: number,
     limit: number,
   ): Promise<TimelineEntry[]> {
-    const [{ rows: messages }, { rows: events }] = await Promise.all([
-      this.#run(
-        'listTimeline.messages',
-        (c: string, after: number, n: number) =>
-          this.messagesQuery()
-            .where('messages.conversation_id', '=', c)
-            .where('messages.seq', '>', after)
-            .orderBy('messages.seq')
-            .limit(n),
-        conversationId,
-        afterSeq,
-        limit,
-      ),
-      this.#run(
-        'listTimeline.events',
-        (c: string, after: number, n: number) =>
-          this.db
-            .selectFrom('events')
-            .selectAll()
-            .where('conversation_id', '=', c)
-            .where('seq', '>', after)
-            .orderBy('seq')
-            .limit(n),
-        conversationId,
-        afterSeq,
-        limit,
-      ),
-    ]);
-    const entries: TimelineEntry[] = [
-      ...messages.map((r) => ({ kind: 'message' as const, message: toMessage(r) })),
-      ...events.map((r) => ({ kind: 'event' as const, event: toEvent(r) })),
-    ];
-    entries.sort((a, b) => seqOf(a) - seqOf(b));
-    return entries.slice(0, limit);
+    const { rows } = await this.#run(
+      'listTimeline',
+      (c: string, after: number, n: number) => this.#timelineQuery(c, after, n),
+      conversationId,
+      afterSeq,
+      limit,
+    );
+    return rows.map(toTimelineEntry);
+  }
+
+  /**
+   * Messages and events after `after`, merged in seq order, at most `n`, in one statement:
+   * one snapshot (the statement's under PostgreSQL's read committed, the read transaction's on
+   * SQLite). Seqs are allocated one transaction at a time per conversation (nextSeq's update
+   * of the conversation row) and committed with their entry, so a snapshot holding seq k holds
+   * every seq below it: the page is the timeline's entries after the cursor up to some seq,
+   * with no hole (rule W5), and shorter than `n` only where the timeline ended at that
+   * snapshot. A statement per table could see a commit land between them and return k+1
+   * without k; bounding them by a last seq read first would take a third round trip and cut
+   * pages short while more entries exist. Each branch reads at most `n` rows along its
+   * (conversation_id, seq) key. UNION pairs columns by position, hence TIMELINE_COLUMNS; the
+   * other table's columns are cast nulls (PostgreSQL types a bare null in a subquery as text,
+   * which it cannot match with bigint).
+   */
+  #timelineQuery(conversationId: string, after: number, n: number) {
+    const text = sql<string | null>`cast(null as text)`;
+    const time = sql<number | null>`cast(null as bigint)`;
+    const messages = this.db
+      .selectFrom('messages')
+      .leftJoin('users', 'users.id', 'messages.sender_id')
+      .select([
+        sql<'message'>`'message'`.as('kind'),
+        'messages.seq',
+        'messages.conversation_id',
+        'messages.created_at',
+        'messages.id',
+        'messages.sender_id',
+        'messages.client_msg_id',
+        'messages.body',
+        'messages.edited_at',
+        'messages.deleted_at',
+        'users.username as sender_name',
+        'users.deleted_at as sender_deleted_at',
+        text.as('type'),
+        text.as('actor_id'),
+        text.as('data'),
+      ])
+      .where('messages.conversation_id', '=', conversationId)
+      .where('messages.seq', '>', after)
+      .orderBy('messages.seq')
+      .limit(n);
+    const events = this.db
+      .selectFrom('events')
+      .select([
+        sql<'event'>`'event'`.as('kind'),
+        'seq',
+        'conversation_id',
+        'created_at',
+        text.as('id'),
+        text.as('sender_id'),
+        text.as('client_msg_id'),
+        text.as('body'),
+        time.as('edited_at'),
+        time.as('deleted_at'),
+        text.as('sender_name'),
+        time.as('sender_deleted_at'),
+        'type',
+        'actor_id',
+        'data',
+      ])
+      .where('conversation_id', '=', conversationId)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(n);
+    return this.db
+      .selectFrom(messages.as('m'))
+      .select(TIMELINE_COLUMNS)
+      .$castTo<TimelineRow>()
+      .unionAll(this.db.selectFrom(events.as('e')).select(TIMELINE_COLUMNS).$castTo<TimelineRow>())
+      .orderBy('seq')
+      .limit(n);
   }
 }
 

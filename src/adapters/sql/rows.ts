@@ -5,6 +5,7 @@ import type {
   Message,
   Role,
   Session,
+  TimelineEntry,
   TimelineEvent,
   TimelineEventType,
   User,
@@ -73,9 +74,16 @@ export function toMember(row: Row<'members'> & { username: string; deleted_at: u
   };
 }
 
-export function toMessage(
-  row: Row<'messages'> & { sender_name: string | null; sender_deleted_at: unknown },
-): Message {
+/** A message's row with its sender's name and deletion time (users left-joined). */
+type MessageRow = Row<'messages'> & { sender_name: string | null; sender_deleted_at: unknown };
+
+/** An event's row, without the column only redactEdits reads. */
+type EventRow = Omit<Row<'events'>, 'target_seq'>;
+
+/** A row of the timeline query: a message's columns or an event's (the other table's are null). */
+export type TimelineRow = ({ kind: 'message' } & MessageRow) | ({ kind: 'event' } & EventRow);
+
+export function toMessage(row: MessageRow): Message {
   const deleted = row.deleted_at !== null;
   return {
     id: row.id,
@@ -95,7 +103,7 @@ export function toMessage(
   };
 }
 
-export function toEvent(row: Row<'events'>): TimelineEvent {
+export function toEvent(row: EventRow): TimelineEvent {
   return {
     conversationId: row.conversation_id,
     seq: num(row.seq),
@@ -104,4 +112,10 @@ export function toEvent(row: Row<'events'>): TimelineEvent {
     data: JSON.parse(row.data) as Record<string, unknown>,
     createdAt: num(row.created_at),
   };
+}
+
+export function toTimelineEntry(row: TimelineRow): TimelineEntry {
+  return row.kind === 'message'
+    ? { kind: 'message', message: toMessage(row) }
+    : { kind: 'event', event: toEvent(row) };
 }
