@@ -119,7 +119,11 @@ export interface StoreOps {
   /** Of `userIds`, those with sockets on a node whose heartbeat is at or after `liveSince`. */
   onlineUsers(userIds: string[], liveSince: number): Promise<Set<string>>;
 
-  /** Messages and events with seq > afterSeq, merged in seq order, at most `limit`. */
+  /**
+   * Messages and events with seq > afterSeq, merged in seq order, at most `limit`: a prefix of
+   * the timeline after `afterSeq` with no hole (one snapshot), shorter than `limit` only where
+   * the timeline ended as read.
+   */
   listTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]>;
 }
 

@@ -247,7 +247,9 @@ function checkClient(
         counts.notConverged += 1;
         note(
           `${client.label}: misses ${missing.length} entries of ${audit.conversationId} ` +
-            `(first seq ${seqOf(missing[0]!)})`,
+            `(first seq ${seqOf(missing[0]!)}; member over ${JSON.stringify(spans)}; ` +
+            `the library's cursor ${client.client.cursors.get(audit.conversationId) ?? 'none'}; ` +
+            `frames: ${(client.tap.stats.traces.get(audit.conversationId) ?? []).join(' | ')})`,
         );
       }
     } else {

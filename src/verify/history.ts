@@ -73,6 +73,8 @@ export function recordClient(
     offlineSince: null,
   };
   client.on('timeline', (item) => applyItem(record, item));
+  // The library drops a conversation the user left; joining again starts it afresh.
+  client.on('conversation.removed', ({ conversationId }) => record.last.delete(conversationId));
   let wasOnline = false;
   client.on('state', (state) => {
     if (state === 'online') {

@@ -15,6 +15,8 @@ export interface WireAnomaly {
 /** What one client's sockets carried, as checked frame by frame. */
 export interface WireStats {
   sockets: number;
+  /** Per conversation, the last frames about it on any of the client's sockets (for reports). */
+  traces: Map<string, string[]>;
   timelineFrames: number;
   anomalies: WireAnomaly[];
 }
@@ -36,8 +38,6 @@ class SocketState {
    * frames the node sent before it read the `sync` may still arrive and are not judged.
    */
   readonly #resyncing = new Map<string, number>();
-  /** The last frames in and out, for the report's first anomaly. */
-  readonly #recent: string[] = [];
 
   constructor(
     readonly userId: () => string | null,
@@ -61,12 +61,23 @@ class SocketState {
       ? `${JSON.stringify(entry.type ?? 'message')} ${JSON.stringify(entry.seq)}`
       : '';
     const cursors = frame.cursors ? JSON.stringify(frame.cursors) : '';
-    this.#recent.push(`${direction}${String(frame.type)} ${what}${cursors}`.slice(0, 200));
-    if (this.#recent.length > 40) this.#recent.shift();
+    const line = `${direction}${String(frame.type)} ${what}${cursors}`.slice(0, 200);
+    const ids = new Set<string>();
+    const about = (entry?.conversationId ?? frame.conversationId) as string | undefined;
+    if (about) ids.add(about);
+    for (const id of Object.keys((frame.cursors as Record<string, number> | undefined) ?? {}))
+      ids.add(id);
+    for (const id of ids) {
+      let trace = this.stats.traces.get(id);
+      if (!trace) this.stats.traces.set(id, (trace = []));
+      trace.push(`#${this.stats.sockets}${line.slice(0, 80)}`);
+      if (trace.length > 30) trace.shift();
+    }
   }
 
   #anomaly(anomaly: WireAnomaly): void {
-    if (this.stats.anomalies.length === 0) anomaly.trace = [...this.#recent];
+    if (this.stats.anomalies.length === 0)
+      anomaly.trace = [...(this.stats.traces.get(anomaly.conversationId) ?? [])];
     this.stats.anomalies.push(anomaly);
   }
 
@@ -144,7 +155,7 @@ class SocketState {
  * the protocol, and the current socket can be cut as a network drop would (no close frame).
  */
 export class WireTap {
-  readonly stats: WireStats = { sockets: 0, timelineFrames: 0, anomalies: [] };
+  readonly stats: WireStats = { sockets: 0, traces: new Map(), timelineFrames: 0, anomalies: [] };
   #current: WebSocketLike | null = null;
 
   constructor(
