@@ -1,4 +1,4 @@
-/** Reconnect delays: exponential with full jitter, capped (so a fleet of clients spreads out). */
+/** Reconnect delays: exponential with jitter, capped (so a fleet of clients spreads out). */
 export class Backoff {
   readonly #baseMs: number;
   readonly #maxMs: number;
@@ -16,11 +16,24 @@ export class Backoff {
     return this.#attempt;
   }
 
-  /** The delay before the next attempt: uniform in [ceiling/2, ceiling], ceiling = min(max, base·2^n). */
+  /**
+   * The delay before the next attempt: the first is {@link soon}, quick; after that uniform in
+   * [ceiling/2, ceiling], ceiling = min(max, base·2^n).
+   */
   next(): number {
-    const ceiling = Math.min(this.#maxMs, this.#baseMs * 2 ** this.#attempt);
-    this.#attempt += 1;
+    const attempt = this.#attempt++;
+    if (attempt === 0) return this.soon();
+    const ceiling = Math.min(this.#maxMs, this.#baseMs * 2 ** attempt);
     return Math.round(ceiling / 2 + (this.#random() * ceiling) / 2);
+  }
+
+  /**
+   * A short delay, uniform in [0, base], for the first retry and for trying a node that has not
+   * failed lately: quick, yet the clients of a node that just died do not all arrive at the next
+   * one in the same instant. Does not count as an attempt.
+   */
+  soon(): number {
+    return Math.round(this.#random() * Math.min(this.#baseMs, this.#maxMs));
   }
 
   /** Called after a successful connection. */

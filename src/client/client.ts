@@ -9,6 +9,7 @@ import { MAX_CURSORS_PER_FRAME } from '../protocol/limits.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { NodeList } from './node-list.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { RestApi } from './rest.js';
 import { Cursors } from './timeline.js';
@@ -52,6 +53,7 @@ export interface ClientOptions {
   /** WebSocket constructor; defaults to the global one (browsers, Node 22+). */
   webSocket?: WebSocketFactory;
   fetch?: typeof fetch;
+  /** Reconnect delays; `random` also picks the node to move to and spreads the refresh after. */
   backoff?: { baseMs?: number; maxMs?: number; random?: () => number };
   /** Positions the application already holds (e.g. restored from disk). */
   cursors?: Record<string, number>;
@@ -84,6 +86,13 @@ function isTimelineEvent(event: TimelineEventDto | SideEvent): event is Timeline
 const FINAL_CLOSE_CODES = new Set([4001, 4002, 4004]);
 
 /**
+ * After a reconnect, the conversation list and the node list are read over REST once the client
+ * is caught up, within this long (uniformly spread): a node whose clients all arrive at once
+ * serves their handshakes and replays first, not hundreds of list requests in the same instant.
+ */
+const REFRESH_SPREAD_MS = 2_000;
+
+/**
  * The Parley client library: the one implementation of connect, failover, reconnect with
  * jittered backoff, resync from cursors, retried sends and de-duplication. Browser-safe.
  */
@@ -95,16 +104,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
   user: UserDto | null = null;
   nodeId: string | null = null;
   #state: ConnectionState = 'offline';
-  readonly #urls: string[];
-  #urlIndex = 0;
+  readonly #nodes: NodeList;
   readonly #webSocket: WebSocketFactory;
   readonly #backoff: Backoff;
+  readonly #random: () => number;
   readonly #connectTimeoutMs: number;
   readonly #retryDelayMs: number;
   readonly #discover: boolean;
   #ws: WebSocketLike | null = null;
   #running = false;
   #everReady: boolean;
+  /** A `ready` arrived on an earlier socket of this client. */
+  #readyBefore = false;
+  /** The REST refresh waits for `online` (after a reconnect). */
+  #refreshDue = false;
   #pendingSynced = 0;
   /** Conversations being refilled after a gap: entries are dropped until their `synced`. */
   readonly #filling = new Set<string>();
@@ -117,8 +130,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   constructor(options: ClientOptions) {
     super();
-    if (options.urls.length === 0) throw new Error('ParleyClient needs at least one node URL');
-    this.#urls = [...options.urls];
+    this.#random = options.backoff?.random ?? Math.random;
+    this.#nodes = new NodeList(options.urls, { random: this.#random });
     const webSocket = options.webSocket ?? globalWebSocketFactory();
     if (!webSocket) throw new Error('no WebSocket implementation: pass options.webSocket');
     this.#webSocket = webSocket;
@@ -127,7 +140,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
     this.#discover = options.discover ?? !options.cookieSession;
     this.api = new RestApi({
-      baseUrl: this.#urls[0]!,
+      baseUrl: this.#nodes.current,
       token: options.token ?? null,
       fetch: options.fetch,
       cookieSession: options.cookieSession,
@@ -146,7 +159,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** The node URL currently in use. */
   get url(): string {
-    return this.#urls[this.#urlIndex]!;
+    return this.#nodes.current;
   }
 
   async register(username: string, password: string): Promise<UserDto> {
@@ -159,9 +172,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return user;
   }
 
-  /** Every node URL the client knows, in the order it tries them. */
+  /** Every node URL the client knows, in the order it learnt them (it fails over among them). */
   get urls(): readonly string[] {
-    return this.#urls;
+    return this.#nodes.all;
   }
 
   /**
@@ -173,11 +186,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       'GET',
       '/api/v1/cluster',
     );
-    for (const { url } of nodes) {
-      const normalized = url.replace(/\/+$/, '');
-      if (!this.#urls.includes(normalized)) this.#urls.push(normalized);
-    }
-    return this.#urls;
+    for (const { url } of nodes) this.#nodes.add(url.replace(/\/+$/, ''));
+    return this.#nodes.all;
   }
 
   /** Loads the conversation list (unread counts, last messages) over REST. */
@@ -359,9 +369,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return;
       }
       if (!this.#running) return;
-      // Try the next known node after a failure, with a growing, jittered delay.
-      this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
-      this.#timer(() => this.#open(), this.#backoff.next());
+      // A node that has not failed lately is tried soon; once every node has, backoff grows.
+      const { suspect } = this.#nodes.failed(base);
+      this.#timer(() => this.#open(), suspect ? this.#backoff.next() : this.#backoff.soon());
     };
   }
 
@@ -405,6 +415,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.user = frame.user;
     this.nodeId = frame.nodeId;
     this.api.baseUrl = this.url;
+    this.#nodes.succeeded();
     this.#backoff.reset();
     // Conversations that appeared while away replay from their start; on a first connection
     // the client adopts the current positions (history is read over REST on demand).
@@ -418,8 +429,24 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const id of Object.keys(fresh)) this.cursors.set(id, 0);
     this.#sync({ ...this.#overflow, ...fresh }, true);
     this.#overflow = null;
-    this.#setState(this.#pendingSynced > 0 ? 'syncing' : 'online');
+    if (this.#readyBefore) this.#refreshDue = true;
+    else this.#refresh();
+    this.#readyBefore = true;
+    if (this.#pendingSynced > 0) this.#setState('syncing');
+    else this.#caughtUp();
     for (const entry of this.outbox.pending()) this.#write(entry);
+  }
+
+  /** Online; after a reconnect, the REST refresh follows a moment later. */
+  #caughtUp(): void {
+    this.#setState('online');
+    if (!this.#refreshDue) return;
+    this.#refreshDue = false;
+    this.#timer(() => this.#refresh(), Math.round(this.#random() * REFRESH_SPREAD_MS));
+  }
+
+  /** Reloads the conversation list (unread counts, last messages) and learns the nodes (K3). */
+  #refresh(): void {
     void this.refreshConversations().then(
       (list) => list.forEach((c) => this.emit('conversation', c)),
       () => undefined,
@@ -446,7 +473,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (sync) this.#syncs.delete(ref!);
     if (sync?.counted !== false && this.#pendingSynced > 0) {
       this.#pendingSynced -= 1;
-      if (this.#pendingSynced === 0 && this.#state === 'syncing') this.#setState('online');
+      if (this.#pendingSynced === 0 && this.#state === 'syncing') this.#caughtUp();
     }
   }
 
@@ -592,14 +619,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Runs a REST call on the current node, failing over to the others if unreachable. */
   async #anyNode<T>(call: () => Promise<T>): Promise<T> {
     let lastError: unknown;
-    for (let i = 0; i < this.#urls.length; i++) {
+    for (let i = 0; i < this.#nodes.all.length; i++) {
       this.api.baseUrl = this.url;
       try {
         return await call();
       } catch (err) {
         lastError = err;
         if (!(err instanceof Error && 'code' in err && err.code === 'unreachable')) throw err;
-        this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
+        this.#nodes.advance();
       }
     }
     throw lastError;

@@ -27,12 +27,23 @@ function client(
   return { c, net };
 }
 
+/** Resolves at the client's next `state` event equal to `state`. */
+function nextState(c: ParleyClient, state: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = c.on('state', (s) => {
+      if (s !== state) return;
+      off();
+      resolve();
+    });
+  });
+}
+
 describe('client state machine', () => {
-  it('[Client] backoff grows exponentially with jitter, is capped, and resets', () => {
+  it('[Client] backoff: a quick first retry, then exponential growth with jitter, capped, and resets', () => {
     const low = new Backoff({ baseMs: 100, maxMs: 1000, random: () => 0 });
     assert.deepEqual(
       [low.next(), low.next(), low.next(), low.next(), low.next()],
-      [50, 100, 200, 400, 500],
+      [0, 100, 200, 400, 500],
     );
     const high = new Backoff({ baseMs: 100, maxMs: 1000, random: () => 1 });
     assert.deepEqual(
@@ -42,6 +53,9 @@ describe('client state machine', () => {
     high.reset();
     assert.equal(high.next(), 100);
     assert.equal(high.attempt, 1);
+    const half = new Backoff({ baseMs: 100, maxMs: 1000, random: () => 0.5 });
+    assert.equal(half.soon(), 50, 'soon() is uniform in [0, base]');
+    assert.equal(half.attempt, 0, 'and is not an attempt');
   });
 
   it('[G3] the outbox keeps one clientMsgId per send through retries; final refusals fail it', async () => {
@@ -139,6 +153,94 @@ describe('client state machine', () => {
       'syncing',
       'online',
     ]);
+    c.close();
+  });
+
+  it('[K3] the clients of a node that dropped spread over the other nodes', async () => {
+    const picks: string[] = [];
+    for (const r of [0, 0.49, 0.5, 0.99]) {
+      const { c, net } = client(['http://a.test', 'http://b.test', 'http://c.test'], {
+        backoff: { baseMs: 1, maxMs: 4, random: () => r },
+      });
+      c.connect();
+      net.last().open();
+      net.last().push(readyFrame());
+      const reconnecting = nextState(c, 'connecting');
+      net.last().close(1006, 'node died');
+      await reconnecting;
+      picks.push(net.last().url);
+      c.close();
+    }
+    assert.deepEqual(picks, [
+      'ws://b.test/api/v1/ws',
+      'ws://b.test/api/v1/ws',
+      'ws://c.test/api/v1/ws',
+      'ws://c.test/api/v1/ws',
+    ]);
+  });
+
+  it('[K3] a node that failed is tried only after every other node; then backoff grows', async () => {
+    const { c, net } = client(['http://a.test', 'http://b.test', 'http://c.test'], {
+      backoff: { baseMs: 300, maxMs: 1000, random: () => 0 },
+    });
+    c.connect();
+    net.last().open();
+    net.last().push(readyFrame());
+    const tried = async () => {
+      const connecting = nextState(c, 'connecting');
+      const t0 = Date.now();
+      net.last().close(1006, 'gone');
+      await connecting;
+      return { url: new URL(net.last().url).host, ms: Date.now() - t0 };
+    };
+    const first = await tried();
+    assert.equal(first.url, 'b.test', 'a dropped: another node');
+    net.last().open();
+    net.last().push(readyFrame());
+    const second = await tried();
+    assert.equal(second.url, 'c.test', 'b dropped: not a, which failed a moment ago');
+    const third = await tried();
+    assert.equal(third.url, 'a.test', 'c refused: every node failed lately, the oldest failure');
+    const fourth = await tried();
+    assert.equal(fourth.url, 'b.test');
+    // random() is 0: soon() waits 0 ms, the second attempt of the backoff base·2/2 = 300 ms.
+    assert.ok(
+      first.ms < 150 && second.ms < 150,
+      `soon after a drop (${first.ms}, ${second.ms} ms)`,
+    );
+    assert.ok(fourth.ms >= 290, `backing off once every node failed (${fourth.ms} ms)`);
+    c.close();
+  });
+
+  it('[K3] after a reconnect the conversation and node lists are read once caught up, not at ready', async () => {
+    const requests: string[] = [];
+    let fourth: () => void = () => undefined;
+    const fourRequests = new Promise<void>((resolve) => (fourth = resolve));
+    const fetch: typeof globalThis.fetch = (input) => {
+      requests.push(new URL(input instanceof Request ? input.url : String(input)).pathname);
+      if (requests.length === 4) fourth();
+      return noRest(input);
+    };
+    const { c, net } = client(['http://a.test', 'http://b.test'], {
+      fetch,
+      backoff: { baseMs: 1, maxMs: 4, random: () => 0 },
+    });
+    c.connect();
+    net.last().open();
+    net.last().push(readyFrame({ c1: 2 }));
+    assert.deepEqual(requests, ['/api/v1/conversations', '/api/v1/cluster'], 'at the first ready');
+    const reconnecting = nextState(c, 'connecting');
+    net.last().close(1006, 'node died');
+    await reconnecting;
+    const ws = net.last();
+    ws.open();
+    ws.push(readyFrame({ c1: 4 }));
+    assert.equal(c.state, 'syncing');
+    assert.equal(requests.length, 2, 'nothing while the replay runs');
+    ws.push({ type: 'synced', cursors: { c1: 4 } });
+    assert.equal(c.state, 'online');
+    await fourRequests;
+    assert.deepEqual(requests.slice(2), ['/api/v1/conversations', '/api/v1/cluster']);
     c.close();
   });
 
