@@ -3,7 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import type { Api } from '../helpers/api.js';
 import { uniqueName, type TestUser } from '../helpers/api.js';
 import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
-import { WsClient } from '../helpers/ws.js';
+import { WsClient, type Frame } from '../helpers/ws.js';
+
+/** A counter of the node's /metrics (rule O6). */
+async function counter(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return Number(line?.split(' ')[1] ?? 0);
+}
 
 for (const mode of testModes())
   describe(`WebSocket protocol [${mode}]`, () => {
@@ -350,6 +357,45 @@ for (const mode of testModes())
         );
         assert.equal(edit?.event.data.body, '');
         assert.ok(!JSON.stringify(client.frames).includes('one!'));
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('[G4][W5] hello with cursors: only conversations it is behind in are read from the store; then live, once each', async () => {
+      const behind = await api.group(alice, uniqueName('g'), [bob.username]);
+      const current = await api.group(alice, uniqueName('g'), [bob.username]);
+      await api.send(alice, behind, 'missed one');
+      await api.send(alice, behind, 'missed two');
+      const first = await d.open(bob);
+      await first.client.close();
+      const positions = first.ready.cursors as Record<string, number>;
+      const url = d.urlOf(bob);
+      const resyncs = await counter(url, 'parley_resyncs_total');
+      const { client } = await d.open(bob, {
+        [behind]: positions[behind]! - 2,
+        [current]: positions[current]!,
+      });
+      try {
+        const synced = await client.next((f) => f.type === 'synced');
+        assert.deepEqual(
+          client.all('message').map((f: Frame) => f.message.body),
+          ['missed one', 'missed two'],
+        );
+        assert.deepEqual(synced.cursors, {
+          [behind]: positions[behind],
+          [current]: positions[current],
+        });
+        assert.equal(
+          (await counter(url, 'parley_resyncs_total')) - resyncs,
+          1,
+          'one catch-up read, for the conversation it was behind in',
+        );
+        const live = await api.send(alice, current, 'live after synced');
+        const got = await client.next((f) => f.type === 'message');
+        assert.equal(got.message.id, live.body.message.id);
+        await client.roundTrip();
+        assert.equal(client.all('message').length, 3, 'nothing twice');
       } finally {
         await client.close();
       }

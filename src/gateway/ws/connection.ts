@@ -71,6 +71,8 @@ export class Connection {
    * Created on first use: most sockets sit idle, and every byte counts at 10,000 of them.
    */
   pumps: Map<string, { dirty: boolean; done: Promise<void> }> | null = null;
+  /** While registering: conversations whose live entries arrived before their position was read. */
+  earlyEntries: Set<string> | null = null;
   closed = false;
   alive = true;
   readonly #ws: WebSocket;

@@ -26,6 +26,8 @@ export class Hub {
   readonly #bus: Bus;
   readonly #conversations = new Map<string, Room>();
   readonly #users = new Map<string, Room>();
+  /** Sockets between `hello` and `ready`, with the conversations they joined meanwhile. */
+  readonly #registering = new Map<Connection, Array<{ conversationId: string; fromSeq: number }>>();
   readonly #heartbeat: NodeJS.Timeout;
   readonly #sweeper: NodeJS.Timeout;
   #sweeping = false;
@@ -62,7 +64,9 @@ export class Hub {
    * conversations (then reads their positions, so anything committed later arrives live).
    * `onReady` runs synchronously with the latest positions, before any entry can be
    * delivered; the client's cursors from `hello` take effect in the same instant, so nothing
-   * is delivered live and then again by the replay. Resolves false if the session ended.
+   * is delivered live and then again by the replay. Only conversations the client is behind
+   * in, or that had live traffic during the read, are read from the store. Resolves false if
+   * the session ended.
    */
   async register(
     conn: Connection,
@@ -73,13 +77,17 @@ export class Hub {
     },
   ): Promise<boolean> {
     const user = conn.user;
+    this.#registering.set(conn, []);
     const firstForUser = !this.#users.has(user.id);
     this.#join(this.#users, subjects.user(user.id), user.id, conn, (event) =>
       this.#onUserEvent(user.id, event),
     );
-    if (!(await options.sessionActive()) || conn.closed) return this.#abandon(conn);
-    const ids = await this.#ctx.conversations.idsOf(user.id);
-    if (conn.closed) return this.#abandon(conn);
+    // Both reads follow the revocation subscription; they do not depend on each other.
+    const [active, ids] = await Promise.all([
+      options.sessionActive(),
+      this.#ctx.conversations.idsOf(user.id),
+    ]);
+    if (!active || conn.closed) return this.#abandon(conn);
     for (const id of ids) this.#attach(conn, id, undefined);
     // On a network bus, `ready` waits until the server has the subscriptions (one round trip),
     // so even best-effort events published right after it (typing, presence) reach this socket.
@@ -96,10 +104,27 @@ export class Hub {
     }
     // Conversations left between the two reads: not in positions, so not ours any more.
     for (const id of ids) if (conn.cursors.get(id) === -1) this.#detach(conn, id);
+    // Live entries dropped while a position was being read may be newer than it.
+    const early = conn.earlyEntries;
+    conn.earlyEntries = null;
     options.onReady(cursors);
     this.#verifySoon(conn);
-    // Every conversation of the user is attached now: any other id is not theirs.
-    if (options.cursors) void this.#replay(conn, options.cursors, new Set());
+    // Every conversation of the user is attached now: any other id is not theirs. A cursor at
+    // the position just read has nothing to replay: what comes next arrives live.
+    const replayed = options.cursors ?? {};
+    if (options.cursors)
+      void this.#replay(conn, options.cursors, {
+        upToDate: (id, seq) => {
+          const position = cursors[id];
+          return position !== undefined && seq >= position && !early?.has(id);
+        },
+      });
+    for (const id of early ?? []) if (!Object.hasOwn(replayed, id)) void this.#pump(conn, id);
+    // Conversations joined while registering that `ready` did not list follow it now.
+    const joinedMeanwhile = this.#registering.get(conn) ?? [];
+    this.#registering.delete(conn);
+    for (const { conversationId, fromSeq } of joinedMeanwhile)
+      void this.#rejoin(conn, conversationId, fromSeq - 1);
     if (firstForUser) this.#ctx.cluster.userOnline(user, conn.cursors.keys());
     return true;
   }
@@ -130,6 +155,7 @@ export class Hub {
   }
 
   #abandon(conn: Connection): false {
+    this.#registering.delete(conn);
     this.unregister(conn);
     return false;
   }
@@ -151,25 +177,31 @@ export class Hub {
       ? new Set(await this.#ctx.conversations.idsOf(conn.user.id))
       : new Set<string>();
     if (conn.closed) return;
-    await this.#replay(conn, cursors, members, ref);
+    await this.#replay(conn, cursors, { members, ref });
   }
 
   /**
    * Moves the listed cursors (synchronously, all at once), replays from them, then sends
-   * `synced`. Ids neither attached nor in `members` get `conversation.removed`.
+   * `synced`. Ids neither attached nor in `members` get `conversation.removed`. A cursor that
+   * `upToDate` says nothing follows yet is not read from the store.
    */
   #replay(
     conn: Connection,
     cursors: Record<string, number>,
-    members: ReadonlySet<string>,
-    ref?: string,
+    options: {
+      members?: ReadonlySet<string>;
+      ref?: string;
+      upToDate?: (conversationId: string, seq: number) => boolean;
+    },
   ): Promise<void> {
+    const { members, ref, upToDate } = options;
     const entries = Object.entries(cursors);
     const pending: Array<Promise<void>> = [];
     for (const [conversationId, seq] of entries) {
       if (conn.cursors.has(conversationId)) {
         conn.cursors.set(conversationId, seq);
-      } else if (members.has(conversationId)) {
+        if (upToDate?.(conversationId, seq)) continue;
+      } else if (members?.has(conversationId)) {
         this.#attach(conn, conversationId, seq);
       } else {
         conn.send({ type: 'event', event: { type: 'conversation.removed', conversationId } });
@@ -258,7 +290,12 @@ export class Hub {
     let frame: string | undefined;
     for (const conn of [...room.connections]) {
       const cursor = conn.cursors.get(conversationId);
-      if (cursor === undefined || cursor < 0) continue;
+      if (cursor === undefined) continue;
+      if (cursor < 0) {
+        // Joining: its position is being read; register() reads what this may be beyond it.
+        (conn.earlyEntries ??= new Set()).add(conversationId);
+        continue;
+      }
       const pump = conn.pumps?.get(conversationId);
       if (pump) {
         pump.dirty = true;
@@ -289,8 +326,38 @@ export class Hub {
       entry.kind === 'event' &&
       (entry.event.type === 'member.removed' || entry.event.type === 'member.left')
     ) {
-      if (entry.event.data.userId === conn.user.id) this.#detach(conn, conversationId);
+      if (entry.event.data.userId === conn.user.id) {
+        this.#detach(conn, conversationId);
+        // A replay can deliver a removal the user has since undone by joining again.
+        void this.#rejoin(conn, conversationId, seqOf(entry));
+      }
     }
+  }
+
+  /**
+   * Follows a conversation again on a socket that does not (a join during `register`, or an
+   * old removal replayed): if the user is a member now, `conversation.added`, then the
+   * timeline after `cursor`. Nothing if not a member.
+   */
+  async #rejoin(conn: Connection, conversationId: string, cursor: number): Promise<void> {
+    let conversation;
+    try {
+      conversation = await this.#ctx.conversations.get(conn.user, conversationId);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'not_found'))
+        this.#ctx.log.warn(
+          { event: 'ws.rejoin_failed', connId: conn.id, conversationId, err },
+          'could not check a membership; the socket resyncs on its next connection',
+        );
+      return;
+    }
+    if (conn.closed || conn.cursors.has(conversationId)) return;
+    conn.send({
+      type: 'event',
+      event: { type: 'conversation.added', conversationId, conversation },
+    });
+    this.#attach(conn, conversationId, cursor);
+    void this.#pump(conn, conversationId);
   }
 
   /** Reads from the store after the socket's cursor until caught up (rule W5). */
@@ -385,6 +452,12 @@ export class Hub {
     });
     for (const conn of [...room.connections]) {
       if (conn.closed || conn.cursors.has(conversationId)) continue;
+      // Before `ready` nothing of a conversation may reach the socket: it joins after `ready`.
+      const registering = this.#registering.get(conn);
+      if (registering) {
+        registering.push({ conversationId, fromSeq });
+        continue;
+      }
       conn.sendRaw(frame);
       this.#attach(conn, conversationId, fromSeq - 1);
       void this.#pump(conn, conversationId);

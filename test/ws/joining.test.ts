@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { after, before, describe, it } from 'node:test';
+import { openSqliteStore, sqlitePath } from '../../src/adapters/sqlite/sqlite-store.js';
+import type { Store } from '../../src/ports/store.js';
+import { Api, uniqueName, type TestUser } from '../helpers/api.js';
+import { startTestNode, type TestNode } from '../helpers/node.js';
+import { WsClient } from '../helpers/ws.js';
+
+/**
+ * A store whose next read of a given user's positions answers with what it read before a
+ * commit that `during` makes: the commit's live event reaches the hub while the socket is
+ * still joining, the way a send on another socket may land in the middle of a `hello`.
+ */
+function racingStore(store: Store) {
+  let armed: { userId: string; during: () => Promise<void> } | null = null;
+  const wrapped = new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== 'listCursorsForUser') return value.bind(target);
+      return async (userId: string) => {
+        const positions = (await value.call(target, userId)) as unknown;
+        const race = armed?.userId === userId ? armed : null;
+        if (race) {
+          armed = null;
+          await race.during();
+        }
+        return positions;
+      };
+    },
+  });
+  return {
+    store: wrapped,
+    arm(userId: string, during: () => Promise<void>) {
+      armed = { userId, during };
+    },
+  };
+}
+
+describe('a socket joining while its conversations have traffic', () => {
+  let dataDir: string;
+  let node: TestNode;
+  let race: ReturnType<typeof racingStore>;
+  let api: Api;
+  let alice: TestUser;
+  let bob: TestUser;
+  let dm: string;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'parley-test-'));
+    race = racingStore(await openSqliteStore(sqlitePath(dataDir)));
+    node = await startTestNode({ dataDir, overrides: { store: race.store } });
+    api = new Api(node.url);
+    alice = await api.signup(uniqueName('alice'));
+    bob = await api.signup(uniqueName('bob'));
+    dm = await api.dm(alice, bob.username);
+  });
+  after(async () => {
+    await node?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  for (const how of ['a first hello', 'a hello with current cursors'] as const)
+    it(`[W5][G4] an entry committed while ${how} reads positions arrives at once, once`, async () => {
+      let sent: { seq: number; id: string } | null = null;
+      race.arm(bob.id, async () => {
+        const response = await api.send(alice, dm, `during ${how}`);
+        sent = response.body.message;
+      });
+      const current = await api.request('GET', `/api/v1/conversations/${dm}`, {
+        token: bob.token,
+      });
+      const lastSeq: number = current.body.conversation.lastSeq;
+      const cursors = how === 'a first hello' ? undefined : { [dm]: lastSeq };
+      const { client, ready } = await WsClient.open(node.url, bob.token, cursors);
+      try {
+        assert.ok(sent, 'the commit landed during the positions read');
+        const { seq, id } = sent as { seq: number; id: string };
+        assert.equal(ready.cursors[dm], seq - 1, 'ready predates the commit');
+        // No later traffic: nothing but the hub's own catch-up can bring it.
+        const got = await client.next((f) => f.type === 'message', 2_000);
+        assert.equal(got.message.id, id);
+        await client.roundTrip();
+        assert.equal(client.all('message').length, 1, 'delivered once');
+      } finally {
+        await client.close();
+      }
+    });
+});
