@@ -89,4 +89,83 @@ describe('a socket joining while its conversations have traffic', () => {
         await client.close();
       }
     });
+
+  it('[W5][G6] a group joined while the socket says hello follows `ready`: conversation.added, then its timeline', async () => {
+    let group = '';
+    race.arm(bob.id, async () => {
+      group = await api.group(alice, uniqueName('joined-during-hello'), [bob.username]);
+    });
+    const { client, ready } = await WsClient.open(node.url, bob.token);
+    try {
+      assert.ok(group, 'the group was created during the positions read');
+      assert.equal(ready.cursors[group], undefined, 'ready predates the group');
+      const added = await client.next(
+        (f) =>
+          f.type === 'event' &&
+          f.event.type === 'conversation.added' &&
+          f.event.conversationId === group,
+        2_000,
+      );
+      const created = await client.next(
+        (f) => f.type === 'event' && f.event.conversationId === group && f.event.seq === 1,
+        2_000,
+      );
+      const at = (frame: unknown) => client.frames.indexOf(frame as never);
+      assert.ok(
+        at(client.frames.find((f) => f.type === 'ready')) < at(added),
+        'nothing of it before ready',
+      );
+      assert.ok(at(added) < at(created), 'conversation.added precedes its first entry');
+      const message = await api.send(alice, group, 'after the join');
+      const live = await client.next(
+        (f) => f.type === 'message' && f.message.conversationId === group,
+        2_000,
+      );
+      assert.equal(live.message.id, message.body.message.id);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('[G4][G6] a removal the user has since undone by joining again: the replay goes on past it', async () => {
+    const group = await api.group(alice, uniqueName('left-and-back'), [bob.username]);
+    const before = await api.request('GET', `/api/v1/conversations/${group}`, { token: bob.token });
+    const cursor: number = before.body.conversation.lastSeq;
+    // While bob is away: removed, added again, and a message.
+    const removed = await api.request(
+      'DELETE',
+      `/api/v1/conversations/${group}/members/${bob.username}`,
+      {
+        token: alice.token,
+      },
+    );
+    assert.equal(removed.status, 204);
+    const added = await api.request('POST', `/api/v1/conversations/${group}/members`, {
+      token: alice.token,
+      body: { username: bob.username },
+    });
+    assert.equal(added.status, 201);
+    const missed = await api.send(alice, group, 'while bob was away');
+    const { client } = await WsClient.open(node.url, bob.token, { [group]: cursor });
+    try {
+      const got = await client.next(
+        (f) => f.type === 'message' && f.message.id === missed.body.message.id,
+        2_000,
+      );
+      const frames = client.frames.filter(
+        (f) => (f.event?.conversationId ?? f.message?.conversationId) === group,
+      );
+      const kinds = frames.map((f) => (f.type === 'message' ? 'message' : f.event.type));
+      assert.deepEqual(kinds, ['member.removed', 'conversation.added', 'member.added', 'message']);
+      assert.ok(got);
+      const message = await api.send(alice, group, 'live again');
+      const live = await client.next(
+        (f) => f.type === 'message' && f.message.id === message.body.message.id,
+        2_000,
+      );
+      assert.ok(live, 'the socket follows the group again');
+    } finally {
+      await client.close();
+    }
+  });
 });
