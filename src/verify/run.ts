@@ -5,6 +5,7 @@ import { describeFault, FAULT_GROUPS, planFaults, type PlannedFault } from './fa
 import type { VerifyOptions } from './options.js';
 import { Random } from './random.js';
 import type { VerifyTarget } from './targets.js';
+import { sleep, withDeadline } from './time.js';
 import { Workload } from './workload.js';
 
 /** A fault as it happened: seconds after the workload started. */
@@ -58,8 +59,6 @@ export const ANOMALIES = [
   'auditErrors',
   'notOnline',
 ] as const;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * One verify run: set up users and conversations, run the workload at the given rate while the
@@ -125,10 +124,10 @@ export async function runVerify(
     log(`workload done at t=${elapsed().toFixed(0)}s; settling (up to ${options.settleS} s)`);
     const settleDeadline = Date.now() + options.settleS * 1000;
     const unsettled = await workload.settle(options.settleS * 1000);
-    await Promise.race([
+    await withDeadline(
       Promise.all(workload.clients.map((c) => c.client.online().catch(() => undefined))),
-      sleep(settleDeadline - Date.now()),
-    ]);
+      settleDeadline - Date.now(),
+    );
     const notOnline = workload.clients.filter((c) => c.client.state !== 'online').length;
     let audits = await auditTimelines(target.urls, workload.conversations, workload.users);
     const behind = await awaitConvergence(

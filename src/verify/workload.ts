@@ -5,6 +5,7 @@ import { ApiError, RestApi } from '../client/rest.js';
 import type { MessageDto } from '../protocol/schemas.js';
 import { recordClient, type ClientRecord, type SendRecord } from './history.js';
 import type { Random } from './random.js';
+import { withDeadline } from './time.js';
 import { WireTap } from './wire.js';
 
 /** What the workload does, besides sending: each operation's weight in the mix. */
@@ -191,10 +192,7 @@ export class Workload {
   async settle(timeoutMs: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (this.#inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([
-        Promise.allSettled([...this.#inFlight]),
-        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
-      ]);
+      await withDeadline(Promise.allSettled([...this.#inFlight]), deadline - Date.now());
     }
     return this.#inFlight.size;
   }

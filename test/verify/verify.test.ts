@@ -128,4 +128,10 @@ describe('parley verify catches what it claims to (issue 12)', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('exits 2 on bad options', async () => {
+    const bad = await runCli(['verify', '--spawn', 'embedded', '--url', 'http://127.0.0.1:1']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /either --spawn or --url/);
+  });
 });
