@@ -59,6 +59,12 @@ export interface ClientOptions {
   cursors?: Record<string, number>;
   /** How long to wait for `ready` before giving up on a node. */
   connectTimeoutMs?: number;
+  /**
+   * Liveness of a ready socket: after this long without a frame the client sends `ping`, and
+   * gives the socket up (and connects again) when the ping stays unanswered as long (a node
+   * that vanished without closing its connections, a partition). Default 10 s.
+   */
+  heartbeatMs?: number;
   /** Delay before re-sending a send refused with a retryable code. */
   retryDelayMs?: number;
   /** Browser pages: the HttpOnly session cookie authenticates REST and the WebSocket upgrade. */
@@ -109,6 +115,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #backoff: Backoff;
   readonly #random: () => number;
   readonly #connectTimeoutMs: number;
+  readonly #heartbeatMs: number;
+  /** When the current socket last received a frame. */
+  #heardAt = 0;
   readonly #retryDelayMs: number;
   readonly #discover: boolean;
   #ws: WebSocketLike | null = null;
@@ -137,6 +146,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#webSocket = webSocket;
     this.#backoff = new Backoff(options.backoff);
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.#heartbeatMs = options.heartbeatMs ?? 10_000;
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
     this.#discover = options.discover ?? !options.cookieSession;
     this.api = new RestApi({
@@ -323,7 +333,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const base = this.url;
     const ws = this.#webSocket(base.replace(/^http/, 'ws').replace(/\/+$/, '') + '/api/v1/ws');
     this.#ws = ws;
-    const timeout = this.#timer(() => ws.close(4000, 'connect timeout'), this.#connectTimeoutMs);
+    const timeout = this.#timer(
+      () => this.#lost(ws, base, 'connect timeout'),
+      this.#connectTimeoutMs,
+    );
     ws.onopen = () => {
       const [cursors, ...rest] = this.#everReady ? chunkCursors(this.cursors.snapshot()) : [];
       this.#syncs.clear();
@@ -340,6 +353,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     };
     ws.onmessage = (event) => {
       if (this.#ws !== ws) return;
+      this.#heardAt = Date.now();
       let frame: ServerFrame;
       try {
         frame = JSON.parse(String(event.data)) as ServerFrame;
@@ -352,6 +366,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       if (frame.type === 'ready') {
         clearTimeout(timeout);
         this.#timers.delete(timeout);
+        this.#watch(ws, base);
       }
       this.#onFrame(frame);
     };
@@ -360,19 +375,55 @@ export class ParleyClient extends Emitter<ClientEvents> {
       clearTimeout(timeout);
       this.#timers.delete(timeout);
       if (this.#ws !== ws) return;
-      this.#ws = null;
-      this.#filling.clear();
-      this.#setState('offline');
       if (FINAL_CLOSE_CODES.has(event.code)) {
+        this.#ws = null;
+        this.#filling.clear();
+        this.#setState('offline');
         this.#running = false;
         this.emit('session.ended', { code: event.code, reason: event.reason });
         return;
       }
-      if (!this.#running) return;
-      // A node that has not failed lately is tried soon; once every node has, backoff grows.
-      const { suspect } = this.#nodes.failed(base);
-      this.#timer(() => this.#open(), suspect ? this.#backoff.next() : this.#backoff.soon());
+      this.#lost(ws, base);
     };
+  }
+
+  /**
+   * The current socket is gone (closed, or given up): offline, then connect again. A socket
+   * given up is closed without waiting for its close handshake, which a vanished peer never
+   * answers.
+   */
+  #lost(ws: WebSocketLike, base: string, giveUp?: string): void {
+    if (this.#ws !== ws) return;
+    this.#ws = null;
+    if (giveUp) ws.close(4000, giveUp);
+    this.#filling.clear();
+    this.#setState('offline');
+    if (!this.#running) return;
+    // A node that has not failed lately is tried soon; once every node has, backoff grows.
+    const { suspect } = this.#nodes.failed(base);
+    this.#timer(() => this.#open(), suspect ? this.#backoff.next() : this.#backoff.soon());
+  }
+
+  /**
+   * Pings a ready socket that has been quiet, and gives it up when a ping stays unanswered for
+   * `heartbeatMs` (measured from the ping, so a throttled background tab is not taken for a
+   * dead node).
+   */
+  #watch(ws: WebSocketLike, base: string): void {
+    let pingedAt: number | null = null;
+    const check = () => {
+      if (this.#ws !== ws) return;
+      const now = Date.now();
+      if (pingedAt !== null && this.#heardAt >= pingedAt) pingedAt = null;
+      if (pingedAt !== null && now - pingedAt >= this.#heartbeatMs)
+        return this.#lost(ws, base, 'no answer from the node');
+      if (pingedAt === null && now - this.#heardAt >= this.#heartbeatMs) {
+        pingedAt = now;
+        this.#frame({ type: 'ping', ref: 'heartbeat' });
+      }
+      this.#timer(check, this.#heartbeatMs / 2);
+    };
+    this.#timer(check, this.#heartbeatMs / 2);
   }
 
   #onFrame(frame: ServerFrame): void {

@@ -244,6 +244,26 @@ describe('client state machine', () => {
     c.close();
   });
 
+  it('[K5] a ready socket that stays silent is pinged, and given up when the ping goes unanswered', async () => {
+    const { c, net } = client(['http://a.test', 'http://b.test'], { heartbeatMs: 40 });
+    c.connect();
+    const first = net.last();
+    first.open();
+    first.push(readyFrame({}));
+    assert.equal(c.state, 'online');
+    const ping = await first.written('ping', 1);
+    assert.equal(ping.ref, 'heartbeat');
+    first.push({ type: 'pong', ref: 'heartbeat' });
+    // Answered: still online; the next silence is pinged again, and this time nobody answers.
+    await first.written('ping', 2);
+    assert.equal(c.state, 'online');
+    await nextState(c, 'offline');
+    assert.equal(first.readyState, 3, 'the silent socket is closed without waiting for the node');
+    await nextState(c, 'connecting');
+    assert.equal(net.last().url, 'ws://b.test/api/v1/ws', 'and the client moves to another node');
+    c.close();
+  });
+
   it('[G4] a message seen live and again in a sync is surfaced once', () => {
     const { c, net } = client();
     const seen: number[] = [];
