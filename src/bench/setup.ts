@@ -8,9 +8,9 @@ interface BenchUser {
   token: string;
 }
 
-/** Runs `fn` over items with bounded concurrency. */
-async function pool<T, R>(
-  items: T[],
+/** Runs `fn` over items with bounded concurrency (also used by `parley verify`). */
+export async function pool<T, R>(
+  items: readonly T[],
   limit: number,
   fn: (item: T, i: number) => Promise<R>,
 ): Promise<R[]> {

@@ -2,7 +2,8 @@ import { RestApi } from '../client/rest.js';
 import { membership, type ConversationAudit } from './checker.js';
 import type { ClientRecord } from './history.js';
 import type { WorkloadConversation, WorkloadUser } from './workload.js';
-import { errorCode, pool } from './workload.js';
+import { pool } from '../bench/setup.js';
+import { errorCode, retrying } from './workload.js';
 
 /**
  * Reads every conversation's whole timeline (REST, rule M6) from every node, as a member: the
@@ -21,25 +22,16 @@ export async function auditTimelines(
       urls.map(async (node) => {
         const api = new RestApi({ baseUrl: node, token: tokens.get(conversation.owner) ?? null });
         try {
-          return { node, entries: await readWithRetries(api, conversation.id) };
+          return {
+            node,
+            entries: await retrying(() => api.fullTimeline(conversation.id, { limit: 1000 }), 10),
+          };
         } catch (err) {
           return { node, error: errorCode(err) };
         }
       }),
     ),
   }));
-}
-
-async function readWithRetries(api: RestApi, conversationId: string) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await api.fullTimeline(conversationId, { limit: 1000 });
-    } catch (err) {
-      const code = errorCode(err);
-      if (attempt >= 10 || (code !== 'unavailable' && code !== 'unreachable')) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-    }
-  }
 }
 
 /**

@@ -9,7 +9,9 @@ export type Fault =
   | { kind: 'kill-member'; member: number }
   | { kind: 'isolate-node'; node: number }
   | { kind: 'split'; sides: [string[], string[]] }
-  | { kind: 'cut-node-database'; node: number };
+  | { kind: 'cut-node-database'; node: number }
+  /** The database primary (whichever member leads when it starts) cut off from everyone. */
+  | { kind: 'isolate-primary' };
 
 export type FaultKind = Fault['kind'];
 
@@ -19,7 +21,7 @@ export const FAULT_GROUPS = {
   pause: ['pause-node'],
   nats: ['kill-nats'],
   database: ['crash-database', 'kill-member'],
-  partition: ['isolate-node', 'split', 'cut-node-database'],
+  partition: ['isolate-node', 'split', 'cut-node-database', 'isolate-primary'],
 } as const satisfies Record<string, readonly FaultKind[]>;
 
 export type FaultGroup = keyof typeof FAULT_GROUPS;
@@ -60,6 +62,8 @@ export function describeFault(fault: Fault): string {
       return `partition: {${fault.sides[0].join(', ')}} | {${fault.sides[1].join(', ')}}`;
     case 'cut-node-database':
       return `node ${fault.node + 1} cut from the database (not from clients)`;
+    case 'isolate-primary':
+      return 'the database primary isolated from everyone (its peers, etcd, HAProxy)';
   }
 }
 
@@ -105,6 +109,7 @@ function drawFault(kind: FaultKind, random: Random, surface: FaultSurface): Faul
     case 'kill-nats':
       return { kind, server: random.int(0, surface.natsServers - 1) };
     case 'crash-database':
+    case 'isolate-primary':
       return { kind };
     case 'kill-member':
       return { kind, member: random.int(0, surface.databaseMembers - 1) };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_LIMITS } from '../bench/target.js';
 import { chatNode, type ClusterNode } from '../cluster/chat-node.js';
-import { startHaCluster, type HaCluster } from '../cluster/ha-cluster.js';
+import { HAPROXY_HOST, startHaCluster, type HaCluster } from '../cluster/ha-cluster.js';
 import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
 import { partitionSupport, type Network } from '../cluster/network.js';
 import type { NatsCluster } from '../cluster/nats-server.js';
@@ -156,9 +156,24 @@ export async function spawnClusterTarget(options: { nodes: number }): Promise<Ve
   };
 }
 
-/** The HA stack: etcd, three PostgreSQL members under Patroni, HAProxy, NATS, chat nodes. */
+/**
+ * The HA stack: etcd, three PostgreSQL members under Patroni, HAProxy, NATS, chat nodes; each in
+ * a network namespace of its own where partitions are possible. For a partition "the database"
+ * is every host of the store: a node cut from it is cut from HAProxy (its store connection goes
+ * through it), and a split keeps HAProxy, every PostgreSQL member and every etcd member on one
+ * side with some nodes and NATS servers, the rest on the other. Patroni's own failover under a
+ * partition is what `isolate-primary` exercises: the member leading when it starts loses every
+ * peer, etcd, HAProxy and the clients, so a member of the majority takes over while the old
+ * primary demotes itself when its leader key expires; healed, it rejoins as a standby.
+ */
 export async function spawnHaTarget(options: { nodes: number }): Promise<VerifyTarget> {
-  const ha: HaCluster = await startHaCluster({ nodes: options.nodes, nodeArgs: NODE_ARGS });
+  const support = partitionSupport();
+  const ha: HaCluster = await startHaCluster({
+    nodes: options.nodes,
+    nodeArgs: NODE_ARGS,
+    network: support.supported,
+  });
+  const network: Network | null = ha.network;
   const killed = new Map<Fault, PatroniMember>();
   const crash = async (fault: Fault, member: PatroniMember | null, heal: boolean) => {
     if (heal) return killed.get(fault)?.start();
@@ -173,6 +188,32 @@ export async function spawnHaTarget(options: { nodes: number }): Promise<VerifyT
       crash(fault, heal ? null : await ha.patroni.primary(), heal),
     'kill-member': (fault, heal) => crash(fault, ha.patroni.members[fault.member]!, heal),
   };
+  const database = [
+    HAPROXY_HOST,
+    ...ha.patroni.members.map((m) => m.name),
+    ...ha.etcd.members.map((m) => m.name),
+  ];
+  if (network) {
+    const nodeHost = (i: number) => ha.nodes[i]!.id;
+    const heal = async () => {
+      await network.heal();
+    };
+    handlers['isolate-node'] = async (fault, healing) => {
+      await (healing ? heal() : network.isolate(nodeHost(fault.node)));
+    };
+    handlers.split = async (fault, healing) => {
+      await (healing ? heal() : network.split(fault.sides[0], fault.sides[1]));
+    };
+    handlers['cut-node-database'] = async (fault, healing) => {
+      await (healing ? heal() : network.cut(nodeHost(fault.node), HAPROXY_HOST));
+    };
+    handlers['isolate-primary'] = async (_, healing) => {
+      if (healing) return heal();
+      // No primary right now (a failover under way): there is nothing to isolate.
+      const primary = await ha.patroni.primary().catch(() => null);
+      if (primary) await network.isolate(primary.name);
+    };
+  }
   return {
     mode: 'ha',
     urls: ha.urls,
@@ -180,10 +221,11 @@ export async function spawnHaTarget(options: { nodes: number }): Promise<VerifyT
       nodes: ha.nodes.length,
       natsServers: ha.nats.servers.length,
       databaseMembers: ha.patroni.members.length,
-      hosts: null,
+      hosts: network
+        ? { nodes: ha.nodes.map((n) => n.id), nats: ha.nats.servers.map((s) => s.name), database }
+        : null,
     }),
-    partitionNote:
-      'the HA stack runs on loopback (its Patroni members and etcd are not placed in network namespaces yet)',
+    partitionNote: support.supported ? null : support.reason,
     inject: (fault) => applyWith(handlers, fault, false),
     heal: (fault) => applyWith(handlers, fault, true),
     async stop() {

@@ -1,3 +1,4 @@
+import { pool } from '../bench/setup.js';
 import { ParleyClient } from '../client/client.js';
 import { nodeWebSocket } from '../client/node.js';
 import { SendError } from '../client/outbox.js';
@@ -51,25 +52,6 @@ export interface WorkloadConversation {
   /** User ids; for groups, updated from successful membership calls. */
   members: Set<string>;
   founding: string[];
-}
-
-/** Runs `fn` over items, at most `limit` at a time. */
-export async function pool<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, i: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return out;
 }
 
 /** Stable error code of anything a call threw. */
@@ -340,7 +322,7 @@ export class Workload {
 }
 
 /** Calls `fn` until it succeeds or fails with a code that retrying cannot change. */
-async function retrying<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+export async function retrying<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
