@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { LOOPBACK, spawnAt, type Placement } from './placement.js';
 import {
-  ManagedProcess,
+  type ManagedProcess,
   findBinary,
   freePort,
   removeTemporaryDir,
@@ -9,7 +10,7 @@ import {
 } from './processes.js';
 
 /**
- * A throwaway etcd 3.4 cluster on loopback (Debian's `etcd-server`), Patroni's consensus store
+ * A throwaway etcd 3.4 cluster on loopback or each member at its own {@link Placement} (Debian's `etcd-server`), Patroni's consensus store
  * in `parley cluster up --ha` and the HA tests. Each member has its own data directory in one
  * temporary directory, kept across a kill and a restart (a crashed member rejoins with its log),
  * removed by `stop()`. Only the v3 API is served: Patroni's `etcd3` driver needs nothing else.
@@ -23,7 +24,7 @@ const TEARDOWN_GRACE_MS = 2_000;
 /** One member of a throwaway etcd cluster. */
 export interface EtcdMember {
   readonly name: string;
-  /** Its client URL, `http://127.0.0.1:PORT` (gRPC and the v3 JSON gateway). */
+  /** Its client URL, `http://ADDRESS:PORT` (gRPC and the v3 JSON gateway). */
   readonly clientUrl: string;
   readonly peerUrl: string;
   readonly running: boolean;
@@ -40,7 +41,7 @@ export interface EtcdCluster {
   readonly members: EtcdMember[];
   /** Every member's client URL, in member order. */
   readonly clientUrls: string[];
-  /** Every member as `127.0.0.1:PORT`, the form Patroni's `etcd3.hosts` takes. */
+  /** Every member as `ADDRESS:PORT`, the form Patroni's `etcd3.hosts` takes. */
   readonly hosts: string[];
   /** The temporary directory of every member's data, removed by `stop()`. */
   readonly dir: string;
@@ -54,6 +55,8 @@ export interface StartEtcdOptions {
   members?: number;
   /** Receives every output line of every member (e.g. to prefix and print them). */
   onLine?: (name: string, line: string) => void;
+  /** Where each member (`etcd-1`, `etcd-2`, …) runs; default loopback. */
+  placement?: (name: string) => Placement;
 }
 
 /**
@@ -72,18 +75,22 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdClu
     await removeTemporaryDir(temp);
   };
   try {
-    const ports: Array<{ client: number; peer: number }> = [];
-    for (let i = 0; i < count; i++)
-      ports.push({ client: await freePort(), peer: await freePort() });
+    const ports: Array<{ client: number; peer: number; address: string }> = [];
+    const placements: Placement[] = [];
+    for (let i = 0; i < count; i++) {
+      const placement = options.placement?.(`etcd-${i + 1}`) ?? LOOPBACK;
+      placements.push(placement);
+      ports.push({ client: await freePort(), peer: await freePort(), address: placement.address });
+    }
     const initialCluster = ports
-      .map((p, i) => `etcd-${i + 1}=http://127.0.0.1:${p.peer}`)
+      .map((p, i) => `etcd-${i + 1}=http://${p.address}:${p.peer}`)
       .join(',');
     // A fresh token per cluster: a member can never join another run's cluster by mistake.
     const token = `parley-${randomBytes(6).toString('hex')}`;
     for (const [i, own] of ports.entries()) {
       const name = `etcd-${i + 1}`;
       const args = memberArgs({ name, dataDir: join(temp, name), ...own, initialCluster, token });
-      members.push(new Member(name, binary, args, own, options.onLine));
+      members.push(new Member(name, binary, args, own, placements[i]!, options.onLine));
     }
     // Together: the first member waits for a quorum before it can report healthy.
     await Promise.all(members.map((m) => m.start()));
@@ -110,11 +117,12 @@ function memberArgs(m: {
   dataDir: string;
   client: number;
   peer: number;
+  address: string;
   initialCluster: string;
   token: string;
 }): string[] {
-  const client = `http://127.0.0.1:${m.client}`;
-  const peer = `http://127.0.0.1:${m.peer}`;
+  const client = `http://${m.address}:${m.client}`;
+  const peer = `http://${m.address}:${m.peer}`;
   return [
     ...['--name', m.name, '--data-dir', m.dataDir],
     ...['--listen-client-urls', client, '--advertise-client-urls', client],
@@ -128,7 +136,7 @@ function memberArgs(m: {
   ];
 }
 
-/** One etcd process, restartable with its data directory. */
+/** One etcd process at its placement, restartable with its data directory. */
 class Member implements EtcdMember {
   readonly clientUrl: string;
   readonly peerUrl: string;
@@ -138,11 +146,12 @@ class Member implements EtcdMember {
     readonly name: string,
     private readonly binary: string,
     private readonly args: string[],
-    ports: { client: number; peer: number },
+    ports: { client: number; peer: number; address: string },
+    private readonly placement: Placement,
     private readonly onLine: StartEtcdOptions['onLine'],
   ) {
-    this.clientUrl = `http://127.0.0.1:${ports.client}`;
-    this.peerUrl = `http://127.0.0.1:${ports.peer}`;
+    this.clientUrl = `http://${ports.address}:${ports.client}`;
+    this.peerUrl = `http://${ports.address}:${ports.peer}`;
   }
 
   get running(): boolean {
@@ -152,7 +161,13 @@ class Member implements EtcdMember {
   async start(): Promise<void> {
     if (this.running) return;
     const onLine = this.onLine;
-    const child = new ManagedProcess(this.name, this.binary, this.args, onLine ? { onLine } : {});
+    const child = spawnAt(
+      this.placement,
+      this.name,
+      this.binary,
+      this.args,
+      onLine ? { onLine } : {},
+    );
     this.#process = child;
     const health = `${this.clientUrl}/health`;
     await child

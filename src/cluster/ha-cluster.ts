@@ -2,8 +2,15 @@ import { chatNode, type ClusterNode } from './chat-node.js';
 import { startEtcd, type EtcdCluster } from './etcd-server.js';
 import { startHaproxy, type Haproxy } from './haproxy.js';
 import { startNats, type NatsCluster } from './nats-server.js';
+import {
+  createNetwork,
+  partitionSupport,
+  PartitionsUnsupportedError,
+  type Network,
+} from './network.js';
 import { SUPERUSER } from './patroni-config.js';
 import { startPatroni, type PatroniCluster } from './patroni.js';
+import type { Placement } from './placement.js';
 import { freePort, waitUntil } from './processes.js';
 
 /** The database the chat nodes use on the HA store. */
@@ -12,8 +19,15 @@ const DATABASE = 'parley';
 const ROUTE_TIMEOUT_MS = 15_000;
 
 /**
+ * The network host of HAProxy (the store port and the front door); etcd members are `etcd-N`,
+ * PostgreSQL members (Patroni with its PostgreSQL) `pg-N`, NATS servers `nats-N`, nodes `node-N`.
+ */
+export const HAPROXY_HOST = 'haproxy';
+
+/**
  * A local two-fault-tolerant stack: etcd, PostgreSQL members under Patroni, HAProxy in front of
- * them and of the chat nodes, a NATS cluster and N chat nodes, all on loopback (rule K11).
+ * them and of the chat nodes, a NATS cluster and N chat nodes, all on loopback (rule K11), or
+ * with `network: true` each process in a network namespace of its own, for partitions.
  */
 export interface HaCluster {
   /** Patroni's consensus store; each member can be killed and started again. */
@@ -29,7 +43,15 @@ export interface HaCluster {
   readonly frontDoorUrl: string;
   /** The store URL the chat nodes use: HAProxy's store port, always the primary. */
   readonly storeUrl: string;
-  /** Stops every process (nodes, NATS, HAProxy, Patroni, etcd) and removes all data; idempotent. */
+  /**
+   * With `network: true`, the network whose hosts are `etcd-N`, `pg-N`, `haproxy`, `nats-N`
+   * and `node-N` (each member, server and node by its name), for partitions; null on loopback.
+   */
+  readonly network: Network | null;
+  /**
+   * Stops every process (nodes, NATS, HAProxy, Patroni, etcd), removes all data and then the
+   * network, if any; idempotent.
+   */
   stop(): Promise<void>;
 }
 
@@ -47,6 +69,13 @@ export interface HaClusterOptions {
   onLine?: (name: string, line: string) => void;
   /** Extra `parley serve` arguments for every node (limits, log level). */
   nodeArgs?: string[];
+  /**
+   * Put every etcd member, PostgreSQL member (Patroni and its PostgreSQL), HAProxy, each NATS
+   * server and each node in a network namespace of its own so that partitions can be injected
+   * (Linux, root, iproute2); throws PartitionsUnsupportedError, with the reason, where that is
+   * not possible. Default: everything on loopback.
+   */
+  network?: boolean;
 }
 
 /**
@@ -63,16 +92,30 @@ export async function startHaCluster(options: HaClusterOptions = {}): Promise<Ha
     haproxy?: Haproxy;
   } = {};
   const nodes: ClusterNode[] = [];
+  let network: Network | null = null;
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
     for (const part of [parts.nats, parts.haproxy, parts.patroni, parts.etcd])
       await part?.stop().catch(() => undefined);
+    // Last: the processes inside hold their namespaces until they are gone.
+    await network?.destroy();
+  };
+  const counts = {
+    etcd: options.etcd ?? 5,
+    postgres: options.postgres ?? 3,
+    nats: options.nats ?? 3,
+    nodes: options.nodes ?? 3,
   };
   try {
+    const net = options.network ? await partitionableNetwork(counts) : null;
+    network = net;
+    const placement = net ? { placement: (host: string) => net.placement(host) } : {};
+    const at = (host: string): { placement?: Placement } =>
+      net ? { placement: net.placement(host) } : {};
     // Both settle before anything is judged: a failure of one must not leave the other running.
     const [etcd, nats] = await Promise.allSettled([
-      startEtcd({ members: options.etcd ?? 5, ...onLine }),
-      startNats({ servers: options.nats ?? 3, ...onLine }),
+      startEtcd({ members: counts.etcd, ...onLine, ...placement }),
+      startNats({ servers: counts.nats, ...onLine, ...placement }),
     ]);
     if (etcd.status === 'fulfilled') parts.etcd = etcd.value;
     if (nats.status === 'fulfilled') parts.nats = nats.value;
@@ -80,19 +123,27 @@ export async function startHaCluster(options: HaClusterOptions = {}): Promise<Ha
     if (nats.status === 'rejected') throw nats.reason;
     const patroni = (parts.patroni = await startPatroni({
       etcdHosts: etcd.value.hosts,
-      members: options.postgres ?? 3,
+      members: counts.postgres,
       ...onLine,
+      ...placement,
     }));
     const nodePorts: number[] = [];
-    for (let i = 0; i < (options.nodes ?? 3); i++) nodePorts.push(await freePort());
+    for (let i = 0; i < counts.nodes; i++) nodePorts.push(await freePort());
+    const nodeAddress = (i: number) => net?.address(`node-${i + 1}`) ?? '127.0.0.1';
     const haproxy = (parts.haproxy = await startHaproxy({
       store: patroni.members.map((m) => ({
         name: m.name,
+        address: m.address,
         port: m.port,
         restPort: Number(new URL(m.restUrl).port),
       })),
-      chatNodes: nodePorts.map((port, i) => ({ name: `node-${i + 1}`, port })),
+      chatNodes: nodePorts.map((port, i) => ({
+        name: `node-${i + 1}`,
+        address: nodeAddress(i),
+        port,
+      })),
       ...onLine,
+      ...at(HAPROXY_HOST),
     }));
     await waitUntil(
       async () => (await haproxy.servers('postgres')).some((s) => s.status === 'UP'),
@@ -100,12 +151,21 @@ export async function startHaCluster(options: HaClusterOptions = {}): Promise<Ha
     );
     const exists = await patroni.psql(`SELECT 1 FROM pg_database WHERE datname = '${DATABASE}'`);
     if (exists !== '1') await patroni.psql(`CREATE DATABASE ${DATABASE}`);
-    const storeUrl = `postgres://${SUPERUSER}@127.0.0.1:${haproxy.storePort}/${DATABASE}`;
+    const storeUrl = `postgres://${SUPERUSER}@${haproxy.address}:${haproxy.storePort}/${DATABASE}`;
     for (const [i, port] of nodePorts.entries()) {
       const id = `node-${i + 1}`;
       const nodeArgs = options.nodeArgs ? { nodeArgs: options.nodeArgs } : {};
+      const where = at(id);
       nodes.push(
-        chatNode({ id, port, store: storeUrl, bus: nats.value.urls, ...onLine, ...nodeArgs }),
+        chatNode({
+          id,
+          port,
+          store: storeUrl,
+          bus: nats.value.urls,
+          ...onLine,
+          ...nodeArgs,
+          ...where,
+        }),
       );
     }
     // One first so migrations run once, then the rest together.
@@ -125,10 +185,31 @@ export async function startHaCluster(options: HaClusterOptions = {}): Promise<Ha
       urls: nodes.map((n) => n.url),
       frontDoorUrl: haproxy.frontDoorUrl,
       storeUrl,
+      network,
       stop: () => (stopping ??= stop()),
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** A network with a host for every etcd member, PostgreSQL member, HAProxy, NATS server, node. */
+async function partitionableNetwork(counts: {
+  etcd: number;
+  postgres: number;
+  nats: number;
+  nodes: number;
+}): Promise<Network> {
+  const support = partitionSupport();
+  if (!support.supported) throw new PartitionsUnsupportedError(support.reason);
+  const hosts = [HAPROXY_HOST];
+  const add = (prefix: string, count: number) => {
+    for (let i = 1; i <= count; i++) hosts.push(`${prefix}-${i}`);
+  };
+  add('etcd', counts.etcd);
+  add('pg', counts.postgres);
+  add('nats', counts.nats);
+  add('node', counts.nodes);
+  return createNetwork({ hosts });
 }

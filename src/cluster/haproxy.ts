@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LOOPBACK, spawnAt, type Placement } from './placement.js';
 import {
-  ManagedProcess,
+  type ManagedProcess,
   findBinary,
   freePort,
   removeTemporaryDir,
@@ -21,16 +22,20 @@ const READY_TIMEOUT_MS = 10_000;
 /** A PostgreSQL member behind the store port. */
 export interface StoreServer {
   name: string;
-  /** PostgreSQL's port on 127.0.0.1. */
+  /** The member's address (default 127.0.0.1): PostgreSQL and Patroni's REST API listen there. */
+  address?: string;
+  /** PostgreSQL's port on its address. */
   port: number;
-  /** Patroni's REST port on 127.0.0.1, health-checked with `/primary`. */
+  /** Patroni's REST port on its address, health-checked with `/primary`. */
   restPort: number;
 }
 
 /** A chat node behind the front door. */
 export interface FrontDoorServer {
   name: string;
-  /** Its HTTP port on 127.0.0.1, health-checked with `GET /readyz`. */
+  /** The node's address (default 127.0.0.1). */
+  address?: string;
+  /** Its HTTP port on its address, health-checked with `GET /readyz`. */
   port: number;
 }
 
@@ -43,9 +48,11 @@ export interface ServerState {
 
 /** A running HAProxy. */
 export interface Haproxy {
+  /** The address every listener binds: 127.0.0.1, or its host's own. */
+  readonly address: string;
   /** The store port: PostgreSQL's current primary. */
   readonly storePort: number;
-  /** The front door, `http://127.0.0.1:PORT`: every ready chat node. */
+  /** The front door, `http://ADDRESS:PORT`: every ready chat node. */
   readonly frontDoorUrl: string;
   /** HAProxy's statistics page (CSV at `;csv`). */
   readonly statsUrl: string;
@@ -64,6 +71,8 @@ export interface StartHaproxyOptions {
   chatNodes: FrontDoorServer[];
   /** Receives every output line (health-check transitions, alerts). */
   onLine?: (name: string, line: string) => void;
+  /** Where HAProxy runs (default loopback); every listener binds its address. */
+  placement?: Placement;
 }
 
 /**
@@ -81,13 +90,15 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
   };
   try {
     const ports = { store: await freePort(), frontDoor: await freePort(), stats: await freePort() };
+    const placement = options.placement ?? LOOPBACK;
+    const address = placement.address;
     const configFile = join(temp, 'haproxy.cfg');
-    await writeFile(configFile, haproxyConfig({ ...options, ports }));
+    await writeFile(configFile, haproxyConfig({ ...options, ports, address }));
     // -db: foreground, no daemon; the supervisor owns the process.
-    child = new ManagedProcess('haproxy', binary, ['-db', '-f', configFile], {
+    child = spawnAt(placement, 'haproxy', binary, ['-db', '-f', configFile], {
       ...(options.onLine ? { onLine: options.onLine } : {}),
     });
-    const statsUrl = `http://127.0.0.1:${ports.stats}/stats`;
+    const statsUrl = `http://${address}:${ports.stats}/stats`;
     await child.waitUntilReady(async () => (await fetch(statsUrl)).ok, {
       timeoutMs: READY_TIMEOUT_MS,
       what: 'HAProxy to answer',
@@ -95,8 +106,9 @@ export async function startHaproxy(options: StartHaproxyOptions): Promise<Haprox
     const proc = child;
     let stopping: Promise<void> | null = null;
     return {
+      address,
       storePort: ports.store,
-      frontDoorUrl: `http://127.0.0.1:${ports.frontDoor}`,
+      frontDoorUrl: `http://${address}:${ports.frontDoor}`,
       statsUrl,
       dir: temp,
       get running() {
@@ -129,8 +141,12 @@ export function haproxyConfig(input: {
   store: StoreServer[];
   chatNodes: FrontDoorServer[];
   ports: { store: number; frontDoor: number; stats: number };
+  /** The address the listeners bind (default 127.0.0.1). */
+  address?: string;
 }): string {
   const { ports } = input;
+  const bind = input.address ?? '127.0.0.1';
+  const at = (server: { address?: string }) => server.address ?? '127.0.0.1';
   return `global
   maxconn 2000
   nbthread 1
@@ -142,7 +158,7 @@ defaults
   default-server inter 1s fall 2 rise 2
 
 listen postgres
-  bind 127.0.0.1:${ports.store}
+  bind ${bind}:${ports.store}
   mode tcp
   # Pooled database connections idle for long; TCP keepalive, not a timeout, finds dead peers.
   timeout client 1h
@@ -153,10 +169,10 @@ listen postgres
   http-check expect status 200
   # Cut every session to a member that stops being the primary: none writes to a demoted one.
   default-server on-marked-down shutdown-sessions
-${input.store.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check port ${s.restPort}`).join('\n')}
+${input.store.map((s) => `  server ${s.name} ${at(s)}:${s.port} check port ${s.restPort}`).join('\n')}
 
 frontend front-door
-  bind 127.0.0.1:${ports.frontDoor}
+  bind ${bind}:${ports.frontDoor}
   mode http
   timeout client 60s
   timeout http-request 10s
@@ -176,10 +192,10 @@ backend chat
   # A request whose node refused the connection is sent to another one.
   retries 2
   option redispatch
-${input.chatNodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port} check`).join('\n')}
+${input.chatNodes.map((n) => `  server ${n.name} ${at(n)}:${n.port} check`).join('\n')}
 
 listen stats
-  bind 127.0.0.1:${ports.stats}
+  bind ${bind}:${ports.stats}
   mode http
   timeout client 10s
   timeout server 10s

@@ -7,7 +7,7 @@
 /** The superuser Patroni's initdb creates; loopback connections are trusted (throwaway). */
 export const SUPERUSER = 'parley';
 
-/** A member's listeners on 127.0.0.1. */
+/** A member's listeners (on 127.0.0.1, or on its own address). */
 export interface MemberPorts {
   /** PostgreSQL. */
   pg: number;
@@ -24,6 +24,12 @@ export interface PatroniConfigInput {
   /** PostgreSQL's binaries, e.g. /usr/lib/postgresql/15/bin. */
   binDir: string;
   ports: MemberPorts;
+  /**
+   * The address PostgreSQL and the REST API listen on and peers connect to (default
+   * 127.0.0.1), and the network trusted besides loopback (a partitionable network's /24).
+   */
+  address?: string;
+  clientNetwork?: string | null;
   etcdHosts: string[];
   /** How many standbys each commit waits for: every other member. */
   synchronousNodeCount: number;
@@ -31,8 +37,16 @@ export interface PatroniConfigInput {
 
 /** Patroni's YAML configuration as an object (written as JSON, which YAML reads). */
 export function patroniConfig(input: PatroniConfigInput): Record<string, unknown> {
-  const pg = `127.0.0.1:${input.ports.pg}`;
-  const rest = `127.0.0.1:${input.ports.rest}`;
+  const address = input.address ?? '127.0.0.1';
+  const pg = `${address}:${input.ports.pg}`;
+  const rest = `${address}:${input.ports.rest}`;
+  // In a namespace the members, HAProxy, the nodes and the supervisor connect from the /24.
+  const network = input.clientNetwork
+    ? [
+        `host all all ${input.clientNetwork} trust`,
+        `host replication all ${input.clientNetwork} trust`,
+      ]
+    : [];
   return {
     scope: input.scope,
     namespace: '/parley/',
@@ -86,11 +100,13 @@ export function patroniConfig(input: PatroniConfigInput): Record<string, unknown
         replication: { username: 'replicator' },
       },
       parameters: { unix_socket_directories: input.dir, logging_collector: 'off' },
-      // Loopback only, no passwords: a throwaway cluster nobody else can reach.
+      // Loopback (and a partitionable network's own /24) only, no passwords: a throwaway
+      // cluster nobody else can reach.
       pg_hba: [
         'local all all trust',
         'host all all 127.0.0.1/32 trust',
         'host replication all 127.0.0.1/32 trust',
+        ...network,
       ],
     },
     watchdog: { mode: 'off' },

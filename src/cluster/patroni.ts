@@ -5,8 +5,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { patroniConfig, SUPERUSER, type MemberPorts } from './patroni-config.js';
+import { LOOPBACK, spawnAt, type Placement } from './placement.js';
 import {
-  ManagedProcess,
+  type ManagedProcess,
   findBinary,
   freePort,
   giveTo,
@@ -49,9 +50,11 @@ export interface PatroniMemberStatus {
 /** One Patroni-managed PostgreSQL member. */
 export interface PatroniMember {
   readonly name: string;
-  /** Its Patroni REST API, `http://127.0.0.1:PORT` (`/primary`, `/cluster`, `/patroni`). */
+  /** Its Patroni REST API, `http://ADDRESS:PORT` (`/primary`, `/cluster`, `/patroni`). */
   readonly restUrl: string;
-  /** Its PostgreSQL port on 127.0.0.1. */
+  /** The address its PostgreSQL and REST API listen on: 127.0.0.1, or its host's own. */
+  readonly address: string;
+  /** Its PostgreSQL port on {@link address}. */
   readonly port: number;
   /** Whether its Patroni process runs (its PostgreSQL may lag behind). */
   readonly running: boolean;
@@ -91,8 +94,10 @@ export interface PatroniCluster {
 
 /** Options for {@link startPatroni}. */
 export interface StartPatroniOptions {
-  /** Patroni's consensus store: etcd members as `127.0.0.1:PORT`. */
+  /** Patroni's consensus store: etcd members as `ADDRESS:PORT`. */
   etcdHosts: string[];
+  /** Where each member (`pg-1`, `pg-2`, …) runs, Patroni with its PostgreSQL; default loopback. */
+  placement?: (name: string) => Placement;
   /** Number of PostgreSQL members. Default 3. */
   members?: number;
   /** Receives every output line of every member (Patroni's and PostgreSQL's). */
@@ -123,6 +128,7 @@ export async function startPatroni(options: StartPatroniOptions): Promise<Patron
     for (let i = 0; i < count; i++) ports.push({ pg: await freePort(), rest: await freePort() });
     for (const [i, own] of ports.entries()) {
       const name = `pg-${i + 1}`;
+      const placement = options.placement?.(name) ?? LOOPBACK;
       const dir = join(temp, name);
       await mkdir(dir, { mode: 0o700 });
       await giveTo(dir, runAs);
@@ -132,6 +138,8 @@ export async function startPatroni(options: StartPatroniOptions): Promise<Patron
         dir,
         binDir,
         ports: own,
+        address: placement.address,
+        clientNetwork: placement.clientNetwork,
         etcdHosts: options.etcdHosts,
         synchronousNodeCount: count - 1,
       });
@@ -139,7 +147,9 @@ export async function startPatroni(options: StartPatroniOptions): Promise<Patron
       // JSON is YAML: no YAML writer needed, and no quoting surprises.
       await writeFile(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
       await giveTo(configFile, runAs);
-      members.push(new Member(name, { patroni, configFile, dir, ports: own, runAs, ...options }));
+      const where = { patroni, configFile, dir, ports: own, runAs, placement };
+      const lines = options.onLine ? { onLine: options.onLine } : {};
+      members.push(new Member(name, { ...where, ...lines }));
     }
     await Promise.all(members.map((m) => m.start()));
     await cluster.waitForSyncStandbys();
@@ -213,7 +223,16 @@ class Cluster implements PatroniCluster {
   async psql(sqlText: string, database = 'postgres'): Promise<string> {
     const primary = await this.primary();
     if (!primary) throw new Error('no primary: Patroni names no running leader');
-    const args = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', SUPERUSER, '-d', database];
+    const args = [
+      '-h',
+      primary.address,
+      '-p',
+      String(primary.port),
+      '-U',
+      SUPERUSER,
+      '-d',
+      database,
+    ];
     args.push('-v', 'ON_ERROR_STOP=1', '-X', '-q', '-t', '-A', '-c', sqlText);
     const env = withoutVariables(/^PG/);
     return (await execFileAsync(this.psqlBinary, args, { env })).stdout.trim();
@@ -233,9 +252,10 @@ function withoutVariables(pattern: RegExp): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !pattern.test(key)));
 }
 
-/** One `patroni` process on a fixed config, restartable. */
+/** One `patroni` process on a fixed config at its placement, restartable. */
 class Member implements PatroniMember {
   readonly restUrl: string;
+  readonly address: string;
   readonly port: number;
   #process: ManagedProcess | null = null;
 
@@ -247,10 +267,12 @@ class Member implements PatroniMember {
       dir: string;
       ports: MemberPorts;
       runAs: RunAs;
+      placement: Placement;
       onLine?: StartPatroniOptions['onLine'];
     },
   ) {
-    this.restUrl = `http://127.0.0.1:${config.ports.rest}`;
+    this.address = config.placement.address;
+    this.restUrl = `http://${this.address}:${config.ports.rest}`;
     this.port = config.ports.pg;
   }
 
@@ -260,9 +282,9 @@ class Member implements PatroniMember {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const { onLine, runAs, dir } = this.config;
-    const child = new ManagedProcess(this.name, this.config.patroni, [this.config.configFile], {
-      ...runAs,
+    const { onLine, runAs, dir, placement, patroni, configFile } = this.config;
+    const child = spawnAt(placement, this.name, patroni, [configFile], {
+      runAs,
       companions: () => this.#postmasterPids(),
       // The postgres user may not enter the caller's working or home directory.
       cwd: '/',

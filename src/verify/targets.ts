@@ -160,8 +160,9 @@ export async function spawnClusterTarget(options: { nodes: number }): Promise<Ve
  * The HA stack: etcd, three PostgreSQL members under Patroni, HAProxy, NATS, chat nodes; each in
  * a network namespace of its own where partitions are possible. For a partition "the database"
  * is every host of the store: a node cut from it is cut from HAProxy (its store connection goes
- * through it), and a split keeps HAProxy, every PostgreSQL member and every etcd member on one
- * side with some nodes and NATS servers, the rest on the other. Patroni's own failover under a
+ * through it; the front door, which verify's clients do not use, loses the node too), and a
+ * split keeps HAProxy, every PostgreSQL member and every etcd member on one side with some
+ * nodes and NATS servers, the rest on the other. Patroni's own failover under a
  * partition is what `isolate-primary` exercises: the member leading when it starts loses every
  * peer, etcd, HAProxy and the clients, so a member of the majority takes over while the old
  * primary demotes itself when its leader key expires; healed, it rejoins as a standby.
