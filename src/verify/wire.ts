@@ -34,10 +34,11 @@ class SocketState {
   readonly #entitled = new Set<string>();
   readonly #helloCursors = new Map<string, number>();
   /**
-   * Conversations this socket asked again with `sync`, and the seq the answer starts with:
-   * frames the node sent before it read the `sync` may still arrive and are not judged.
+   * Conversations this socket asked again with `sync`: the seq the answer starts with, and the
+   * seqs received since. Frames the node sent before it read the `sync` may arrive first, so
+   * the answer is judged when `synced` comes: it must end the frames with `start` … its cursor.
    */
-  readonly #resyncing = new Map<string, number>();
+  readonly #resyncing = new Map<string, { start: number; seqs: number[] }>();
 
   constructor(
     readonly userId: () => string | null,
@@ -51,7 +52,8 @@ class SocketState {
       for (const [id, seq] of Object.entries(cursors)) this.#helloCursors.set(id, seq);
     }
     if (frame.type === 'sync' && cursors) {
-      for (const [id, seq] of Object.entries(cursors)) this.#resyncing.set(id, seq + 1);
+      for (const [id, seq] of Object.entries(cursors))
+        this.#resyncing.set(id, { start: seq + 1, seqs: [] });
     }
   }
 
@@ -75,6 +77,33 @@ class SocketState {
     }
   }
 
+  /** The frames since a `sync` must end with its answer: `start`, `start + 1`, … `cursor`. */
+  #judgeReplay(
+    conversationId: string,
+    { start, seqs }: { start: number; seqs: number[] },
+    cursor: number,
+  ): void {
+    const from = seqs.lastIndexOf(start);
+    const answer = from >= 0 ? seqs.slice(from) : [];
+    const wanted = Array.from({ length: Math.max(0, cursor - start + 1) }, (_, i) => start + i);
+    const bad = answer.findIndex((seq, i) => seq !== wanted[i]);
+    if (bad === -1 && answer.length === wanted.length) return;
+    const at = Date.now();
+    if (bad === -1) {
+      const seq = wanted[answer.length]!;
+      return this.#anomaly({ kind: 'gap', conversationId, seq, expected: seq, at });
+    }
+    const seq = answer[bad]!;
+    const expected = wanted[bad] ?? cursor + 1;
+    this.#anomaly({
+      kind: seq < expected ? 'duplicate' : 'gap',
+      conversationId,
+      seq,
+      expected,
+      at,
+    });
+  }
+
   #anomaly(anomaly: WireAnomaly): void {
     if (this.stats.anomalies.length === 0)
       anomaly.trace = [...(this.stats.traces.get(anomaly.conversationId) ?? [])];
@@ -84,9 +113,12 @@ class SocketState {
   incoming(frame: Json): void {
     this.#remember('<', frame);
     if (frame.type === 'synced') {
-      for (const [id, seq] of Object.entries(frame.cursors as Record<string, number>)) {
-        if (!this.#resyncing.delete(id)) continue;
-        this.#expected.set(id, Math.max(seq + 1, this.#expected.get(id) ?? 0));
+      for (const [id, cursor] of Object.entries(frame.cursors as Record<string, number>)) {
+        const resync = this.#resyncing.get(id);
+        if (!resync) continue;
+        this.#resyncing.delete(id);
+        this.#judgeReplay(id, resync, cursor);
+        this.#expected.set(id, cursor + 1);
       }
       return;
     }
@@ -112,6 +144,7 @@ class SocketState {
       case 'conversation.deleted':
         this.#entitled.delete(conversationId);
         this.#expected.delete(conversationId);
+        this.#resyncing.delete(conversationId);
         return;
       case 'read':
         return;
@@ -130,11 +163,10 @@ class SocketState {
       return;
     }
     const resync = this.#resyncing.get(conversationId);
-    if (resync !== undefined && seq === resync) this.#resyncing.delete(conversationId);
-    if (resync !== undefined && seq !== resync) {
-      // Sent before the node read the `sync`: not judged.
+    if (resync) {
+      resync.seqs.push(seq);
     } else {
-      const expected = resync ?? this.#expected.get(conversationId) ?? null;
+      const expected = this.#expected.get(conversationId) ?? null;
       if (expected !== null && seq < expected)
         this.#anomaly({ kind: 'duplicate', conversationId, seq, expected, at });
       else if (expected !== null && seq > expected)

@@ -10,6 +10,9 @@ import { encode, timelineFrame } from './frames.js';
 const SUBSCRIBE_FLUSH_MS = 1_000;
 /** Timeline entries read per catch-up page. */
 const PAGE = 200;
+/** How often, and how far apart, a joined conversation the store could not read is retried. */
+const JOINED_ATTEMPTS = 10;
+const JOINED_RETRY_MS = 1_000;
 
 interface Room {
   connections: Set<Connection>;
@@ -436,7 +439,7 @@ export class Hub {
     }
   }
 
-  async #joined(room: Room, conversationId: string, fromSeq: number): Promise<void> {
+  async #joined(room: Room, conversationId: string, fromSeq: number, attempt = 1): Promise<void> {
     const [first] = room.connections;
     if (!first) return;
     let conversation;
@@ -444,7 +447,18 @@ export class Hub {
       conversation = await this.#ctx.conversations.get(first.user, conversationId);
     } catch (err) {
       if (err instanceof AppError && err.code === 'not_found') return;
-      throw err;
+      // The store is out of reach (a partition, a failover): try again shortly; the sockets
+      // that reconnect meanwhile learn of the conversation from `ready` anyway.
+      this.#ctx.log.warn(
+        { event: 'ws.joined_failed', conversationId, attempt, err },
+        'could not read a joined conversation; retrying',
+      );
+      if (attempt < JOINED_ATTEMPTS)
+        setTimeout(
+          () => void this.#joined(room, conversationId, fromSeq, attempt + 1),
+          JOINED_RETRY_MS,
+        ).unref();
+      return;
     }
     const frame = encode({
       type: 'event',
