@@ -385,6 +385,14 @@ export class Hub {
             const current = conn.cursors.get(conversationId);
             if (conn.closed || current === undefined) return;
             if (seqOf(entry) <= current) continue;
+            // The cursor moved back while this page was read (a `sync` from an older cursor):
+            // read again from it rather than skip what lies between (rule W5). A page read
+            // from the cursor itself that still does not start at the next seq holds a gap
+            // the store has (lost data, never a race: pages are read in one snapshot).
+            if (seqOf(entry) !== current + 1 && current !== cursor) {
+              state.dirty = true;
+              break;
+            }
             if (i === entries.length - 1) {
               written = new Promise((resolve) =>
                 this.#deliver(conn, conversationId, entry, timelineFrame(entry), resolve),
