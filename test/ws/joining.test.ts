@@ -16,10 +16,23 @@ import { WsClient } from '../helpers/ws.js';
  */
 function racingStore(store: Store) {
   let armed: { userId: string; during: () => Promise<void> } | null = null;
+  let heldRead: { conversationId: string; after: number; during: () => Promise<void> } | null =
+    null;
   const wrapped = new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
+      if (property === 'listTimeline') {
+        return async (conversationId: string, after: number, limit: number) => {
+          const page = (await value.call(target, conversationId, after, limit)) as unknown;
+          const hold = heldRead;
+          if (hold && hold.conversationId === conversationId && hold.after === after) {
+            heldRead = null;
+            await hold.during();
+          }
+          return page;
+        };
+      }
       if (property !== 'listCursorsForUser') return value.bind(target);
       return async (userId: string) => {
         const positions = (await value.call(target, userId)) as unknown;
@@ -36,6 +49,10 @@ function racingStore(store: Store) {
     store: wrapped,
     arm(userId: string, during: () => Promise<void>) {
       armed = { userId, during };
+    },
+    /** Runs `during` after the timeline page after `after` was read, before it is returned. */
+    holdTimelineRead(conversationId: string, after: number, during: () => Promise<void>) {
+      heldRead = { conversationId, after, during };
     },
   };
 }
@@ -164,6 +181,34 @@ describe('a socket joining while its conversations have traffic', () => {
         2_000,
       );
       assert.ok(live, 'the socket follows the group again');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('[W5][G4] a sync from an older cursor while a replay page is being read: the page is read again, nothing skipped', async () => {
+    const group = await api.group(alice, uniqueName('sync-back'), [bob.username]);
+    for (let i = 0; i < 4; i++) await api.send(alice, group, `m${i}`);
+    // seq 1 is conversation.created, 2-5 the messages. Bob says hello at 3: the replay reads
+    // the page after 3 (4, 5); while it is being read, bob asks again from 1.
+    let client: WsClient | null = null;
+    const synced = new Promise<void>((resolve) => {
+      race.holdTimelineRead(group, 3, async () => {
+        client!.send({ type: 'sync', cursors: { [group]: 1 }, ref: 'back' });
+        await client!.roundTrip();
+        resolve();
+      });
+    });
+    const opened = await WsClient.open(node.url, bob.token, { [group]: 3 });
+    client = opened.client;
+    try {
+      await synced;
+      const answered = await client.next((f) => f.type === 'synced' && f.ref === 'back', 2_000);
+      assert.equal(answered.cursors[group], 5);
+      const seqs = client.frames
+        .filter((f) => (f.message?.conversationId ?? f.event?.conversationId) === group)
+        .map((f) => (f.type === 'message' ? f.message.seq : f.event.seq));
+      assert.deepEqual(seqs, [2, 3, 4, 5], 'from the older cursor, in order, nothing skipped');
     } finally {
       await client.close();
     }
