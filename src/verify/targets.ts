@@ -70,6 +70,27 @@ function natsFaults(nats: NatsCluster): FaultHandlers {
   };
 }
 
+/**
+ * Partitions of a namespaced target: a node isolated, the hosts split in two, a node cut from
+ * `databaseHost` (where its store connection goes); healing undoes every cut.
+ */
+function partitionFaults(
+  network: Network,
+  nodes: ClusterNode[],
+  databaseHost: string,
+): FaultHandlers {
+  const nodeHost = (i: number) => nodes[i]!.id;
+  const apply = async (healing: boolean, cut: () => Promise<unknown>) => {
+    await (healing ? network.heal() : cut());
+  };
+  return {
+    'isolate-node': (fault, healing) => apply(healing, () => network.isolate(nodeHost(fault.node))),
+    split: (fault, healing) => apply(healing, () => network.split(fault.sides[0], fault.sides[1])),
+    'cut-node-database': (fault, healing) =>
+      apply(healing, () => network.cut(nodeHost(fault.node), databaseHost)),
+  };
+}
+
 /** The surface a target's handlers give the nemesis. */
 function surfaceOf(handlers: FaultHandlers, parts: Omit<FaultSurface, 'kinds'>): FaultSurface {
   return { ...parts, kinds: new Set(Object.keys(handlers) as FaultKind[]) };
@@ -111,26 +132,12 @@ export async function spawnClusterTarget(options: { nodes: number }): Promise<Ve
     network: support.supported,
   });
   const network: Network | null = cluster.network;
-  const nodeHost = (i: number) => cluster.nodes[i]!.id;
   const handlers: FaultHandlers = {
     ...nodeFaults(cluster.nodes),
     ...natsFaults(cluster.nats),
     'crash-database': (_, heal) => (heal ? cluster.postgres.restart() : cluster.postgres.kill()),
   };
-  if (network) {
-    const heal = async () => {
-      await network.heal();
-    };
-    handlers['isolate-node'] = async (fault, healing) => {
-      await (healing ? heal() : network.isolate(nodeHost(fault.node)));
-    };
-    handlers.split = async (fault, healing) => {
-      await (healing ? heal() : network.split(fault.sides[0], fault.sides[1]));
-    };
-    handlers['cut-node-database'] = async (fault, healing) => {
-      await (healing ? heal() : network.cut(nodeHost(fault.node), 'pg'));
-    };
-  }
+  if (network) Object.assign(handlers, partitionFaults(network, cluster.nodes, 'pg'));
   return {
     mode: 'cluster',
     urls: cluster.urls,
@@ -195,21 +202,9 @@ export async function spawnHaTarget(options: { nodes: number }): Promise<VerifyT
     ...ha.etcd.members.map((m) => m.name),
   ];
   if (network) {
-    const nodeHost = (i: number) => ha.nodes[i]!.id;
-    const heal = async () => {
-      await network.heal();
-    };
-    handlers['isolate-node'] = async (fault, healing) => {
-      await (healing ? heal() : network.isolate(nodeHost(fault.node)));
-    };
-    handlers.split = async (fault, healing) => {
-      await (healing ? heal() : network.split(fault.sides[0], fault.sides[1]));
-    };
-    handlers['cut-node-database'] = async (fault, healing) => {
-      await (healing ? heal() : network.cut(nodeHost(fault.node), HAPROXY_HOST));
-    };
+    Object.assign(handlers, partitionFaults(network, ha.nodes, HAPROXY_HOST));
     handlers['isolate-primary'] = async (_, healing) => {
-      if (healing) return heal();
+      if (healing) return network.heal();
       // No primary right now (a failover under way): there is nothing to isolate.
       const primary = await ha.patroni.primary().catch(() => null);
       if (primary) await network.isolate(primary.name);
