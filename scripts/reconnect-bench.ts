@@ -15,7 +15,7 @@ import { BENCH_LIMITS } from '../src/bench/target.js';
 import { ParleyClient, type ConnectionState } from '../src/client/client.js';
 import { nodeWebSocket } from '../src/client/node.js';
 import { RestApi } from '../src/client/rest.js';
-import { startLocalCluster, type LocalCluster } from '../src/cluster/local-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../src/supervisor/local-cluster.js';
 
 const FAULTS = ['node', 'nats', 'postgres'] as const;
 type Fault = (typeof FAULTS)[number];

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openPostgresStore } from '../src/adapters/postgres/postgres-store.js';
 import { openSqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
-import { startPostgres, type PostgresServer } from '../src/cluster/postgres-server.js';
+import { startPostgres, type PostgresServer } from '../src/supervisor/postgres-server.js';
 import { AppError, isAppError } from '../src/domain/errors.js';
 import type { Store, StoreOps, TransactionOps } from '../src/ports/store.js';
 import { CommitBatcher } from '../src/services/commit-batcher.js';

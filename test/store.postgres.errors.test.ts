@@ -5,8 +5,8 @@ import pg from 'pg';
 import { isPostgresUnavailable } from '../src/adapters/postgres/errors.js';
 import { KEEPALIVE_DELAY_MS, openPostgresStore } from '../src/adapters/postgres/postgres-store.js';
 import { parseSynchronousStandbyNames } from '../src/adapters/postgres/replication.js';
-import { startPostgres, type PostgresServer } from '../src/cluster/postgres-server.js';
-import { freePort, waitUntil } from '../src/cluster/processes.js';
+import { startPostgres, type PostgresServer } from '../src/supervisor/postgres-server.js';
+import { freePort, waitUntil } from '../src/supervisor/processes.js';
 
 /** The error `run` rejects with (it must reject). */
 async function errorOf(run: () => Promise<unknown>): Promise<unknown> {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCluster } from '../cluster/local-cluster.js';
-import { ManagedProcess } from '../cluster/processes.js';
+import { startLocalCluster } from '../supervisor/local-cluster.js';
+import { ManagedProcess } from '../supervisor/processes.js';
 
 /** Nodes the benchmark started itself: their URLs and pids, and how to stop them. */
 export interface SpawnedTarget {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { startHaCluster } from '../cluster/ha-cluster.js';
-import { startLocalCluster } from '../cluster/local-cluster.js';
-import { MissingBinaryError } from '../cluster/processes.js';
+import { startHaCluster } from '../supervisor/ha-cluster.js';
+import { startLocalCluster } from '../supervisor/local-cluster.js';
+import { MissingBinaryError } from '../supervisor/processes.js';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
 const LEVELS: Record<number, string> = {

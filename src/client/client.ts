@@ -12,7 +12,7 @@ import { Emitter } from './emitter.js';
 import { NodeList } from './node-list.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { RestApi } from './rest.js';
-import { Cursors } from './timeline.js';
+import { Cursors } from './cursors.js';
 import { globalWebSocketFactory, type WebSocketFactory, type WebSocketLike } from './transport.js';
 
 /** Connection state, reported as `state` events. */

@@ -10,5 +10,5 @@ export {
 export { Outbox, SendError, type OutboxEntry, type OutboxState } from './outbox.js';
 export { ApiError, RestApi, type ListedUser } from './rest.js';
 export { Backoff } from './backoff.js';
-export { Cursors } from './timeline.js';
+export { Cursors } from './cursors.js';
 export type { WebSocketFactory, WebSocketLike } from './transport.js';

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_LIMITS } from '../bench/target.js';
-import { chatNode, type ClusterNode } from '../cluster/chat-node.js';
-import { HAPROXY_HOST, startHaCluster, type HaCluster } from '../cluster/ha-cluster.js';
-import { startLocalCluster, type LocalCluster } from '../cluster/local-cluster.js';
-import { partitionSupport, type Network } from '../cluster/network.js';
-import type { NatsCluster } from '../cluster/nats-server.js';
-import type { PatroniMember } from '../cluster/patroni.js';
-import { freePort } from '../cluster/processes.js';
+import { chatNode, type ClusterNode } from '../supervisor/chat-node.js';
+import { HAPROXY_HOST, startHaCluster, type HaCluster } from '../supervisor/ha-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../supervisor/local-cluster.js';
+import { partitionSupport, type Network } from '../supervisor/network.js';
+import type { NatsCluster } from '../supervisor/nats-server.js';
+import type { PatroniMember } from '../supervisor/patroni.js';
+import { freePort } from '../supervisor/processes.js';
 import type { Fault, FaultKind, FaultSurface } from './faults.js';
 
 /** What verify runs against: started by itself (`--spawn`), or a deployment it only checks. */

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Backoff } from '../../src/client/backoff.js';
 import { ParleyClient } from '../../src/client/client.js';
 import { Outbox, SendError } from '../../src/client/outbox.js';
-import { Cursors } from '../../src/client/timeline.js';
+import { Cursors } from '../../src/client/cursors.js';
 import { fakeNetwork, messageFrame, readyFrame } from './fake-socket.js';
 
 /** REST is not under test here: every call answers with an empty conversation list. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startLocalCluster, type LocalCluster } from '../../src/cluster/local-cluster.js';
-import { waitUntil } from '../../src/cluster/processes.js';
+import { startLocalCluster, type LocalCluster } from '../../src/supervisor/local-cluster.js';
+import { waitUntil } from '../../src/supervisor/processes.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { WsClient } from '../helpers/ws.js';
 import { UNLIMITED } from '../helpers/limits.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ParleyClient } from '../../src/client/client.js';
 import { nodeWebSocket } from '../../src/client/node.js';
-import { startLocalCluster, type LocalCluster } from '../../src/cluster/local-cluster.js';
+import { startLocalCluster, type LocalCluster } from '../../src/supervisor/local-cluster.js';
 import type { MessageDto } from '../../src/protocol/schemas.js';
 import { UNLIMITED } from '../helpers/limits.js';
 

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ParleyClient } from '../../src/client/client.js';
 import { nodeWebSocket } from '../../src/client/node.js';
-import type { HaCluster } from '../../src/cluster/ha-cluster.js';
+import type { HaCluster } from '../../src/supervisor/ha-cluster.js';
 import { startTestHaCluster } from '../helpers/ha.js';
-import type { PatroniMember } from '../../src/cluster/patroni.js';
-import { waitUntil } from '../../src/cluster/processes.js';
+import type { PatroniMember } from '../../src/supervisor/patroni.js';
+import { waitUntil } from '../../src/supervisor/processes.js';
 import type { MessageDto } from '../../src/protocol/schemas.js';
 
 /** Longest a fault may keep every send from being acknowledged before the test gives up. */

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startHaCluster, type HaCluster } from '../../src/cluster/ha-cluster.js';
-import { linkNames, namespaceNames } from '../../src/cluster/ip.js';
-import { partitionSupport, type Network } from '../../src/cluster/network.js';
-import type { PatroniMember } from '../../src/cluster/patroni.js';
-import { waitUntil } from '../../src/cluster/processes.js';
+import { startHaCluster, type HaCluster } from '../../src/supervisor/ha-cluster.js';
+import { linkNames, namespaceNames } from '../../src/supervisor/ip.js';
+import { partitionSupport, type Network } from '../../src/supervisor/network.js';
+import type { PatroniMember } from '../../src/supervisor/patroni.js';
+import { waitUntil } from '../../src/supervisor/processes.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { UNLIMITED } from '../helpers/limits.js';
 

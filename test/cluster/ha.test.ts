@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { HaCluster } from '../../src/cluster/ha-cluster.js';
+import type { HaCluster } from '../../src/supervisor/ha-cluster.js';
 import { startTestHaCluster } from '../helpers/ha.js';
-import { childPids, waitUntil } from '../../src/cluster/processes.js';
+import { childPids, waitUntil } from '../../src/supervisor/processes.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { WsClient } from '../helpers/ws.js';
 

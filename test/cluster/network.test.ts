@@ -3,15 +3,15 @@ import { execFile } from 'node:child_process';
 import { readlinkSync, realpathSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ip, linkNames, namespaceNames } from '../../src/cluster/ip.js';
-import { startLocalCluster, type LocalCluster } from '../../src/cluster/local-cluster.js';
+import { ip, linkNames, namespaceNames } from '../../src/supervisor/ip.js';
+import { startLocalCluster, type LocalCluster } from '../../src/supervisor/local-cluster.js';
 import {
   cleanupStaleNetworks,
   createNetwork,
   partitionSupport,
   type Network,
-} from '../../src/cluster/network.js';
-import { ManagedProcess, waitUntil } from '../../src/cluster/processes.js';
+} from '../../src/supervisor/network.js';
+import { ManagedProcess, waitUntil } from '../../src/supervisor/processes.js';
 import { UNLIMITED } from '../helpers/limits.js';
 
 /**
@@ -131,7 +131,7 @@ describe('a partitionable network', { skip }, () => {
   });
 
   it('cleanupStaleNetworks removes the network of a run killed with SIGKILL', async () => {
-    const module = fileURLToPath(new URL('../../src/cluster/network.ts', import.meta.url));
+    const module = fileURLToPath(new URL('../../src/supervisor/network.ts', import.meta.url));
     const script =
       `const { createNetwork } = await import(${JSON.stringify(module)});` +
       `const n = await createNetwork({ hosts: ['a'] }); console.log('run ' + n.runId);` +

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { startPostgres, type PostgresServer } from '../../src/cluster/postgres-server.js';
-import { freePort, waitUntil } from '../../src/cluster/processes.js';
+import { startPostgres, type PostgresServer } from '../../src/supervisor/postgres-server.js';
+import { freePort, waitUntil } from '../../src/supervisor/processes.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 

@@ -2,8 +2,8 @@ import { after, before } from 'node:test';
 import { Api, uniqueName, type TestUser } from './api.js';
 import { startTestNode, type TestNode } from './node.js';
 import { WsClient, type Frame } from './ws.js';
-import { startNats, type NatsCluster } from '../../src/cluster/nats-server.js';
-import { startPostgres, type PostgresServer } from '../../src/cluster/postgres-server.js';
+import { startNats, type NatsCluster } from '../../src/supervisor/nats-server.js';
+import { startPostgres, type PostgresServer } from '../../src/supervisor/postgres-server.js';
 
 /**
  * How the API and WebSocket suites run (docs/SPEC.md, K8): `embedded` is one node on SQLite

@@ -1,4 +1,4 @@
-import { startHaCluster, type HaCluster } from '../../src/cluster/ha-cluster.js';
+import { startHaCluster, type HaCluster } from '../../src/supervisor/ha-cluster.js';
 import { UNLIMITED } from './limits.js';
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { partitionSupport } from '../../src/cluster/network.js';
+import { partitionSupport } from '../../src/supervisor/network.js';
 import { assertClean, verify } from './run-cli.js';
 
 /** A short `parley verify` run of this mode under faults (issue 12); long runs are documented. */

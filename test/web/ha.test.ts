@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
-import type { HaCluster } from '../../src/cluster/ha-cluster.js';
+import type { HaCluster } from '../../src/supervisor/ha-cluster.js';
 import { startTestHaCluster } from '../helpers/ha.js';
-import { waitUntil } from '../../src/cluster/processes.js';
+import { waitUntil } from '../../src/supervisor/processes.js';
 import {
   createAccount,
   expectMessages,

@@ -1,7 +1,7 @@
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import type { Bus, BusEvent, BusStatus, BusSubscription } from '../../ports/bus.js';
 import { LocalFirstBus } from './local-first-bus.js';
-import { Outbox, type OutboxEntry } from './outbox.js';
+import { ResendQueue, type ResendEntry } from './resend-queue.js';
 
 /** The logging a NATS bus does (pino's Logger fits). */
 export interface BusLog {
@@ -62,7 +62,7 @@ export async function connectNatsBus(
 /**
  * The Bus over one NATS connection. Events are JSON on subjects `conv.<id>` and `user.<id>`;
  * NATS keeps per-subject order from one connection. Across a reconnect delivery is
- * at-least-once: events the server had not confirmed are written again (see Outbox), so a
+ * at-least-once: events the server had not confirmed are written again (see ResendQueue), so a
  * subscriber may see a run of events twice, each run in order. The Hub tolerates that (it
  * drops seqs it already sent) and catches up from the store on `reconnected`.
  */
@@ -70,7 +70,7 @@ class NatsBus implements Bus {
   readonly engine = 'nats';
   readonly #nc: NatsConnection;
   readonly #log: BusLog | undefined;
-  readonly #outbox: Outbox;
+  readonly #resend: ResendQueue;
   readonly #listeners = new Set<(status: BusStatus) => void>();
   #connected = true;
   #confirmScheduled = false;
@@ -79,7 +79,7 @@ class NatsBus implements Bus {
   constructor(nc: NatsConnection, options: NatsBusOptions) {
     this.#nc = nc;
     this.#log = options.log;
-    this.#outbox = new Outbox(options.outboxBytes ?? 64 * 1024 * 1024);
+    this.#resend = new ResendQueue(options.outboxBytes ?? 64 * 1024 * 1024);
     this.#watch().catch((err: unknown) => {
       this.#log?.error({ event: 'bus.status_failed', err }, 'NATS status stream failed');
     });
@@ -94,7 +94,7 @@ class NatsBus implements Bus {
 
   publish(subject: string, event: BusEvent): void {
     if (this.#closing) return;
-    const { entry, dropped } = this.#outbox.add(subject, encoder.encode(JSON.stringify(event)));
+    const { entry, dropped } = this.#resend.add(subject, encoder.encode(JSON.stringify(event)));
     if (dropped > 0) {
       this.#log?.warn({ event: 'bus.outbox_overflow', dropped }, 'dropped unsent bus events');
     }
@@ -163,20 +163,20 @@ class NatsBus implements Bus {
       await Promise.race([this.#nc.drain().catch(() => undefined), timeout]);
       clearTimeout(timer);
     }
-    const unsent = this.#outbox.entries.filter((e) => e.sentOn === null).length;
+    const unsent = this.#resend.entries.filter((e) => e.sentOn === null).length;
     if (unsent > 0) this.#log?.warn({ event: 'bus.unsent', unsent }, 'closed with unsent events');
-    this.#outbox.clear();
+    this.#resend.clear();
     await this.#nc.close();
   }
 
   /** Writes one event to the connection, stamped with it; drops one the client refuses. */
-  #write(entry: OutboxEntry): void {
+  #write(entry: ResendEntry): void {
     try {
       this.#nc.publish(entry.subject, entry.data);
       entry.sentOn = this.#connectionId();
     } catch (err) {
       // E.g. larger than the server's max_payload: no retry can succeed.
-      this.#outbox.remove(entry);
+      this.#resend.remove(entry);
       this.#log?.warn({ event: 'bus.publish_failed', subject: entry.subject, err }, 'NATS refused');
     }
   }
@@ -194,13 +194,13 @@ class NatsBus implements Bus {
   /** PING/PONG: the server has everything written before it on this connection. */
   async #roundTrip(): Promise<void> {
     const connection = this.#connectionId();
-    const upTo = this.#outbox.mark;
+    const upTo = this.#resend.mark;
     try {
       await this.#nc.flush();
     } catch {
       return; // disconnected meanwhile: the reconnect writes the outbox again
     }
-    if (connection !== null) this.#outbox.confirm(upTo, connection);
+    if (connection !== null) this.#resend.confirm(upTo, connection);
   }
 
   /** Identifies the current connection: a new one (even to the same server) has another id. */
@@ -221,7 +221,7 @@ class NatsBus implements Bus {
         return this.#report('disconnected');
       case 'reconnect': {
         this.#connected = true;
-        const pending = [...this.#outbox.entries];
+        const pending = [...this.#resend.entries];
         for (const entry of pending) this.#write(entry);
         this.#scheduleConfirm();
         this.#log?.info(

@@ -1,5 +1,5 @@
 /** An encoded event handed to the bus and not yet confirmed by a server. */
-export interface OutboxEntry {
+export interface ResendEntry {
   readonly n: number;
   readonly subject: string;
   readonly data: Uint8Array;
@@ -15,15 +15,15 @@ export interface OutboxEntry {
  * Bounded by bytes: past the limit the oldest events are dropped (receivers then catch up from
  * the store at their next gap or resync).
  */
-export class Outbox {
-  #entries: OutboxEntry[] = [];
+export class ResendQueue {
+  #entries: ResendEntry[] = [];
   #bytes = 0;
   #next = 1;
 
   constructor(readonly maxBytes: number) {}
 
   /** Everything not confirmed yet, oldest first. */
-  get entries(): readonly OutboxEntry[] {
+  get entries(): readonly ResendEntry[] {
     return this.#entries;
   }
 
@@ -33,8 +33,8 @@ export class Outbox {
   }
 
   /** Queues an event; returns it and how many old events were dropped to stay under the limit. */
-  add(subject: string, data: Uint8Array): { entry: OutboxEntry; dropped: number } {
-    const entry: OutboxEntry = { n: this.#next++, subject, data, sentOn: null };
+  add(subject: string, data: Uint8Array): { entry: ResendEntry; dropped: number } {
+    const entry: ResendEntry = { n: this.#next++, subject, data, sentOn: null };
     this.#entries.push(entry);
     this.#bytes += data.byteLength;
     let dropped = 0;
@@ -47,7 +47,7 @@ export class Outbox {
   }
 
   /** Forgets one entry (e.g. one the transport refused outright). */
-  remove(entry: OutboxEntry): void {
+  remove(entry: ResendEntry): void {
     const i = this.#entries.indexOf(entry);
     if (i < 0) return;
     this.#entries.splice(i, 1);
