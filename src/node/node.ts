@@ -70,9 +70,16 @@ export async function startNode(
   const deps = { store, bus, hasher, limits: config.limits, log, now: Date.now, metrics };
   const conversations = new ConversationService(deps);
   const accounts = new AccountService(deps, conversations);
-  const messages = new MessageService(deps, conversations);
-  const users = new UserService(deps);
   const { limits } = config;
+  const sendLimiter = new RateLimiter({
+    count: limits.sendsPerSecond,
+    perMs: 1_000,
+    burst: limits.sendsPerSecond * 2,
+  });
+  const messages = new MessageService(deps, conversations, {
+    sendAllowed: (userId) => sendLimiter.take(userId),
+  });
+  const users = new UserService(deps);
   let accepting = true;
   let hub: Hub | null = null;
   let selfUrl = config.advertiseUrl ?? '';
@@ -95,11 +102,6 @@ export async function startNode(
     limiters: {
       login: new RateLimiter({ count: limits.loginPerMinute, perMs: 60_000 }),
       register: new RateLimiter({ count: limits.registerPerHour, perMs: 3_600_000 }),
-      sends: new RateLimiter({
-        count: limits.sendsPerSecond,
-        perMs: 1_000,
-        burst: limits.sendsPerSecond * 2,
-      }),
       connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
       // Per user, not per socket, so reconnecting does not refill it (rule W9).
       syncUnknownIds: new RateLimiter({ count: 100, perMs: 1_000, burst: MAX_CURSORS_PER_FRAME }),

@@ -24,15 +24,30 @@ export interface TimelinePage {
   nextAfter: number | null;
 }
 
+/** How a {@link MessageService} is tuned beyond its dependencies. */
+export interface MessageServiceOptions {
+  /**
+   * The send rate limit: takes one send of `userId` and says whether it is allowed. Absent,
+   * every send is (tools and tests that write without a gateway).
+   */
+  sendAllowed?: (userId: string) => boolean;
+}
+
 /** Sending, history, timeline, edits, deletes and read markers (rules M1-M6). */
 export class MessageService {
   readonly #deps: ServiceDeps;
   readonly #conversations: ConversationService;
   readonly #batcher: CommitBatcher;
+  readonly #sendAllowed: (userId: string) => boolean;
 
-  constructor(deps: ServiceDeps, conversations: ConversationService) {
+  constructor(
+    deps: ServiceDeps,
+    conversations: ConversationService,
+    options: MessageServiceOptions = {},
+  ) {
     this.#deps = deps;
     this.#conversations = conversations;
+    this.#sendAllowed = options.sendAllowed ?? (() => true);
     this.#batcher = new CommitBatcher(deps.store, {
       concurrency: deps.store.writeConcurrency,
       onCommit: (ms, size) => {
@@ -45,7 +60,8 @@ export class MessageService {
   /**
    * Stores a message and resolves after its commit is durable (guarantee 1). The seq comes
    * from the same transaction as the insert (guarantee 2). A retry with the same
-   * `clientMsgId` returns the original message (guarantee 3).
+   * `clientMsgId` returns the original message (guarantee 3), even when the send rate limit
+   * refuses a new send; a new send over the limit is `rate_limited`.
    */
   async send(
     me: User,
@@ -53,6 +69,11 @@ export class MessageService {
     clientMsgId: string,
     body: string,
   ): Promise<SendResult> {
+    if (!this.#sendAllowed(me.id)) {
+      const original = await this.#previouslySent(me, conversationId, clientMsgId);
+      if (!original) throw new AppError('rate_limited', 'sending too fast');
+      return { message: original, created: false };
+    }
     this.#checkBody(body);
     if (clientMsgId.length < 1 || clientMsgId.length > CLIENT_MSG_ID_MAX) {
       throw new AppError(
@@ -118,11 +139,8 @@ export class MessageService {
     return { message, created: true };
   }
 
-  /**
-   * The message an earlier send with this clientMsgId stored, if any: a retry answers with it
-   * even when a rate limit would refuse a new send (guarantee 3).
-   */
-  async previouslySent(
+  /** The message an earlier send with this clientMsgId stored in this conversation, if any. */
+  async #previouslySent(
     me: User,
     conversationId: string,
     clientMsgId: string,

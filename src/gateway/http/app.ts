@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { AppError, ERROR_CODES, isAppError } from '../../domain/errors.js';
+import { AppError, isAppError } from '../../domain/errors.js';
 import { ulid } from '../../domain/ids.js';
+import { translateError } from '../errors.js';
 import type { AppEnv, GatewayContext } from './context.js';
 import { clientAddress } from './client-ip.js';
 import { originAllowed, tokenFrom } from './origin.js';
@@ -161,27 +162,20 @@ export function buildHttpApp(
   app.notFound((c) => c.json(errorBody(new AppError('not_found', 'no such route')), 404));
 
   app.onError((err, c) => {
-    const unavailable = !isAppError(err) && ctx.isUnavailable(err);
-    if (c.req.method === 'POST' && SEND_PATH.test(c.req.path)) {
-      const code = isAppError(err) ? err.code : unavailable ? 'unavailable' : 'internal';
-      ctx.metrics.sendErrors.inc({ code });
-    }
-    if (isAppError(err)) return c.json(errorBody(err), err.status as 400);
-    if (unavailable) {
+    const { error, kind } = translateError(err, (e) => ctx.isUnavailable(e));
+    if (c.req.method === 'POST' && SEND_PATH.test(c.req.path))
+      ctx.metrics.sendErrors.inc({ code: error.code });
+    if (kind === 'unavailable')
       ctx.log.warn(
         { event: 'store.unavailable', requestId: c.get('requestId'), err },
         'store unavailable',
       );
-      return c.json(
-        errorBody(new AppError('unavailable', 'the database is unavailable; try again shortly')),
-        503,
+    if (kind === 'internal')
+      ctx.log.error(
+        { event: 'http.error', requestId: c.get('requestId'), err, path: c.req.path },
+        'unhandled error',
       );
-    }
-    ctx.log.error(
-      { event: 'http.error', requestId: c.get('requestId'), err, path: c.req.path },
-      'unhandled error',
-    );
-    return c.json({ error: { code: 'internal', message: ERROR_CODES.internal.message } }, 500);
+    return c.json(errorBody(error), error.status as 400);
   });
 
   return { app, routes };

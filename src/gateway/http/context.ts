@@ -25,7 +25,6 @@ export interface GatewayContext {
   limiters: {
     login: RateLimiter;
     register: RateLimiter;
-    sends: RateLimiter;
     connections: RateLimiter;
     /** Conversation ids a user's `sync` frames name that are not their sockets' (rule W9). */
     syncUnknownIds: RateLimiter;

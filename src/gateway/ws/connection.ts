@@ -1,12 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import {
-  AppError,
-  CLOSE_CODES,
-  ERROR_CODES,
-  isAppError,
-  type ErrorCode,
-} from '../../domain/errors.js';
+import { AppError, CLOSE_CODES, ERROR_CODES, isAppError } from '../../domain/errors.js';
+import { translateError } from '../errors.js';
 import { ulid } from '../../domain/ids.js';
 import type { User } from '../../domain/model.js';
 import { PROTOCOL_VERSION } from '../../protocol/schemas.js';
@@ -202,28 +197,17 @@ export class Connection {
       frame = validateFrame(value);
       await this.#handle(frame);
     } catch (err) {
-      const code = this.#errorCode(err);
-      if (isSend) this.#ctx.metrics.sendErrors.inc({ code });
-      if (code === 'internal')
+      const { error, kind } = translateError(err, (e) => this.#ctx.isUnavailable(e));
+      if (isSend) this.#ctx.metrics.sendErrors.inc({ code: error.code });
+      if (kind === 'internal')
         this.#ctx.log.error(
           { event: 'ws.error', connId: this.id, userId: this.principal?.user.id, err },
           'frame failed',
         );
-      const error = isAppError(err)
-        ? err
-        : code === 'unavailable'
-          ? new AppError('unavailable', 'the database is unavailable; try again shortly')
-          : new AppError('internal');
       this.sendError(error, ref);
       if (error.code === 'unsupported_protocol' || this.#handshake.phase === 'refused')
         this.close(ERROR_CODES[error.code].ws, error.message);
     }
-  }
-
-  /** The stable code an error is answered with. */
-  #errorCode(err: unknown): ErrorCode {
-    if (isAppError(err)) return err.code;
-    return this.#ctx.isUnavailable(err) ? 'unavailable' : 'internal';
   }
 
   async #handle(frame: ClientFrame): Promise<void> {
@@ -300,20 +284,6 @@ export class Connection {
   }
 
   async #send(frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
-    if (!this.#ctx.limiters.sends.take(this.user.id)) {
-      const original = await this.#ctx.messages.previouslySent(
-        this.user,
-        frame.conversationId,
-        frame.clientMsgId,
-      );
-      if (!original) throw new AppError('rate_limited', 'sending too fast');
-      return this.send({
-        type: 'ack',
-        clientMsgId: frame.clientMsgId,
-        message: original,
-        created: false,
-      });
-    }
     const { message, created } = await this.#ctx.messages.send(
       this.user,
       frame.conversationId,

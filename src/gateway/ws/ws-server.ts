@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { AppError, isAppError } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
+import { translateError } from '../errors.js';
 import type { Principal } from '../../services/accounts.js';
 import type { GatewayContext } from '../http/context.js';
 import { clientAddress } from '../http/client-ip.js';
@@ -57,11 +58,9 @@ export function attachWebSockets(server: Server, ctx: GatewayContext, hub: Hub):
     // Refusals are raw HTTP answers, with the same headers as every other response (rule S5).
     const reject = (err: AppError) => writeRawError(socket, err, { secure: client.secure });
     upgrade({ req, socket, head, ip: client.ip, reject }).catch((err: unknown) => {
-      if (isAppError(err)) return reject(err);
-      if (ctx.isUnavailable(err))
-        return reject(new AppError('unavailable', 'the database is unavailable'));
-      ctx.log.error({ event: 'ws.upgrade_failed', err }, 'upgrade failed');
-      reject(new AppError('internal'));
+      const { error, kind } = translateError(err, (e) => ctx.isUnavailable(e));
+      if (kind === 'internal') ctx.log.error({ event: 'ws.upgrade_failed', err }, 'upgrade failed');
+      reject(error);
     });
   });
   return wss;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { AppError } from '../../../domain/errors.js';
 import {
   ConversationPath,
   EditBody,
@@ -91,15 +90,6 @@ export const messageRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      if (!ctx.limiters.sends.take(principal.user.id)) {
-        const original = await ctx.messages.previouslySent(
-          principal.user,
-          params.id,
-          body.clientMsgId,
-        );
-        if (!original) throw new AppError('rate_limited', 'sending too fast');
-        return c.json({ message: original }, 200);
-      }
       const { message, created } = await ctx.messages.send(
         principal.user,
         params.id,
