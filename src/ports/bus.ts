@@ -32,7 +32,16 @@ export type BusStatus = 'connected' | 'disconnected' | 'reconnected';
  * test/contract/bus.contract.ts. Per subject, events from one publisher arrive in publish order.
  */
 export interface Bus {
+  /** The adapter's name, for logs and metrics only: behaviour follows the flags below. */
   readonly engine: string;
+  /**
+   * True if the bus may lose an event, or deliver a new subscription's events only a moment
+   * after `subscribe` returns (a network bus: a server that confirmed an event dies before
+   * routing it; interest spreading to other servers). Its users then check positions against
+   * the store (rules G7, K6). False for an in-process bus, which delivers every event to every
+   * subscription made before its publish.
+   */
+  readonly lossy: boolean;
   publish(subject: string, event: BusEvent): void;
   subscribe(subject: string, handler: (event: BusEvent) => void): BusSubscription;
   onStatus(listener: (status: BusStatus) => void): void;

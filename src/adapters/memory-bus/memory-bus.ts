@@ -6,6 +6,7 @@ import type { Bus, BusEvent, BusStatus, BusSubscription } from '../../ports/bus.
  */
 export class MemoryBus implements Bus {
   readonly engine = 'memory';
+  readonly lossy = false;
   readonly #handlers = new Map<string, Set<(event: BusEvent) => void>>();
   #queue: Array<{ subject: string; event: BusEvent }> = [];
   #scheduled = false;

@@ -8,12 +8,14 @@ import type { Bus, BusEvent, BusStatus, BusSubscription } from '../../ports/bus.
  */
 export class LocalFirstBus implements Bus {
   readonly engine: string;
+  readonly lossy: boolean;
   readonly #local = new MemoryBus();
   readonly #remote: Bus;
 
   constructor(remote: Bus) {
     this.#remote = remote;
     this.engine = remote.engine;
+    this.lossy = remote.lossy;
   }
 
   publish(subject: string, event: BusEvent): void {

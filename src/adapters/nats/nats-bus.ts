@@ -68,6 +68,7 @@ export async function connectNatsBus(
  */
 class NatsBus implements Bus {
   readonly engine = 'nats';
+  readonly lossy = true;
   readonly #nc: NatsConnection;
   readonly #log: BusLog | undefined;
   readonly #resend: ResendQueue;

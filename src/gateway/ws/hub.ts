@@ -94,7 +94,7 @@ export class Hub {
     for (const id of ids) this.#attach(conn, id, undefined);
     // On a network bus, `ready` waits until the server has the subscriptions (one round trip),
     // so even best-effort events published right after it (typing, presence) reach this socket.
-    if (this.#bus.engine !== 'memory') await this.#subscribed();
+    if (this.#bus.lossy) await this.#subscribed();
     if (conn.closed) return this.#abandon(conn);
     const positions = await this.#ctx.conversations.positionsOf(user.id);
     if (conn.closed) return this.#abandon(conn);
@@ -493,7 +493,7 @@ export class Hub {
    * one read of the user's positions catches any such entry up from the store.
    */
   #verifySoon(conn: Connection): void {
-    if (this.#bus.engine === 'memory') return;
+    if (!this.#bus.lossy) return;
     const timer = setTimeout(() => {
       if (conn.closed) return;
       this.#ctx.conversations.positionsOf(conn.user.id).then(
@@ -564,7 +564,7 @@ export class Hub {
     this.#sweeping = true;
     try {
       await this.#sweepSessions();
-      if (this.#bus.engine !== 'memory') await this.#sweepPositions();
+      if (this.#bus.lossy) await this.#sweepPositions();
     } catch (err) {
       this.#ctx.log.debug({ event: 'ws.sweep_failed', err }, 'sweep failed');
     } finally {
