@@ -1,0 +1,30 @@
+import type { ConversationKind, Member, Role } from '../../domain/model.js';
+import type { ConversationCursor } from './conversations.js';
+
+/** A member's role with the conversation's kind and member count, read at once. */
+export interface MemberView {
+  role: Role;
+  kind: ConversationKind;
+  memberCount: number;
+}
+
+/** Memberships: who is in which conversation, with what role and read marker (C3-C8, M5, G6). */
+export interface MembersStore {
+  addMember(member: Omit<Member, 'username'>): Promise<void>;
+  getMember(conversationId: string, userId: string): Promise<Member | null>;
+  /** The members, ordered by join time, then username. */
+  listMembers(conversationId: string): Promise<Member[]>;
+  /** In one read: the user's role, the conversation's kind and member count; null for non-members. */
+  getMemberView(conversationId: string, userId: string): Promise<MemberView | null>;
+  countMembers(conversationId: string): Promise<number>;
+  removeMember(conversationId: string, userId: string): Promise<void>;
+  setMemberRole(conversationId: string, userId: string, role: Role): Promise<void>;
+  /**
+   * Raises the member's read marker to `seq` (never lowers it); returns the marker. Rejects
+   * with `RecordNotFoundError` for a non-member.
+   */
+  raiseReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  listConversationIdsForUser(userId: string): Promise<string[]>;
+  /** Each of the user's conversations with its latest seq. */
+  listCursorsForUser(userId: string): Promise<ConversationCursor[]>;
+}

@@ -1,0 +1,22 @@
+import type { User, UserWithSecret } from '../../domain/model.js';
+
+/** Keyset page request over users, ordered by username. */
+export interface UserQuery {
+  /** SQL LIKE pattern (already escaped with `\`), lowercase. */
+  like: string | null;
+  afterUsername: string | null;
+  limit: number;
+}
+
+/** Accounts: created, looked up, searched, marked deleted (rules A1, A6, A7). */
+export interface UsersStore {
+  /** Rejects with `DuplicateKeyError` (key `username`) if a live account has the name. */
+  createUser(user: UserWithSecret): Promise<User>;
+  getUserById(id: string): Promise<User | null>;
+  /** The live account of that (lowercase) name; deleted accounts are not found. */
+  getUserByUsername(username: string): Promise<User | null>;
+  getUserSecretByUsername(username: string): Promise<UserWithSecret | null>;
+  getUserSecretById(id: string): Promise<UserWithSecret | null>;
+  searchUsers(query: UserQuery): Promise<User[]>;
+  markUserDeleted(id: string, at: number): Promise<void>;
+}
