@@ -79,7 +79,7 @@ export const conversationRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, body }) {
-      const conversation = await ctx.conversations.createGroup(
+      const conversation = await ctx.conversations.groups.createGroup(
         principal.user,
         body.name,
         body.members,
@@ -109,7 +109,7 @@ export const conversationRoutes = [
     responses: { 200: { description: 'The renamed group', schema: One }, ...errors },
     handler: async ({ c, ctx, principal, params, body }) =>
       c.json({
-        conversation: await ctx.conversations.rename(principal.user, params.id, body.name),
+        conversation: await ctx.conversations.groups.rename(principal.user, params.id, body.name),
       }),
   }),
   defineRoute({
@@ -121,7 +121,7 @@ export const conversationRoutes = [
     auth: true,
     responses: { 204: { description: 'Deleted' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.deleteGroup(principal.user, params.id);
+      await ctx.conversations.groups.deleteGroup(principal.user, params.id);
       return c.body(null, 204);
     },
   }),
@@ -155,7 +155,11 @@ export const conversationRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      const member = await ctx.conversations.addMember(principal.user, params.id, body.username);
+      const member = await ctx.conversations.groups.addMember(
+        principal.user,
+        params.id,
+        body.username,
+      );
       const [presented] = await present(ctx, [member]);
       return c.json({ member: presented }, 201);
     },
@@ -173,7 +177,7 @@ export const conversationRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      const member = await ctx.conversations.changeRole(
+      const member = await ctx.conversations.groups.changeRole(
         principal.user,
         params.id,
         params.username,
@@ -192,7 +196,7 @@ export const conversationRoutes = [
     auth: true,
     responses: { 204: { description: 'Removed' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.removeMember(principal.user, params.id, params.username);
+      await ctx.conversations.groups.removeMember(principal.user, params.id, params.username);
       return c.body(null, 204);
     },
   }),
@@ -205,7 +209,7 @@ export const conversationRoutes = [
     auth: true,
     responses: { 204: { description: 'Left' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.leave(principal.user, params.id);
+      await ctx.conversations.groups.leave(principal.user, params.id);
       return c.body(null, 204);
     },
   }),
