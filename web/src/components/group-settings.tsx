@@ -1,4 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
+import {
+  can,
+  canChangeRole,
+  canManage,
+  canRemove,
+  type RoleHolder,
+} from '../../../src/domain/roles.js';
 import type { ConversationDto, MemberDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { codePoints } from '../lib/format.js';
@@ -19,8 +26,8 @@ const ROLE_ORDER: Record<Role, number> = { owner: 0, admin: 1, member: 2 };
 
 /**
  * Group settings: rename, members with roles, add and remove, role changes, leave, delete.
- * Controls follow the rules (C4-C9): owners and admins manage, only the owner changes roles or
- * deletes; a plain member sees the group read-only. The node checks every action again.
+ * Controls follow the rules of `domain/roles.ts` (C4-C9), which the node enforces again: owners
+ * and admins manage, only the owner changes roles or deletes; a plain member sees it read-only.
  */
 export function GroupSettings(props: {
   store: ChatStore;
@@ -30,7 +37,8 @@ export function GroupSettings(props: {
   const { store, conversation: c, onClose } = props;
   const members = store.members(c.id);
   const myRole = c.role;
-  const manager = myRole === 'owner' || myRole === 'admin';
+  const actor: RoleHolder = { userId: store.me.id, role: myRole };
+  const manager = canManage(myRole);
   const [name, setName] = useState(c.name ?? '');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -123,7 +131,7 @@ export function GroupSettings(props: {
                 key={m.userId}
                 member={m}
                 me={m.userId === store.me.id}
-                myRole={myRole}
+                actor={actor}
                 online={store.online(m.username) ?? m.online ?? false}
                 busy={busy}
                 onRole={(role) =>
@@ -162,7 +170,7 @@ export function GroupSettings(props: {
           <button type="button" class="button" onClick={() => setPending({ kind: 'leave' })}>
             Leave group
           </button>
-          {myRole === 'owner' && (
+          {can(myRole, 'delete') && (
             <button
               type="button"
               class="button button-danger"
@@ -203,18 +211,15 @@ export function GroupSettings(props: {
 function MemberRow(props: {
   member: MemberDto;
   me: boolean;
-  myRole: Role;
+  actor: RoleHolder;
   online: boolean;
   busy: boolean;
   onRole: (role: Role) => void;
   onRemove: () => void;
 }) {
-  const { member: m, myRole } = props;
-  const canRole = myRole === 'owner' && !props.me;
-  const canRemove =
-    !props.me &&
-    m.role !== 'owner' &&
-    (myRole === 'owner' || (myRole === 'admin' && m.role === 'member'));
+  const { member: m, actor } = props;
+  const roleEditable = canChangeRole(actor, m);
+  const removable = canRemove(actor, m);
   return (
     <li class="member-row" data-member={m.username}>
       <Avatar name={m.username} size="sm" online={props.online} />
@@ -223,7 +228,7 @@ function MemberRow(props: {
         {props.me && <span class="member-you"> (you)</span>}
         <span class="sr-only">{props.online ? ', online' : ', offline'}</span>
       </span>
-      {canRole ? (
+      {roleEditable ? (
         <select
           class="role-select"
           aria-label={`Role of ${m.username}`}
@@ -238,7 +243,7 @@ function MemberRow(props: {
       ) : (
         <span class={`role-badge role-${m.role}`}>{ROLE_LABEL[m.role]}</span>
       )}
-      {canRemove && (
+      {removable && (
         <button
           type="button"
           class="button button-small button-quiet"
