@@ -37,12 +37,11 @@ export function canManage(role: Role): boolean {
 }
 
 /**
- * True if `actor` may remove `target` (C7): the owner removes anyone, an admin plain members
- * only, and nobody removes the owner. Removing yourself is leaving, not a removal.
+ * True if `actor` may remove `target` (C7): the owner removes anyone else, an admin plain
+ * members only, so nobody removes the owner (a group has one). Removing yourself is leaving.
  */
 export function canRemove(actor: RoleHolder, target: RoleHolder): boolean {
-  if (actor.userId === target.userId || target.role === 'owner') return false;
-  if (!can(actor.role, 'removeMembers')) return false;
+  if (actor.userId === target.userId || !can(actor.role, 'removeMembers')) return false;
   return actor.role === 'owner' || target.role === 'member';
 }
 
