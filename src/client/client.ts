@@ -564,8 +564,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         conversation.unreadCount += 1;
     } else {
       conversation.lastSeq = Math.max(conversation.lastSeq, item.event.seq);
-      if (item.event.type === 'conversation.renamed')
-        conversation.name = String(item.event.data.name);
+      if (item.event.type === 'conversation.renamed') conversation.name = item.event.data.name;
       if (item.event.type === 'member.added') conversation.memberCount += 1;
       if (item.event.type === 'member.removed' || item.event.type === 'member.left')
         conversation.memberCount -= 1;

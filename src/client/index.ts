@@ -12,3 +12,4 @@ export { ApiError, RestApi, type ListedUser } from './rest.js';
 export { Backoff } from './backoff.js';
 export { Cursors } from './cursors.js';
 export type { WebSocketFactory, WebSocketLike } from './transport.js';
+export { eventMember } from '../protocol/event-member.js';

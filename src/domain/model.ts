@@ -67,25 +67,71 @@ export interface Message {
   deletedAt: number | null;
 }
 
-/** Kinds of non-message timeline events; each takes a seq in the conversation's timeline. */
-export type TimelineEventType =
-  | 'conversation.created'
-  | 'conversation.renamed'
-  | 'member.added'
-  | 'member.removed'
-  | 'member.left'
-  | 'member.role_changed'
-  | 'message.edited'
-  | 'message.deleted';
+/** A member named in an event's data. */
+export interface MemberRef {
+  userId: string;
+  username: string;
+}
 
-/** A non-message event in a conversation's timeline. */
-export interface TimelineEvent {
-  conversationId: string;
-  seq: number;
-  type: TimelineEventType;
-  actor: string;
-  data: Record<string, unknown>;
-  createdAt: number;
+/**
+ * The `data` of each kind of non-message timeline event (docs/protocol.md). The protocol's
+ * schemas (`src/protocol/events.ts`) describe the same shapes; `gateway/dto-types.ts` fails the
+ * compile if the two drift apart.
+ */
+export interface TimelineEventDataMap {
+  /** Seq 1 of a group; `members` lists the owner first. */
+  'conversation.created': { name: string; members: MemberRef[] };
+  'conversation.renamed': { name: string; previous: string | null };
+  'member.added': MemberRef & { role: Role };
+  'member.removed': MemberRef;
+  'member.left': MemberRef & { reason: 'left' | 'account_deleted' };
+  /** A transfer of ownership is two of these: the new owner, then the previous one. */
+  'member.role_changed': MemberRef & { role: Role; previous: Role };
+  /** `seq` is the edited message's; a deleted message's edits are erased to `{seq, body: ""}`. */
+  'message.edited': { seq: number; body: string; editedAt?: number };
+  'message.deleted': { seq: number; deletedAt: number };
+}
+
+/** Kinds of non-message timeline events; each takes a seq in the conversation's timeline. */
+export type TimelineEventType = keyof TimelineEventDataMap;
+
+/** The `data` of a timeline event of type `T`. */
+export type TimelineEventData<T extends TimelineEventType = TimelineEventType> =
+  TimelineEventDataMap[T];
+
+/** A non-message event in a conversation's timeline, told apart by `type`. */
+export type TimelineEvent = {
+  [T in TimelineEventType]: {
+    conversationId: string;
+    seq: number;
+    type: T;
+    actor: string;
+    data: TimelineEventDataMap[T];
+    createdAt: number;
+  };
+}[TimelineEventType];
+
+/** The member an event is about (added, removed, left, role changed), or null for others. */
+export function eventMember(event: TimelineEvent): MemberRef | null {
+  switch (event.type) {
+    case 'member.added':
+    case 'member.removed':
+    case 'member.left':
+    case 'member.role_changed':
+      return { userId: event.data.userId, username: event.data.username };
+    case 'conversation.created':
+    case 'conversation.renamed':
+    case 'message.edited':
+    case 'message.deleted':
+      return null;
+  }
+}
+
+/** The seq of the message an edit or deletion is about, or null for other events. */
+export function eventTargetSeq(event: TimelineEvent): number | null {
+  return event.type === 'message.edited' || event.type === 'message.deleted'
+    ? event.data.seq
+    : null;
 }
 
 /** One timeline entry: a message or an event, ordered by `seq`. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { alphabetMessage, inAlphabet, type Alphabet } from '../domain/text.js';
+import { TimelineEventSchema } from './events.js';
+import { id, RoleSchema, seq } from './primitives.js';
 
 /**
  * Wire schemas shared by the server (validation at the edge, OpenAPI) and the client library.
@@ -7,6 +9,15 @@ import { alphabetMessage, inAlphabet, type Alphabet } from '../domain/text.js';
  */
 
 export { PROTOCOL_VERSION } from './version.js';
+export { RoleSchema } from './primitives.js';
+export {
+  TIMELINE_EVENT_TYPES,
+  TimelineEventDataSchemas,
+  TimelineEventSchema,
+  type TimelineEventData,
+  type TimelineEventDto,
+  type TimelineEventType,
+} from './events.js';
 
 function inputString(alphabet: Alphabet, min: number, max: number) {
   return z
@@ -34,9 +45,6 @@ export function text(max: number) {
   return inputString('body', 0, max);
 }
 
-const id = z.string().min(1).max(64);
-const seq = z.number().int().min(0);
-
 export const UserSchema = z
   .object({ id, username: z.string(), createdAt: z.number(), deletedAt: z.number().nullable() })
   .meta({ id: 'User' });
@@ -55,8 +63,6 @@ export const MessageSchema = z
     deletedAt: z.number().nullable(),
   })
   .meta({ id: 'Message' });
-
-export const RoleSchema = z.enum(['owner', 'admin', 'member']);
 
 export const MemberSchema = z
   .object({
@@ -87,26 +93,6 @@ export const ConversationSchema = z
     lastMessage: MessageSchema.nullable(),
   })
   .meta({ id: 'Conversation' });
-
-export const TimelineEventSchema = z
-  .object({
-    conversationId: id,
-    seq,
-    type: z.enum([
-      'conversation.created',
-      'conversation.renamed',
-      'member.added',
-      'member.removed',
-      'member.left',
-      'member.role_changed',
-      'message.edited',
-      'message.deleted',
-    ]),
-    actor: id,
-    data: z.record(z.string(), z.unknown()),
-    createdAt: z.number(),
-  })
-  .meta({ id: 'TimelineEvent' });
 
 /** One timeline entry as a client receives it: a message or an event, told apart by `kind`. */
 export const TimelineItemSchema = z
@@ -181,6 +167,5 @@ export type UserDto = z.infer<typeof UserSchema>;
 export type MessageDto = z.infer<typeof MessageSchema>;
 export type MemberDto = z.infer<typeof MemberSchema>;
 export type ConversationDto = z.infer<typeof ConversationSchema>;
-export type TimelineEventDto = z.infer<typeof TimelineEventSchema>;
 export type TimelineItemDto = z.infer<typeof TimelineItemSchema>;
 export type TimelinePageDto = z.infer<typeof TimelinePageSchema>;

@@ -1,4 +1,4 @@
-import type { TimelineItem } from '../client/client.js';
+import { eventMember, type TimelineItem } from '../client/index.js';
 import type { ClientRecord, SendRecord, ViewEntry } from './history.js';
 
 /** Every node's answer for one conversation's whole timeline (REST, paged to the end). */
@@ -198,13 +198,14 @@ export function membership(
   const spans: Array<{ from: number; to: number | null }> = founding ? [{ from: 1, to: null }] : [];
   for (const entry of entries) {
     if (entry.kind !== 'event') continue;
-    const { type, data, seq } = entry.event;
-    const members =
-      type === 'conversation.created' ? (data.members as Array<{ userId: string }>) : [];
+    const event = entry.event;
+    const about = eventMember(event)?.userId === userId;
     const joins =
-      (type === 'member.added' && data.userId === userId) ||
-      members.some((m) => m.userId === userId);
-    const leaves = (type === 'member.removed' || type === 'member.left') && data.userId === userId;
+      (event.type === 'member.added' && about) ||
+      (event.type === 'conversation.created' &&
+        event.data.members.some((m) => m.userId === userId));
+    const leaves = (event.type === 'member.removed' || event.type === 'member.left') && about;
+    const seq = event.seq;
     const open = spans.at(-1);
     if (joins && (!open || open.to !== null)) spans.push({ from: seq, to: null });
     if (leaves && open && open.to === null) open.to = seq;

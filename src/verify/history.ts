@@ -111,11 +111,11 @@ function applyItem(record: ClientRecord, item: TimelineItem): void {
   }
   const event = item.event;
   view.set(seq, { kind: 'event', id: event.type, body: '', deleted: false });
-  const target = view.get(Number(event.data.seq));
+  if (event.type !== 'message.edited' && event.type !== 'message.deleted') return;
+  const target = view.get(event.data.seq);
   if (!target || target.kind !== 'message') return;
-  if (event.type === 'message.edited')
-    target.body = typeof event.data.body === 'string' ? event.data.body : '';
-  if (event.type === 'message.deleted') {
+  if (event.type === 'message.edited') target.body = event.data.body;
+  else {
     target.deleted = true;
     target.body = '';
   }

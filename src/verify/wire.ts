@@ -1,4 +1,5 @@
-import type { WebSocketFactory, WebSocketLike } from '../client/transport.js';
+import { eventMember, type WebSocketFactory, type WebSocketLike } from '../client/index.js';
+import { TimelineEventSchema } from '../protocol/events.js';
 
 /** One thing a socket received that the protocol forbids (rules W5, G6), with where it was. */
 export interface WireAnomaly {
@@ -173,12 +174,11 @@ class SocketState {
         this.#anomaly({ kind: 'gap', conversationId, seq, expected, at });
       this.#expected.set(conversationId, Math.max(seq + 1, expected ?? 0));
     }
-    const data = entry.data as Json | undefined;
-    const own = data?.userId !== undefined && data.userId === this.userId();
-    if (own && (entry.type === 'member.removed' || entry.type === 'member.left')) {
-      // The user's own removal is the last entry it may receive until it joins again.
-      this.#entitled.delete(conversationId);
-    }
+    if (entry.type !== 'member.removed' && entry.type !== 'member.left') return;
+    const event = TimelineEventSchema.safeParse(entry);
+    const about = event.success ? eventMember(event.data) : null;
+    // The user's own removal is the last entry it may receive until it joins again.
+    if (about && about.userId === this.userId()) this.#entitled.delete(conversationId);
   }
 }
 

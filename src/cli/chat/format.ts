@@ -20,25 +20,25 @@ export function formatMessage(m: MessageDto): string {
 
 /** One line for a non-message timeline event, from the viewpoint of a reader. */
 export function formatEvent(e: TimelineEventDto): string {
-  const d = e.data;
-  const who = typeof d.username === 'string' ? d.username : 'someone';
   switch (e.type) {
     case 'conversation.created':
-      return `• group "${String(d.name)}" created`;
+      return `• group "${e.data.name}" created`;
     case 'conversation.renamed':
-      return `• group renamed to "${String(d.name)}"`;
+      return `• group renamed to "${e.data.name}"`;
     case 'member.added':
-      return `• ${who} joined`;
+      return `• ${e.data.username} joined`;
     case 'member.removed':
-      return `• ${who} was removed`;
+      return `• ${e.data.username} was removed`;
     case 'member.left':
-      return d.reason === 'account_deleted' ? `• ${who} deleted their account` : `• ${who} left`;
+      return e.data.reason === 'account_deleted'
+        ? `• ${e.data.username} deleted their account`
+        : `• ${e.data.username} left`;
     case 'member.role_changed':
-      return `• ${who} is now ${String(d.role)}`;
+      return `• ${e.data.username} is now ${e.data.role}`;
     case 'message.edited':
-      return `✎ #${String(d.seq)} edited: ${String(d.body)}`;
+      return `✎ #${e.data.seq} edited: ${e.data.body}`;
     case 'message.deleted':
-      return `✗ #${String(d.seq)} deleted`;
+      return `✗ #${e.data.seq} deleted`;
   }
 }
 

@@ -349,14 +349,13 @@ export class ChatStore {
 
   #onEvent(event: TimelineEventDto): void {
     const id = event.conversationId;
-    const data = event.data;
     switch (event.type) {
       case 'message.edited':
       case 'message.deleted': {
-        const seq = Number(data.seq);
+        const { seq } = event.data;
         const patch: Partial<MessageDto> =
           event.type === 'message.edited'
-            ? { body: String(data.body), editedAt: Number(data.editedAt) }
+            ? { body: event.data.body, editedAt: event.data.editedAt ?? event.createdAt }
             : { body: '', deletedAt: event.createdAt };
         this.#histories.patch(id, seq, patch);
         const c = this.client.conversations.get(id);
@@ -367,11 +366,12 @@ export class ChatStore {
       case 'member.removed':
       case 'member.left':
       case 'member.role_changed': {
-        const aboutMe = data.userId === this.me.id;
+        const aboutMe = event.data.userId === this.me.id;
         if (aboutMe && event.type === 'member.removed') return this.#forget(id, 'removed');
         if (aboutMe && event.type === 'member.left') return this.#forget(id, null);
         // Our role, or a DM peer who deleted their account ("[deleted]"): the summary changed.
-        if ((aboutMe && event.type === 'member.role_changed') || data.reason === 'account_deleted')
+        const peerDeleted = event.type === 'member.left' && event.data.reason === 'account_deleted';
+        if ((aboutMe && event.type === 'member.role_changed') || peerDeleted)
           this.#refreshConversations();
         if (this.#members.has(id)) void this.loadMembers(id).catch(() => undefined);
         return;

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { id, RoleSchema, seq } from './primitives.js';
+
+/**
+ * Timeline events on the wire: one `data` shape per event type (docs/protocol.md, "Timeline
+ * events"). The same objects travel in `event` frames and `GET …/timeline` pages. Readers stay
+ * tolerant: unknown extra fields are dropped by the schemas, never refused.
+ */
+
+const memberRef = z.object({ userId: id, username: z.string() });
+
+/** The `data` schema of each timeline event type. */
+export const TimelineEventDataSchemas = {
+  /** Seq 1 of a group; `members` lists the owner first. */
+  'conversation.created': z.object({ name: z.string(), members: z.array(memberRef) }),
+  /** No event is written when the name is unchanged. */
+  'conversation.renamed': z.object({ name: z.string(), previous: z.string().nullable() }),
+  'member.added': memberRef.extend({ role: RoleSchema }),
+  'member.removed': memberRef,
+  'member.left': memberRef.extend({ reason: z.enum(['left', 'account_deleted']) }),
+  /** A transfer of ownership is two of these: the new owner, then the previous one. */
+  'member.role_changed': memberRef.extend({ role: RoleSchema, previous: RoleSchema }),
+  /**
+   * `seq` is the edited message's. Once that message is deleted its edits are erased to
+   * `{seq, body: ""}` (rule M6), so `editedAt` is absent from a redacted edit.
+   */
+  'message.edited': z.object({ seq, body: z.string(), editedAt: z.number().optional() }),
+  'message.deleted': z.object({ seq, deletedAt: z.number() }),
+} as const;
+
+type DataSchemas = typeof TimelineEventDataSchemas;
+
+/** Kinds of non-message timeline events; each takes a seq in the conversation's timeline. */
+export type TimelineEventType = keyof DataSchemas;
+
+/** Every timeline event type, in the order docs/protocol.md lists them. */
+export const TIMELINE_EVENT_TYPES = Object.keys(TimelineEventDataSchemas) as TimelineEventType[];
+
+function eventSchema<T extends TimelineEventType>(type: T) {
+  return z.object({
+    conversationId: id,
+    seq,
+    type: z.literal(type),
+    actor: id,
+    data: TimelineEventDataSchemas[type],
+    createdAt: z.number(),
+  });
+}
+
+/** A non-message event in a conversation's timeline, told apart by `type`. */
+export const TimelineEventSchema = z
+  .discriminatedUnion('type', [
+    eventSchema('conversation.created'),
+    eventSchema('conversation.renamed'),
+    eventSchema('member.added'),
+    eventSchema('member.removed'),
+    eventSchema('member.left'),
+    eventSchema('member.role_changed'),
+    eventSchema('message.edited'),
+    eventSchema('message.deleted'),
+  ])
+  .meta({ id: 'TimelineEvent' });
+
+/** A timeline event as the wire carries it. */
+export type TimelineEventDto = z.infer<typeof TimelineEventSchema>;
+
+/** The `data` of a timeline event of type `T`. */
+export type TimelineEventData<T extends TimelineEventType = TimelineEventType> = Extract<
+  TimelineEventDto,
+  { type: T }
+>['data'];
