@@ -8,12 +8,12 @@ import { openSqliteStore, sqlitePath } from '../adapters/sqlite/sqlite-store.js'
 import { openPostgresStore } from '../adapters/postgres/postgres-store.js';
 import { connectNatsBus } from '../adapters/nats/nats-bus.js';
 import type { Config } from '../config/config.js';
+import { DeliveryCore } from '../delivery/core.js';
 import { CLOSE_CODES } from '../domain/errors.js';
 import { buildHttpApp } from '../gateway/http/app.js';
 import { TrustedProxies } from '../gateway/http/client-ip.js';
 import type { GatewayContext } from '../gateway/http/context.js';
 import { answerClientErrors, httpServerOptions } from '../gateway/http/server-options.js';
-import { Hub } from '../gateway/ws/hub.js';
 import { attachWebSockets } from '../gateway/ws/ws-server.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { Bus, BusStatus } from '../ports/bus.js';
@@ -81,12 +81,12 @@ export async function startNode(
   });
   const users = new UserService(deps);
   let accepting = true;
-  let hub: Hub | null = null;
+  let delivery: DeliveryCore | null = null;
   let selfUrl = config.advertiseUrl ?? '';
   const cluster = new ClusterService(deps, {
     id: config.nodeId,
     url: () => selfUrl,
-    connections: () => hub?.size ?? 0,
+    connections: () => delivery?.size ?? 0,
   });
 
   const ctx: GatewayContext = {
@@ -103,12 +103,10 @@ export async function startNode(
       login: new RateLimiter({ count: limits.loginPerMinute, perMs: 60_000 }),
       register: new RateLimiter({ count: limits.registerPerHour, perMs: 3_600_000 }),
       connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
-      // Per user, not per socket, so reconnecting does not refill it (rule W9).
-      syncUnknownIds: new RateLimiter({ count: 100, perMs: 1_000, burst: MAX_CURSORS_PER_FRAME }),
     },
     async onlineAmong(userIds) {
       const online = await cluster.onlineAmong(userIds).catch(() => new Set<string>());
-      for (const id of userIds) if (hub?.isOnline(id)) online.add(id);
+      for (const id of userIds) if (delivery?.isOnline(id)) online.add(id);
       return online;
     },
     async health() {
@@ -134,13 +132,39 @@ export async function startNode(
     isUnavailable: (err) => store.isUnavailable(err),
     accepting: () => accepting,
   };
-  hub = new Hub(ctx, bus);
-  const liveHub = hub;
-  metrics.gauge(
-    'parley_connections',
-    'Open authenticated WebSocket connections.',
-    () => liveHub.size,
-  );
+  // Per user, not per socket, so reconnecting does not refill it (rule W9).
+  const syncUnknownIds = new RateLimiter({
+    count: 100,
+    perMs: 1_000,
+    burst: MAX_CURSORS_PER_FRAME,
+  });
+  const core = new DeliveryCore({
+    bus,
+    reads: {
+      sessionActive: (principal) => accounts.isActive(principal),
+      liveSessions: (ids) => accounts.liveSessions(ids),
+      conversationIds: (userId) => conversations.idsOf(userId),
+      positions: (userId) => conversations.positionsOf(userId),
+      latestSeqs: (ids) => conversations.latestSeqs(ids),
+      conversation: (user, id) => conversations.get(user, id),
+      readTimeline: (id, afterSeq, limit) => messages.readTimeline(id, afterSeq, limit),
+    },
+    presence: {
+      userOnline: (user, ids) => cluster.userOnline(user, ids),
+      userOffline: (user, ids, isBack) => cluster.userOffline(user, ids, isBack),
+    },
+    allowUnknownIds: (userId, count) => syncUnknownIds.take(userId, count),
+    metrics,
+    log,
+    settings: {
+      nodeId: config.nodeId,
+      maxSocketBufferBytes: config.maxSocketBufferBytes,
+      sweepMs: config.sweepMs,
+      subscribeCheckMs: config.subscribeCheckMs,
+    },
+  });
+  delivery = core;
+  metrics.gauge('parley_connections', 'Open authenticated WebSocket connections.', () => core.size);
   if (store.reportsSyncStandbys) registerDurabilityGauges(metrics, store);
   metrics.gauge(
     'parley_process_resident_memory_bytes',
@@ -160,7 +184,7 @@ export async function startNode(
     (req, res) => void listener(req, res),
   );
   answerClientErrors(server);
-  attachWebSockets(server, ctx, liveHub);
+  attachWebSockets(server, ctx, core);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -193,7 +217,7 @@ export async function startNode(
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await messages.drained();
         await bus.flush();
-        liveHub.closeAll(CLOSE_CODES.goingAway, 'server shutting down');
+        core.closeAll(CLOSE_CODES.goingAway, 'server shutting down');
         server.closeAllConnections();
         await closed;
         await cluster.stop();

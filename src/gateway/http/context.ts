@@ -26,8 +26,6 @@ export interface GatewayContext {
     login: RateLimiter;
     register: RateLimiter;
     connections: RateLimiter;
-    /** Conversation ids a user's `sync` frames name that are not their sockets' (rule W9). */
-    syncUnknownIds: RateLimiter;
   };
   /** Of `userIds`, those with an open socket on any node (best effort, rule G7). */
   onlineAmong(userIds: string[]): Promise<Set<string>>;

@@ -1,20 +1,19 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { AppError, CLOSE_CODES, ERROR_CODES, isAppError } from '../../domain/errors.js';
-import { translateError } from '../errors.js';
 import { ulid } from '../../domain/ids.js';
-import type { User } from '../../domain/model.js';
+import type { DeliveryCore } from '../../delivery/core.js';
+import { encode } from '../../delivery/frames.js';
+import type { DeliverySocket } from '../../delivery/ports.js';
+import type { Session } from '../../delivery/session.js';
 import { PROTOCOL_VERSION } from '../../protocol/schemas.js';
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import { MAX_CURSORS_PER_FRAME } from '../../protocol/limits.js';
 import type { Principal } from '../../services/accounts.js';
+import { translateError } from '../errors.js';
 import type { GatewayContext } from '../http/context.js';
-import { decodeFrame, encode, refOf, validateFrame } from './frames.js';
-import type { Hub } from './hub.js';
+import { decodeFrame, refOf, validateFrame } from './frames.js';
 import { TokenBucket } from './token-bucket.js';
-
-/** Minimum interval between relayed typing signals per conversation. */
-const TYPING_INTERVAL_MS = 2_000;
 
 /** Per-socket frame rates (rule W9): a flood costs the flooding socket, not the node. */
 export const SOCKET_LIMITS = {
@@ -35,14 +34,14 @@ export const SOCKET_LIMITS = {
 /**
  * Where a socket is in its handshake. The first `hello` moves it out of `awaiting` in the same
  * turn it arrives, before anything is awaited, so a second `hello` (in the same TCP write or
- * racing the first one's authentication) finds it taken and changes nothing (rule W1). The
- * principal is fixed once, when `ready`, and never changes after. A `hello` that fails (bad
- * token, the store down) leaves the socket `refused`, and it is closed.
+ * racing the first one's authentication) finds it taken and changes nothing (rule W1). Once the
+ * token is checked the delivery core opens a session, whose principal is fixed from then on.
+ * A `hello` that fails (bad token, the store down) leaves the socket `refused`, and it is closed.
  */
 type Handshake =
   | { phase: 'awaiting'; fromUpgrade: Principal | null }
   | { phase: 'authenticating' }
-  | { phase: 'ready'; principal: Principal }
+  | { phase: 'open'; session: Session }
   | { phase: 'refused' };
 
 /** Lazily created per-socket limiters: most sockets never send these frames. */
@@ -56,40 +55,37 @@ interface FrameLimits {
   readTimer?: NodeJS.Timeout;
 }
 
-/** One WebSocket: protocol state, per-conversation delivery cursors, frame handling. */
-export class Connection {
+/**
+ * One WebSocket, adapted to the delivery core as a {@link DeliverySocket}: frame parsing and
+ * validation, the handshake and its timer, per-socket frame limits; everything about delivery
+ * is the core's.
+ */
+export class Connection implements DeliverySocket {
   readonly id = ulid();
-  /** Last seq delivered (or known at hello) per conversation this socket receives. */
-  readonly cursors = new Map<string, number>();
-  /**
-   * Running catch-up reads per conversation; `dirty` means live traffic arrived meanwhile.
-   * Created on first use: most sockets sit idle, and every byte counts at 10,000 of them.
-   */
-  pumps: Map<string, { dirty: boolean; done: Promise<void> }> | null = null;
-  /** While registering: conversations whose live entries arrived before their position was read. */
-  earlyEntries: Set<string> | null = null;
-  closed = false;
+  /** False once a ping went unanswered since the last heartbeat. */
   alive = true;
   readonly #ws: WebSocket;
-  readonly #hub: Hub;
+  readonly #core: DeliveryCore;
   readonly #ctx: GatewayContext;
+  readonly #onClosed: (conn: Connection) => void;
+  #closed = false;
   #helloTimer: NodeJS.Timeout | null;
-  #typingAt: Map<string, number> | null = null;
   #handshake: Handshake;
   #limits: FrameLimits | null = null;
-
   #corked = false;
 
   constructor(options: {
     ws: WebSocket;
-    hub: Hub;
+    core: DeliveryCore;
     ctx: GatewayContext;
     principal: Principal | null;
-    ip: string;
+    /** Runs once when the socket closes. */
+    onClosed: (conn: Connection) => void;
   }) {
     this.#ws = options.ws;
-    this.#hub = options.hub;
+    this.#core = options.core;
     this.#ctx = options.ctx;
+    this.#onClosed = options.onClosed;
     this.#handshake = { phase: 'awaiting', fromUpgrade: options.principal };
     this.#helloTimer = setTimeout(
       () => this.close(CLOSE_CODES.helloTimeout, 'no hello received'),
@@ -97,7 +93,7 @@ export class Connection {
     );
     this.#ws.on('message', (data, isBinary) => {
       if (isBinary)
-        return this.sendError(new AppError('invalid_request', 'binary frames are not supported'));
+        return this.#sendError(new AppError('invalid_request', 'binary frames are not supported'));
       void this.#onText(
         Buffer.isBuffer(data)
           ? data.toString('utf8')
@@ -113,32 +109,30 @@ export class Connection {
     );
   }
 
-  /** The socket's principal once `hello` succeeded; fixed from then on. */
-  get principal(): Principal | null {
-    return this.#handshake.phase === 'ready' ? this.#handshake.principal : null;
+  /** The socket's session once its `hello` was authenticated. */
+  get #session(): Session | null {
+    return this.#handshake.phase === 'open' ? this.#handshake.session : null;
   }
 
-  /** The authenticated user (after hello). */
-  get user(): User {
-    if (this.#handshake.phase !== 'ready') throw new AppError('unauthorized');
-    return this.#handshake.principal.user;
+  get isOpen(): boolean {
+    return !this.#closed && this.#ws.readyState === this.#ws.OPEN;
   }
 
-  /** Sends a pre-serialized frame; closes slow consumers instead of buffering without bound. */
-  sendRaw(frame: string, onWritten?: () => void): void {
-    if (this.closed || this.#ws.readyState !== this.#ws.OPEN) {
-      onWritten?.();
-      return;
-    }
-    // Above this a socket is a slow consumer and is closed (it resyncs when it reconnects).
-    if (this.#ws.bufferedAmount > this.#ctx.config.maxSocketBufferBytes) {
-      this.#ctx.metrics.slowConsumers.inc();
-      this.close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and sync');
-      onWritten?.();
-      return;
-    }
+  get bufferedBytes(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  send(frame: string, onWritten?: () => void): void {
     this.#cork();
     this.#ws.send(frame, onWritten ? () => onWritten() : undefined);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#stopTimers();
+    this.#ws.close(code, reason);
+    this.#detach();
   }
 
   /**
@@ -157,21 +151,16 @@ export class Connection {
     });
   }
 
-  send(frame: ServerFrame): void {
-    this.sendRaw(encode(frame));
+  /** Sends a frame of the gateway's own (ack, error, pong), through the session once there is one. */
+  #frame(frame: ServerFrame): void {
+    const text = encode(frame);
+    const session = this.#session;
+    if (session) session.send(text);
+    else this.#core.write(this, text);
   }
 
-  sendError(err: AppError, ref?: string): void {
-    this.send({ type: 'error', code: err.code, message: err.message, ...(ref ? { ref } : {}) });
-  }
-
-  close(code: number, reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.#clearHelloTimer();
-    if (this.#limits?.readTimer) clearTimeout(this.#limits.readTimer);
-    this.#ws.close(code, reason);
-    this.#hub.unregister(this);
+  #sendError(err: AppError, ref?: string): void {
+    this.#frame({ type: 'error', code: err.code, message: err.message, ...(ref ? { ref } : {}) });
   }
 
   /** Pings the socket; returns false (and terminates it) if the last ping got no pong. */
@@ -201,10 +190,10 @@ export class Connection {
       if (isSend) this.#ctx.metrics.sendErrors.inc({ code: error.code });
       if (kind === 'internal')
         this.#ctx.log.error(
-          { event: 'ws.error', connId: this.id, userId: this.principal?.user.id, err },
+          { event: 'ws.error', connId: this.id, userId: this.#session?.user.id, err },
           'frame failed',
         );
-      this.sendError(error, ref);
+      this.#sendError(error, ref);
       if (error.code === 'unsupported_protocol' || this.#handshake.phase === 'refused')
         this.close(ERROR_CODES[error.code].ws, error.message);
     }
@@ -212,18 +201,19 @@ export class Connection {
 
   async #handle(frame: ClientFrame): Promise<void> {
     if (frame.type === 'ping')
-      return this.send({ type: 'pong', ...(frame.ref ? { ref: frame.ref } : {}) });
+      return this.#frame({ type: 'pong', ...(frame.ref ? { ref: frame.ref } : {}) });
     if (frame.type === 'hello') return this.#hello(frame);
-    if (this.#handshake.phase !== 'ready') throw new AppError('unauthorized', 'send hello first');
+    const session = this.#session;
+    if (!session) throw new AppError('unauthorized', 'send hello first');
     switch (frame.type) {
       case 'send':
-        return this.#send(frame);
+        return this.#send(session, frame);
       case 'sync':
-        return this.#hub.sync(this, frame.cursors, frame.ref);
+        return this.#core.sync(session, frame.cursors, frame.ref);
       case 'read':
-        return this.#read(frame.conversationId, frame.seq);
+        return this.#read(session, frame.conversationId, frame.seq);
       case 'typing':
-        return this.#typing(frame.conversationId);
+        return this.#core.typing(session, frame.conversationId);
     }
   }
 
@@ -238,13 +228,13 @@ export class Connection {
     try {
       await this.#open(frame, handshake.fromUpgrade);
     } catch (err) {
-      if (this.principal) this.#hub.unregister(this);
+      // The core has detached a session that failed to open; the socket is closed by #onText.
       this.#handshake = { phase: 'refused' };
       throw err;
     }
   }
 
-  /** Authenticates the first `hello` and registers the socket with the hub. */
+  /** Authenticates the first `hello` and opens the socket's session in the delivery core. */
   async #open(
     frame: Extract<ClientFrame, { type: 'hello' }>,
     fromUpgrade: Principal | null,
@@ -257,50 +247,29 @@ export class Connection {
         'unauthorized',
         'no session token (cookie, Authorization header or hello.token)',
       );
-    if (this.closed) return;
+    if (this.#closed) return;
     this.#clearHelloTimer();
-    this.#handshake = { phase: 'ready', principal };
-    const registered = await this.#hub.register(this, {
-      sessionActive: () => this.#ctx.accounts.isActive(principal),
-      onReady: (cursors) =>
-        this.send({
-          type: 'ready',
-          protocol: PROTOCOL_VERSION,
-          nodeId: this.#ctx.config.nodeId,
-          user: principal.user,
-          cursors,
-        }),
+    const { session, opened } = this.#core.open(this, principal, {
+      id: this.id,
       ...(frame.cursors ? { cursors: frame.cursors } : {}),
     });
-    if (!registered) {
-      // A logout or deletion committed while this socket was subscribing.
-      if (!this.closed) this.close(CLOSE_CODES.sessionRevoked, 'session ended');
-      return;
-    }
+    this.#handshake = { phase: 'open', session };
+    // False: a logout or deletion committed while the session was subscribing (closed 4004).
+    if (!(await opened)) return;
     this.#ctx.log.info(
       { event: 'ws.ready', connId: this.id, userId: principal.user.id },
       'socket ready',
     );
   }
 
-  async #send(frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
+  async #send(session: Session, frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
     const { message, created } = await this.#ctx.messages.send(
-      this.user,
+      session.user,
       frame.conversationId,
       frame.clientMsgId,
       frame.body,
     );
-    this.send({ type: 'ack', clientMsgId: frame.clientMsgId, message, created });
-  }
-
-  #typing(conversationId: string): void {
-    if (!this.cursors.has(conversationId))
-      throw new AppError('not_found', 'conversation not found');
-    const now = Date.now();
-    this.#typingAt ??= new Map();
-    if (now - (this.#typingAt.get(conversationId) ?? 0) < TYPING_INTERVAL_MS) return;
-    this.#typingAt.set(conversationId, now);
-    this.#hub.typing(this, conversationId);
+    this.#frame({ type: 'ack', clientMsgId: frame.clientMsgId, message, created });
   }
 
   /**
@@ -310,7 +279,7 @@ export class Connection {
    * for `sync`.
    */
   #overLimit(value: unknown): boolean {
-    if (this.#handshake.phase !== 'ready') return false;
+    if (this.#handshake.phase !== 'open') return false;
     const type = (value as { type?: unknown } | null)?.type;
     if (type !== 'sync' && type !== 'typing') return false;
     if (this.#limiter(type).take()) return false;
@@ -327,36 +296,36 @@ export class Connection {
    * conversation, for at most {@link MAX_CURSORS_PER_FRAME} conversations) and written once
    * the limit allows, so markers only lag, never get lost; beyond that it is `rate_limited`.
    */
-  async #read(conversationId: string, seq: number): Promise<void> {
+  async #read(session: Session, conversationId: string, seq: number): Promise<void> {
     const limits = (this.#limits ??= {});
     const deferred = limits.deferredReads;
     if (!deferred?.size && this.#limiter('read').take()) {
-      await this.#ctx.messages.markRead(this.user, conversationId, seq);
+      await this.#ctx.messages.markRead(session.user, conversationId, seq);
       return;
     }
     const reads = (limits.deferredReads ??= new Map<string, number>());
     if (!reads.has(conversationId) && reads.size >= MAX_CURSORS_PER_FRAME)
       throw new AppError('rate_limited', 'read markers too fast');
     reads.set(conversationId, Math.max(seq, reads.get(conversationId) ?? 0));
-    this.#scheduleReads();
+    this.#scheduleReads(session);
   }
 
-  #scheduleReads(): void {
+  #scheduleReads(session: Session): void {
     const limits = this.#limits;
-    if (!limits || limits.readTimer || this.closed) return;
+    if (!limits || limits.readTimer || this.#closed) return;
     limits.readTimer = setTimeout(() => {
       limits.readTimer = undefined;
       const reads = limits.deferredReads;
-      if (!reads || this.closed) return;
+      if (!reads || this.#closed) return;
       for (const [conversationId, seq] of reads) {
         if (!this.#limiter('read').take()) break;
         reads.delete(conversationId);
-        this.#ctx.messages.markRead(this.user, conversationId, seq).catch((err: unknown) => {
+        this.#ctx.messages.markRead(session.user, conversationId, seq).catch((err: unknown) => {
           if (!isAppError(err))
             this.#ctx.log.debug({ event: 'ws.read_failed', connId: this.id, err }, 'read failed');
         });
       }
-      if (reads.size > 0) this.#scheduleReads();
+      if (reads.size > 0) this.#scheduleReads(session);
     }, 1000 / SOCKET_LIMITS.read.rate);
   }
 
@@ -371,11 +340,23 @@ export class Connection {
     this.#helloTimer = null;
   }
 
-  #onClose(): void {
+  #stopTimers(): void {
     this.#clearHelloTimer();
     if (this.#limits?.readTimer) clearTimeout(this.#limits.readTimer);
-    this.closed = true;
-    this.#hub.unregister(this);
+  }
+
+  /** Detaches the session, if any, and tells the server the socket is gone; runs once. */
+  #detach(): void {
+    const session = this.#session;
+    if (session) this.#core.detach(session);
+    this.#onClosed(this);
+  }
+
+  #onClose(): void {
+    this.#stopTimers();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#detach();
   }
 }
 

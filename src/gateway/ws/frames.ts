@@ -1,7 +1,5 @@
 import { AppError } from '../../domain/errors.js';
-import type { TimelineEntry } from '../../domain/model.js';
 import { ClientFrame } from '../../protocol/frames.js';
-import type { ServerFrame } from '../../protocol/frames.js';
 import { describeIssues, LoneSurrogateError, parseJson } from '../validation.js';
 
 const KNOWN_TYPES: ReadonlySet<string> = new Set(
@@ -36,18 +34,6 @@ export function validateFrame(value: unknown): ClientFrame {
   if (!result.success)
     throw new AppError('invalid_request', `invalid ${type} frame: ${describeIssues(result.error)}`);
   return result.data;
-}
-
-/** Serializes a server frame. */
-export function encode(frame: ServerFrame): string {
-  return JSON.stringify(frame);
-}
-
-/** The frame of a timeline entry: `message` for messages, `event` for other entries. */
-export function timelineFrame(entry: TimelineEntry): string {
-  return entry.kind === 'message'
-    ? encode({ type: 'message', message: entry.message })
-    : encode({ type: 'event', event: entry.event });
 }
 
 /** A ref for error frames: the client message id of a send, else the ping ref. */

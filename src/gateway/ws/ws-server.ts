@@ -8,23 +8,37 @@ import type { GatewayContext } from '../http/context.js';
 import { clientAddress } from '../http/client-ip.js';
 import { originAllowed, tokenFrom } from '../http/origin.js';
 import { writeRawError } from '../http/security-headers.js';
+import type { DeliveryCore } from '../../delivery/core.js';
 import { Connection } from './connection.js';
-import type { Hub } from './hub.js';
 
 /** The WebSocket endpoint's path. */
 export const WS_PATH = '/api/v1/ws';
 
+/** How often open sockets are pinged; one without a pong since the last ping is dropped. */
+const HEARTBEAT_MS = 30_000;
+
 /**
  * Accepts WebSocket upgrades on {@link WS_PATH} (rule W1): exact Origin check, per-IP
  * connection rate limit, optional authentication from the cookie or Authorization header
- * (otherwise `hello.token`), frames capped at the body limit.
+ * (otherwise `hello.token`), frames capped at the body limit. Each socket is a
+ * {@link Connection} handing its session to the delivery core.
  */
-export function attachWebSockets(server: Server, ctx: GatewayContext, hub: Hub): WebSocketServer {
+export function attachWebSockets(
+  server: Server,
+  ctx: GatewayContext,
+  core: DeliveryCore,
+): WebSocketServer {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: ctx.config.limits.maxBodyBytes,
     clientTracking: false,
   });
+  const open = new Set<Connection>();
+  const heartbeat = setInterval(() => {
+    for (const conn of [...open]) conn.heartbeat();
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  server.once('close', () => clearInterval(heartbeat));
 
   const upgrade = async (attempt: {
     req: IncomingMessage;
@@ -48,7 +62,7 @@ export function attachWebSockets(server: Server, ctx: GatewayContext, hub: Hub):
     const found = tokenFrom(req.headers);
     if (found) principal = await ctx.accounts.authenticate(found.token);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      new Connection({ ws, hub, ctx, principal, ip });
+      open.add(new Connection({ ws, core, ctx, principal, onClosed: (conn) => open.delete(conn) }));
     });
   };
 
