@@ -2,10 +2,10 @@ import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import { CLIENT_MSG_ID_MAX } from '../domain/limits.js';
 import { seqOf, type Message, type TimelineEntry, type User } from '../domain/model.js';
-import type { HistoryQuery, StoreOps } from '../ports/store.js';
+import { RecordNotFoundError, type HistoryQuery, type StoreOps } from '../ports/store.js';
 import { CommitBatcher } from './commit-batcher.js';
 import type { ConversationService } from './conversations.js';
-import { appendTimelineEvent } from './conversations.js';
+import { appendTimelineEvent } from './timeline-events.js';
 import type { ServiceDeps } from './deps.js';
 import { commitAndPublish, Publications } from './publications.js';
 
@@ -122,7 +122,7 @@ export class MessageService {
       throw new AppError('forbidden', 'the other user has deleted their account');
     }
     const createdAt = this.#deps.now();
-    const seq = await tx.nextSeq(conversationId, createdAt, true);
+    const seq = await tx.nextSeq(conversationId, createdAt, true).catch(notFound);
     const message: Message = {
       id: ulid(),
       conversationId,
@@ -225,7 +225,9 @@ export class MessageService {
     await this.#conversations.requireMember(conversationId, me.id);
     const conversation = await this.#deps.store.getConversation(conversationId);
     const capped = Math.min(seq, conversation?.lastSeq ?? 0);
-    const marker = await this.#deps.store.raiseReadMarker(conversationId, me.id, capped);
+    const marker = await this.#deps.store
+      .raiseReadMarker(conversationId, me.id, capped)
+      .catch(notFound);
     const pubs = new Publications();
     pubs.read(me.id, conversationId, marker);
     pubs.publish(this.#deps.bus);
@@ -263,4 +265,14 @@ export class MessageService {
       });
     }
   }
+}
+
+/**
+ * A write that found its record gone (the conversation deleted, the member removed, since the
+ * membership check) answers `not_found`, as a non-member does (rule G6).
+ */
+function notFound(err: unknown): never {
+  if (err instanceof RecordNotFoundError)
+    throw new AppError('not_found', undefined, { cause: err });
+  throw err;
 }
