@@ -28,7 +28,7 @@ export const clusterRoutes = [
       },
     },
     handler: async ({ c, ctx }) =>
-      c.json({ self: ctx.config.nodeId, nodes: await ctx.cluster.liveNodes() }),
+      c.json({ self: ctx.config.nodeId, nodes: await ctx.cluster.registry.liveNodes() }),
   }),
   defineRoute({
     method: 'get',
@@ -45,7 +45,7 @@ export const clusterRoutes = [
       503: { description: 'unavailable: no healthy node', schema: ErrorSchema },
     },
     async handler({ c, ctx }) {
-      const node = await ctx.cluster.pick();
+      const node = await ctx.cluster.registry.pick();
       if (!node) throw new AppError('unavailable', 'no healthy node');
       return c.json({ nodeId: node.id, url: node.url });
     },

@@ -1,0 +1,89 @@
+import type { Store } from '../ports/store.js';
+import type { ServiceDeps } from './deps.js';
+import type { PresenceService } from './presence.js';
+
+/** A node silent for this long is removed from the registry by the leader. */
+export const REAP_AFTER_MS = 30_000;
+/** The lease under which one node at a time runs the clean-ups. */
+export const DUTIES_LEASE = 'parley.singleton-duties';
+/** How often the leader purges expired sessions (rule A4). */
+const PURGE_EVERY_MS = 3_600_000;
+/** A follower asks for the lease every this many heartbeats (10 s): asking costs a session. */
+const ASK_EVERY_TICKS = 5;
+
+/**
+ * The singleton duties (rule K4): one node at a time, under a store lease (a PostgreSQL
+ * advisory lock), reaps dead nodes (announcing their users offline) and purges expired
+ * sessions. When it dies its lease ends with its database session and another node's next
+ * attempt takes over.
+ */
+export class LeaderDuties {
+  readonly #deps: ServiceDeps;
+  readonly #presence: PresenceService;
+  #lease: Awaited<ReturnType<Store['tryLease']>> = null;
+  #lastPurge = 0;
+  #ticks = 0;
+
+  constructor(deps: ServiceDeps, presence: PresenceService) {
+    this.#deps = deps;
+    this.#presence = presence;
+  }
+
+  /** True while this node holds the singleton-duties lease. */
+  get leader(): boolean {
+    return this.#lease !== null;
+  }
+
+  /** One heartbeat's turn: a follower may take the lease; the leader does the duties. */
+  async tick(): Promise<void> {
+    if (!this.#lease) {
+      if (this.#ticks++ % ASK_EVERY_TICKS !== 0) return;
+      this.#lease = await this.#deps.store.tryLease(DUTIES_LEASE);
+      if (!this.#lease) return;
+      this.#deps.log.info({ event: 'cluster.leader' }, 'took over the singleton duties');
+      void this.#lease.lost.then(() => {
+        this.#lease = null;
+        this.#deps.log.warn({ event: 'cluster.lease_lost' }, 'lost the singleton-duties lease');
+      });
+    }
+    const now = this.#deps.now();
+    await this.#reapDeadNodes(now);
+    if (now - this.#lastPurge > PURGE_EVERY_MS) {
+      this.#lastPurge = now;
+      await this.#purgeExpiredSessions(now);
+    }
+  }
+
+  /** Gives the lease up (the node is stopping). */
+  async release(): Promise<void> {
+    await this.#lease?.release().catch(() => undefined);
+    this.#lease = null;
+  }
+
+  async #reapDeadNodes(now: number): Promise<void> {
+    const dead = (await this.#deps.store.listNodes()).filter(
+      (n) => n.heartbeatAt < now - REAP_AFTER_MS,
+    );
+    for (const node of dead) {
+      const gone = await this.#deps.store.clearPresence(node.id);
+      await this.#deps.store.deleteNode(node.id);
+      await this.#presence.announceGone(gone);
+    }
+    if (dead.length > 0) {
+      this.#deps.log.info(
+        { event: 'cluster.reaped', nodes: dead.map((n) => n.id) },
+        'removed dead nodes',
+      );
+    }
+  }
+
+  async #purgeExpiredSessions(now: number): Promise<void> {
+    const purged = await this.#deps.store.deleteExpiredSessions(now);
+    if (purged > 0) {
+      this.#deps.log.info(
+        { event: 'sessions.purged', sessions: purged },
+        'removed expired sessions',
+      );
+    }
+  }
+}
