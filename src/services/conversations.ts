@@ -1,15 +1,13 @@
 import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import type { Conversation, ConversationSummary, Member, User } from '../domain/model.js';
-import type { StoreOps } from '../ports/store.js';
+import { DuplicateKeyError, type StoreOps } from '../ports/store.js';
 import { normalizeUsername } from './accounts.js';
 import { readInChunks } from './chunks.js';
 import type { ServiceDeps } from './deps.js';
 import { GroupService } from './groups.js';
 import { requireMember, requireSummary } from './membership.js';
 import { Publications } from './publications.js';
-
-export { appendTimelineEvent } from './timeline-events.js';
 
 /**
  * Conversations as their members read them (rules C1, C3, C10, G6) and direct messages. Group
@@ -108,7 +106,7 @@ export class ConversationService {
       });
     } catch (err) {
       // A concurrent request created the same DM first: return that one.
-      if (err instanceof AppError && err.code === 'conflict') {
+      if (err instanceof DuplicateKeyError && err.key === 'dm_key') {
         const winner = await this.#deps.store.getDmByKey(dmKey);
         if (winner) return { conversation: await this.get(me, winner.id), created: false };
       }
@@ -128,10 +126,5 @@ export class ConversationService {
   /** Kept for callers outside this split (test/store.postgres.test.ts): `groups.createGroup`. */
   createGroup(me: User, name: string, usernames: string[]): Promise<ConversationSummary> {
     return this.groups.createGroup(me, name, usernames);
-  }
-
-  /** Kept for callers outside this split (services/accounts.ts): `groups.leaveInTx`. */
-  leaveInTx(...args: Parameters<GroupService['leaveInTx']>): Promise<void> {
-    return this.groups.leaveInTx(...args);
   }
 }

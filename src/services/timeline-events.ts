@@ -1,5 +1,6 @@
+import { AppError } from '../domain/errors.js';
 import type { TimelineEvent, TimelineEventData, TimelineEventType } from '../domain/model.js';
-import type { StoreOps } from '../ports/store.js';
+import { RecordNotFoundError, type StoreOps } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 
 /** Appends a non-message event at the conversation's next seq, inside an open transaction. */
@@ -12,7 +13,12 @@ export async function appendTimelineEvent<T extends TimelineEventType>(
   data: TimelineEventData<T>,
 ): Promise<TimelineEvent> {
   const createdAt = deps.now();
-  const seq = await tx.nextSeq(conversationId, createdAt, false);
+  const seq = await tx.nextSeq(conversationId, createdAt, false).catch((err: unknown) => {
+    // Deleted meanwhile (another node's transaction, on PostgreSQL).
+    if (err instanceof RecordNotFoundError)
+      throw new AppError('not_found', 'conversation not found', { cause: err });
+    throw err;
+  });
   // The mapped union cannot be narrowed by a generic `T`; `type` and `data` agree by signature.
   const event = { conversationId, seq, type, actor, data, createdAt } as TimelineEvent;
   await tx.insertEvent(event);
