@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ApiError, ParleyClient } from '../client/index.js';
+import { ApiError, ClientErrorCode, ParleyClient } from '../client/index.js';
 import { nodeWebSocket } from '../client/node.js';
 import type { ConversationDto, MessageDto } from '../protocol/schemas.js';
 import { ChatApp } from './chat/chat-app.js';
@@ -25,8 +25,8 @@ function explain(err: unknown): never {
     if (err.status === 401)
       die('not logged in (or the session expired): run `parley login` or `parley chat`', 3);
     die(
-      `${err.message}${err.code === 'unreachable' ? '' : ` (${err.code})`}`,
-      err.code === 'unreachable' ? 4 : 1,
+      `${err.message}${err.code === ClientErrorCode.Unreachable ? '' : ` (${err.code})`}`,
+      err.code === ClientErrorCode.Unreachable ? 4 : 1,
     );
   }
   die(err instanceof Error ? err.message : String(err));
@@ -88,7 +88,7 @@ export function registerClientCommands(program: Command): void {
           process.exitCode = 1;
         } else if (err instanceof ApiError) {
           console.error(`parley: ${err.message}`);
-          process.exitCode = err.code === 'unreachable' ? 4 : 1;
+          process.exitCode = err.code === ClientErrorCode.Unreachable ? 4 : 1;
         } else {
           throw err;
         }

@@ -5,10 +5,12 @@ import type {
   TimelineEventDto,
   UserDto,
 } from '../protocol/schemas.js';
+import { CloseCode, ErrorCode, FINAL_CLOSE_CODES } from '../protocol/codes.js';
 import { MAX_CURSORS_PER_FRAME } from '../protocol/limits.js';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { ClientErrorCode } from './error-codes.js';
 import { NodeList } from './node-list.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { RestApi } from './rest.js';
@@ -87,9 +89,6 @@ const SIDE_EVENT_TYPES: ReadonlySet<string> = new Set<SideEvent['type']>([
 function isTimelineEvent(event: TimelineEventDto | SideEvent): event is TimelineEventDto {
   return !SIDE_EVENT_TYPES.has(event.type);
 }
-
-/** Close codes after which reconnecting cannot help. */
-const FINAL_CLOSE_CODES = new Set([4001, 4002, 4004]);
 
 /**
  * After a reconnect, the conversation list and the node list are read over REST once the client
@@ -281,7 +280,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#timers.clear();
     const ws = this.#ws;
     this.#ws = null;
-    ws?.close(1000, 'client closed');
+    ws?.close(CloseCode.Normal, 'client closed');
     this.#setState('offline');
   }
 
@@ -359,7 +358,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         frame = JSON.parse(String(event.data)) as ServerFrame;
       } catch {
         return this.emit('warning', {
-          code: 'invalid_frame',
+          code: ClientErrorCode.InvalidFrame,
           message: 'the server sent a frame that is not JSON',
         });
       }
@@ -395,7 +394,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #lost(ws: WebSocketLike, base: string, giveUp?: string): void {
     if (this.#ws !== ws) return;
     this.#ws = null;
-    if (giveUp) ws.close(4000, giveUp);
+    if (giveUp) ws.close(CloseCode.ClientGaveUp, giveUp);
     this.#filling.clear();
     this.#setState('offline');
     if (!this.#running) return;
@@ -624,7 +623,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     message: string,
   ): void {
     const ws = this.#ws;
-    if (code === 'rate_limited') {
+    if (code === ErrorCode.RateLimited) {
       this.#timer(() => {
         if (this.#ws === ws && this.#syncs.has(ref))
           this.#frame({ type: 'sync', cursors: sync.cursors, ref });
@@ -675,7 +674,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
         return await call();
       } catch (err) {
         lastError = err;
-        if (!(err instanceof Error && 'code' in err && err.code === 'unreachable')) throw err;
+        if (!(err instanceof Error && 'code' in err && err.code === ClientErrorCode.Unreachable))
+          throw err;
         this.#nodes.advance();
       }
     }

@@ -12,4 +12,6 @@ export { ApiError, RestApi, type ListedUser } from './rest.js';
 export { Backoff } from './backoff.js';
 export { Cursors } from './cursors.js';
 export type { WebSocketFactory, WebSocketLike } from './transport.js';
+export { ClientErrorCode } from './error-codes.js';
 export { eventMember } from '../protocol/event-member.js';
+export { CloseCode, ErrorCode, FINAL_CLOSE_CODES } from '../protocol/codes.js';

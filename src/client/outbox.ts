@@ -1,3 +1,4 @@
+import { ErrorCode } from '../protocol/codes.js';
 import type { MessageDto } from '../protocol/schemas.js';
 
 /** A send's visible state: waiting for its ack, acknowledged, or refused by the server. */
@@ -17,7 +18,11 @@ export interface OutboxEntry {
 }
 
 /** Errors after which a send is retried rather than failed. */
-const RETRYABLE = new Set(['rate_limited', 'unavailable', 'internal']);
+const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
+  ErrorCode.RateLimited,
+  ErrorCode.Unavailable,
+  ErrorCode.Internal,
+]);
 
 /** True if a send refused with `code` should be tried again later. */
 export function isRetryable(code: string): boolean {

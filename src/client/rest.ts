@@ -6,6 +6,7 @@ import type {
   TimelinePageDto,
   UserDto,
 } from '../protocol/schemas.js';
+import { ClientErrorCode } from './error-codes.js';
 
 /** A REST call the server refused, with its stable error code (`not_found`, `forbidden`, …). */
 export class ApiError extends Error {
@@ -63,7 +64,7 @@ export class RestApi {
     } catch (err) {
       throw new ApiError(
         0,
-        'unreachable',
+        ClientErrorCode.Unreachable,
         `cannot reach ${this.baseUrl}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
@@ -75,7 +76,7 @@ export class RestApi {
       } catch {
         throw new ApiError(
           res.status,
-          'invalid_response',
+          ClientErrorCode.InvalidResponse,
           `unexpected response from ${this.baseUrl} (${res.status})`,
         );
       }
@@ -84,7 +85,7 @@ export class RestApi {
       const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
       throw new ApiError(
         res.status,
-        error?.code ?? 'http_error',
+        error?.code ?? ClientErrorCode.HttpError,
         error?.message ?? `HTTP ${res.status}`,
       );
     }

@@ -1,3 +1,4 @@
+import type { CLOSE_CODES, ERROR_CODES } from '../domain/errors.js';
 import type {
   ConversationSummary,
   Member,
@@ -16,11 +17,13 @@ import type {
   TimelineItemDto,
   UserDto,
 } from '../protocol/schemas.js';
+import type { CloseCode, ErrorCode } from '../protocol/codes.js';
 
 /**
- * Compile-time ties between the domain records and the wire DTOs the gateways send them as:
- * the domain may not import the protocol nor the protocol the domain, so they are declared
- * twice and `tsc` fails here when the two drift apart. Types only; nothing imports this file.
+ * Compile-time ties between the domain and the wire: records and the DTOs the gateways send
+ * them as, and the error and close codes. The domain may not import the protocol nor the
+ * protocol the domain, so each is declared on both sides and `tsc` fails here when the two
+ * drift apart. Types only; nothing imports this file.
  */
 
 /** `T` with intersections flattened, recursively, so equal shapes compare equal. */
@@ -42,4 +45,32 @@ export type DtoMatchesDomain = [
   Holds<Same<TimelineEventDto, TimelineEvent>>,
   Holds<Same<TimelineItemDto, TimelineEntry>>,
   Holds<Same<TimelineEventData, TimelineEventDataMap[keyof TimelineEventDataMap]>>,
+];
+
+/** The protocol's name of each close code in the domain's table. */
+interface CloseCodeNames {
+  normal: 'Normal';
+  goingAway: 'GoingAway';
+  policy: 'PolicyViolation';
+  tooBig: 'TooBig';
+  unauthorized: 'Unauthorized';
+  unsupportedProtocol: 'UnsupportedProtocol';
+  sessionRevoked: 'SessionRevoked';
+  helloTimeout: 'HelloTimeout';
+  rateLimited: 'RateLimited';
+  slowConsumer: 'SlowConsumer';
+}
+
+type DomainErrors = typeof ERROR_CODES;
+
+/** The domain's error table and close codes: the protocol's codes, value for value. */
+export type CodesMatchProtocol = [
+  Holds<Same<keyof DomainErrors, ErrorCode>>,
+  Holds<DomainErrors[keyof DomainErrors]['ws'] extends CloseCode ? true : false>,
+  Holds<
+    Same<
+      { [K in keyof typeof CLOSE_CODES]: (typeof CloseCode)[CloseCodeNames[K]] },
+      typeof CLOSE_CODES
+    >
+  >,
 ];

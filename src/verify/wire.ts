@@ -1,4 +1,9 @@
-import { eventMember, type WebSocketFactory, type WebSocketLike } from '../client/index.js';
+import {
+  CloseCode,
+  eventMember,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from '../client/index.js';
 import { TimelineEventSchema } from '../protocol/events.js';
 
 /** One thing a socket received that the protocol forbids (rules W5, G6), with where it was. */
@@ -210,7 +215,7 @@ export class WireTap {
     if (!ws) return;
     const terminate = (ws as { terminate?: unknown }).terminate;
     if (typeof terminate === 'function') (terminate as () => void).call(ws);
-    else ws.close(4000, 'verify: dropped');
+    else ws.close(CloseCode.ClientGaveUp, 'verify: dropped');
   }
 }
 

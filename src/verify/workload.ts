@@ -3,6 +3,7 @@ import { ParleyClient } from '../client/client.js';
 import { nodeWebSocket } from '../client/node.js';
 import { SendError } from '../client/outbox.js';
 import { ApiError, RestApi } from '../client/rest.js';
+import { ClientErrorCode, ErrorCode } from '../client/index.js';
 import type { MessageDto } from '../protocol/schemas.js';
 import { recordClient, type ClientRecord, type SendRecord } from './history.js';
 import type { Random } from './random.js';
@@ -328,7 +329,10 @@ export async function retrying<T>(fn: () => Promise<T>, attempts = 20): Promise<
       return await fn();
     } catch (err) {
       const code = errorCode(err);
-      const transient = code === 'unreachable' || code === 'unavailable' || code === 'rate_limited';
+      const transient =
+        code === ClientErrorCode.Unreachable ||
+        code === ErrorCode.Unavailable ||
+        code === ErrorCode.RateLimited;
       if (!transient || i >= attempts) throw err;
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * i)));
     }

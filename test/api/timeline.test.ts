@@ -115,13 +115,20 @@ for (const mode of testModes())
         [...actors.values()],
         [alice, alice, alice, alice, alice, alice, bob, alice, dave].map((u) => u.id),
       );
-      assert.equal(events.get(4)?.data.userId, carol.id);
-      assert.equal(events.get(9)?.data.userId, carol.id);
-      const edited = events.get(8)?.data;
-      assert.deepEqual(edited, { seq: one, body: 'one, edited', editedAt: edited?.editedAt });
-      assert.equal(typeof edited?.editedAt, 'number');
-      assert.equal(events.get(16)?.data.seq, two);
-      assert.equal(events.get(18)?.data.userId, dave.id);
+      const [added, removed, edited, deleted, left] = [4, 9, 8, 16, 18].map((s) => events.get(s));
+      assert.ok(added?.type === 'member.added' && removed?.type === 'member.removed');
+      assert.equal(added.data.userId, carol.id);
+      assert.equal(removed.data.userId, carol.id);
+      assert.ok(edited?.type === 'message.edited');
+      assert.deepEqual(edited.data, {
+        seq: one,
+        body: 'one, edited',
+        editedAt: edited.data.editedAt,
+      });
+      assert.equal(typeof edited.data.editedAt, 'number');
+      assert.ok(deleted?.type === 'message.deleted' && left?.type === 'member.left');
+      assert.equal(deleted.data.seq, two);
+      assert.equal(left.data.userId, dave.id);
 
       const messages = entries.flatMap((e) => (e.kind === 'message' ? [e.message] : []));
       assert.deepEqual(

@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { ParleyClient } from '../../src/client/client.js';
-import { ApiError } from '../../src/client/rest.js';
+import { ApiError, type ParleyClient } from '../../src/client/index.js';
 import type { UserDto } from '../../src/protocol/schemas.js';
 import { AuthScreen } from './components/auth-screen.js';
 import { ChatScreen } from './components/chat-screen.js';

@@ -1,4 +1,4 @@
-import { ParleyClient } from '../../src/client/client.js';
+import { ParleyClient } from '../../src/client/index.js';
 import type { Limits } from './state/chat-store.js';
 
 /**

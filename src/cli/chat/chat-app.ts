@@ -1,4 +1,10 @@
-import { ApiError, SendError, type ParleyClient } from '../../client/index.js';
+import {
+  ApiError,
+  ClientErrorCode,
+  CloseCode,
+  SendError,
+  type ParleyClient,
+} from '../../client/index.js';
 import type { ConversationDto, MessageDto } from '../../protocol/schemas.js';
 import { forgetSession } from './config-file.js';
 import { conversationLabel, formatConversation, formatEvent, formatMessage } from './format.js';
@@ -127,7 +133,7 @@ export class ChatApp {
     c.on('session.ended', ({ code }) => {
       if (this.#quit) return; // we ended it ourselves (/logout, /delete-account)
       this.#term.print(
-        code === 4004
+        code === CloseCode.SessionRevoked
           ? 'Your session ended (logged out or account deleted).'
           : 'The server refused the session.',
       );
@@ -208,7 +214,7 @@ export class ChatApp {
   #fail(err: unknown): void {
     if (err instanceof ApiError)
       this.#term.print(
-        `error: ${err.message}${err.code === 'unreachable' ? '' : ` (${err.code})`}`,
+        `error: ${err.message}${err.code === ClientErrorCode.Unreachable ? '' : ` (${err.code})`}`,
       );
     else if (err instanceof Error) this.#term.print(`error: ${err.message}`);
     else this.#term.print(`error: ${String(err)}`);

@@ -1,4 +1,4 @@
-import { ApiError, type ParleyClient } from '../../client/index.js';
+import { ApiError, ClientErrorCode, type ParleyClient } from '../../client/index.js';
 import type { UserDto } from '../../protocol/schemas.js';
 import { writeClientConfig, type ClientConfig } from './config-file.js';
 import type { Terminal } from './terminal.js';
@@ -72,8 +72,10 @@ export async function interactiveLogin(
       return user;
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
-      term.print(`${err.message}${err.code === 'unreachable' ? '' : ` (${err.code})`}`);
-      if (err.code === 'unreachable') throw new Cancelled(err.message);
+      term.print(
+        `${err.message}${err.code === ClientErrorCode.Unreachable ? '' : ` (${err.code})`}`,
+      );
+      if (err.code === ClientErrorCode.Unreachable) throw new Cancelled(err.message);
     }
   }
 }

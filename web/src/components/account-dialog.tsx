@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { describeError } from '../lib/errors.js';
+import { ErrorCode } from '../../../src/client/index.js';
+import { describeError, errorCode } from '../lib/errors.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { Dialog } from './dialog.js';
@@ -36,9 +37,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
       await store.deleteAccount(password);
     } catch (err) {
       setError(
-        err instanceof Error && 'code' in err && err.code === 'forbidden'
-          ? 'That password is not right.'
-          : describeError(err),
+        errorCode(err) === ErrorCode.Forbidden ? 'That password is not right.' : describeError(err),
       );
       setBusy(false);
     }

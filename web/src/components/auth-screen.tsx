@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { ParleyClient } from '../../../src/client/client.js';
+import type { ParleyClient } from '../../../src/client/index.js';
 import type { UserDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { newClient } from '../session.js';

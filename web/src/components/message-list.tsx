@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState, type MutableRef } from 'preact/hooks';
-import type { OutboxEntry } from '../../../src/client/outbox.js';
+import type { OutboxEntry } from '../../../src/client/index.js';
 import type { ConversationDto, MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { continues, conversationTitle, formatDay, sameDay } from '../lib/format.js';

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import type { ListedUser } from '../../../src/client/rest.js';
+import type { ListedUser } from '../../../src/client/index.js';
 import { describeError } from '../lib/errors.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';

@@ -1,17 +1,17 @@
-import { ApiError } from '../../../src/client/rest.js';
+import { ApiError, ClientErrorCode, ErrorCode } from '../../../src/client/index.js';
 
 /** Friendlier words for the error codes a person is most likely to meet. */
 const MESSAGES: Record<string, string> = {
-  invalid_credentials: 'Wrong username or password.',
-  username_taken: 'That username is taken. Try another one.',
-  rate_limited: 'Too many attempts. Wait a moment and try again.',
-  unreachable: "Can't reach the server. Check your connection and try again.",
-  unauthorized: 'Your session has ended. Log in again.',
-  origin_not_allowed: 'This page is not allowed to talk to the server (origin check).',
-  group_full: 'This group is full.',
-  message_too_long: 'This message is too long.',
-  unavailable: 'The server is restarting. Try again in a moment.',
-  internal: 'Something went wrong on the server. Try again.',
+  [ErrorCode.InvalidCredentials]: 'Wrong username or password.',
+  [ErrorCode.UsernameTaken]: 'That username is taken. Try another one.',
+  [ErrorCode.RateLimited]: 'Too many attempts. Wait a moment and try again.',
+  [ClientErrorCode.Unreachable]: "Can't reach the server. Check your connection and try again.",
+  [ErrorCode.Unauthorized]: 'Your session has ended. Log in again.',
+  [ErrorCode.OriginNotAllowed]: 'This page is not allowed to talk to the server (origin check).',
+  [ErrorCode.GroupFull]: 'This group is full.',
+  [ErrorCode.MessageTooLong]: 'This message is too long.',
+  [ErrorCode.Unavailable]: 'The server is restarting. Try again in a moment.',
+  [ErrorCode.Internal]: 'Something went wrong on the server. Try again.',
 };
 
 /** A sentence to show for a failed call: ours for common codes, else the server's own message. */

@@ -1,6 +1,11 @@
-import type { ConnectionState, ParleyClient, TimelineItem } from '../../../src/client/client.js';
-import type { OutboxEntry } from '../../../src/client/outbox.js';
-import { ApiError } from '../../../src/client/rest.js';
+import {
+  ApiError,
+  CloseCode,
+  type ConnectionState,
+  type OutboxEntry,
+  type ParleyClient,
+  type TimelineItem,
+} from '../../../src/client/index.js';
 import type {
   ConversationDto,
   MemberDto,
@@ -99,7 +104,10 @@ export class ChatStore {
       client.on('outbox', (entry) => this.#onOutbox(entry)),
       client.on('session.ended', (e) =>
         this.end(
-          this.#endReason ?? (e.code === 4004 ? 'You were logged out.' : 'Your session has ended.'),
+          this.#endReason ??
+            (e.code === CloseCode.SessionRevoked
+              ? 'You were logged out.'
+              : 'Your session has ended.'),
         ),
       ),
     );

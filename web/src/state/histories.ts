@@ -1,4 +1,4 @@
-import { ApiError, type RestApi } from '../../../src/client/rest.js';
+import { ApiError, ErrorCode, type RestApi } from '../../../src/client/index.js';
 import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { Timeline, type TimelineView } from './timeline.js';
@@ -73,7 +73,7 @@ export class Histories {
       timeline.loaded = true;
     } catch (err) {
       timeline.error = describeError(err);
-      if (err instanceof ApiError && err.code === 'not_found') this.#gone(id);
+      if (err instanceof ApiError && err.code === ErrorCode.NotFound) this.#gone(id);
     } finally {
       timeline.loading = false;
       this.#changed();

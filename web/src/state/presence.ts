@@ -1,4 +1,4 @@
-import type { RestApi } from '../../../src/client/rest.js';
+import type { RestApi } from '../../../src/client/index.js';
 
 /**
  * Who is online, as far as this page knows (best effort, rule G7): from `presence` frames,
