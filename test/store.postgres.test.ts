@@ -98,7 +98,7 @@ describe('PostgreSQL store', () => {
   });
 
   const group = async (name: string): Promise<Conversation> => {
-    const summary = await a.conversations.createGroup(alice, name, ['bob']);
+    const summary = await a.conversations.groups.createGroup(alice, name, ['bob']);
     return summary;
   };
 

@@ -59,7 +59,7 @@ async function seed(store: Store): Promise<{ user: User; group: Conversation }> 
       seq: created,
       type: 'conversation.created',
       actor: user.id,
-      data: { name: 'team' },
+      data: { name: 'team', members: [] },
       createdAt: 2_000,
     });
     const seq = await tx.nextSeq(group.id, 3_000, true);

@@ -3,6 +3,7 @@ import { AppError } from '../domain/errors.js';
 import { newToken, ulid } from '../domain/ids.js';
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.js';
 import type { Session, User } from '../domain/model.js';
+import { DuplicateKeyError } from '../ports/store.js';
 import type { ConversationService } from './conversations.js';
 import type { ServiceDeps } from './deps.js';
 import { commitAndPublish, Publications } from './publications.js';
@@ -53,13 +54,19 @@ export class AccountService {
     }
     checkPassword(password);
     const passwordHash = await this.#deps.hasher.hash(password);
-    const user = await this.#deps.store.createUser({
-      id: ulid(),
-      username,
-      passwordHash,
-      createdAt: this.#deps.now(),
-      deletedAt: null,
-    });
+    const user = await this.#deps.store
+      .createUser({
+        id: ulid(),
+        username,
+        passwordHash,
+        createdAt: this.#deps.now(),
+        deletedAt: null,
+      })
+      .catch((err: unknown) => {
+        if (err instanceof DuplicateKeyError)
+          throw new AppError('username_taken', undefined, { cause: err });
+        throw err;
+      });
     this.#deps.log.info({ event: 'user.registered', userId: user.id, username }, 'user registered');
     return user;
   }
@@ -164,7 +171,13 @@ export class AccountService {
     await commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
       const conversationIds = await tx.listConversationIdsForUser(user.id);
       for (const conversationId of conversationIds) {
-        await this.#conversations.leaveInTx(tx, pubs, conversationId, user.id, 'account_deleted');
+        await this.#conversations.groups.leaveInTx(
+          tx,
+          pubs,
+          conversationId,
+          user.id,
+          'account_deleted',
+        );
       }
       await tx.deleteUserSessions(user.id);
       await tx.markUserDeleted(user.id, this.#deps.now());

@@ -1,5 +1,5 @@
 import { StoreUnavailableError, type StoreProblem, type SyncStandbys } from '../../ports/store.js';
-import type { GuardOptions } from '../sql/kysely-store.js';
+import type { GuardOptions } from '../sql/engine.js';
 import { isPostgresUnavailable } from './errors.js';
 import type { ReplicationState } from './replication.js';
 

@@ -1,6 +1,8 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { migrate, SqlStore } from '../sql/kysely-store.js';
+import type { Store } from '../../ports/store.js';
+import { migrate } from '../sql/migrations.js';
+import { createSqlStore } from '../sql/sql-store.js';
 import { isPostgresUnavailable } from './errors.js';
 import type { Database } from '../sql/schema.js';
 import { AdvisoryLeases } from './advisory-lease.js';
@@ -59,7 +61,7 @@ const TRANSIENT_CONFLICTS = new Set([
 export async function openPostgresStore(
   url: string,
   options: PostgresStoreOptions = {},
-): Promise<SqlStore> {
+): Promise<Store> {
   // Per pool, not pg's global registry: bigint columns hold epoch milliseconds and counts,
   // far below 2^53, so numbers are exact; the domain records expect numbers.
   const types = new pg.TypeOverrides();
@@ -102,7 +104,7 @@ export async function openPostgresStore(
   // A lease's queries get the deadline too: a lease query that fails ends its session, so a
   // lock taken after its caller gave up is dropped with it.
   const leases = new AdvisoryLeases({ ...connection, query_timeout: deadlineMs });
-  return new SqlStore({
+  return createSqlStore({
     name: 'postgres',
     db,
     rowLocks: true,

@@ -31,28 +31,11 @@ function check(method: string, value: unknown, path: Array<string | number>): vo
 }
 
 /**
- * The same operations, each refusing, before any statement, a string argument outside rule
- * S6's alphabet with `invalid_request`. SQLite would store NUL and lone surrogates where
- * PostgreSQL fails the statement (and, inside a batch, the transaction): checking here makes
- * both engines give one typed answer, even to a caller that skipped the edge. `onRefused`
- * hears each refusal (a transaction counts it as a failed statement).
+ * Refuses, before any statement, a string argument of `method` outside rule S6's alphabet
+ * (throws `invalid_request`). SQLite would store NUL and lone surrogates where PostgreSQL
+ * fails the statement (and, inside a batch, the transaction): checking here makes both
+ * engines give one typed answer, even to a caller that skipped the edge.
  */
-export function checkedInput<T extends object>(ops: T, onRefused?: (err: unknown) => void): T {
-  return new Proxy(ops, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || typeof property !== 'string') return value;
-      return (...args: unknown[]) => {
-        try {
-          args.forEach((arg, i) => check(property, arg, [i]));
-        } catch (err) {
-          const refusal = err as Error;
-          onRefused?.(refusal);
-          // Every operation is async: refuse as a rejection, never a synchronous throw.
-          return Promise.reject(refusal);
-        }
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
+export function checkArguments(method: string, args: readonly unknown[]): void {
+  args.forEach((arg, i) => check(method, arg, [i]));
 }

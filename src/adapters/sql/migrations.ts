@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.js';
 
 /** What the migrations must know about an engine. */
 export interface MigrationOptions {
@@ -138,4 +139,11 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
 export function migrationProvider(options: MigrationOptions = {}): MigrationProvider {
   const migrations = migrationsFor(options);
   return { getMigrations: () => Promise.resolve(migrations) };
+}
+
+/** Applies the shared migration set; throws with the failing migration's error. */
+export async function migrate(db: Kysely<Database>, options: MigrationOptions = {}): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider(options) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw new Error('database migration failed', { cause: error });
 }

@@ -103,15 +103,16 @@ export function toMessage(row: MessageRow): Message {
   };
 }
 
+/** The row holds what the services wrote: one `data` shape per `type` (cast once, here). */
 export function toEvent(row: EventRow): TimelineEvent {
   return {
     conversationId: row.conversation_id,
     seq: num(row.seq),
     type: row.type as TimelineEventType,
     actor: row.actor_id,
-    data: JSON.parse(row.data) as Record<string, unknown>,
+    data: JSON.parse(row.data) as TimelineEvent['data'],
     createdAt: num(row.created_at),
-  };
+  } as TimelineEvent;
 }
 
 export function toTimelineEntry(row: TimelineRow): TimelineEntry {

@@ -2,7 +2,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'n
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { migrate, SqlStore } from '../sql/kysely-store.js';
+import type { Store } from '../../ports/store.js';
+import { migrate } from '../sql/migrations.js';
+import { createSqlStore } from '../sql/sql-store.js';
 import type { Database } from '../sql/schema.js';
 import { trackedStatement, WalSync } from './wal-sync.js';
 
@@ -16,7 +18,7 @@ export function sqlitePath(dataDir: string): string {
  * relies on: WAL journal, `synchronous=NORMAL`, and every operation answered only once the
  * commits before it are fsynced off the event loop (see WalSync).
  */
-export async function openSqliteStore(file: string): Promise<SqlStore> {
+export async function openSqliteStore(file: string): Promise<Store> {
   ownerOnly(file);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
@@ -29,7 +31,7 @@ export async function openSqliteStore(file: string): Promise<SqlStore> {
   });
   await migrate(db);
   await walSync.durable();
-  return new SqlStore({
+  return createSqlStore({
     name: 'sqlite',
     db,
     durable: () => walSync.durable(),

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isAppError } from '../../src/domain/errors.js';
-import type { User } from '../../src/domain/model.js';
-import type { Store } from '../../src/ports/store.js';
-import { must, rejectsWith, useStore, type Fixture, type OpenStore } from './store.contract.js';
+import { isAppError } from '../../../src/domain/errors.js';
+import type { User } from '../../../src/domain/model.js';
+import type { Store } from '../../../src/ports/store.js';
+import { must, rejectsWith, useStore, type Fixture, type OpenStore } from './fixture.js';
 
 /** Strings no field may hold (rule S6): PostgreSQL cannot store the first three at all. */
 const NEVER: Record<string, string> = {
@@ -116,7 +116,7 @@ function operations(fx: Fixture, s: string, ids: { owner: User; conversation: st
         seq: 999,
         type: 'conversation.renamed',
         actor: s,
-        data: {},
+        data: { name: 'renamed', previous: null },
         createdAt: at,
       }),
     redactEdits: () => store.redactEdits(s, 1),

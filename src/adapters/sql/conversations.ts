@@ -1,0 +1,118 @@
+import type { Conversation } from '../../domain/model.js';
+import {
+  RecordNotFoundError,
+  type ConversationCursor,
+  type ConversationsStore,
+} from '../../ports/store.js';
+import { insertUnique, sqlAggregate, type SqlExecutor } from './executor.js';
+import { num, toConversation } from './rows.js';
+
+/** The conversation rows and their sequence counter; summaries are in summaries.ts. */
+type ConversationRows = Omit<ConversationsStore, 'listSummariesForUser' | 'getSummaryForUser'>;
+
+/** Conversations and their seq counter (ConversationsStore, less the summaries) over SQL. */
+export const conversations = sqlAggregate<ConversationRows>({
+  userWrites: ['createConversation', 'renameConversation', 'deleteConversation', 'nextSeq'],
+  ops(x: SqlExecutor): ConversationRows {
+    const { db } = x;
+    return {
+      async createConversation(c: Conversation, dmKey: string | null): Promise<void> {
+        await insertUnique(x, 'dm_key', () =>
+          db
+            .insertInto('conversations')
+            .values({
+              id: c.id,
+              kind: c.kind,
+              name: c.name,
+              dm_key: dmKey,
+              created_by: c.createdBy,
+              created_at: c.createdAt,
+              last_seq: c.lastSeq,
+              last_message_at: c.lastMessageAt,
+            })
+            .execute(),
+        );
+      },
+
+      async getConversation(id: string): Promise<Conversation | null> {
+        const row = await db
+          .selectFrom('conversations')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return row ? toConversation(row) : null;
+      },
+
+      async getDmByKey(dmKey: string): Promise<Conversation | null> {
+        const row = await db
+          .selectFrom('conversations')
+          .selectAll()
+          .where('dm_key', '=', dmKey)
+          .executeTakeFirst();
+        return row ? toConversation(row) : null;
+      },
+
+      async renameConversation(id: string, name: string): Promise<void> {
+        await db.updateTable('conversations').set({ name }).where('id', '=', id).execute();
+      },
+
+      async deleteConversation(id: string): Promise<void> {
+        // Explicit child deletes keep this independent of the engine's foreign-key enforcement.
+        await db.deleteFrom('events').where('conversation_id', '=', id).execute();
+        await db.deleteFrom('messages').where('conversation_id', '=', id).execute();
+        await db.deleteFrom('members').where('conversation_id', '=', id).execute();
+        await db.deleteFrom('conversations').where('id', '=', id).execute();
+      },
+
+      async lockConversation(id: string): Promise<void> {
+        // NO KEY UPDATE conflicts with itself and with nextSeq's UPDATE, but not with the KEY
+        // SHARE locks that foreign-key checks take, so inserting members or messages is not blocked.
+        if (!x.engine.rowLocks) return;
+        await db
+          .selectFrom('conversations')
+          .select('id')
+          .where('id', '=', id)
+          .forNoKeyUpdate()
+          .execute();
+      },
+
+      async nextSeq(conversationId: string, at: number, isMessage: boolean): Promise<number> {
+        const { rows } = isMessage
+          ? await x.prepared(
+              'nextSeq.message',
+              (id: string, time: number) =>
+                db
+                  .updateTable('conversations')
+                  .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_message_at: time }))
+                  .where('id', '=', id)
+                  .returning('last_seq'),
+              conversationId,
+              at,
+            )
+          : await x.prepared(
+              'nextSeq.event',
+              (id: string) =>
+                db
+                  .updateTable('conversations')
+                  .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+                  .where('id', '=', id)
+                  .returning('last_seq'),
+              conversationId,
+            );
+        const row = rows[0];
+        if (!row) throw new RecordNotFoundError('conversation');
+        return num(row.last_seq);
+      },
+
+      async latestSeqs(conversationIds: string[]): Promise<ConversationCursor[]> {
+        if (conversationIds.length === 0) return [];
+        const rows = await db
+          .selectFrom('conversations')
+          .select(['id', 'last_seq'])
+          .where('id', 'in', conversationIds)
+          .execute();
+        return rows.map((r) => ({ conversationId: r.id, lastSeq: num(r.last_seq) }));
+      },
+    };
+  },
+});

@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import type { Lease, StoreProblem, SyncStandbys } from '../../ports/store.js';
+import type { Database } from './schema.js';
+
+/**
+ * What an engine adapter (adapters/sqlite, adapters/postgres) supplies to the shared SQL
+ * store: its Kysely instance, how its driver reports conditions the store must tell apart, and
+ * what it can do, as typed flags and optional hooks (never compared by name).
+ */
+export interface SqlEngine {
+  name: string;
+  db: Kysely<Database>;
+  /** True if `err` is the engine's unique-constraint violation. */
+  isUniqueViolation(err: unknown): boolean;
+  /**
+   * True if the engine takes row locks (`SELECT … FOR NO KEY UPDATE`) for
+   * `lockConversation`; false if it runs one write transaction at a time, so needs none.
+   */
+  rowLocks: boolean;
+  /**
+   * True if `err`, escaping a transaction, means it lost a race with a concurrent one and
+   * rolled back (surfaced as TransactionConflictError). Engines with one writer leave it out.
+   */
+  isTransientConflict?(err: unknown): boolean;
+  /** Takes a named lease across processes (PostgreSQL advisory lock); absent: in-process only. */
+  tryLease?(name: string): Promise<Lease | null>;
+  /** True if `err` means the engine is down or unreachable. */
+  isUnavailable?(err: unknown): boolean;
+  /**
+   * Resolves once every commit made so far is durable. Engines whose COMMIT returns before
+   * its flush (SQLite with its WAL fsynced off the event loop) supply it; the store's
+   * executor awaits it after every operation, reads included, so nothing not durable is
+   * acknowledged or shown.
+   */
+  durable?(): Promise<void>;
+  /**
+   * Wraps every store call (PostgreSQL: refuses calls before the database was reached and
+   * migrated, refuses users' writes while too few synchronous standbys back commits, and
+   * answers a call still running at its deadline with StoreUnavailableError, without
+   * cancelling it). `call` gets `expired()`, true once its caller was answered.
+   */
+  guard?<T>(call: (expired: () => boolean) => Promise<T>, options: GuardOptions): Promise<T>;
+  /** What keeps the engine from serving, as last observed; absent: nothing ever does. */
+  problem?(): StoreProblem | null;
+  /** The synchronous standbys behind commits; absent for engines without replication. */
+  syncStandbys?(): SyncStandbys | null;
+  /** Stops the engine's own work (timers, reconnects) before Kysely is destroyed. */
+  closing?(): Promise<void>;
+  /** Releases the engine's resources after Kysely is destroyed. */
+  close?(): Promise<void>;
+}
+
+/** What {@link SqlEngine.guard} knows of a call. */
+export interface GuardOptions {
+  /**
+   * True for writes of users' data (accounts, sessions, conversations, messages, markers),
+   * whose success a user is told; false for reads and the node's own bookkeeping (registry,
+   * presence, session touches and purges), which go on while users' writes are refused.
+   */
+  userWrite: boolean;
+  /** Overrides the engine's deadline (readiness checks answer sooner). */
+  deadlineMs?: number;
+}

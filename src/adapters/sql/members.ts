@@ -1,0 +1,141 @@
+import { sql } from 'kysely';
+import type { ConversationKind, Member, Role } from '../../domain/model.js';
+import {
+  RecordNotFoundError,
+  type ConversationCursor,
+  type MembersStore,
+  type MemberView,
+} from '../../ports/store.js';
+import { sqlAggregate, type SqlExecutor } from './executor.js';
+import { num, toMember } from './rows.js';
+
+/** Memberships (MembersStore) over SQL. */
+export const members = sqlAggregate<MembersStore>({
+  userWrites: ['addMember', 'removeMember', 'setMemberRole', 'raiseReadMarker'],
+  ops(x: SqlExecutor): MembersStore {
+    const { db } = x;
+    const withUsers = () =>
+      db
+        .selectFrom('members')
+        .innerJoin('users', 'users.id', 'members.user_id')
+        .selectAll('members')
+        .select(['users.username', 'users.deleted_at']);
+    const byMember = (conversationId: string, userId: string) =>
+      db
+        .updateTable('members')
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId);
+
+    return {
+      async addMember(m: Omit<Member, 'username'>): Promise<void> {
+        await db
+          .insertInto('members')
+          .values({
+            conversation_id: m.conversationId,
+            user_id: m.userId,
+            role: m.role,
+            joined_at: m.joinedAt,
+            last_read_seq: m.lastReadSeq,
+          })
+          .execute();
+      },
+
+      async getMember(conversationId: string, userId: string): Promise<Member | null> {
+        const row = await withUsers()
+          .where('members.conversation_id', '=', conversationId)
+          .where('members.user_id', '=', userId)
+          .executeTakeFirst();
+        return row ? toMember(row) : null;
+      },
+
+      async listMembers(conversationId: string): Promise<Member[]> {
+        const rows = await withUsers()
+          .where('members.conversation_id', '=', conversationId)
+          .orderBy('members.joined_at')
+          .orderBy('users.username')
+          .execute();
+        return rows.map(toMember);
+      },
+
+      async getMemberView(conversationId: string, userId: string): Promise<MemberView | null> {
+        const { rows } = await x.prepared(
+          'getMemberView',
+          (c: string, u: string) =>
+            db
+              .selectFrom('members as m')
+              .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+              .select(['m.role', 'c.kind'])
+              .select((eb) =>
+                eb
+                  .selectFrom('members as mm')
+                  .select(eb.fn.countAll<number>().as('n'))
+                  .whereRef('mm.conversation_id', '=', 'c.id')
+                  .as('member_count'),
+              )
+              .where('m.conversation_id', '=', c)
+              .where('m.user_id', '=', u),
+          conversationId,
+          userId,
+        );
+        const row = rows[0];
+        if (!row) return null;
+        return {
+          role: row.role as Role,
+          kind: row.kind as ConversationKind,
+          memberCount: num(row.member_count ?? 0),
+        };
+      },
+
+      async countMembers(conversationId: string): Promise<number> {
+        const row = await db
+          .selectFrom('members')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('conversation_id', '=', conversationId)
+          .executeTakeFirstOrThrow();
+        return num(row.n);
+      },
+
+      async removeMember(conversationId: string, userId: string): Promise<void> {
+        await db
+          .deleteFrom('members')
+          .where('conversation_id', '=', conversationId)
+          .where('user_id', '=', userId)
+          .execute();
+      },
+
+      async setMemberRole(conversationId: string, userId: string, role: Role): Promise<void> {
+        await byMember(conversationId, userId).set({ role }).execute();
+      },
+
+      async raiseReadMarker(conversationId: string, userId: string, seq: number): Promise<number> {
+        const row = await byMember(conversationId, userId)
+          .set({
+            last_read_seq: sql<number>`case when last_read_seq < ${seq} then ${seq} else last_read_seq end`,
+          })
+          .returning('last_read_seq')
+          .executeTakeFirst();
+        if (!row) throw new RecordNotFoundError('member');
+        return num(row.last_read_seq);
+      },
+
+      async listConversationIdsForUser(userId: string): Promise<string[]> {
+        const rows = await db
+          .selectFrom('members')
+          .select('conversation_id')
+          .where('user_id', '=', userId)
+          .execute();
+        return rows.map((r) => r.conversation_id);
+      },
+
+      async listCursorsForUser(userId: string): Promise<ConversationCursor[]> {
+        const rows = await db
+          .selectFrom('members')
+          .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
+          .select(['conversations.id', 'conversations.last_seq'])
+          .where('members.user_id', '=', userId)
+          .execute();
+        return rows.map((r) => ({ conversationId: r.id, lastSeq: num(r.last_seq) }));
+      },
+    };
+  },
+});

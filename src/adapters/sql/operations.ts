@@ -1,0 +1,52 @@
+import type { StoreOps } from '../../ports/store.js';
+import { conversations } from './conversations.js';
+import type { SqlExecutor } from './executor.js';
+import { members } from './members.js';
+import { messages } from './messages.js';
+import { registry } from './registry.js';
+import { sessions } from './sessions.js';
+import { summaries } from './summaries.js';
+import { timeline } from './timeline.js';
+import { users } from './users.js';
+
+/** Every aggregate of the SQL store; together they implement StoreOps. */
+const AGGREGATES = [
+  users,
+  sessions,
+  conversations,
+  summaries,
+  members,
+  messages,
+  timeline,
+  registry,
+] as const;
+
+/** The intersection of the operations of a list of aggregates. */
+type OpsOf<L> = L extends readonly [{ ops(x: SqlExecutor): infer O }, ...infer Rest]
+  ? O & OpsOf<Rest>
+  : unknown;
+
+/** Every aggregate's operations over one executor (the database or an open transaction). */
+export function storeOps(x: SqlExecutor): StoreOps {
+  const ops = AGGREGATES.reduce<object>((all, a) => Object.assign(all, a.ops(x)), {});
+  // The list's intersection must cover the port: a missing aggregate fails the compile here.
+  return ops as OpsOf<typeof AGGREGATES>;
+}
+
+/** The operations that write users' data (see GuardOptions.userWrite). */
+export const USER_WRITES: ReadonlySet<string> = new Set(AGGREGATES.flatMap((a) => a.userWrites));
+
+/** An operation of the store, as any wrapper sees it. */
+export type Operation = (...args: unknown[]) => Promise<unknown>;
+
+/** The same operations, each replaced by `wrap(method, operation)`. */
+export function wrapOperations<T extends object>(
+  ops: T,
+  wrap: (method: string, operation: Operation) => Operation,
+): T {
+  const wrapped: Record<string, Operation> = {};
+  for (const [method, operation] of Object.entries(ops)) {
+    wrapped[method] = wrap(method, operation as Operation);
+  }
+  return wrapped as T;
+}
