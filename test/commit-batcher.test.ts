@@ -336,8 +336,8 @@ for (const engine of engines) {
       const outcomes = await Promise.allSettled([
         batcher.submit(sendJob(conversation.id, owner.id, 'sw-1', 'kept')),
         batcher.submit(async (tx) => {
-          // username_taken is an AppError, but its statement failed: PostgreSQL has aborted the
-          // transaction, so the batch cannot commit as it is.
+          // The duplicate username is an answer (DuplicateKeyError), but its statement failed:
+          // PostgreSQL has aborted the transaction, so the batch cannot commit as it is.
           await tx
             .createUser({
               id: 'swallow-dup',

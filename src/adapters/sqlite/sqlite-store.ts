@@ -6,7 +6,8 @@ import type { Store } from '../../ports/store.js';
 import { migrate } from '../sql/migrations.js';
 import { createSqlStore } from '../sql/sql-store.js';
 import type { Database } from '../sql/schema.js';
-import { trackedStatement, WalSync } from './wal-sync.js';
+import { withStatementCache } from './statement-cache.js';
+import { WalSync } from './wal-sync.js';
 
 /** The database file inside a node's data directory. */
 export function sqlitePath(dataDir: string): string {
@@ -62,32 +63,6 @@ function ownerOnly(file: string): void {
   for (const path of [file, `${file}-wal`, `${file}-shm`]) {
     if (existsSync(path)) chmodSync(path, FILE_MODE);
   }
-}
-
-/**
- * Kysely prepares every query anew; the hot paths run the same few SQL texts thousands of
- * times a second, so prepared statements are kept per SQL text (bounded) and reused. Each is
- * wrapped so the WAL sync counts the commits it makes.
- */
-function withStatementCache(
-  sqlite: BetterSqlite3.Database,
-  walSync: WalSync,
-): BetterSqlite3.Database {
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  return new Proxy(sqlite, {
-    get(target, property, receiver) {
-      if (property !== 'prepare') return Reflect.get(target, property, receiver) as unknown;
-      return (source: string) => {
-        let statement = cache.get(source);
-        if (!statement) {
-          statement = trackedStatement(target, target.prepare(source), walSync);
-          if (cache.size >= 500) cache.delete(cache.keys().next().value!);
-          cache.set(source, statement);
-        }
-        return statement;
-      };
-    },
-  });
 }
 
 /**
