@@ -19,7 +19,7 @@ import {
   ROLE_AFTER_TRANSFER,
 } from '../domain/roles.js';
 import type { StoreOps } from '../ports/store.js';
-import { normalizeUsername } from './accounts.js';
+import { normalizeUsername } from '../domain/usernames.js';
 import type { ServiceDeps } from './deps.js';
 import { requireMember, requireSummary } from './membership.js';
 import { commitAndPublish, type Publications } from './publications.js';
