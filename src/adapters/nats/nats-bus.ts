@@ -63,8 +63,8 @@ export async function connectNatsBus(
  * The Bus over one NATS connection. Events are JSON on subjects `conv.<id>` and `user.<id>`;
  * NATS keeps per-subject order from one connection. Across a reconnect delivery is
  * at-least-once: events the server had not confirmed are written again (see ResendQueue), so a
- * subscriber may see a run of events twice, each run in order. The Hub tolerates that (it
- * drops seqs it already sent) and catches up from the store on `reconnected`.
+ * subscriber may see a run of events twice, each run in order. The delivery core tolerates
+ * that (it drops seqs it already sent) and catches up from the store on `reconnected`.
  */
 class NatsBus implements Bus {
   readonly engine = 'nats';
@@ -229,7 +229,7 @@ class NatsBus implements Bus {
           { event: 'bus.reconnected', server: status.server, resent: pending.length },
           'NATS reconnected',
         );
-        // Subscribers may have missed traffic meanwhile: the Hub catches its sockets up.
+        // Subscribers may have missed traffic meanwhile: the delivery core catches its sockets up.
         return this.#report('reconnected');
       }
       case 'ldm':
