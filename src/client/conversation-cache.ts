@@ -1,0 +1,40 @@
+import type { ConversationDto } from '../protocol/schemas.js';
+import type { TimelineItem } from './events.js';
+
+/**
+ * The conversation list as the client last knew it (REST summaries), kept in step with the
+ * live timeline: last seq and message, unread counts, names, member counts, read markers.
+ */
+export class ConversationCache extends Map<string, ConversationDto> {
+  /** Applies a delivered timeline item; returns the summary it changed, if cached. */
+  applyTimeline(item: TimelineItem, me: string | undefined): ConversationDto | undefined {
+    const id = item.kind === 'message' ? item.message.conversationId : item.event.conversationId;
+    const conversation = this.get(id);
+    if (!conversation) return undefined;
+    if (item.kind === 'message') {
+      const { message } = item;
+      conversation.lastSeq = Math.max(conversation.lastSeq, message.seq);
+      conversation.lastMessage = message;
+      conversation.lastMessageAt = message.createdAt;
+      if (message.sender !== me && message.seq > conversation.lastReadSeq)
+        conversation.unreadCount += 1;
+      return conversation;
+    }
+    const { event } = item;
+    conversation.lastSeq = Math.max(conversation.lastSeq, event.seq);
+    if (event.type === 'conversation.renamed') conversation.name = event.data.name;
+    if (event.type === 'member.added') conversation.memberCount += 1;
+    if (event.type === 'member.removed' || event.type === 'member.left')
+      conversation.memberCount -= 1;
+    return conversation;
+  }
+
+  /** The user read up to `seq` (here or on another device); returns the changed summary. */
+  markRead(conversationId: string, seq: number): ConversationDto | undefined {
+    const conversation = this.get(conversationId);
+    if (!conversation) return undefined;
+    conversation.lastReadSeq = Math.max(conversation.lastReadSeq, seq);
+    conversation.unreadCount = 0;
+    return conversation;
+  }
+}
