@@ -58,12 +58,12 @@ export class ClusterService {
     await this.registry.deregister();
   }
 
-  /** Kept for gateway/ws/hub.ts until it calls `presence.userOnline`. */
+  /** Kept for node/node.ts (the delivery core's deps) until it calls `presence.userOnline`. */
   userOnline(user: PresenceUser, conversationIds: Iterable<string>): void {
     this.presence.userOnline(user, conversationIds);
   }
 
-  /** Kept for gateway/ws/hub.ts until it calls `presence.userOffline`. */
+  /** Kept for node/node.ts (the delivery core's deps) until it calls `presence.userOffline`. */
   userOffline(user: PresenceUser, conversationIds: string[], isBack: () => boolean): void {
     this.presence.userOffline(user, conversationIds, isBack);
   }

@@ -11,15 +11,15 @@ import type {
   User,
 } from '../domain/model.js';
 import {
+  can,
   canChangeRole,
   canManage,
   canRemove,
-  can,
   heirOf,
   ROLE_AFTER_TRANSFER,
 } from '../domain/roles.js';
-import type { StoreOps } from '../ports/store.js';
 import { normalizeUsername } from '../domain/usernames.js';
+import type { StoreOps } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { requireMember, requireSummary } from './membership.js';
 import { commitAndPublish, type Publications } from './publications.js';
