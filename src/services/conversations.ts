@@ -1,8 +1,8 @@
 import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import type { Conversation, ConversationSummary, Member, User } from '../domain/model.js';
-import { DuplicateKeyError, type StoreOps } from '../ports/store.js';
 import { normalizeUsername } from '../domain/usernames.js';
+import { DuplicateKeyError, type StoreOps } from '../ports/store.js';
 import { readInChunks } from './chunks.js';
 import type { ServiceDeps } from './deps.js';
 import { GroupService } from './groups.js';
