@@ -1,7 +1,9 @@
-import type { ServiceDeps } from './deps.js';
-import { LeaderDuties } from './leader.js';
-import { PresenceService, type PresenceUser } from './presence.js';
-import { HEARTBEAT_MS, NodeRegistry, type SelfInfo } from './registry.js';
+import { LeaderDuties, type LeaderDeps } from './leader.js';
+import { PresenceService, type PresenceDeps, type PresenceUser } from './presence.js';
+import { HEARTBEAT_MS, NodeRegistry, type RegistryDeps, type SelfInfo } from './registry.js';
+
+/** What this node's cluster duties need, together. */
+export type ClusterDeps = RegistryDeps & PresenceDeps & LeaderDeps;
 
 /**
  * This node's part in the cluster, on one clock: every heartbeat writes its registry row
@@ -14,9 +16,9 @@ export class ClusterService {
   readonly leader: LeaderDuties;
   #timer: NodeJS.Timeout | null = null;
   #beating: Promise<void> = Promise.resolve();
-  readonly #deps: ServiceDeps;
+  readonly #deps: ClusterDeps;
 
-  constructor(deps: ServiceDeps, self: SelfInfo) {
+  constructor(deps: ClusterDeps, self: SelfInfo) {
     this.#deps = deps;
     this.registry = new NodeRegistry(deps, self);
     this.presence = new PresenceService(deps, self.id);

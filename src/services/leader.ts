@@ -1,4 +1,10 @@
-import type { Store } from '../ports/store.js';
+import type {
+  Lease,
+  LeasesStore,
+  NodesStore,
+  PresenceStore,
+  SessionsStore,
+} from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import type { PresenceService } from './presence.js';
 
@@ -11,6 +17,14 @@ const PURGE_EVERY_MS = 3_600_000;
 /** A follower asks for the lease every this many heartbeats (10 s): asking costs a session. */
 const ASK_EVERY_TICKS = 5;
 
+/** What the duties need: the lease, the nodes and presence tables, expired sessions. */
+export type LeaderDeps = Pick<ServiceDeps, 'log' | 'now'> & {
+  store: LeasesStore &
+    Pick<NodesStore, 'listNodes' | 'deleteNode'> &
+    Pick<PresenceStore, 'clearPresence'> &
+    Pick<SessionsStore, 'deleteExpiredSessions'>;
+};
+
 /**
  * The singleton duties (rule K4): one node at a time, under a store lease (a PostgreSQL
  * advisory lock), reaps dead nodes (announcing their users offline) and purges expired
@@ -18,13 +32,13 @@ const ASK_EVERY_TICKS = 5;
  * attempt takes over.
  */
 export class LeaderDuties {
-  readonly #deps: ServiceDeps;
+  readonly #deps: LeaderDeps;
   readonly #presence: PresenceService;
-  #lease: Awaited<ReturnType<Store['tryLease']>> = null;
+  #lease: Lease | null = null;
   #lastPurge = 0;
   #ticks = 0;
 
-  constructor(deps: ServiceDeps, presence: PresenceService) {
+  constructor(deps: LeaderDeps, presence: PresenceService) {
     this.#deps = deps;
     this.#presence = presence;
   }

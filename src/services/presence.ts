@@ -1,4 +1,5 @@
 import { subjects } from '../ports/bus.js';
+import type { MembersStore, PresenceStore, UsersStore } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { LIVE_WINDOW_MS } from './registry.js';
 
@@ -8,18 +9,25 @@ export interface PresenceUser {
   username: string;
 }
 
+/** What presence reads and writes: the presence table, and whom to tell about a user. */
+export type PresenceDeps = Pick<ServiceDeps, 'bus' | 'log' | 'now'> & {
+  store: PresenceStore &
+    Pick<UsersStore, 'getUserById'> &
+    Pick<MembersStore, 'listConversationIdsForUser'>;
+};
+
 /**
  * Presence across the cluster (rule G7, best effort): the store records which users this node
  * holds sockets for, so any node answers who is online, and `presence` frames go to the
  * conversations of a user who came online or whose last socket on any live node closed.
  */
 export class PresenceService {
-  readonly #deps: ServiceDeps;
+  readonly #deps: PresenceDeps;
   readonly #nodeId: string;
   readonly #writes = new Map<string, Promise<void>>();
   #forgotEarlierRun = false;
 
-  constructor(deps: ServiceDeps, nodeId: string) {
+  constructor(deps: PresenceDeps, nodeId: string) {
     this.#deps = deps;
     this.#nodeId = nodeId;
   }

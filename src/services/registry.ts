@@ -1,4 +1,5 @@
 import type { ClusterNode } from '../domain/model.js';
+import type { NodesStore } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 
 /** How often a node writes its heartbeat. */
@@ -14,18 +15,21 @@ export interface SelfInfo {
   connections: () => number;
 }
 
+/** What the registry reads and writes: the nodes table only. */
+export type RegistryDeps = Pick<ServiceDeps, 'now'> & { store: NodesStore };
+
 /**
  * The node registry and discovery (rules K2, K3): every node keeps its row in the shared store
  * fresh with a heartbeat, and every node answers discovery from the table, so no node is
  * special.
  */
 export class NodeRegistry {
-  readonly #deps: ServiceDeps;
+  readonly #deps: RegistryDeps;
   readonly #self: SelfInfo;
   readonly #startedAt: number;
   #draining = false;
 
-  constructor(deps: ServiceDeps, self: SelfInfo) {
+  constructor(deps: RegistryDeps, self: SelfInfo) {
     this.#deps = deps;
     this.#self = self;
     this.#startedAt = deps.now();
