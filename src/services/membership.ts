@@ -1,13 +1,13 @@
 import { AppError } from '../domain/errors.js';
 import type { ConversationSummary, Member } from '../domain/model.js';
-import type { StoreOps } from '../ports/store.js';
+import type { ConversationsStore, MembersStore } from '../ports/store.js';
 
 /**
  * The membership check every conversation operation starts with: non-members get `not_found`,
  * never `forbidden`, so a conversation id reveals nothing (rule G6).
  */
 export async function requireMember(
-  ops: StoreOps,
+  ops: Pick<MembersStore, 'getMember'>,
   conversationId: string,
   userId: string,
 ): Promise<Member> {
@@ -18,7 +18,7 @@ export async function requireMember(
 
 /** The conversation as the user sees it; `not_found` for non-members. */
 export async function requireSummary(
-  ops: StoreOps,
+  ops: Pick<ConversationsStore, 'getSummaryForUser'>,
   conversationId: string,
   userId: string,
 ): Promise<ConversationSummary> {

@@ -1,12 +1,16 @@
 import { AppError } from '../domain/errors.js';
 import type { TimelineEvent, TimelineEventData, TimelineEventType } from '../domain/model.js';
-import { RecordNotFoundError, type StoreOps } from '../ports/store.js';
+import {
+  RecordNotFoundError,
+  type ConversationsStore,
+  type TimelineStore,
+} from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 
 /** Appends a non-message event at the conversation's next seq, inside an open transaction. */
 export async function appendTimelineEvent<T extends TimelineEventType>(
   deps: Pick<ServiceDeps, 'now'>,
-  tx: StoreOps,
+  tx: Pick<ConversationsStore, 'nextSeq'> & Pick<TimelineStore, 'insertEvent'>,
   conversationId: string,
   type: T,
   actor: string,
