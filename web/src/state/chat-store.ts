@@ -1,5 +1,4 @@
 import {
-  ApiError,
   CloseCode,
   type ConnectionState,
   type OutboxEntry,
@@ -10,13 +9,16 @@ import type {
   ConversationDto,
   MemberDto,
   MessageDto,
-  TimelineEventDto,
   UserDto,
 } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { Presence } from './presence.js';
 import { conversationInLocation, conversationPath, watchBrowser } from './browser.js';
+import { Connectivity } from './connectivity.js';
+import { ConversationList } from './conversation-list.js';
 import { Histories } from './histories.js';
+import { Sends } from './sends.js';
+import { applyTimeline } from './timeline-effects.js';
 import type { TimelineView } from './timeline.js';
 import { Typing } from './typing.js';
 
@@ -36,29 +38,24 @@ export interface Announcement {
  * The page's state around one {@link ParleyClient}: conversations, loaded history, the
  * outbox, typing, presence and the connection. Everything live comes from the client library
  * (connect, reconnect, resync, retries, de-duplication happen there); this class only turns
- * its events into what the screens show, and notifies subscribers once per burst of changes.
+ * its events into what the screens show (with ConversationList, Histories, Sends, Connectivity,
+ * Typing, Presence and applyTimeline), and notifies subscribers once per burst of changes.
  */
 export class ChatStore {
   readonly client: ParleyClient;
   readonly me: UserDto;
   readonly limits: Limits;
-  connection: ConnectionState = 'connecting';
-  /** True once the first connection came up: later drops show "reconnecting". */
-  everOnline = false;
-  /** The browser says there is no network: the connection is paused until it is back. */
-  browserOffline = false;
   selectedId: string | null = null;
   announcement: Announcement | null = null;
   /** A short message about something that happened (a failed action, a removal). */
   notice: { id: number; text: string; tone: 'info' | 'error' } | null = null;
 
   readonly #histories: Histories;
-  readonly #members = new Map<string, MemberDto[]>();
-  /** Every conversation seen, so a removal can still name it after the client dropped it. */
-  readonly #known = new Map<string, ConversationDto>();
+  readonly #connectivity: Connectivity;
+  readonly #conversations: ConversationList;
   readonly #presence: Presence;
   readonly #typing = new Typing(() => this.#changed());
-  readonly #discarded = new Set<string>();
+  readonly #sends: Sends;
   readonly #listeners = new Set<() => void>();
   readonly #offs: Array<() => void> = [];
   readonly #onEnd: (reason: string | null) => void;
@@ -78,22 +75,31 @@ export class ChatStore {
     this.me = options.me;
     this.limits = options.limits;
     this.#onEnd = options.onEnd;
-    this.#presence = new Presence(this.client.api, () => this.#changed());
+    const { client } = this;
+    const changed = () => this.#changed();
+    this.#presence = new Presence(client.api, changed);
     this.#histories = new Histories({
-      api: this.client.api,
-      changed: () => this.#changed(),
+      api: client.api,
+      changed,
       gone: (id) => this.#forget(id, null),
     });
+    this.#sends = new Sends({ client, histories: this.#histories, typing: this.#typing, changed });
+    this.#connectivity = new Connectivity({
+      client,
+      changed,
+      online: () => void this.#conversations.refreshPresence(),
+      sessionGone: () => this.end('Your session has ended.'),
+    });
+    this.#conversations = new ConversationList({ client, presence: this.#presence, changed });
   }
 
   /** Subscribes to the client and the browser, and connects. */
   start(): void {
     const { client } = this;
     this.#offs.push(
-      client.on('state', (state) => this.#onState(state)),
+      client.on('state', (state) => this.#connectivity.onState(state)),
       client.on('conversation', (c) => {
-        this.#known.set(c.id, c);
-        if (c.peer) this.#presence.ensure(c.peer);
+        this.#conversations.saw(c);
         this.#changed();
       }),
       client.on('conversation.removed', (e) => this.#forget(e.conversationId, e.reason)),
@@ -101,7 +107,7 @@ export class ChatStore {
       client.on('typing', (e) => this.#typing.saw(e.conversationId, e.username)),
       client.on('presence', (e) => this.#presence.set(e.username, e.online)),
       client.on('read', () => this.#changed()),
-      client.on('outbox', (entry) => this.#onOutbox(entry)),
+      client.on('outbox', (entry) => this.#sends.changed(entry)),
       client.on('session.ended', (e) =>
         this.end(
           this.#endReason ??
@@ -113,15 +119,14 @@ export class ChatStore {
     );
     this.#offs.push(
       watchBrowser({
-        network: (online) => this.#setBrowserOffline(!online),
+        network: (online) => this.#connectivity.setBrowserOffline(!online),
         navigated: () => this.#fromLocation(),
         // The outbox lives in this page: closing it with sends not yet stored would lose them.
         hasUnsent: () => this.client.outbox.pending().length > 0,
       }),
     );
     this.#fromLocation();
-    this.browserOffline = !navigator.onLine;
-    if (!this.browserOffline) client.connect();
+    this.#connectivity.start();
     void this.#loadConversations();
   }
 
@@ -129,6 +134,7 @@ export class ChatStore {
   end(reason: string | null): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#connectivity.stop();
     for (const off of this.#offs.splice(0)) off();
     this.#typing.dispose();
     this.client.close();
@@ -167,15 +173,28 @@ export class ChatStore {
 
   // --- reading -------------------------------------------------------------------------------
 
+  /** The connection as the screens show it. */
+  get connection(): ConnectionState {
+    return this.#connectivity.state;
+  }
+
+  /** True once the first connection came up: later drops show "reconnecting". */
+  get everOnline(): boolean {
+    return this.#connectivity.everOnline;
+  }
+
+  /** The browser says there is no network: the connection is paused until it is back. */
+  get browserOffline(): boolean {
+    return this.#connectivity.browserOffline;
+  }
+
   /** Conversations, most recent activity first. */
   conversations(): ConversationDto[] {
-    return [...this.client.conversations.values()].sort(
-      (a, b) => b.lastMessageAt - a.lastMessageAt || b.createdAt - a.createdAt,
-    );
+    return this.#conversations.sorted();
   }
 
   conversation(id: string | null): ConversationDto | undefined {
-    return id ? this.client.conversations.get(id) : undefined;
+    return this.#conversations.get(id);
   }
 
   timeline(id: string): TimelineView {
@@ -184,11 +203,7 @@ export class ChatStore {
 
   /** The user's sends in a conversation that are not (yet) stored: pending or failed. */
   outbox(id: string): OutboxEntry[] {
-    return this.client.outbox
-      .list()
-      .filter(
-        (e) => e.conversationId === id && e.state !== 'sent' && !this.#discarded.has(e.clientMsgId),
-      );
+    return this.#sends.unsent(id);
   }
 
   /** Who is typing in a conversation right now. */
@@ -203,7 +218,7 @@ export class ChatStore {
   }
 
   members(id: string): MemberDto[] | undefined {
-    return this.#members.get(id);
+    return this.#conversations.members(id);
   }
 
   // --- navigation ----------------------------------------------------------------------------
@@ -249,20 +264,16 @@ export class ChatStore {
 
   /** Sends through the client's outbox: pending now, sent on ack, retried until then. */
   send(id: string, body: string): void {
-    const { done } = this.client.send(id, body);
-    this.#typing.sent(id);
-    // A final refusal is shown on the message itself (state `failed`, with Retry).
-    done.catch(() => undefined);
+    this.#sends.send(id, body);
   }
 
   retry(clientMsgId: string): void {
-    this.client.retry(clientMsgId)?.catch(() => undefined);
+    this.#sends.retry(clientMsgId);
   }
 
   /** Hides a failed send for good. */
   discard(clientMsgId: string): void {
-    this.#discarded.add(clientMsgId);
-    this.#changed();
+    this.#sends.discard(clientMsgId);
   }
 
   async edit(id: string, seq: number, body: string): Promise<void> {
@@ -302,11 +313,8 @@ export class ChatStore {
     this.select(conversation.id);
   }
 
-  async loadMembers(id: string): Promise<void> {
-    const { members } = await this.client.api.members(id);
-    this.#members.set(id, members);
-    for (const m of members) if (m.online !== undefined) this.#presence.set(m.username, m.online);
-    this.#changed();
+  loadMembers(id: string): Promise<void> {
+    return this.#conversations.loadMembers(id);
   }
 
   async leave(id: string): Promise<void> {
@@ -332,70 +340,15 @@ export class ChatStore {
 
   // --- client events -------------------------------------------------------------------------
 
-  #onState(state: ConnectionState): void {
-    this.connection = state;
-    if (state === 'online') {
-      this.everOnline = true;
-      void this.#refreshPresence();
-    }
-    // A refused upgrade (expired session) looks like a network error to a browser: ask.
-    if (state === 'offline' && !this.browserOffline && !this.#ended) void this.#checkSession();
-    this.#changed();
-  }
-
   #onTimeline(item: TimelineItem): void {
-    if (item.kind === 'message') {
-      const m = item.message;
-      this.#histories.merge(m.conversationId, [m]);
-      this.#typing.stopped(m.conversationId, m.senderName);
-      if (m.sender !== this.me.id && !m.deletedAt) this.#announce(m);
-    } else {
-      this.#onEvent(item.event);
-    }
-    this.#changed();
-  }
-
-  #onEvent(event: TimelineEventDto): void {
-    const id = event.conversationId;
-    switch (event.type) {
-      case 'message.edited':
-      case 'message.deleted': {
-        const { seq } = event.data;
-        const patch: Partial<MessageDto> =
-          event.type === 'message.edited'
-            ? { body: event.data.body, editedAt: event.data.editedAt ?? event.createdAt }
-            : { body: '', deletedAt: event.createdAt };
-        this.#histories.patch(id, seq, patch);
-        const c = this.client.conversations.get(id);
-        if (c?.lastMessage?.seq === seq) c.lastMessage = { ...c.lastMessage, ...patch };
-        return;
-      }
-      case 'member.added':
-      case 'member.removed':
-      case 'member.left':
-      case 'member.role_changed': {
-        const aboutMe = event.data.userId === this.me.id;
-        if (aboutMe && event.type === 'member.removed') return this.#forget(id, 'removed');
-        if (aboutMe && event.type === 'member.left') return this.#forget(id, null);
-        // Our role, or a DM peer who deleted their account ("[deleted]"): the summary changed.
-        const peerDeleted = event.type === 'member.left' && event.data.reason === 'account_deleted';
-        if ((aboutMe && event.type === 'member.role_changed') || peerDeleted)
-          this.#refreshConversations();
-        if (this.#members.has(id)) void this.loadMembers(id).catch(() => undefined);
-        return;
-      }
-      case 'conversation.created':
-      case 'conversation.renamed':
-        return;
-    }
-  }
-
-  #onOutbox(entry: OutboxEntry): void {
-    if (entry.state === 'sent' && entry.message) {
-      // The acked message joins the history; the client keeps only unacknowledged sends.
-      this.#histories.merge(entry.conversationId, [entry.message]);
-      this.client.outbox.prune();
-    }
+    applyTimeline(item, {
+      me: this.me.id,
+      histories: this.#histories,
+      conversations: this.#conversations,
+      typing: this.#typing,
+      forget: (id, why) => this.#forget(id, why),
+      announce: (m) => this.#announce(m),
+    });
     this.#changed();
   }
 
@@ -410,64 +363,23 @@ export class ChatStore {
 
   async #loadConversations(): Promise<void> {
     try {
-      for (const c of await this.client.refreshConversations()) this.#known.set(c.id, c);
-      void this.#refreshPresence();
+      await this.#conversations.load();
+      void this.#conversations.refreshPresence();
     } catch (err) {
       this.notify(describeError(err), 'error');
     }
     this.#changed();
   }
 
-  /** Presence of DM peers (group members' comes with the member list). */
-  async #refreshPresence(): Promise<void> {
-    const peers = [...this.client.conversations.values()].flatMap((c) => (c.peer ? [c.peer] : []));
-    await this.#presence.refresh(peers);
-  }
-
-  /** Reloads the conversation summaries (roles, peers) after a change the timeline implies. */
-  #refreshConversations(): void {
-    this.client.refreshConversations().then(
-      (list) => {
-        for (const c of list) this.#known.set(c.id, c);
-        this.#changed();
-      },
-      () => undefined,
-    );
-  }
-
-  async #checkSession(): Promise<void> {
-    try {
-      await this.client.api.me();
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) this.end('Your session has ended.');
-    }
-  }
-
-  #setBrowserOffline(offline: boolean): void {
-    if (this.browserOffline === offline || this.#ended) return;
-    this.browserOffline = offline;
-    // Without a network the socket is dead even if the browser has not noticed yet: pause the
-    // client, and resume at once when the network is back (it resyncs from its cursors).
-    if (offline) this.client.close();
-    else this.client.connect();
-    this.#changed();
-  }
-
   #adopt(conversation: ConversationDto): void {
-    this.#known.set(conversation.id, conversation);
-    if (!this.client.conversations.has(conversation.id))
-      this.client.conversations.set(conversation.id, conversation);
-    if (conversation.peer) this.#presence.ensure(conversation.peer);
+    this.#conversations.adopt(conversation);
     this.#changed();
   }
 
   /** Drops a conversation the user no longer belongs to, saying why when someone else did it. */
   #forget(id: string, why: 'deleted' | 'removed' | null): void {
-    const c = this.client.conversations.get(id) ?? this.#known.get(id);
-    this.client.conversations.delete(id);
-    this.#known.delete(id);
+    const c = this.#conversations.forget(id);
     this.#histories.forget(id);
-    this.#members.delete(id);
     const name = c?.kind === 'group' ? `“${c.name}”` : 'this conversation';
     if (why === 'deleted' && c) this.notify(`${name} was deleted.`);
     if (why === 'removed' && c) this.notify(`You were removed from ${name}.`);

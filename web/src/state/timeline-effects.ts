@@ -1,0 +1,67 @@
+import type { TimelineItem } from '../../../src/client/index.js';
+import type { MessageDto, TimelineEventDto } from '../../../src/protocol/schemas.js';
+import type { ConversationList } from './conversation-list.js';
+import type { Histories } from './histories.js';
+import type { Typing } from './typing.js';
+
+/** What a timeline entry may change on the page. */
+export interface TimelineTargets {
+  /** The signed-in user's id. */
+  me: string;
+  histories: Histories;
+  conversations: ConversationList;
+  typing: Typing;
+  /** Reads out someone else's new message. */
+  announce(message: MessageDto): void;
+  /** Drops a conversation the user left or was removed from. */
+  forget(id: string, why: 'removed' | null): void;
+}
+
+/** Applies a live timeline entry to the page (the client hands each over once, in order). */
+export function applyTimeline(item: TimelineItem, to: TimelineTargets): void {
+  if (item.kind === 'event') return applyEvent(item.event, to);
+  const m = item.message;
+  to.histories.merge(m.conversationId, [m]);
+  to.typing.stopped(m.conversationId, m.senderName);
+  if (m.sender !== to.me && !m.deletedAt) to.announce(m);
+}
+
+/**
+ * Applies a live timeline event to the page: edits and deletions to the loaded history and the
+ * list's last message, membership changes to the member list, and the user's own removal or
+ * departure to the conversation list.
+ */
+function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
+  const id = event.conversationId;
+  switch (event.type) {
+    case 'message.edited':
+    case 'message.deleted': {
+      const { seq } = event.data;
+      const patch: Partial<MessageDto> =
+        event.type === 'message.edited'
+          ? { body: event.data.body, editedAt: event.data.editedAt ?? event.createdAt }
+          : { body: '', deletedAt: event.createdAt };
+      to.histories.patch(id, seq, patch);
+      const c = to.conversations.get(id);
+      if (c?.lastMessage?.seq === seq) c.lastMessage = { ...c.lastMessage, ...patch };
+      return;
+    }
+    case 'member.added':
+    case 'member.removed':
+    case 'member.left':
+    case 'member.role_changed': {
+      const aboutMe = event.data.userId === to.me;
+      if (aboutMe && event.type === 'member.removed') return to.forget(id, 'removed');
+      if (aboutMe && event.type === 'member.left') return to.forget(id, null);
+      // Our role, or a DM peer who deleted their account ("[deleted]"): the summary changed.
+      const peerDeleted = event.type === 'member.left' && event.data.reason === 'account_deleted';
+      if ((aboutMe && event.type === 'member.role_changed') || peerDeleted)
+        to.conversations.refresh();
+      to.conversations.membersChanged(id);
+      return;
+    }
+    case 'conversation.created':
+    case 'conversation.renamed':
+      return;
+  }
+}
