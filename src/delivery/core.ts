@@ -1,7 +1,6 @@
-import type { Principal } from '../services/accounts.js';
 import { CatchUp } from './catch-up.js';
 import { LiveDelivery } from './live-delivery.js';
-import type { DeliveryDeps, DeliverySocket } from './ports.js';
+import type { DeliveryDeps, DeliverySocket, Principal } from './ports.js';
 import { Relays } from './relays.js';
 import { Resync } from './resync.js';
 import { Session, type SessionOutput } from './session.js';

@@ -1,8 +1,18 @@
-import type { ConversationSummary, TimelineEntry, User } from '../domain/model.js';
-import type { Logger } from '../log/logger.js';
+import type { ConversationSummary, Session, TimelineEntry, User } from '../domain/model.js';
 import type { Counter, Histogram } from '../observability/metrics.js';
 import type { Bus } from '../ports/bus.js';
-import type { Principal } from '../services/accounts.js';
+
+/** Who a socket is: its user and the login session its token belongs to (fixed per socket). */
+export interface Principal {
+  readonly user: User;
+  readonly session: Session;
+}
+
+/** The structured log lines the core writes (the node's logger satisfies it). */
+export interface DeliveryLog {
+  debug(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
 
 /**
  * What the delivery core knows of a socket: the gateway adapts a WebSocket to it, tests use
@@ -81,6 +91,6 @@ export interface DeliveryDeps {
   /** Takes `count` unknown conversation ids named by the user's `sync` frames (rule W9). */
   allowUnknownIds(userId: string, count: number): boolean;
   metrics: DeliveryMetrics;
-  log: Logger;
+  log: DeliveryLog;
   settings: DeliverySettings;
 }

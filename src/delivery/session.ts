@@ -1,8 +1,7 @@
 import { ulid } from '../domain/ids.js';
 import type { User } from '../domain/model.js';
-import type { Principal } from '../services/accounts.js';
 import { Cursors } from './cursors.js';
-import type { DeliverySocket } from './ports.js';
+import type { DeliverySocket, Principal } from './ports.js';
 import { writeFrame } from './writer.js';
 
 /** How a session writes: shared by every session of a core. */
