@@ -122,9 +122,4 @@ export class ConversationService {
     );
     return { conversation: await this.get(me, conversation.id), created: true };
   }
-
-  /** Kept for callers outside this split (test/store.postgres.test.ts): `groups.createGroup`. */
-  createGroup(me: User, name: string, usernames: string[]): Promise<ConversationSummary> {
-    return this.groups.createGroup(me, name, usernames);
-  }
 }
