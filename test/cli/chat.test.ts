@@ -82,6 +82,41 @@ describe('terminal client (parley chat)', () => {
     assert.equal(await alice.exited, 0);
   });
 
+  it('[CLI1][M3][M4][C4][C8][C9] edit, delete, rename, roles, older messages and leaving by slash command, each shown as its event', async () => {
+    const cleo = chat('cleo');
+    for (const line of ['n', 'cleo', 'cleo-password', 'cleo-password']) cleo.type(line);
+    await cleo.waitFor(/\[online\]/);
+    const dirk = chat('dirk');
+    for (const line of ['n', 'dirk', 'dirk-password', 'dirk-password']) dirk.type(line);
+    await dirk.waitFor(/\[online\]/);
+
+    cleo.type('/group create crew dirk'); // seq 1
+    await cleo.waitFor(/— #crew —/);
+    for (let i = 1; i <= 22; i++) cleo.type(`line ${i}`); // seqs 2-23
+    await cleo.waitFor(/#23 cleo: line 22/);
+    cleo.type('/edit #2 line 1, edited'); // 24
+    await cleo.waitFor(/✎ #2 edited: line 1, edited/);
+    cleo.type('/delete'); // 25: the latest, #23
+    await cleo.waitFor(/✗ #23 deleted/);
+    cleo.type('/rename crew2'); // 26
+    await cleo.waitFor(/• group renamed to "crew2"/);
+    cleo.type('/role dirk admin'); // 27
+    await cleo.waitFor(/• dirk is now admin/);
+
+    dirk.type('/open crew2');
+    await dirk.waitFor(/#22 cleo: line 21/);
+    dirk.type('/more');
+    await dirk.waitFor(/— older —/);
+    await dirk.waitFor(/#2 cleo: line 1, edited \(edited\)/);
+    dirk.type('/leave');
+    await dirk.waitFor(/You left #crew2\./);
+    await cleo.waitFor(/• dirk left/);
+    cleo.end();
+    dirk.end();
+    assert.equal(await cleo.exited, 0);
+    assert.equal(await dirk.exited, 0);
+  });
+
   it('[CLI1][G4] a user who was offline sees the messages on next start', async () => {
     const api = new Api(node.url);
     await api.signup('carol', 'carol-password');
