@@ -5,22 +5,26 @@ import { normalizeUsername } from '../domain/usernames.js';
 import { DuplicateKeyError, type StoreOps } from '../ports/store.js';
 import { readInChunks } from './chunks.js';
 import type { ServiceDeps } from './deps.js';
+import { GroupMemberService } from './group-members.js';
 import { GroupService } from './groups.js';
 import { requireMember, requireSummary } from './membership.js';
 import { Publications } from './publications.js';
 
 /**
  * Conversations as their members read them (rules C1, C3, C10, G6) and direct messages. Group
- * changes are `groups` ({@link GroupService}, services/groups.ts).
+ * changes are `groups` (services/groups.ts) and `groupMembers` (services/group-members.ts).
  */
 export class ConversationService {
   readonly #deps: ServiceDeps;
-  /** Group changes: create, rename, delete, members, roles, leaving. */
+  /** Groups themselves: create, rename, delete. */
   readonly groups: GroupService;
+  /** Who is in a group, with which role: add, remove, role changes, leaving. */
+  readonly groupMembers: GroupMemberService;
 
   constructor(deps: ServiceDeps) {
     this.#deps = deps;
-    this.groups = new GroupService(deps);
+    this.groupMembers = new GroupMemberService(deps);
+    this.groups = new GroupService(deps, this.groupMembers);
   }
 
   /** Lists the user's conversations, most recent activity first. */

@@ -1,5 +1,6 @@
 import { AppError } from '../domain/errors.js';
-import type { ConversationSummary, Member } from '../domain/model.js';
+import type { Conversation, ConversationSummary, Member } from '../domain/model.js';
+import { canManage } from '../domain/roles.js';
 import type { ConversationsStore, MembersStore } from '../ports/store.js';
 
 /**
@@ -25,4 +26,35 @@ export async function requireSummary(
   const summary = await ops.getSummaryForUser(conversationId, userId);
   if (!summary) throw new AppError('not_found', 'conversation not found');
   return summary;
+}
+
+/** A group `userId` is a member of; a DM is `invalid_request` (rule C1), others `not_found`. */
+export async function requireGroup(
+  ops: Pick<MembersStore, 'getMember'> & Pick<ConversationsStore, 'getConversation'>,
+  conversationId: string,
+  userId: string,
+): Promise<Conversation> {
+  await requireMember(ops, conversationId, userId);
+  const conversation = await ops.getConversation(conversationId);
+  if (!conversation) throw new AppError('not_found', 'conversation not found');
+  if (conversation.kind !== 'group')
+    throw new AppError('invalid_request', 'this is a direct message, not a group');
+  return conversation;
+}
+
+/** `userId`'s membership if their role manages the group (rules C4, C6, C7), else `forbidden`. */
+export async function requireManager(
+  ops: Pick<MembersStore, 'getMember'>,
+  conversationId: string,
+  userId: string,
+): Promise<Member> {
+  const member = await requireMember(ops, conversationId, userId);
+  if (!canManage(member.role))
+    throw new AppError('forbidden', 'only the owner or an admin can do that');
+  return member;
+}
+
+/** The answer past the member limit (rules C2, C6). */
+export function groupFull(maxGroupMembers: number): AppError {
+  return new AppError('group_full', `a group has at most ${maxGroupMembers} members`);
 }

@@ -155,7 +155,7 @@ export const conversationRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      const member = await ctx.conversations.groups.addMember(
+      const member = await ctx.conversations.groupMembers.addMember(
         principal.user,
         params.id,
         body.username,
@@ -177,7 +177,7 @@ export const conversationRoutes = [
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
-      const member = await ctx.conversations.groups.changeRole(
+      const member = await ctx.conversations.groupMembers.changeRole(
         principal.user,
         params.id,
         params.username,
@@ -196,7 +196,7 @@ export const conversationRoutes = [
     auth: true,
     responses: { 204: { description: 'Removed' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.groups.removeMember(principal.user, params.id, params.username);
+      await ctx.conversations.groupMembers.removeMember(principal.user, params.id, params.username);
       return c.body(null, 204);
     },
   }),
@@ -209,7 +209,7 @@ export const conversationRoutes = [
     auth: true,
     responses: { 204: { description: 'Left' }, ...errors },
     async handler({ c, ctx, principal, params }) {
-      await ctx.conversations.groups.leave(principal.user, params.id);
+      await ctx.conversations.groupMembers.leave(principal.user, params.id);
       return c.body(null, 204);
     },
   }),
