@@ -128,6 +128,26 @@ describe('delivery core: catch-up (K6), slow consumers (W7), relays (G7, W6)', (
     );
   });
 
+  it('[W8] a replay the store cannot read closes the socket with 1001 (reconnect and sync); shutdown closes with 1001', async () => {
+    await withDm({}, async ({ world, alice, bob, dm }) => {
+      const seq = await world.send(alice.user, dm, 'to replay');
+      const broken = world.open(bob, { [dm]: seq - 1 });
+      world.hooks.before.readTimeline = () => Promise.reject(new Error('the store went away'));
+      try {
+        assert.equal(await broken.opened, true);
+        assert.equal(await broken.socket.closed(), 1001);
+        assert.equal(broken.session.state.kind, 'closing');
+      } finally {
+        delete world.hooks.before.readTimeline;
+      }
+      const other = world.open(alice);
+      assert.equal(await other.opened, true);
+      world.core.closeAll(1001, 'server shutting down');
+      assert.equal(await other.socket.closed(), 1001);
+      assert.equal(world.core.size, 0);
+    });
+  });
+
   it('[G7] typing reaches the conversation’s other members, not the typist, at most every 2 s', async () => {
     await withDm({}, async ({ world, alice, bob, dm }) => {
       const a = world.open(alice);

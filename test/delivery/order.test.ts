@@ -171,7 +171,7 @@ describe('delivery core: order (W5) and resync (G4)', () => {
       dave.user.username,
     ]);
     const socket: FakeSocket = await live(dave);
-    await world.conversations.groups.removeMember(owner.user, group.id, dave.user.username);
+    await world.conversations.groupMembers.removeMember(owner.user, group.id, dave.user.username);
     await socket.next((f) => f.type === 'event' && f.event.type === 'member.removed');
     assert.equal(socket.session!.cursors.follows(group.id), false);
     await world.send(owner.user, group.id, 'not for dave');

@@ -91,7 +91,7 @@ describe('delivery core: opening and closing sessions', () => {
     try {
       await reading.wait;
       // Erin's conversation ids were read (the group among them): the removal comes between.
-      await world.conversations.groups.removeMember(owner.user, group.id, erin.user.username);
+      await world.conversations.groupMembers.removeMember(owner.user, group.id, erin.user.username);
       held.open();
       assert.equal(await opening.opened, true);
     } finally {
@@ -128,7 +128,7 @@ describe('delivery core: opening and closing sessions', () => {
     try {
       opening = world.open(frank);
       await reading.wait;
-      await world.conversations.groups.addMember(owner.user, group.id, frank.user.username);
+      await world.conversations.groupMembers.addMember(owner.user, group.id, frank.user.username);
       // Committed after the positions were read, before ready: ready cannot list it.
       await world.bus.flush();
       await new Promise((resolve) => setImmediate(resolve));
