@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { AppError, CLOSE_CODES, ERROR_CODES, isAppError } from '../../domain/errors.js';
+import { AppError, CLOSE_CODES, ERROR_CODES } from '../../domain/errors.js';
 import { ulid } from '../../domain/ids.js';
 import type { DeliveryCore } from '../../delivery/core.js';
 import { encode } from '../../delivery/frames.js';
@@ -8,28 +8,11 @@ import type { DeliverySocket } from '../../delivery/ports.js';
 import type { Session } from '../../delivery/session.js';
 import { PROTOCOL_VERSION } from '../../protocol/schemas.js';
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.js';
-import { MAX_CURSORS_PER_FRAME } from '../../protocol/limits.js';
 import type { Principal } from '../../services/accounts.js';
 import { translateError } from '../errors.js';
 import type { GatewayContext } from '../http/context.js';
 import { decodeFrame, refOf, validateFrame } from './frames.js';
-import { TokenBucket } from './token-bucket.js';
-
-/** Per-socket frame rates (rule W9): a flood costs the flooding socket, not the node. */
-export const SOCKET_LIMITS = {
-  /** `sync` frames: one per second, bursts of 10; more is `rate_limited`. */
-  sync: { rate: 1, burst: 10 },
-  /** `typing` frames: five per second, bursts of 10; more are dropped (best effort, G7). */
-  typing: { rate: 5, burst: 10 },
-  /** `read` frames: ten per second, bursts of 20; more are coalesced and written later. */
-  read: { rate: 10, burst: 20 },
-  /**
-   * Frames refused or dropped by the limits above: two per second, bursts of 20. A socket
-   * past this keeps flooding after being told to stop, and is closed (4029); reconnecting is
-   * bound by the per-address connection limit (S1).
-   */
-  refusals: { rate: 2, burst: 20 },
-} as const;
+import { FrameLimits } from './frame-limits.js';
 
 /**
  * Where a socket is in its handshake. The first `hello` moves it out of `awaiting` in the same
@@ -43,17 +26,6 @@ type Handshake =
   | { phase: 'authenticating' }
   | { phase: 'open'; session: Session }
   | { phase: 'refused' };
-
-/** Lazily created per-socket limiters: most sockets never send these frames. */
-interface FrameLimits {
-  sync?: TokenBucket;
-  typing?: TokenBucket;
-  read?: TokenBucket;
-  refusals?: TokenBucket;
-  /** Read markers over the limit, highest seq per conversation, written when tokens return. */
-  deferredReads?: Map<string, number>;
-  readTimer?: NodeJS.Timeout;
-}
 
 /**
  * One WebSocket, adapted to the delivery core as a {@link DeliverySocket}: frame parsing and
@@ -282,8 +254,9 @@ export class Connection implements DeliverySocket {
     if (this.#handshake.phase !== 'open') return false;
     const type = (value as { type?: unknown } | null)?.type;
     if (type !== 'sync' && type !== 'typing') return false;
-    if (this.#limiter(type).take()) return false;
-    if (!this.#limiter('refusals').take()) {
+    const limits = (this.#limits ??= new FrameLimits());
+    if (limits.take(type)) return false;
+    if (!limits.take('refusals')) {
       this.close(CLOSE_CODES.rateLimited, 'too many frames over the limits');
       return true;
     }
@@ -291,47 +264,15 @@ export class Connection implements DeliverySocket {
     return true;
   }
 
-  /**
-   * Raises a read marker. Over the socket's limit the marker is kept (the highest seq per
-   * conversation, for at most {@link MAX_CURSORS_PER_FRAME} conversations) and written once
-   * the limit allows, so markers only lag, never get lost; beyond that it is `rate_limited`.
-   */
-  async #read(session: Session, conversationId: string, seq: number): Promise<void> {
-    const limits = (this.#limits ??= {});
-    const deferred = limits.deferredReads;
-    if (!deferred?.size && this.#limiter('read').take()) {
-      await this.#ctx.messages.markRead(session.user, conversationId, seq);
-      return;
-    }
-    const reads = (limits.deferredReads ??= new Map<string, number>());
-    if (!reads.has(conversationId) && reads.size >= MAX_CURSORS_PER_FRAME)
-      throw new AppError('rate_limited', 'read markers too fast');
-    reads.set(conversationId, Math.max(seq, reads.get(conversationId) ?? 0));
-    this.#scheduleReads(session);
-  }
-
-  #scheduleReads(session: Session): void {
-    const limits = this.#limits;
-    if (!limits || limits.readTimer || this.#closed) return;
-    limits.readTimer = setTimeout(() => {
-      limits.readTimer = undefined;
-      const reads = limits.deferredReads;
-      if (!reads || this.#closed) return;
-      for (const [conversationId, seq] of reads) {
-        if (!this.#limiter('read').take()) break;
-        reads.delete(conversationId);
-        this.#ctx.messages.markRead(session.user, conversationId, seq).catch((err: unknown) => {
-          if (!isAppError(err))
-            this.#ctx.log.debug({ event: 'ws.read_failed', connId: this.id, err }, 'read failed');
-        });
-      }
-      if (reads.size > 0) this.#scheduleReads(session);
-    }, 1000 / SOCKET_LIMITS.read.rate);
-  }
-
-  #limiter(kind: keyof typeof SOCKET_LIMITS): TokenBucket {
-    const limits = (this.#limits ??= {});
-    return (limits[kind] ??= new TokenBucket(SOCKET_LIMITS[kind]));
+  /** A `read` frame: the marker is raised now, or later if the socket is over its read limit. */
+  #read(session: Session, conversationId: string, seq: number): Promise<void> {
+    return (this.#limits ??= new FrameLimits()).read(
+      conversationId,
+      seq,
+      (id, upTo) => this.#ctx.messages.markRead(session.user, id, upTo),
+      (err) =>
+        this.#ctx.log.debug({ event: 'ws.read_failed', connId: this.id, err }, 'read failed'),
+    );
   }
 
   #clearHelloTimer(): void {
@@ -342,7 +283,7 @@ export class Connection implements DeliverySocket {
 
   #stopTimers(): void {
     this.#clearHelloTimer();
-    if (this.#limits?.readTimer) clearTimeout(this.#limits.readTimer);
+    this.#limits?.stop();
   }
 
   /** Detaches the session, if any, and tells the server the socket is gone; runs once. */
