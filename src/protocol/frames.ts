@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { MAX_CURSORS_PER_FRAME } from './limits.js';
-import { identifier, text } from './schemas.js';
-import type { ConversationDto, MessageDto, TimelineEventDto, UserDto } from './schemas.js';
+import { TimelineEventSchema } from './events.js';
+import { id, seq } from './primitives.js';
+import { ConversationSchema, identifier, MessageSchema, text, UserSchema } from './schemas.js';
 
 /** Frames a client sends over the WebSocket (rule W2). */
 const cursors = z
@@ -35,26 +36,49 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ClientFrameType = ClientFrame['type'];
 
 /** Events that are not in a conversation's timeline (no seq). */
-export type SideEvent =
-  | { type: 'conversation.added'; conversationId: string; conversation: ConversationDto }
-  | { type: 'conversation.deleted'; conversationId: string; actor: string }
-  | { type: 'conversation.removed'; conversationId: string }
-  | { type: 'read'; conversationId: string; seq: number };
+export const SideEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('conversation.added'),
+    conversationId: id,
+    conversation: ConversationSchema,
+  }),
+  z.object({ type: z.literal('conversation.deleted'), conversationId: id, actor: id }),
+  z.object({ type: z.literal('conversation.removed'), conversationId: id }),
+  z.object({ type: z.literal('read'), conversationId: id, seq }),
+]);
+export type SideEvent = z.infer<typeof SideEventSchema>;
 
-/** Frames the server sends (rule W2). */
-export type ServerFrame =
-  | {
-      type: 'ready';
-      protocol: number;
-      nodeId: string;
-      user: UserDto;
-      cursors: Record<string, number>;
-    }
-  | { type: 'ack'; clientMsgId: string; message: MessageDto; created: boolean }
-  | { type: 'message'; message: MessageDto }
-  | { type: 'event'; event: TimelineEventDto | SideEvent }
-  | { type: 'synced'; cursors: Record<string, number>; ref?: string }
-  | { type: 'typing'; conversationId: string; userId: string; username: string }
-  | { type: 'presence'; userId: string; username: string; online: boolean }
-  | { type: 'error'; code: string; message: string; ref?: string }
-  | { type: 'pong'; ref?: string };
+const positions = z.record(z.string(), seq);
+
+/**
+ * Frames the server sends (rule W2). The node builds them from typed records and does not
+ * parse them; the schema lets a reader check what it receives (the verify wire tap does).
+ */
+export const ServerFrameSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('ready'),
+    protocol: z.number().int(),
+    nodeId: z.string(),
+    user: UserSchema,
+    cursors: positions,
+  }),
+  z.object({
+    type: z.literal('ack'),
+    clientMsgId: z.string(),
+    message: MessageSchema,
+    created: z.boolean(),
+  }),
+  z.object({ type: z.literal('message'), message: MessageSchema }),
+  z.object({ type: z.literal('event'), event: z.union([TimelineEventSchema, SideEventSchema]) }),
+  z.object({ type: z.literal('synced'), cursors: positions, ref: z.string().optional() }),
+  z.object({ type: z.literal('typing'), conversationId: id, userId: id, username: z.string() }),
+  z.object({ type: z.literal('presence'), userId: id, username: z.string(), online: z.boolean() }),
+  z.object({
+    type: z.literal('error'),
+    code: z.string(),
+    message: z.string(),
+    ref: z.string().optional(),
+  }),
+  z.object({ type: z.literal('pong'), ref: z.string().optional() }),
+]);
+export type ServerFrame = z.infer<typeof ServerFrameSchema>;

@@ -4,7 +4,8 @@ import {
   type WebSocketFactory,
   type WebSocketLike,
 } from '../client/index.js';
-import { TimelineEventSchema } from '../protocol/events.js';
+import { ClientFrame, ServerFrameSchema, type ServerFrame } from '../protocol/frames.js';
+import type { MessageDto, TimelineEventDto } from '../protocol/schemas.js';
 
 /** One thing a socket received that the protocol forbids (rules W5, G6), with where it was. */
 export interface WireAnomaly {
@@ -26,8 +27,6 @@ export interface WireStats {
   timelineFrames: number;
   anomalies: WireAnomaly[];
 }
-
-type Json = Record<string, unknown>;
 
 /**
  * Per-socket protocol state, read off the frames both ways: for each conversation the seq the
@@ -51,30 +50,37 @@ class SocketState {
     readonly stats: WireStats,
   ) {}
 
-  outgoing(frame: Json): void {
+  outgoing(frame: ClientFrame): void {
     this.#remember('>', frame);
-    const cursors = frame.cursors as Record<string, number> | undefined;
-    if (frame.type === 'hello' && cursors) {
-      for (const [id, seq] of Object.entries(cursors)) this.#helloCursors.set(id, seq);
+    if (frame.type === 'hello' && frame.cursors) {
+      for (const [id, seq] of Object.entries(frame.cursors)) this.#helloCursors.set(id, seq);
     }
-    if (frame.type === 'sync' && cursors) {
-      for (const [id, seq] of Object.entries(cursors))
+    if (frame.type === 'sync') {
+      for (const [id, seq] of Object.entries(frame.cursors))
         this.#resyncing.set(id, { start: seq + 1, seqs: [] });
     }
   }
 
-  #remember(direction: '<' | '>', frame: Json): void {
-    const entry = (frame.message ?? frame.event) as Json | undefined;
+  #remember(direction: '<' | '>', frame: ClientFrame | ServerFrame): void {
+    const entry =
+      frame.type === 'message' || frame.type === 'ack'
+        ? frame.message
+        : frame.type === 'event'
+          ? frame.event
+          : undefined;
     const what = entry
-      ? `${JSON.stringify(entry.type ?? 'message')} ${JSON.stringify(entry.seq)}`
+      ? `${JSON.stringify('type' in entry ? entry.type : 'message')} ${JSON.stringify('seq' in entry ? entry.seq : undefined)}`
       : '';
-    const cursors = frame.cursors ? JSON.stringify(frame.cursors) : '';
-    const line = `${direction}${String(frame.type)} ${what}${cursors}`.slice(0, 200);
+    const cursors = 'cursors' in frame && frame.cursors ? frame.cursors : undefined;
+    const line = `${direction}${frame.type} ${what}${cursors ? JSON.stringify(cursors) : ''}`.slice(
+      0,
+      200,
+    );
     const ids = new Set<string>();
-    const about = (entry?.conversationId ?? frame.conversationId) as string | undefined;
+    const about =
+      entry?.conversationId ?? ('conversationId' in frame ? frame.conversationId : undefined);
     if (about) ids.add(about);
-    for (const id of Object.keys((frame.cursors as Record<string, number> | undefined) ?? {}))
-      ids.add(id);
+    for (const id of Object.keys(cursors ?? {})) ids.add(id);
     for (const id of ids) {
       let trace = this.stats.traces.get(id);
       if (!trace) this.stats.traces.set(id, (trace = []));
@@ -116,10 +122,10 @@ class SocketState {
     this.stats.anomalies.push(anomaly);
   }
 
-  incoming(frame: Json): void {
+  incoming(frame: ServerFrame): void {
     this.#remember('<', frame);
     if (frame.type === 'synced') {
-      for (const [id, cursor] of Object.entries(frame.cursors as Record<string, number>)) {
+      for (const [id, cursor] of Object.entries(frame.cursors)) {
         const resync = this.#resyncing.get(id);
         if (!resync) continue;
         this.#resyncing.delete(id);
@@ -129,17 +135,17 @@ class SocketState {
       return;
     }
     if (frame.type === 'ready') {
-      for (const [id, seq] of Object.entries(frame.cursors as Record<string, number>)) {
+      for (const [id, seq] of Object.entries(frame.cursors)) {
         this.#entitled.add(id);
         const asked = this.#helloCursors.get(id);
         this.#expected.set(id, (asked ?? seq) + 1);
       }
       return;
     }
-    if (frame.type === 'message') return this.#timeline(frame.message as Json);
+    if (frame.type === 'message') return this.#timeline(frame.message);
     if (frame.type !== 'event') return;
-    const event = frame.event as Json;
-    const conversationId = String(event.conversationId);
+    const event = frame.event;
+    const conversationId = event.conversationId;
     switch (event.type) {
       case 'conversation.added':
         this.#entitled.add(conversationId);
@@ -154,14 +160,20 @@ class SocketState {
         return;
       case 'read':
         return;
-      default:
-        this.#timeline(event);
+      case 'conversation.created':
+      case 'conversation.renamed':
+      case 'member.added':
+      case 'member.removed':
+      case 'member.left':
+      case 'member.role_changed':
+      case 'message.edited':
+      case 'message.deleted':
+        return this.#timeline(event);
     }
   }
 
-  #timeline(entry: Json): void {
-    const conversationId = String(entry.conversationId);
-    const seq = Number(entry.seq);
+  #timeline(entry: MessageDto | TimelineEventDto): void {
+    const { conversationId, seq } = entry;
     const at = Date.now();
     this.stats.timelineFrames += 1;
     if (!this.#entitled.has(conversationId)) {
@@ -179,11 +191,10 @@ class SocketState {
         this.#anomaly({ kind: 'gap', conversationId, seq, expected, at });
       this.#expected.set(conversationId, Math.max(seq + 1, expected ?? 0));
     }
-    if (entry.type !== 'member.removed' && entry.type !== 'member.left') return;
-    const event = TimelineEventSchema.safeParse(entry);
-    const about = event.success ? eventMember(event.data) : null;
+    if (!('type' in entry) || (entry.type !== 'member.removed' && entry.type !== 'member.left'))
+      return;
     // The user's own removal is the last entry it may receive until it joins again.
-    if (about && about.userId === this.userId()) this.#entitled.delete(conversationId);
+    if (eventMember(entry)?.userId === this.userId()) this.#entitled.delete(conversationId);
   }
 }
 
@@ -227,7 +238,8 @@ function tapSocket(ws: WebSocketLike, state: SocketState): WebSocketLike {
       return ws.readyState;
     },
     send(data: string) {
-      state.outgoing(parse(data));
+      const frame = parse(data, ClientFrame);
+      if (frame) state.outgoing(frame);
       ws.send(data);
     },
     close: (code?: number, reason?: string) => ws.close(code, reason),
@@ -256,7 +268,8 @@ function tapSocket(ws: WebSocketLike, state: SocketState): WebSocketLike {
       handler = fn;
       ws.onmessage = fn
         ? (event) => {
-            state.incoming(parse(event.data));
+            const frame = parse(event.data, ServerFrameSchema);
+            if (frame) state.incoming(frame);
             fn(event);
           }
         : null;
@@ -264,11 +277,20 @@ function tapSocket(ws: WebSocketLike, state: SocketState): WebSocketLike {
   } satisfies WebSocketLike;
 }
 
-function parse(data: unknown): Json {
+/**
+ * A frame as its schema reads it, or null if it is not JSON or not a frame of the protocol.
+ * Such a frame is not tracked, so a timeline frame the node sent malformed shows as a gap.
+ */
+function parse<T>(
+  data: unknown,
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+): T | null {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(typeof data === 'string' ? data : String(data));
-    return typeof value === 'object' && value !== null ? (value as Json) : {};
+    value = JSON.parse(typeof data === 'string' ? data : String(data));
   } catch {
-    return {};
+    return null;
   }
+  const result = schema.safeParse(value);
+  return result.success ? result.data : null;
 }
