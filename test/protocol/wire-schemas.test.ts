@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ParleyClient, type TimelineItem } from '../../src/client/index.js';
-import { nodeWebSocket } from '../../src/client/node.js';
+import { WebSocket } from 'ws';
+import {
+  ParleyClient,
+  type TimelineItem,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from '../../src/client/index.js';
 import { RestApi } from '../../src/client/rest.js';
 import {
   TIMELINE_EVENT_TYPES,
@@ -9,13 +14,15 @@ import {
   type MessageDto,
   type TimelineEventDto,
 } from '../../src/protocol/schemas.js';
+import { ServerFrameSchema } from '../../src/protocol/frames.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 
 /**
- * The protocol's event schemas against what a real node produces (services on the SQLite
- * store, over REST and WebSocket): every event type, each parsed without losing a field.
+ * The protocol's schemas against what a real node produces (services on the SQLite store, over
+ * REST and WebSocket): every timeline event type, and every frame on a socket, each parsed
+ * without losing a field.
  */
-describe('protocol: timeline event schemas', () => {
+describe('protocol: the wire schemas against a real node', () => {
   let node: TestNode;
   const clients: ParleyClient[] = [];
   before(async () => {
@@ -51,11 +58,14 @@ describe('protocol: timeline event schemas', () => {
   it('[M6][W2] every event a group goes through, live and replayed, matches its type’s data schema', async () => {
     const [ann, ben, , dan] = await Promise.all(['ann', 'ben', 'cat', 'dan'].map(user));
     const live: TimelineEventDto[] = [];
-    const client = new ParleyClient({
-      urls: [node.url],
-      token: ann!.token,
-      webSocket: nodeWebSocket,
-    });
+    // Every frame the node sends ann, as it arrived.
+    const raw: string[] = [];
+    const tapping: WebSocketFactory = (url) => {
+      const ws = new WebSocket(url);
+      ws.on('message', (data: Buffer) => raw.push(data.toString('utf8')));
+      return ws as unknown as WebSocketLike;
+    };
+    const client = new ParleyClient({ urls: [node.url], token: ann!.token, webSocket: tapping });
     clients.push(client);
     client.on('timeline', (item: TimelineItem) => {
       if (item.kind === 'event') live.push(item.event);
@@ -65,6 +75,7 @@ describe('protocol: timeline event schemas', () => {
 
     const { conversation } = await ann!.createGroup('crew', ['ben', 'cat']);
     const id = conversation.id;
+    await client.send(id, 'over the socket').done; // an ack frame
     await ann!.renameGroup(id, 'crew two');
     await ann!.addMember(id, 'dan');
     await ann!.setRole(id, 'ben', 'admin');
@@ -110,6 +121,17 @@ describe('protocol: timeline event schemas', () => {
     );
     const liveEdit = seen.find((e) => e.type === 'message.edited' && e.data.seq === second.seq);
     assert.equal(liveEdit?.type === 'message.edited' && liveEdit.data.body, 'second, edited');
+
+    // [W2] and every frame on ann's socket is a server frame of the protocol, field for field.
+    const kinds = new Set<string>();
+    for (const text of raw) {
+      const frame: unknown = JSON.parse(text);
+      const parsed = ServerFrameSchema.safeParse(frame);
+      assert.ok(parsed.success, `${text}: ${parsed.error?.message}`);
+      assert.deepEqual(parsed.data, frame);
+      kinds.add(parsed.data.type);
+    }
+    for (const kind of ['ready', 'ack', 'message', 'event']) assert.ok(kinds.has(kind), kind);
   });
 
   it('refuses an event whose data does not fit its type', () => {
