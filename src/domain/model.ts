@@ -111,29 +111,6 @@ export type TimelineEvent = {
   };
 }[TimelineEventType];
 
-/** The member an event is about (added, removed, left, role changed), or null for others. */
-export function eventMember(event: TimelineEvent): MemberRef | null {
-  switch (event.type) {
-    case 'member.added':
-    case 'member.removed':
-    case 'member.left':
-    case 'member.role_changed':
-      return { userId: event.data.userId, username: event.data.username };
-    case 'conversation.created':
-    case 'conversation.renamed':
-    case 'message.edited':
-    case 'message.deleted':
-      return null;
-  }
-}
-
-/** The seq of the message an edit or deletion is about, or null for other events. */
-export function eventTargetSeq(event: TimelineEvent): number | null {
-  return event.type === 'message.edited' || event.type === 'message.deleted'
-    ? event.data.seq
-    : null;
-}
-
 /** One timeline entry: a message or an event, ordered by `seq`. */
 export type TimelineEntry =
   { kind: 'message'; message: Message } | { kind: 'event'; event: TimelineEvent };
