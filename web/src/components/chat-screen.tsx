@@ -4,14 +4,12 @@ import { useStore } from '../state/use-store.js';
 import { AccountDialog } from './account-dialog.js';
 import { ConnectionBanner } from './connection-banner.js';
 import { ConversationView } from './conversation-view.js';
+import type { DialogKind } from './dialog-kind.js';
 import { GroupSettings } from './group-settings.js';
 import { NewDmDialog, NewGroupDialog } from './new-conversation.js';
 import { Sidebar } from './sidebar.js';
 import { Toast } from './toast.js';
 import { Welcome } from './welcome.js';
-
-/** Which dialog is open. */
-export type DialogKind = 'new-dm' | 'new-group' | 'account' | 'group-settings' | null;
 
 /** The signed-in app: sidebar, the open conversation, dialogs, connection banner. */
 export function ChatScreen({ store }: { store: ChatStore }) {

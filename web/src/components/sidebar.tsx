@@ -8,7 +8,7 @@ import {
 } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
-import type { DialogKind } from './chat-screen.js';
+import type { DialogKind } from './dialog-kind.js';
 import { ComposeIcon, GroupIcon, Logo, SearchIcon, SettingsIcon } from './icons.js';
 
 /** Conversations by latest activity, with unread badges, previews and presence. */

@@ -1,5 +1,5 @@
 import type { ChatStore } from '../state/chat-store.js';
-import type { DialogKind } from './chat-screen.js';
+import type { DialogKind } from './dialog-kind.js';
 import { ComposeIcon, GroupIcon, Logo } from './icons.js';
 
 /** What the main pane shows when no conversation is open. */
