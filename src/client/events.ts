@@ -1,14 +1,18 @@
 import type { SideEvent } from '../protocol/frames.js';
-import type { ConversationDto, MessageDto, TimelineEventDto } from '../protocol/schemas.js';
+import type {
+  ConversationDto,
+  MessageDto,
+  TimelineEventDto,
+  TimelineItemDto,
+} from '../protocol/schemas.js';
 import type { Emitter } from './emitter.js';
 import type { OutboxEntry } from './outbox.js';
 
 /** Connection state, reported as `state` events. */
 export type ConnectionState = 'connecting' | 'syncing' | 'online' | 'offline';
 
-/** One entry of a conversation's timeline as the application receives it. */
-export type TimelineItem =
-  { kind: 'message'; message: MessageDto } | { kind: 'event'; event: TimelineEventDto };
+/** One entry of a conversation's timeline as the application receives it (as REST pages hold it). */
+export type TimelineItem = TimelineItemDto;
 
 /** Everything the client reports; also the items of `ParleyClient.events()`. */
 export interface ClientEvents {

@@ -1,4 +1,4 @@
-import type { ParleyClient, TimelineItem } from '../client/client.js';
+import type { ParleyClient, TimelineItem } from '../client/index.js';
 import type { WireTap } from './wire.js';
 
 /** One answer to a send: the WebSocket `ack`, or a REST send's 200/201. */

@@ -1,9 +1,13 @@
 import { pool } from '../bench/setup.js';
-import { ParleyClient } from '../client/client.js';
+import {
+  ApiError,
+  ClientErrorCode,
+  ErrorCode,
+  ParleyClient,
+  RestApi,
+  SendError,
+} from '../client/index.js';
 import { nodeWebSocket } from '../client/node.js';
-import { SendError } from '../client/outbox.js';
-import { ApiError, RestApi } from '../client/rest.js';
-import { ClientErrorCode, ErrorCode } from '../client/index.js';
 import type { MessageDto } from '../protocol/schemas.js';
 import { recordClient, type ClientRecord, type SendRecord } from './history.js';
 import type { Random } from './random.js';
