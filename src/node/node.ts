@@ -105,7 +105,7 @@ export async function startNode(
       connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
     },
     async onlineAmong(userIds) {
-      const online = await cluster.onlineAmong(userIds).catch(() => new Set<string>());
+      const online = await cluster.presence.onlineAmong(userIds).catch(() => new Set<string>());
       for (const id of userIds) if (delivery?.isOnline(id)) online.add(id);
       return online;
     },
@@ -149,10 +149,7 @@ export async function startNode(
       conversation: (user, id) => conversations.get(user, id),
       readTimeline: (id, afterSeq, limit) => messages.readTimeline(id, afterSeq, limit),
     },
-    presence: {
-      userOnline: (user, ids) => cluster.userOnline(user, ids),
-      userOffline: (user, ids, isBack) => cluster.userOffline(user, ids, isBack),
-    },
+    presence: cluster.presence,
     allowUnknownIds: (userId, count) => syncUnknownIds.take(userId, count),
     metrics,
     log,
