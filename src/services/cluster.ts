@@ -1,5 +1,5 @@
 import { LeaderDuties, type LeaderDeps } from './leader.js';
-import { PresenceService, type PresenceDeps, type PresenceUser } from './presence.js';
+import { PresenceService, type PresenceDeps } from './presence.js';
 import { HEARTBEAT_MS, NodeRegistry, type RegistryDeps, type SelfInfo } from './registry.js';
 
 /** What this node's cluster duties need, together. */
@@ -58,21 +58,6 @@ export class ClusterService {
     await this.leader.release();
     await this.presence.clear();
     await this.registry.deregister();
-  }
-
-  /** Kept for node/node.ts (the delivery core's deps) until it calls `presence.userOnline`. */
-  userOnline(user: PresenceUser, conversationIds: Iterable<string>): void {
-    this.presence.userOnline(user, conversationIds);
-  }
-
-  /** Kept for node/node.ts (the delivery core's deps) until it calls `presence.userOffline`. */
-  userOffline(user: PresenceUser, conversationIds: string[], isBack: () => boolean): void {
-    this.presence.userOffline(user, conversationIds, isBack);
-  }
-
-  /** Kept for node/node.ts until it calls `presence.onlineAmong`. */
-  onlineAmong(userIds: string[]): Promise<Set<string>> {
-    return this.presence.onlineAmong(userIds);
   }
 
   async #tick(): Promise<void> {
