@@ -3,7 +3,12 @@ import { AppError } from '../domain/errors.js';
 import { newToken, ulid } from '../domain/ids.js';
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.js';
 import type { Session, User } from '../domain/model.js';
-import { DuplicateKeyError } from '../ports/store.js';
+import {
+  DuplicateKeyError,
+  type SessionsStore,
+  type TransactionsStore,
+  type UsersStore,
+} from '../ports/store.js';
 import type { ConversationService } from './conversations.js';
 import type { ServiceDeps } from './deps.js';
 import { commitAndPublish, Publications } from './publications.js';
@@ -29,15 +34,20 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/** What AccountService uses: accounts, sessions and transactions of the store. */
+export type AccountDeps = Pick<ServiceDeps, 'bus' | 'hasher' | 'limits' | 'log' | 'now'> & {
+  store: UsersStore & SessionsStore & TransactionsStore;
+};
+
 /** Registration, login, sessions and account deletion. */
 export class AccountService {
-  readonly #deps: ServiceDeps;
+  readonly #deps: AccountDeps;
   readonly #conversations: ConversationService;
   /** Every password check goes through it: one failed-attempt limiter for all (rule S7). */
   readonly #passwords: PasswordChecks;
   #dummyHash: Promise<string> | null = null;
 
-  constructor(deps: ServiceDeps, conversations: ConversationService) {
+  constructor(deps: AccountDeps, conversations: ConversationService) {
     this.#deps = deps;
     this.#conversations = conversations;
     this.#passwords = new PasswordChecks({
@@ -171,7 +181,7 @@ export class AccountService {
     await commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
       const conversationIds = await tx.listConversationIdsForUser(user.id);
       for (const conversationId of conversationIds) {
-        await this.#conversations.groups.leaveInTx(
+        await this.#conversations.groupMembers.leaveInTx(
           tx,
           pubs,
           conversationId,

@@ -1,5 +1,14 @@
 import { AppError } from '../domain/errors.js';
-import { TransactionConflictError, type StoreOps, type Store } from '../ports/store.js';
+import {
+  TransactionConflictError,
+  type StoreHealth,
+  type StoreOps,
+  type TransactionsStore,
+} from '../ports/store.js';
+
+/** What the batcher uses of the store: transactions, and telling an outage from a failure. */
+export type BatcherStore = Pick<TransactionsStore, 'transaction'> &
+  Pick<StoreHealth, 'isUnavailable'>;
 
 /** One unit of work in a group commit; its result is settled after the batch commits. */
 interface Job<T> {
@@ -32,7 +41,7 @@ interface Job<T> {
  * behind each other instead of deadlocking.
  */
 export class CommitBatcher {
-  readonly #store: Store;
+  readonly #store: BatcherStore;
   readonly #maxBatch: number;
   readonly #concurrency: number;
   readonly #onCommit: ((ms: number, size: number) => void) | undefined;
@@ -49,7 +58,7 @@ export class CommitBatcher {
    * commit order is the submission order. `onCommit` hears each batch's duration and size.
    */
   constructor(
-    store: Store,
+    store: BatcherStore,
     options: {
       maxBatch?: number;
       concurrency?: number;

@@ -1,6 +1,6 @@
 import type { TimelineEntry } from '../domain/model.js';
 import { subjects, type Bus, type BusEvent } from '../ports/bus.js';
-import { TransactionConflictError, type Store, type StoreOps } from '../ports/store.js';
+import { TransactionConflictError, type StoreOps, type TransactionsStore } from '../ports/store.js';
 
 /**
  * Bus events collected inside a transaction and published only after it committed, so no node
@@ -57,7 +57,7 @@ export class Publications {
  * runs once more from scratch, with fresh publications.
  */
 export async function commitAndPublish<T>(
-  store: Store,
+  store: Pick<TransactionsStore, 'transaction'>,
   bus: Bus,
   fn: (tx: StoreOps, pubs: Publications) => Promise<T>,
 ): Promise<T> {

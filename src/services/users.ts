@@ -2,7 +2,7 @@ import { AppError } from '../domain/errors.js';
 import { USER_PAGE_MAX } from '../domain/limits.js';
 import type { User } from '../domain/model.js';
 import { normalizeUsername } from './accounts.js';
-import type { ServiceDeps } from './deps.js';
+import type { UsersStore } from '../ports/store.js';
 
 /**
  * Turns a user pattern into a LIKE pattern (rule A7): `*` matches any run of characters;
@@ -15,11 +15,16 @@ export function patternToLike(pattern: string): string | null {
   return p.includes('*') ? escaped : `%${escaped}%`;
 }
 
+/** What UserService reads: user search and lookup by name. */
+export interface UserDeps {
+  store: Pick<UsersStore, 'searchUsers' | 'getUserByUsername'>;
+}
+
 /** Listing and finding users. */
 export class UserService {
-  readonly #deps: ServiceDeps;
+  readonly #deps: UserDeps;
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: UserDeps) {
     this.#deps = deps;
   }
 
