@@ -260,12 +260,42 @@ export function busContract(name: string, open: OpenBus): void {
               seq: 9,
               type: 'member.added',
               actor: 'u1',
-              data: {
-                userId: 'u2',
-                names: ['bob', 'ünï'],
-                nested: { n: 1.5, ok: true, nil: null },
-              },
+              data: { userId: 'u2', username: 'ünï', role: 'member' },
               createdAt: 1_700_000_000_999,
+            },
+          },
+        },
+        {
+          type: 'timeline',
+          entry: {
+            kind: 'event',
+            event: {
+              conversationId,
+              seq: 10,
+              type: 'conversation.created',
+              actor: 'u1',
+              data: {
+                name: 'tëam 🎉',
+                members: [
+                  { userId: 'u1', username: 'bob' },
+                  { userId: 'u2', username: 'ünï' },
+                ],
+              },
+              createdAt: 1_700_000_001_000,
+            },
+          },
+        },
+        {
+          type: 'timeline',
+          entry: {
+            kind: 'event',
+            event: {
+              conversationId,
+              seq: 11,
+              type: 'conversation.renamed',
+              actor: 'u1',
+              data: { name: 'x', previous: null },
+              createdAt: 1_700_000_001_001,
             },
           },
         },
