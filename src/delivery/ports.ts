@@ -1,12 +1,8 @@
-import type { ConversationSummary, Session, TimelineEntry, User } from '../domain/model.js';
+import type { ConversationSummary, Principal, TimelineEntry, User } from '../domain/model.js';
 import type { Counter, Histogram } from '../observability/metrics.js';
 import type { Bus } from '../ports/bus.js';
 
-/** Who a socket is: its user and the login session its token belongs to (fixed per socket). */
-export interface Principal {
-  readonly user: User;
-  readonly session: Session;
-}
+export type { Principal } from '../domain/model.js';
 
 /** The structured log lines the core writes (the node's logger satisfies it). */
 export interface DeliveryLog {

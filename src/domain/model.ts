@@ -26,6 +26,12 @@ export interface Session {
   lastSeenAt: number;
 }
 
+/** Who a request or socket acts as: an authenticated user and the session it came with. */
+export interface Principal {
+  readonly user: User;
+  readonly session: Session;
+}
+
 /** Direct message between two users, or a named group. */
 export type ConversationKind = 'dm' | 'group';
 

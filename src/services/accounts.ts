@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { newToken, ulid } from '../domain/ids.js';
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.js';
-import type { Session, User } from '../domain/model.js';
+import type { Principal, Session, User } from '../domain/model.js';
 import {
   DuplicateKeyError,
   type SessionsStore,
@@ -15,11 +15,7 @@ import { commitAndPublish, Publications } from './publications.js';
 import { readInChunks } from './chunks.js';
 import { PasswordChecks } from './password-checks.js';
 
-/** An authenticated caller: the user and the session their token belongs to. */
-export interface Principal {
-  user: User;
-  session: Session;
-}
+export type { Principal } from '../domain/model.js';
 
 /** How often a session's last-seen time is written (activity tracking without a write per request). */
 const TOUCH_INTERVAL_MS = 10 * 60_000;
