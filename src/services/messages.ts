@@ -2,7 +2,16 @@ import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import { CLIENT_MSG_ID_MAX } from '../domain/limits.js';
 import { seqOf, type Message, type TimelineEntry, type User } from '../domain/model.js';
-import { RecordNotFoundError, type HistoryQuery, type StoreOps } from '../ports/store.js';
+import {
+  RecordNotFoundError,
+  type ConversationsStore,
+  type HistoryQuery,
+  type MembersStore,
+  type StoreHealth,
+  type StoreOps,
+  type TimelineStore,
+  type TransactionsStore,
+} from '../ports/store.js';
 import { CommitBatcher } from './commit-batcher.js';
 import type { ConversationService } from './conversations.js';
 import { appendTimelineEvent } from './timeline-events.js';
@@ -24,6 +33,15 @@ export interface TimelinePage {
   nextAfter: number | null;
 }
 
+/** What MessageService uses of the store: a few reads, read markers, transactions. */
+export type MessageDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'metrics' | 'now'> & {
+  store: Pick<ConversationsStore, 'getConversation'> &
+    Pick<TimelineStore, 'getMessageByClientId' | 'listMessages' | 'listTimeline'> &
+    Pick<MembersStore, 'raiseReadMarker'> &
+    TransactionsStore &
+    Pick<StoreHealth, 'isUnavailable'>;
+};
+
 /** How a {@link MessageService} is tuned beyond its dependencies. */
 export interface MessageServiceOptions {
   /**
@@ -35,13 +53,13 @@ export interface MessageServiceOptions {
 
 /** Sending, history, timeline, edits, deletes and read markers (rules M1-M6). */
 export class MessageService {
-  readonly #deps: ServiceDeps;
+  readonly #deps: MessageDeps;
   readonly #conversations: ConversationService;
   readonly #batcher: CommitBatcher;
   readonly #sendAllowed: (userId: string) => boolean;
 
   constructor(
-    deps: ServiceDeps,
+    deps: MessageDeps,
     conversations: ConversationService,
     options: MessageServiceOptions = {},
   ) {
