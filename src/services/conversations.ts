@@ -2,29 +2,41 @@ import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import type { Conversation, ConversationSummary, Member, User } from '../domain/model.js';
 import { normalizeUsername } from '../domain/usernames.js';
-import { DuplicateKeyError, type StoreOps } from '../ports/store.js';
+import { DuplicateKeyError, type ConversationsStore, type MembersStore } from '../ports/store.js';
 import { readInChunks } from './chunks.js';
-import type { ServiceDeps } from './deps.js';
-import { GroupMemberService } from './group-members.js';
-import { GroupService } from './groups.js';
+import { GroupMemberService, type GroupMemberDeps } from './group-members.js';
+import { GroupService, type GroupDeps } from './groups.js';
 import { requireMember, requireSummary } from './membership.js';
 import { Publications } from './publications.js';
+
+/** What the conversation reads and DMs need, and the group services they hold. */
+export type ConversationDeps = GroupDeps &
+  GroupMemberDeps & {
+    store: Pick<
+      ConversationsStore,
+      'listSummariesForUser' | 'getSummaryForUser' | 'latestSeqs' | 'getDmByKey'
+    > &
+      Pick<
+        MembersStore,
+        'getMember' | 'listMembers' | 'listConversationIdsForUser' | 'listCursorsForUser'
+      >;
+  };
 
 /**
  * Conversations as their members read them (rules C1, C3, C10, G6) and direct messages. Group
  * changes are `groups` (services/groups.ts) and `groupMembers` (services/group-members.ts).
  */
 export class ConversationService {
-  readonly #deps: ServiceDeps;
+  readonly #deps: ConversationDeps;
   /** Groups themselves: create, rename, delete. */
   readonly groups: GroupService;
   /** Who is in a group, with which role: add, remove, role changes, leaving. */
   readonly groupMembers: GroupMemberService;
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: ConversationDeps) {
     this.#deps = deps;
     this.groupMembers = new GroupMemberService(deps);
-    this.groups = new GroupService(deps, this.groupMembers);
+    this.groups = new GroupService(deps);
   }
 
   /** Lists the user's conversations, most recent activity first. */
@@ -61,7 +73,7 @@ export class ConversationService {
   requireMember(
     conversationId: string,
     userId: string,
-    ops: StoreOps = this.#deps.store,
+    ops: Pick<MembersStore, 'getMember'> = this.#deps.store,
   ): Promise<Member> {
     return requireMember(ops, conversationId, userId);
   }

@@ -9,11 +9,18 @@ import type {
 } from '../domain/model.js';
 import { can, canChangeRole, canRemove, heirOf, ROLE_AFTER_TRANSFER } from '../domain/roles.js';
 import { normalizeUsername } from '../domain/usernames.js';
-import type { StoreOps } from '../ports/store.js';
+import type { MembersStore, StoreOps, TransactionsStore, UsersStore } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { groupFull, requireGroup, requireManager, requireMember } from './membership.js';
 import { commitAndPublish, type Publications } from './publications.js';
 import { appendTimelineEvent } from './timeline-events.js';
+
+/** What membership changes need besides the transaction's own reads and writes. */
+export type GroupMemberDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'log' | 'now'> & {
+  store: Pick<TransactionsStore, 'transaction'> &
+    Pick<UsersStore, 'getUserByUsername'> &
+    Pick<MembersStore, 'getMember'>;
+};
 
 /**
  * Who is in a group and with which role (rules C6-C9): adding and removing members, role
@@ -22,9 +29,9 @@ import { appendTimelineEvent } from './timeline-events.js';
  * `domain/roles.ts`.
  */
 export class GroupMemberService {
-  readonly #deps: ServiceDeps;
+  readonly #deps: GroupMemberDeps;
 
-  constructor(deps: ServiceDeps) {
+  constructor(deps: GroupMemberDeps) {
     this.#deps = deps;
   }
 

@@ -10,9 +10,13 @@ import type {
 } from '../domain/model.js';
 import { can } from '../domain/roles.js';
 import { normalizeUsername } from '../domain/usernames.js';
-import type { StoreOps } from '../ports/store.js';
+import type {
+  ConversationsStore,
+  StoreOps,
+  TransactionsStore,
+  UsersStore,
+} from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
-import type { GroupMemberService } from './group-members.js';
 import {
   groupFull,
   requireGroup,
@@ -23,18 +27,23 @@ import {
 import { commitAndPublish, type Publications } from './publications.js';
 import { appendTimelineEvent } from './timeline-events.js';
 
+/** What group changes need besides the transaction's own reads and writes. */
+export type GroupDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'log' | 'now'> & {
+  store: Pick<TransactionsStore, 'transaction'> &
+    Pick<UsersStore, 'getUserByUsername'> &
+    Pick<ConversationsStore, 'getSummaryForUser'>;
+};
+
 /**
  * Groups themselves (rules C2, C4, C5): creating one with its first members, renaming,
  * deleting. Each change is one transaction that records its timeline events; the bus hears them
  * after the commit. Members and roles are services/group-members.ts.
  */
 export class GroupService {
-  readonly #deps: ServiceDeps;
-  readonly #members: GroupMemberService;
+  readonly #deps: GroupDeps;
 
-  constructor(deps: ServiceDeps, members: GroupMemberService) {
+  constructor(deps: GroupDeps) {
     this.#deps = deps;
-    this.#members = members;
   }
 
   /** Creates a group owned by `me` with the named initial members (rule C2). */
@@ -120,11 +129,6 @@ export class GroupService {
       pubs.conversationDeleted(conversationId, me.id);
     });
     this.#deps.log.info({ event: 'group.deleted', userId: me.id, conversationId }, 'group deleted');
-  }
-
-  /** Kept for services/accounts.ts until it calls `groupMembers.leaveInTx`. */
-  leaveInTx(...args: Parameters<GroupMemberService['leaveInTx']>): Promise<void> {
-    return this.#members.leaveInTx(...args);
   }
 
   /** Runs a group change in one transaction and publishes its events after commit. */
