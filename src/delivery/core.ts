@@ -2,6 +2,7 @@ import { CatchUp } from './catch-up.js';
 import { LiveDelivery } from './live-delivery.js';
 import type { DeliveryDeps, DeliverySocket, Principal } from './ports.js';
 import { Relays } from './relays.js';
+import { publishTyping } from './typing.js';
 import { Resync } from './resync.js';
 import { Session, type SessionOutput } from './session.js';
 import { Sessions } from './sessions.js';
@@ -91,7 +92,7 @@ export class DeliveryCore {
 
   /** A `typing` frame: relayed to the conversation's other members (best effort). */
   typing(session: Session, conversationId: string): void {
-    this.#relays.typing(session, conversationId);
+    publishTyping(this.#deps, session, conversationId);
   }
 
   /**

@@ -1,21 +1,18 @@
 import { AppError, CLOSE_CODES } from '../domain/errors.js';
-import { subjects, type BusEvent } from '../ports/bus.js';
+import type { BusEvent } from '../ports/bus.js';
 import type { CatchUp } from './catch-up.js';
 import { encode } from './frames.js';
 import type { CloseSession, LiveDelivery } from './live-delivery.js';
 import type { DeliveryDeps } from './ports.js';
-import type { Session } from './session.js';
 import type { Room, Subscriptions } from './subscriptions.js';
 
-/** Minimum interval between relayed typing signals per socket and conversation. */
-const TYPING_INTERVAL_MS = 2_000;
 /** How often, and how far apart, a joined conversation the store could not read is retried. */
 const JOINED_ATTEMPTS = 10;
 const JOINED_RETRY_MS = 1_000;
 
 /**
- * Bus events other than timeline entries, turned into frames: typing and presence (best
- * effort, G7), read markers of the user's other sockets, and membership: a conversation
+ * Bus events other than timeline entries, turned into frames: typing (sent by typing.ts) and
+ * presence (best effort, G7), read markers of the user's other sockets, and membership: a conversation
  * joined (`conversation.added`, then its timeline) or deleted, a session revoked (G6).
  * Timeline entries go to {@link LiveDelivery}.
  */
@@ -38,27 +35,6 @@ export class Relays {
     this.#delivery = options.delivery;
     this.#catchUp = options.catchUp;
     this.#close = options.close;
-  }
-
-  /**
-   * Relays a typing signal to the conversation's other members (best effort, G7), at most
-   * one per socket and conversation every two seconds; `not_found` if the socket does not
-   * follow the conversation.
-   */
-  typing(session: Session, conversationId: string): void {
-    if (!session.cursors.follows(conversationId))
-      throw new AppError('not_found', 'conversation not found');
-    const now = Date.now();
-    session.typingAt ??= new Map();
-    if (now - (session.typingAt.get(conversationId) ?? 0) < TYPING_INTERVAL_MS) return;
-    session.typingAt.set(conversationId, now);
-    const user = session.user;
-    this.#deps.bus.publish(subjects.conversation(conversationId), {
-      type: 'typing',
-      conversationId,
-      userId: user.id,
-      username: user.username,
-    });
   }
 
   /** An event on a conversation's subject. */

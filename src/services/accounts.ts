@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import { newToken, ulid } from '../domain/ids.js';
+import { normalizeUsername } from '../domain/usernames.js';
 import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.js';
 import type { Principal, Session, User } from '../domain/model.js';
 import {
@@ -19,11 +20,6 @@ export type { Principal } from '../domain/model.js';
 
 /** How often a session's last-seen time is written (activity tracking without a write per request). */
 const TOUCH_INTERVAL_MS = 10 * 60_000;
-
-/** Usernames are case-insensitive: stored and compared lowercase (rule A1). */
-export function normalizeUsername(username: string): string {
-  return username.trim().toLowerCase();
-}
 
 /** Tokens are stored only as their SHA-256 (a stolen database yields no usable token). */
 export function hashToken(token: string): string {

@@ -12,7 +12,7 @@ import {
   type TimelineStore,
   type TransactionsStore,
 } from '../ports/store.js';
-import { CommitBatcher } from './commit-batcher.js';
+import { CommitBatcher } from './group-commit.js';
 import type { ConversationService } from './conversations.js';
 import { appendTimelineEvent } from './timeline-events.js';
 import type { ServiceDeps } from './deps.js';

@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { USER_PAGE_MAX } from '../domain/limits.js';
 import type { User } from '../domain/model.js';
-import { normalizeUsername } from './accounts.js';
+import { normalizeUsername } from '../domain/usernames.js';
 import type { UsersStore } from '../ports/store.js';
 
 /**

@@ -9,7 +9,7 @@ import { clientAddress } from './client-ip.js';
 import { originAllowed, tokenFrom } from './origin.js';
 import { mountRoutes, type AnyRoute } from './route.js';
 import { authRoutes } from './routes/auth.js';
-import { clusterRoutes } from './routes/cluster.js';
+import { discoveryRoutes } from './routes/discovery.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
@@ -76,7 +76,7 @@ export function buildHttpApp(
     ...userRoutes,
     ...conversationRoutes,
     ...messageRoutes,
-    ...clusterRoutes,
+    ...discoveryRoutes,
     ...metaRoutes(() => routes, version),
   );
 

@@ -8,7 +8,7 @@ import { openSqliteStore } from '../src/adapters/sqlite/sqlite-store.js';
 import { startPostgres, type PostgresServer } from '../src/supervisor/postgres-server.js';
 import { AppError, isAppError } from '../src/domain/errors.js';
 import type { Store, StoreOps, TransactionOps } from '../src/ports/store.js';
-import { CommitBatcher } from '../src/services/commit-batcher.js';
+import { CommitBatcher } from '../src/services/group-commit.js';
 
 /** A real SQLite store whose transactions are counted and whose commits are observable. */
 function counting(store: Store) {

@@ -14,7 +14,7 @@ const NodeSchema = z.object({
 });
 
 /** Discovery (rule K3): every node answers, so clients need no fixed entry point. */
-export const clusterRoutes = [
+export const discoveryRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/v1/cluster',
