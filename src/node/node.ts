@@ -23,6 +23,7 @@ import { AccountService } from '../services/accounts.js';
 import { ClusterService } from '../services/cluster.js';
 import { ConversationService } from '../services/conversations.js';
 import { MessageService } from '../services/messages.js';
+import { ReadMarkerService } from '../services/read-markers.js';
 import { RateLimiter } from '../services/rate-limiter.js';
 import { UserService } from '../services/users.js';
 import { VERSION } from '../version.js';
@@ -79,6 +80,7 @@ export async function startNode(
   const messages = new MessageService(deps, conversations, {
     sendAllowed: (userId) => sendLimiter.take(userId),
   });
+  const readMarkers = new ReadMarkerService(deps);
   const users = new UserService(deps);
   let accepting = true;
   let delivery: DeliveryCore | null = null;
@@ -97,6 +99,7 @@ export async function startNode(
     users,
     conversations,
     messages,
+    readMarkers,
     cluster,
     trustedProxies: new TrustedProxies(config.trustProxy),
     limiters: {

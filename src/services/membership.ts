@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import type { Conversation, ConversationSummary, Member } from '../domain/model.js';
 import { canManage } from '../domain/roles.js';
-import type { ConversationsStore, MembersStore } from '../ports/store.js';
+import { RecordNotFoundError, type ConversationsStore, type MembersStore } from '../ports/store.js';
 
 /**
  * The membership check every conversation operation starts with: non-members get `not_found`,
@@ -57,4 +57,11 @@ export async function requireManager(
 /** The answer past the member limit (rules C2, C6). */
 export function groupFull(maxGroupMembers: number): AppError {
   return new AppError('group_full', `a group has at most ${maxGroupMembers} members`);
+}
+
+/** A record the store no longer finds (deleted or removed meanwhile) answers `not_found`. */
+export function notFoundFrom(err: unknown): never {
+  if (err instanceof RecordNotFoundError)
+    throw new AppError('not_found', undefined, { cause: err });
+  throw err;
 }

@@ -3,10 +3,8 @@ import { ulid } from '../domain/ids.js';
 import { CLIENT_MSG_ID_MAX } from '../domain/limits.js';
 import { seqOf, type Message, type TimelineEntry, type User } from '../domain/model.js';
 import {
-  RecordNotFoundError,
   type ConversationsStore,
   type HistoryQuery,
-  type MembersStore,
   type StoreHealth,
   type StoreOps,
   type TimelineStore,
@@ -15,6 +13,7 @@ import {
 import { CommitBatcher } from './group-commit.js';
 import type { ConversationService } from './conversations.js';
 import { appendTimelineEvent } from './timeline-events.js';
+import { notFoundFrom } from './membership.js';
 import type { ServiceDeps } from './deps.js';
 import { commitAndPublish, Publications } from './publications.js';
 
@@ -33,11 +32,10 @@ export interface TimelinePage {
   nextAfter: number | null;
 }
 
-/** What MessageService uses of the store: a few reads, read markers, transactions. */
+/** What MessageService uses of the store: a few reads and transactions. */
 export type MessageDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'metrics' | 'now'> & {
   store: Pick<ConversationsStore, 'getConversation'> &
     Pick<TimelineStore, 'getMessageByClientId' | 'listMessages' | 'listTimeline'> &
-    Pick<MembersStore, 'raiseReadMarker'> &
     TransactionsStore &
     Pick<StoreHealth, 'isUnavailable'>;
 };
@@ -51,7 +49,7 @@ export interface MessageServiceOptions {
   sendAllowed?: (userId: string) => boolean;
 }
 
-/** Sending, history, timeline, edits, deletes and read markers (rules M1-M6). */
+/** Sending, history, timeline, edits and deletes (rules M1-M4, M6); read markers are read-markers.ts. */
 export class MessageService {
   readonly #deps: MessageDeps;
   readonly #conversations: ConversationService;
@@ -140,7 +138,7 @@ export class MessageService {
       throw new AppError('forbidden', 'the other user has deleted their account');
     }
     const createdAt = this.#deps.now();
-    const seq = await tx.nextSeq(conversationId, createdAt, true).catch(notFound);
+    const seq = await tx.nextSeq(conversationId, createdAt, true).catch(notFoundFrom);
     const message: Message = {
       id: ulid(),
       conversationId,
@@ -238,20 +236,6 @@ export class MessageService {
     });
   }
 
-  /** Raises the read marker (rule M5), capped at the conversation's last seq. */
-  async markRead(me: User, conversationId: string, seq: number): Promise<number> {
-    await this.#conversations.requireMember(conversationId, me.id);
-    const conversation = await this.#deps.store.getConversation(conversationId);
-    const capped = Math.min(seq, conversation?.lastSeq ?? 0);
-    const marker = await this.#deps.store
-      .raiseReadMarker(conversationId, me.id, capped)
-      .catch(notFound);
-    const pubs = new Publications();
-    pubs.read(me.id, conversationId, marker);
-    pubs.publish(this.#deps.bus);
-    return marker;
-  }
-
   /** Waits for in-flight commits (graceful shutdown). */
   drained(): Promise<void> {
     return this.#batcher.drained();
@@ -289,8 +273,3 @@ export class MessageService {
  * A write that found its record gone (the conversation deleted, the member removed, since the
  * membership check) answers `not_found`, as a non-member does (rule G6).
  */
-function notFound(err: unknown): never {
-  if (err instanceof RecordNotFoundError)
-    throw new AppError('not_found', undefined, { cause: err });
-  throw err;
-}

@@ -188,7 +188,7 @@ describe('delivery core: catch-up (K6), slow consumers (W7), relays (G7, W6)', (
       });
       const presence = await b.socket.next((f) => f.type === 'presence');
       assert.equal(presence.online, true);
-      await world.messages.markRead(bob.user, dm, 1);
+      await world.readMarkers.markRead(bob.user, dm, 1);
       for (const s of [b, b2]) {
         const read = await s.socket.next((f) => f.type === 'event' && f.event.type === 'read');
         assert.equal(read.event.conversationId, dm);

@@ -17,6 +17,7 @@ import { AccountService, type Principal } from '../../src/services/accounts.js';
 import { ConversationService } from '../../src/services/conversations.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
 import { MessageService } from '../../src/services/messages.js';
+import { ReadMarkerService } from '../../src/services/read-markers.js';
 import { RateLimiter } from '../../src/services/rate-limiter.js';
 
 /** A frame the core sent, parsed. */
@@ -177,6 +178,7 @@ export interface World {
   accounts: AccountService;
   conversations: ConversationService;
   messages: MessageService;
+  readMarkers: ReadMarkerService;
   hooks: Hooks;
   /** Presence calls the core made, in order. */
   presence: string[];
@@ -217,6 +219,7 @@ export async function startWorld(
   const conversations = new ConversationService(deps);
   const accounts = new AccountService(deps, conversations);
   const messages = new MessageService(deps, conversations);
+  const readMarkers = new ReadMarkerService(deps);
   const hooks: Hooks = { before: {}, after: {} };
   const hooked =
     <A extends unknown[], R>(name: keyof DeliveryReads, read: (...args: A) => Promise<R>) =>
@@ -235,6 +238,7 @@ export async function startWorld(
     accounts,
     conversations,
     messages,
+    readMarkers,
     hooks,
     presence,
     allowUnknownIds: (userId, count) => unknownIds.take(userId, count),

@@ -6,6 +6,7 @@ import type { AccountService, Principal } from '../../services/accounts.js';
 import type { ClusterService } from '../../services/cluster.js';
 import type { ConversationService } from '../../services/conversations.js';
 import type { MessageService } from '../../services/messages.js';
+import type { ReadMarkerService } from '../../services/read-markers.js';
 import type { RateLimiter } from '../../services/rate-limiter.js';
 import type { UserService } from '../../services/users.js';
 import type { ClientAddress, TrustedProxies } from './client-ip.js';
@@ -19,6 +20,7 @@ export interface GatewayContext {
   users: UserService;
   conversations: ConversationService;
   messages: MessageService;
+  readMarkers: ReadMarkerService;
   cluster: ClusterService;
   /** Proxies whose forwarding headers are believed (rule S9). */
   trustedProxies: TrustedProxies;

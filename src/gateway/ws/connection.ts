@@ -269,7 +269,7 @@ export class Connection implements DeliverySocket {
     return (this.#limits ??= new FrameLimits()).read(
       conversationId,
       seq,
-      (id, upTo) => this.#ctx.messages.markRead(session.user, id, upTo),
+      (id, upTo) => this.#ctx.readMarkers.markRead(session.user, id, upTo),
       (err) =>
         this.#ctx.log.debug({ event: 'ws.read_failed', connId: this.id, err }, 'read failed'),
     );

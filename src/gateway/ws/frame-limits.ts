@@ -21,7 +21,7 @@ export const SOCKET_LIMITS = {
 /** A kind of limited frame (or the refusals of the others). */
 export type LimitedKind = keyof typeof SOCKET_LIMITS;
 
-/** Writes a read marker (the message service's `markRead` for the socket's user). */
+/** Writes a read marker (the read-marker service's `markRead` for the socket's user). */
 export type WriteRead = (conversationId: string, seq: number) => Promise<unknown>;
 
 /**

@@ -143,7 +143,7 @@ export const messageRoutes = [
     },
     async handler({ c, ctx, principal, params, body }) {
       return c.json({
-        lastReadSeq: await ctx.messages.markRead(principal.user, params.id, body.seq),
+        lastReadSeq: await ctx.readMarkers.markRead(principal.user, params.id, body.seq),
       });
     },
   }),
