@@ -1,5 +1,5 @@
 import { ipBatch, ipBinary, namespaceNames } from './ip.js';
-import type { Network } from './network.js';
+import type { Network } from './network-api.js';
 import {
   CLIENTS,
   faultPairs,

@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BlockList, isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Context } from 'hono';
-import type { AppEnv } from './context.js';
 
 /** Where a request came from, as far as the node can tell (rule S9). */
 export interface ClientAddress {
@@ -64,9 +62,4 @@ export function clientAddress(req: IncomingMessage, proxies: TrustedProxies): Cl
 
 function headerValue(value: string | string[] | undefined): string {
   return Array.isArray(value) ? value.join(',') : (value ?? '');
-}
-
-/** The client address of a REST request, as the first middleware resolved it. */
-export function clientIp(c: Context<AppEnv>): string {
-  return c.get('client').ip;
 }

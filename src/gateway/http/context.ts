@@ -1,4 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
 import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -60,4 +61,9 @@ export interface RequestVars {
 export interface AppEnv {
   Bindings: HttpBindings;
   Variables: RequestVars;
+}
+
+/** The client address of a REST request, as the first middleware resolved it. */
+export function clientIp(c: Context<AppEnv>): string {
+  return c.get('client').ip;
 }

@@ -7,7 +7,7 @@ import {
   UserSchema,
 } from '../../../protocol/schemas.js';
 import { z } from 'zod';
-import { clientIp } from '../client-ip.js';
+import { clientIp } from '../context.js';
 import { SESSION_COOKIE } from '../origin.js';
 import { defineRoute } from '../route.js';
 
