@@ -26,7 +26,7 @@ export function MessageList(props: {
   editLastRequest: number;
 }) {
   const { store, conversation: c, stickToEnd } = props;
-  const view = store.timeline(c.id);
+  const view = store.history(c.id);
   const outbox = store.outbox(c.id);
   const scroller = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);

@@ -19,7 +19,7 @@ import { ConversationList } from './conversation-list.js';
 import { Histories } from './histories.js';
 import { Sends } from './sends.js';
 import { applyTimeline } from './timeline-effects.js';
-import type { TimelineView } from './timeline.js';
+import type { HistoryView } from './history.js';
 import { Typing } from './typing.js';
 
 /** Limits of the node that served the page (read from its `<meta>` tags). */
@@ -197,7 +197,7 @@ export class ChatStore {
     return this.#conversations.get(id);
   }
 
-  timeline(id: string): TimelineView {
+  history(id: string): HistoryView {
     return this.#histories.view(id);
   }
 

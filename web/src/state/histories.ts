@@ -1,7 +1,7 @@
 import { ApiError, ErrorCode, type RestApi } from '../../../src/client/index.js';
 import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
-import { Timeline, type TimelineView } from './timeline.js';
+import { LoadedHistory, type HistoryView } from './history.js';
 
 /** Messages per history page. */
 const PAGE = 50;
@@ -11,7 +11,7 @@ const PAGE = 50;
  * on demand (infinite scroll), live messages, edits and deletions merged in as they arrive.
  */
 export class Histories {
-  readonly #timelines = new Map<string, Timeline>();
+  readonly #histories = new Map<string, LoadedHistory>();
   readonly #api: RestApi;
   readonly #changed: () => void;
   readonly #gone: (conversationId: string) => void;
@@ -23,59 +23,59 @@ export class Histories {
     this.#gone = options.gone;
   }
 
-  view(id: string): TimelineView {
-    return this.#timelines.get(id)?.view() ?? Timeline.empty;
+  view(id: string): HistoryView {
+    return this.#histories.get(id)?.view() ?? LoadedHistory.empty;
   }
 
   /** Loads the latest page of a conversation once; live entries keep it current afterwards. */
   async open(id: string): Promise<void> {
-    if (this.#timelines.has(id)) return;
-    const timeline = new Timeline();
-    this.#timelines.set(id, timeline);
-    await this.#page(id, timeline, undefined);
+    if (this.#histories.has(id)) return;
+    const history = new LoadedHistory();
+    this.#histories.set(id, history);
+    await this.#page(id, history, undefined);
   }
 
   /** Loads the page before the oldest loaded message. */
   async loadOlder(id: string): Promise<void> {
-    const timeline = this.#timelines.get(id);
-    if (!timeline || timeline.loading || !timeline.hasMore) return;
-    await this.#page(id, timeline, timeline.oldestSeq());
+    const history = this.#histories.get(id);
+    if (!history || history.loading || !history.hasMore) return;
+    await this.#page(id, history, history.oldestSeq());
   }
 
   /** Tries a failed first load again. */
   async reload(id: string): Promise<void> {
-    this.#timelines.delete(id);
+    this.#histories.delete(id);
     await this.open(id);
   }
 
   /** Adds messages (live, acknowledged, edited) to a conversation's history if it is loaded. */
   merge(id: string, messages: readonly MessageDto[]): void {
-    this.#timelines.get(id)?.merge(messages);
+    this.#histories.get(id)?.merge(messages);
   }
 
   /** Applies an edit or deletion, now or when the message is loaded. */
   patch(id: string, seq: number, patch: Partial<MessageDto>): void {
-    this.#timelines.get(id)?.patch(seq, patch);
+    this.#histories.get(id)?.patch(seq, patch);
   }
 
   forget(id: string): void {
-    this.#timelines.delete(id);
+    this.#histories.delete(id);
   }
 
-  async #page(id: string, timeline: Timeline, before: number | undefined): Promise<void> {
-    timeline.loading = true;
-    timeline.error = null;
+  async #page(id: string, history: LoadedHistory, before: number | undefined): Promise<void> {
+    history.loading = true;
+    history.error = null;
     this.#changed();
     try {
       const { messages } = await this.#api.history(id, { before, limit: PAGE });
-      timeline.merge(messages);
-      timeline.hasMore = messages.length === PAGE;
-      timeline.loaded = true;
+      history.merge(messages);
+      history.hasMore = messages.length === PAGE;
+      history.loaded = true;
     } catch (err) {
-      timeline.error = describeError(err);
+      history.error = describeError(err);
       if (err instanceof ApiError && err.code === ErrorCode.NotFound) this.#gone(id);
     } finally {
-      timeline.loading = false;
+      history.loading = false;
       this.#changed();
     }
   }

@@ -1,7 +1,7 @@
 import type { MessageDto } from '../../../src/protocol/schemas.js';
 
 /** What the conversation view reads: messages in seq order and the paging state. */
-export interface TimelineView {
+export interface HistoryView {
   readonly messages: readonly MessageDto[];
   readonly hasMore: boolean;
   readonly loading: boolean;
@@ -13,8 +13,8 @@ export interface TimelineView {
  * The loaded part of one conversation's history: REST pages and live messages merged by seq
  * (so an entry seen both ways is kept once), edits and deletions applied in place.
  */
-export class Timeline {
-  static readonly empty: TimelineView = {
+export class LoadedHistory {
+  static readonly empty: HistoryView = {
     messages: [],
     hasMore: false,
     loading: false,
@@ -60,7 +60,7 @@ export class Timeline {
     return this.view().messages[0]?.seq;
   }
 
-  view(): TimelineView {
+  view(): HistoryView {
     this.#sorted ??= [...this.#bySeq.values()].sort((a, b) => a.seq - b.seq);
     return {
       messages: this.#sorted,
