@@ -19,9 +19,10 @@ import type { ServiceDeps } from '../../src/services/deps.js';
 import { MessageService } from '../../src/services/messages.js';
 import { ReadMarkerService } from '../../src/services/read-markers.js';
 import { RateLimiter } from '../../src/services/rate-limiter.js';
+import type { Frame } from '../helpers/ws.js';
 
-/** A frame the core sent, parsed. */
-export type Frame = { type: string; [key: string]: any };
+/** A frame the core sent, parsed (the same loose shape the socket tests read). */
+export type { Frame };
 
 /** How long a test waits for a frame or a close before failing. */
 const WAIT_MS = 5_000;
