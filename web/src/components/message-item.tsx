@@ -2,9 +2,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { formatFull, formatTime } from '../lib/format.js';
-import { linkify } from '../lib/linkify.js';
 import { Avatar } from './avatar.js';
 import { AlertIcon, CheckIcon, ClockIcon, EditIcon, RetryIcon, TrashIcon } from './icons.js';
+import { MessageBody } from './message-body.js';
 
 /** A message's delivery state as its sender sees it. */
 export type DeliveryState = 'pending' | 'sent' | 'failed';
@@ -62,7 +62,7 @@ export function MessageItem(props: {
             {deleted ? (
               <p class="message-body message-deleted">This message was deleted.</p>
             ) : (
-              <p class="message-body">{linkify(m.body)}</p>
+              <MessageBody body={m.body} />
             )}
             <span class="message-meta">
               {m.editedAt !== null && !deleted && <span class="message-edited">edited</span>}
