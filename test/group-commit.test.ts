@@ -182,6 +182,7 @@ async function seedConversation(store: Store, prefix: string) {
     createdAt: at,
     lastSeq: 0,
     lastMessageAt: at,
+    allMentions: 'members' as const,
   };
   await store.createConversation(conversation, null);
   await store.addMember({
@@ -210,6 +211,10 @@ function sendJob(conversationId: string, sender: string, clientMsgId: string, bo
       createdAt: at,
       editedAt: null,
       deletedAt: null,
+      replyTo: null,
+      threadRoot: null,
+      mentions: [],
+      mentionsAll: false,
     });
     return seq;
   };

@@ -218,6 +218,10 @@ describe('PostgreSQL store', () => {
         createdAt: Date.now(),
         editedAt: null,
         deletedAt: null,
+        replyTo: null,
+        threadRoot: null,
+        mentions: [],
+        mentionsAll: false,
       });
       inserted();
       await held;

@@ -43,6 +43,7 @@ async function seed(store: Store): Promise<{ user: User; group: Conversation }> 
     createdAt: 2_000,
     lastSeq: 0,
     lastMessageAt: 2_000,
+    allMentions: 'members',
   };
   await store.transaction(async (tx) => {
     await tx.createConversation(group, null);
@@ -73,6 +74,10 @@ async function seed(store: Store): Promise<{ user: User; group: Conversation }> 
       createdAt: 3_000,
       editedAt: null,
       deletedAt: null,
+      replyTo: null,
+      threadRoot: null,
+      mentions: [],
+      mentionsAll: false,
     });
   });
   return { user, group };
@@ -139,6 +144,7 @@ describe('SQLite store', () => {
         ...group,
         lastSeq: 2,
         lastMessageAt: 3_000,
+        allMentions: 'members',
       });
       assert.deepEqual(await restored.listMembers(group.id), [
         {

@@ -1,7 +1,12 @@
 import type {
+  AllMentionsPolicyDto,
   ConversationDto,
   MemberDto,
+  MentionsPageDto,
   MessageDto,
+  ReactionGroupDto,
+  ThreadPageDto,
+  UserSettingsDto,
   TimelineItemDto,
   TimelinePageDto,
   UserDto,
@@ -245,4 +250,65 @@ export class RestApi {
   markRead(id: string, seq: number): Promise<{ lastReadSeq: number }> {
     return this.request('POST', `/api/v1/conversations/${encodeURIComponent(id)}/read`, { seq });
   }
+
+  /** One message by its seq, with its reply preview, reply count and reactions. */
+  message(id: string, seq: number): Promise<{ message: MessageDto }> {
+    return this.request('GET', `/api/v1/conversations/${encodeURIComponent(id)}/messages/${seq}`);
+  }
+
+  /** A page of a thread (rule R3): its root and the replies with seq > `after`. */
+  thread(
+    id: string,
+    seq: number,
+    query: { after?: number; limit?: number } = {},
+  ): Promise<ThreadPageDto> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    return this.request(
+      'GET',
+      `/api/v1/conversations/${encodeURIComponent(id)}/messages/${seq}/thread?${params}`,
+    );
+  }
+
+  /** Adds the user's reaction (idempotent, rule R4); answers the message's reactions. */
+  react(id: string, seq: number, emoji: string): Promise<{ reactions: ReactionGroupDto[] }> {
+    return this.request('PUT', reactionPath(id, seq, emoji));
+  }
+
+  /** Removes the user's reaction (idempotent, rule R4); answers the message's reactions. */
+  unreact(id: string, seq: number, emoji: string): Promise<{ reactions: ReactionGroupDto[] }> {
+    return this.request('DELETE', reactionPath(id, seq, emoji));
+  }
+
+  /** Messages that mention the user, newest first (rule R8); page on with `nextBefore`. */
+  mentions(query: { before?: string; limit?: number } = {}): Promise<MentionsPageDto> {
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+    return this.request('GET', `/api/v1/mentions?${params}`);
+  }
+
+  /** Who may mention @all in a group (owners and admins, rule R7). */
+  setGroupSettings(
+    id: string,
+    settings: { allMentions: AllMentionsPolicyDto },
+  ): Promise<{ conversation: ConversationDto }> {
+    return this.request(
+      'PUT',
+      `/api/v1/conversations/${encodeURIComponent(id)}/settings`,
+      settings,
+    );
+  }
+
+  /** The user's own settings (rule R9). */
+  settings(): Promise<{ settings: UserSettingsDto }> {
+    return this.request('GET', '/api/v1/me/settings');
+  }
+
+  updateSettings(patch: Partial<UserSettingsDto>): Promise<{ settings: UserSettingsDto }> {
+    return this.request('PATCH', '/api/v1/me/settings', patch);
+  }
+}
+
+function reactionPath(id: string, seq: number, emoji: string): string {
+  return `/api/v1/conversations/${encodeURIComponent(id)}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`;
 }

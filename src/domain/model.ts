@@ -47,6 +47,14 @@ export interface Conversation {
   createdAt: number;
   lastSeq: number;
   lastMessageAt: number;
+  /** Groups only; a DM reads 'members' and has no @all. */
+  allMentions: AllMentionsPolicy;
+}
+
+/** A user's own settings (rule R9); only they read them. */
+export interface UserSettings {
+  /** Others see this user's read markers (read receipts). Default true. */
+  shareReadMarkers: boolean;
 }
 
 /** A user's membership in a conversation. */
@@ -59,18 +67,60 @@ export interface Member {
   lastReadSeq: number;
 }
 
-/** A stored chat message; `seq` is its position in the conversation's timeline. */
-export interface Message {
+/** Who may mention `@all` in a group (rule R7): every member, or owners and admins only. */
+export type AllMentionsPolicy = 'members' | 'admins';
+
+/**
+ * The message a reply quotes, as it was when the reply was read (rule R2): front ends update it
+ * from the parent's `message.edited` and `message.deleted` events.
+ */
+export interface ReplyPreview {
+  seq: number;
+  sender: string;
+  senderName: string;
+  /** The parent's body as written, cut to its first REPLY_SNIPPET_CHARS characters; "" once deleted. */
+  snippet: string;
+  deleted: boolean;
+}
+
+/** One emoji on a message and who reacted with it, in the order they did (rule R4). */
+export interface ReactionGroup {
+  emoji: string;
+  users: MemberRef[];
+}
+
+/** What a send stores of a message: the columns of its row. */
+export interface StoredMessage {
   id: string;
   conversationId: string;
   seq: number;
   sender: string;
-  senderName: string;
   clientMsgId: string;
   body: string;
   createdAt: number;
   editedAt: number | null;
   deletedAt: number | null;
+  /** The seq of the message this one replies to (rule R1), or null. */
+  replyTo: number | null;
+  /** The seq of the thread's root: the parent's own root, or the parent; null when not a reply. */
+  threadRoot: number | null;
+  /** The ids of the members the body mentions, resolved by the server (rule R6), sorted. */
+  mentions: string[];
+  /** The body mentions `@all` in a group and the sender was allowed to (rule R7). */
+  mentionsAll: boolean;
+}
+
+/**
+ * A chat message as every read returns it: the stored row, its sender's name, and what is
+ * derived from the rest of the timeline as of the read (reply preview, reply count, reactions).
+ */
+export interface Message extends StoredMessage {
+  senderName: string;
+  /** The quoted parent of a reply, or null (also null when the parent cannot be read). */
+  reply: ReplyPreview | null;
+  /** Replies in this message's thread that are not deleted (0 unless it is a thread root). */
+  replyCount: number;
+  reactions: ReactionGroup[];
 }
 
 /** A member named in an event's data. */
@@ -94,8 +144,19 @@ export interface TimelineEventDataMap {
   /** A transfer of ownership is two of these: the new owner, then the previous one. */
   'member.role_changed': MemberRef & { role: Role; previous: Role };
   /** `seq` is the edited message's; a deleted message's edits are erased to `{seq, body: ""}`. */
-  'message.edited': { seq: number; body: string; editedAt?: number };
+  'message.edited': {
+    seq: number;
+    body: string;
+    editedAt?: number;
+    /** The mentions of the new body (rule R6); absent from a redacted edit. */
+    mentions?: string[];
+    mentionsAll?: boolean;
+  };
   'message.deleted': { seq: number; deletedAt: number };
+  /** `seq` is the message's; `emoji` one RGI emoji (rule R4). */
+  'reaction.added': MemberRef & { seq: number; emoji: string };
+  'reaction.removed': MemberRef & { seq: number; emoji: string };
+  'conversation.settings_changed': { allMentions: AllMentionsPolicy; previous: AllMentionsPolicy };
 }
 
 /** Kinds of non-message timeline events; each takes a seq in the conversation's timeline. */
@@ -126,6 +187,8 @@ export interface ConversationSummary extends Conversation {
   role: Role;
   lastReadSeq: number;
   unreadCount: number;
+  /** Unread messages (seq > lastReadSeq, not the user's own, not deleted) that mention the user or @all. */
+  mentionCount: number;
   memberCount: number;
   /** For DMs: the other user's name. */
   peer: string | null;

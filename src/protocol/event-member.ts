@@ -14,6 +14,9 @@ export function eventMember(event: TimelineEventDto): { userId: string; username
     case 'conversation.renamed':
     case 'message.edited':
     case 'message.deleted':
+    case 'reaction.added':
+    case 'reaction.removed':
+    case 'conversation.settings_changed':
       return null;
   }
 }

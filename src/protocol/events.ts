@@ -9,6 +9,9 @@ import { id, RoleSchema, seq } from './primitives.js';
 
 const memberRef = z.object({ userId: id, username: z.string() });
 
+/** Who may mention `@all` in a group (rule R7). */
+export const AllMentionsSchema = z.enum(['members', 'admins']);
+
 /** The `data` schema of each timeline event type. */
 export const TimelineEventDataSchemas = {
   /** Seq 1 of a group; `members` lists the owner first. */
@@ -24,8 +27,22 @@ export const TimelineEventDataSchemas = {
    * `seq` is the edited message's. Once that message is deleted its edits are erased to
    * `{seq, body: ""}` (rule M6), so `editedAt` is absent from a redacted edit.
    */
-  'message.edited': z.object({ seq, body: z.string(), editedAt: z.number().optional() }),
+  'message.edited': z.object({
+    seq,
+    body: z.string(),
+    editedAt: z.number().optional(),
+    /** The new body's mentions (rule R6); absent from a redacted edit. */
+    mentions: z.array(id).optional(),
+    mentionsAll: z.boolean().optional(),
+  }),
   'message.deleted': z.object({ seq, deletedAt: z.number() }),
+  /** `seq` is the message's; `emoji` is one RGI emoji (rule R4). */
+  'reaction.added': memberRef.extend({ seq, emoji: z.string() }),
+  'reaction.removed': memberRef.extend({ seq, emoji: z.string() }),
+  'conversation.settings_changed': z.object({
+    allMentions: AllMentionsSchema,
+    previous: AllMentionsSchema,
+  }),
 } as const;
 
 type DataSchemas = typeof TimelineEventDataSchemas;
@@ -58,6 +75,9 @@ export const TimelineEventSchema = z
     eventSchema('member.role_changed'),
     eventSchema('message.edited'),
     eventSchema('message.deleted'),
+    eventSchema('reaction.added'),
+    eventSchema('reaction.removed'),
+    eventSchema('conversation.settings_changed'),
   ])
   .meta({ id: 'TimelineEvent' });
 

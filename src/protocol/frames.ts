@@ -22,6 +22,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
     conversationId: identifier(),
     clientMsgId: identifier(),
     body: text(1_000_000),
+    /** The seq of the message this one replies to (rule R1). */
+    replyTo: seq.min(1).optional(),
   }),
   z.object({ type: z.literal('sync'), cursors, ref: z.string().max(64).optional() }),
   z.object({
@@ -45,6 +47,8 @@ export const SideEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('conversation.deleted'), conversationId: id, actor: id }),
   z.object({ type: z.literal('conversation.removed'), conversationId: id }),
   z.object({ type: z.literal('read'), conversationId: id, seq }),
+  /** Another member's read marker moved (rule R9): only of members who share read markers. */
+  z.object({ type: z.literal('receipt'), conversationId: id, userId: id, seq }),
 ]);
 export type SideEvent = z.infer<typeof SideEventSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { alphabetMessage, inAlphabet, type Alphabet } from '../domain/text.js';
-import { TimelineEventSchema } from './events.js';
+import { AllMentionsSchema, TimelineEventSchema } from './events.js';
 import { id, RoleSchema, seq } from './primitives.js';
 
 /**
@@ -11,6 +11,7 @@ import { id, RoleSchema, seq } from './primitives.js';
 export { PROTOCOL_VERSION } from './version.js';
 export { RoleSchema } from './primitives.js';
 export {
+  AllMentionsSchema,
   TIMELINE_EVENT_TYPES,
   TimelineEventDataSchemas,
   TimelineEventSchema,
@@ -49,18 +50,43 @@ export const UserSchema = z
   .object({ id, username: z.string(), createdAt: z.number(), deletedAt: z.number().nullable() })
   .meta({ id: 'User' });
 
+const MemberRefSchema = z.object({ userId: id, username: z.string() });
+
+/** The parent a reply quotes, as of the read (rule R2). */
+export const ReplyPreviewSchema = z
+  .object({
+    seq,
+    sender: id,
+    senderName: z.string(),
+    snippet: z.string(),
+    deleted: z.boolean(),
+  })
+  .meta({ id: 'ReplyPreview' });
+
+/** One emoji on a message and who reacted with it, in the order they did (rule R4). */
+export const ReactionGroupSchema = z
+  .object({ emoji: z.string(), users: z.array(MemberRefSchema) })
+  .meta({ id: 'ReactionGroup' });
+
 export const MessageSchema = z
   .object({
     id,
     conversationId: id,
     seq,
     sender: id,
-    senderName: z.string(),
     clientMsgId: z.string(),
     body: z.string(),
     createdAt: z.number(),
     editedAt: z.number().nullable(),
     deletedAt: z.number().nullable(),
+    replyTo: seq.nullable(),
+    threadRoot: seq.nullable(),
+    mentions: z.array(id),
+    mentionsAll: z.boolean(),
+    senderName: z.string(),
+    reply: ReplyPreviewSchema.nullable(),
+    replyCount: z.number().int(),
+    reactions: z.array(ReactionGroupSchema),
   })
   .meta({ id: 'Message' });
 
@@ -85,9 +111,11 @@ export const ConversationSchema = z
     createdAt: z.number(),
     lastSeq: seq,
     lastMessageAt: z.number(),
+    allMentions: AllMentionsSchema,
     role: RoleSchema,
     lastReadSeq: seq,
     unreadCount: z.number().int(),
+    mentionCount: z.number().int(),
     memberCount: z.number().int(),
     peer: z.string().nullable(),
     lastMessage: MessageSchema.nullable(),
@@ -152,6 +180,8 @@ export const TimelineQuery = z.object({
 export const SendBody = z.object({
   clientMsgId: identifier(64),
   body: text(1_000_000),
+  /** The seq of the message this one replies to (rule R1). */
+  replyTo: seq.min(1).optional(),
 });
 export const EditBody = z.object({ body: text(1_000_000) });
 export const ReadBody = z.object({ seq });
@@ -161,6 +191,33 @@ export const ConversationPath = z.object({ id: identifier() });
 export const MemberPath = z.object({ id: identifier(), username: identifier() });
 export const MessagePath = z.object({ id: identifier(), seq: SeqParam });
 export const UserPath = z.object({ username: identifier() });
+/** `…/reactions/:emoji`: the emoji percent-encoded in the path (rule R4). */
+export const ReactionPath = z.object({
+  id: identifier(),
+  seq: SeqParam,
+  emoji: z.string().max(64),
+});
+export const ThreadQuery = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+export const MentionsQuery = z.object({
+  before: identifier(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+});
+export const GroupSettingsBody = z.object({ allMentions: AllMentionsSchema });
+export const UserSettingsSchema = z
+  .object({ shareReadMarkers: z.boolean() })
+  .meta({ id: 'UserSettings' });
+export const UserSettingsBody = UserSettingsSchema.partial();
+/** A page of a thread (rule R3): the root, then its replies in seq order after `after`. */
+export const ThreadPageSchema = z
+  .object({ root: MessageSchema, replies: z.array(MessageSchema), nextAfter: seq.nullable() })
+  .meta({ id: 'ThreadPage' });
+/** Messages that mention the user, newest first (rule R8); `nextBefore` pages on. */
+export const MentionsPageSchema = z
+  .object({ messages: z.array(MessageSchema), nextBefore: z.string().nullable() })
+  .meta({ id: 'MentionsPage' });
 
 /** Wire types inferred from the schemas. */
 export type UserDto = z.infer<typeof UserSchema>;
@@ -169,3 +226,9 @@ export type MemberDto = z.infer<typeof MemberSchema>;
 export type ConversationDto = z.infer<typeof ConversationSchema>;
 export type TimelineItemDto = z.infer<typeof TimelineItemSchema>;
 export type TimelinePageDto = z.infer<typeof TimelinePageSchema>;
+export type ReplyPreviewDto = z.infer<typeof ReplyPreviewSchema>;
+export type ReactionGroupDto = z.infer<typeof ReactionGroupSchema>;
+export type ThreadPageDto = z.infer<typeof ThreadPageSchema>;
+export type MentionsPageDto = z.infer<typeof MentionsPageSchema>;
+export type UserSettingsDto = z.infer<typeof UserSettingsSchema>;
+export type AllMentionsPolicyDto = z.infer<typeof AllMentionsSchema>;

@@ -106,6 +106,7 @@ export class ConversationService {
       createdAt: now,
       lastSeq: 0,
       lastMessageAt: now,
+      allMentions: 'members',
     };
     try {
       await this.#deps.store.transaction(async (tx) => {

@@ -63,6 +63,7 @@ export class GroupService {
       createdAt: now,
       lastSeq: 0,
       lastMessageAt: now,
+      allMentions: 'members',
     };
     await this.#mutate(async (tx, pubs) => {
       await tx.createConversation(conversation, null);

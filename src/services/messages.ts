@@ -150,6 +150,13 @@ export class MessageService {
       createdAt,
       editedAt: null,
       deletedAt: null,
+      replyTo: null,
+      threadRoot: null,
+      mentions: [],
+      mentionsAll: false,
+      reply: null,
+      replyCount: 0,
+      reactions: [],
     };
     await tx.insertMessage(message);
     return { message, created: true };

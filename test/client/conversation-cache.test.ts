@@ -11,9 +11,11 @@ const group = (): ConversationDto => ({
   createdAt: 1,
   lastSeq: 3,
   lastMessageAt: 1,
+  allMentions: 'members',
   role: 'member',
   lastReadSeq: 3,
   unreadCount: 0,
+  mentionCount: 0,
   memberCount: 3,
   peer: null,
   lastMessage: null,
@@ -30,6 +32,13 @@ const message = (seq: number, sender: string): MessageDto => ({
   createdAt: 100 + seq,
   editedAt: null,
   deletedAt: null,
+  replyTo: null,
+  threadRoot: null,
+  mentions: [],
+  mentionsAll: false,
+  reply: null,
+  replyCount: 0,
+  reactions: [],
 });
 
 const base = { conversationId: 'c1', actor: 'ann', createdAt: 50 };

@@ -99,6 +99,13 @@ export function messageFrame(
       createdAt: 1,
       editedAt: null,
       deletedAt: null,
+      replyTo: null,
+      threadRoot: null,
+      mentions: [],
+      mentionsAll: false,
+      reply: null,
+      replyCount: 0,
+      reactions: [],
       ...extra,
     },
   };

@@ -244,6 +244,13 @@ export function busContract(name: string, open: OpenBus): void {
         createdAt: 1_700_000_000_123,
         editedAt: null,
         deletedAt: null,
+        replyTo: null,
+        threadRoot: null,
+        mentions: [],
+        mentionsAll: false,
+        reply: null,
+        replyCount: 0,
+        reactions: [],
       };
       const events: BusEvent[] = [
         { type: 'timeline', entry: { kind: 'message', message } },

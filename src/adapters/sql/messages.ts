@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Message } from '../../domain/model.js';
+import type { Message, StoredMessage } from '../../domain/model.js';
 import type { HistoryQuery, TimelineStore } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
 import { toMessage } from './rows.js';
@@ -37,7 +37,7 @@ export const messages = sqlAggregate<MessageOps>({
         .where('seq', '=', seq);
 
     return {
-      async insertMessage(m: Omit<Message, 'senderName'>): Promise<void> {
+      async insertMessage(m: StoredMessage): Promise<void> {
         await x.prepared(
           'insertMessage',
           (
@@ -50,6 +50,10 @@ export const messages = sqlAggregate<MessageOps>({
             createdAt: number,
             editedAt: number | null,
             deletedAt: number | null,
+            replyTo: number | null,
+            threadRoot: number | null,
+            mentions: string,
+            mentionsAll: number,
           ) =>
             db.insertInto('messages').values({
               id,
@@ -61,6 +65,10 @@ export const messages = sqlAggregate<MessageOps>({
               created_at: createdAt,
               edited_at: editedAt,
               deleted_at: deletedAt,
+              reply_to: replyTo,
+              thread_root: threadRoot,
+              mentions,
+              mentions_all: mentionsAll,
             }),
           m.id,
           m.conversationId,
@@ -71,6 +79,10 @@ export const messages = sqlAggregate<MessageOps>({
           m.createdAt,
           m.editedAt,
           m.deletedAt,
+          m.replyTo,
+          m.threadRoot,
+          JSON.stringify(m.mentions),
+          m.mentionsAll ? 1 : 0,
         );
       },
 

@@ -132,6 +132,63 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
         await db.schema.createIndex('presence_node').on('presence').column('node_id').execute();
       },
     },
+    '0003_rich_messages': {
+      // Replies and threads (R1-R3), reactions (R4-R5), mentions (R6-R8), read-marker privacy (R9).
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('messages').addColumn('reply_to', 'integer').execute();
+        await db.schema.alterTable('messages').addColumn('thread_root', 'integer').execute();
+        await db.schema
+          .alterTable('messages')
+          .addColumn('mentions', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema
+          .alterTable('messages')
+          .addColumn('mentions_all', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('messages_thread')
+          .on('messages')
+          .columns(['conversation_id', 'thread_root', 'seq'])
+          .where(sql.ref('thread_root'), 'is not', null)
+          .execute();
+
+        await db.schema
+          .createTable('mentions')
+          .addColumn('conversation_id', text, (c) =>
+            c.notNull().references('conversations.id').onDelete('cascade'),
+          )
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('user_id', text, (c) => c.notNull())
+          .addPrimaryKeyConstraint('mentions_pk', ['conversation_id', 'seq', 'user_id'])
+          .execute();
+        await db.schema
+          .createIndex('mentions_user')
+          .on('mentions')
+          .columns(['user_id', 'conversation_id', 'seq'])
+          .execute();
+
+        await db.schema
+          .createTable('reactions')
+          .addColumn('conversation_id', text, (c) =>
+            c.notNull().references('conversations.id').onDelete('cascade'),
+          )
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('emoji', text, (c) => c.notNull())
+          .addColumn('user_id', text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('reactions_pk', ['conversation_id', 'seq', 'emoji', 'user_id'])
+          .execute();
+
+        await db.schema
+          .alterTable('users')
+          .addColumn('share_read_markers', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema
+          .alterTable('conversations')
+          .addColumn('all_mentions', 'text', (c) => c.notNull().defaultTo('members'))
+          .execute();
+      },
+    },
   };
 }
 

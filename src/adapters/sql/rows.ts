@@ -12,9 +12,10 @@ import type {
   UserWithSecret,
 } from '../../domain/model.js';
 import { DELETED_USER_NAME } from '../../domain/model.js';
+import type { Selectable } from 'kysely';
 import type { Database } from './schema.js';
 
-type Row<T extends keyof Database> = Database[T];
+type Row<T extends keyof Database> = Selectable<Database[T]>;
 
 export { DELETED_USER_NAME };
 
@@ -27,7 +28,9 @@ function numOrNull(value: number | string | bigint | null): number | null {
   return value === null ? null : num(value);
 }
 
-export function toUser(row: Omit<Row<'users'>, 'password_hash'>): User {
+export function toUser(
+  row: Pick<Row<'users'>, 'id' | 'username' | 'created_at' | 'deleted_at'>,
+): User {
   return {
     id: row.id,
     username: row.username,
@@ -60,6 +63,7 @@ export function toConversation(row: Row<'conversations'>): Conversation {
     createdAt: num(row.created_at),
     lastSeq: num(row.last_seq),
     lastMessageAt: num(row.last_message_at),
+    allMentions: row.all_mentions === 'admins' ? 'admins' : 'members',
   };
 }
 
@@ -100,6 +104,14 @@ export function toMessage(row: MessageRow): Message {
     createdAt: num(row.created_at),
     editedAt: numOrNull(row.edited_at),
     deletedAt: numOrNull(row.deleted_at),
+    replyTo: numOrNull(row.reply_to),
+    threadRoot: numOrNull(row.thread_root),
+    mentions: deleted ? [] : (JSON.parse(row.mentions) as string[]),
+    mentionsAll: !deleted && num(row.mentions_all) === 1,
+    // Filled by the read from the rest of the timeline (message-views.ts).
+    reply: null,
+    replyCount: 0,
+    reactions: [],
   };
 }
 

@@ -8,6 +8,7 @@ export interface Database {
     password_hash: string;
     created_at: number;
     deleted_at: number | null;
+    share_read_markers: Generated<number>;
   };
   sessions: {
     id: string;
@@ -26,6 +27,7 @@ export interface Database {
     created_at: number;
     last_seq: number;
     last_message_at: number;
+    all_mentions: Generated<string>;
   };
   members: {
     conversation_id: string;
@@ -44,6 +46,25 @@ export interface Database {
     created_at: number;
     edited_at: number | null;
     deleted_at: number | null;
+    reply_to: number | null;
+    thread_root: number | null;
+    /** JSON array of the mentioned user ids (the `mentions` table indexes them). */
+    mentions: Generated<string>;
+    mentions_all: Generated<number>;
+  };
+  /** One row per mentioned member of a message (rule R6), for mention counts and lists. */
+  mentions: {
+    conversation_id: string;
+    seq: number;
+    user_id: string;
+  };
+  /** One row per (message, emoji, user) (rule R4). */
+  reactions: {
+    conversation_id: string;
+    seq: number;
+    emoji: string;
+    user_id: string;
+    created_at: number;
   };
   events: {
     conversation_id: string;

@@ -46,6 +46,28 @@ async function summariesOf(
         .whereRef('x.sender_id', '<>', 'm.user_id')
         .where('x.deleted_at', 'is', null)
         .as('unread_count'),
+      // Unread mentions (rule R8): named in the message, or @all, by someone else, not deleted.
+      eb
+        .selectFrom('messages as y')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('y.conversation_id', '=', 'c.id')
+        .whereRef('y.seq', '>', 'm.last_read_seq')
+        .whereRef('y.sender_id', '<>', 'm.user_id')
+        .where('y.deleted_at', 'is', null)
+        .where((w) =>
+          w.or([
+            w('y.mentions_all', '=', 1),
+            w.exists(
+              w
+                .selectFrom('mentions as z')
+                .select('z.seq')
+                .whereRef('z.conversation_id', '=', 'y.conversation_id')
+                .whereRef('z.seq', '=', 'y.seq')
+                .whereRef('z.user_id', '=', 'm.user_id'),
+            ),
+          ]),
+        )
+        .as('mention_count'),
       eb
         .selectFrom('members as mm')
         .select(eb.fn.countAll<number>().as('n'))
@@ -96,6 +118,7 @@ async function summariesOf(
       role: r.role as Role,
       lastReadSeq: num(r.last_read_seq),
       unreadCount: num(r.unread_count ?? 0),
+      mentionCount: num(r.mention_count ?? 0),
       memberCount: num(r.member_count ?? 0),
       peer: peerId === null ? null : (peerName.get(peerId) ?? DELETED_USER_NAME),
       lastMessage: lastByConversation.get(r.id) ?? null,

@@ -39,6 +39,14 @@ export function formatEvent(e: TimelineEventDto): string {
       return `✎ #${e.data.seq} edited: ${e.data.body}`;
     case 'message.deleted':
       return `✗ #${e.data.seq} deleted`;
+    case 'reaction.added':
+      return `+ ${e.data.username} reacted ${e.data.emoji} to #${e.data.seq}`;
+    case 'reaction.removed':
+      return `- ${e.data.username} removed ${e.data.emoji} from #${e.data.seq}`;
+    case 'conversation.settings_changed':
+      return e.data.allMentions === 'admins'
+        ? '• only owners and admins may mention @all now'
+        : '• every member may mention @all now';
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Message, TimelineEntry, TimelineEvent } from '../../domain/model.js';
+import type { Message, StoredMessage, TimelineEntry, TimelineEvent } from '../../domain/model.js';
 
 /** History page request: messages with seq strictly before or after a bound. */
 export interface HistoryQuery {
@@ -10,7 +10,7 @@ export interface HistoryQuery {
 /** A conversation's timeline: messages and events, each at its own seq (G2-G5, M2-M4, W5). */
 export interface TimelineStore {
   /** Rejects if the seq or the (sender, clientMsgId) pair is taken. */
-  insertMessage(message: Omit<Message, 'senderName'>): Promise<void>;
+  insertMessage(message: StoredMessage): Promise<void>;
   getMessage(conversationId: string, seq: number): Promise<Message | null>;
   getMessageByClientId(sender: string, clientMsgId: string): Promise<Message | null>;
   editMessage(conversationId: string, seq: number, body: string, at: number): Promise<void>;

@@ -45,6 +45,10 @@ function operations(fx: Fixture, s: string, ids: { owner: User; conversation: st
     createdAt: at,
     editedAt: null,
     deletedAt: null,
+    replyTo: null,
+    threadRoot: null,
+    mentions: [],
+    mentionsAll: false,
   };
   const user = { id: fx.id('u'), username: fx.username(), passwordHash: 'h', createdAt: at };
   const conversation = fx.conversation('group', ids.owner, 'n');

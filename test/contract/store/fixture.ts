@@ -74,6 +74,7 @@ export class Fixture {
       createdAt: at,
       lastSeq: 0,
       lastMessageAt: at,
+      allMentions: 'members',
     };
   }
 
@@ -125,6 +126,10 @@ export class Fixture {
         createdAt,
         editedAt: null,
         deletedAt: null,
+        replyTo: null,
+        threadRoot: null,
+        mentions: [],
+        mentionsAll: false,
       });
       return next;
     });

@@ -29,6 +29,10 @@ function messagesContract(open: OpenStore): void {
         createdAt: 1_700_000_000_456,
         editedAt: null,
         deletedAt: null,
+        replyTo: null,
+        threadRoot: null,
+        mentions: [],
+        mentionsAll: false,
       };
       await store.insertMessage(message);
       const expected = { ...message, senderName: sender.username };
@@ -302,6 +306,10 @@ function mergedTimelineContract(open: OpenStore): void {
             createdAt,
             editedAt: null,
             deletedAt: null,
+            replyTo: null,
+            threadRoot: null,
+            mentions: [],
+            mentionsAll: false,
           });
           await tx.insertEvent({
             conversationId: group.id,

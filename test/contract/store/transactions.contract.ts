@@ -53,6 +53,10 @@ export function transactionsContract(open: OpenStore): void {
             createdAt: fx().tick(),
             editedAt: null,
             deletedAt: null,
+            replyTo: null,
+            threadRoot: null,
+            mentions: [],
+            mentionsAll: false,
           });
           await tx.renameConversation(existing.id, 'renamed');
           await tx.markUserDeleted(owner.id, fx().tick());

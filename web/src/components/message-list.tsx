@@ -274,6 +274,13 @@ function renderRows(args: {
       createdAt: entry.createdAt,
       editedAt: null,
       deletedAt: null,
+      replyTo: null,
+      threadRoot: null,
+      mentions: [],
+      mentionsAll: false,
+      reply: null,
+      replyCount: 0,
+      reactions: [],
     };
     const newDay = dayBreak(entry.createdAt, `day-${entry.clientMsgId}`);
     rows.push(
