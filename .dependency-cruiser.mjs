@@ -28,6 +28,7 @@ const pkg = (names) => `(^|/)node_modules/(@types/)?(${names.join('|')})/`;
 const LAYERS = [
   'domain',
   'protocol',
+  'format',
   'ports',
   'observability',
   'services',
@@ -134,7 +135,10 @@ const DRIVERS = [
   ),
   driver(['hdr-histogram-js'], [dir('bench')], 'bench'),
   driver(['preact'], ['^web/src/'], 'web'),
+  driver(['markdown-it', 'emojibase-data', 'emojibase'], [dir('format')], 'format'),
 ];
+/** Packages the web UI may bundle (through its own files or src/format). */
+const BROWSER_PACKAGES = ['zod', 'preact', 'markdown-it', 'emojibase-data', 'emojibase'];
 const KNOWN_PACKAGES = [
   'better-sqlite3',
   'pg',
@@ -150,6 +154,9 @@ const KNOWN_PACKAGES = [
   'zod',
   'hdr-histogram-js',
   'preact',
+  'markdown-it',
+  'emojibase-data',
+  'emojibase',
 ];
 
 const BUILTIN = `^(node:)?(${builtinModules.map((m) => m.replace(/[/.]/g, '\\$&')).join('|')})$`;
@@ -179,6 +186,12 @@ export default {
           why: 'the input alphabet (rule S6) is shared by the edge schemas and the store',
         },
       ],
+    }),
+    ...layer('format', {
+      from: dir('format'),
+      allowed: [file('src/domain/limits.ts')],
+      comment:
+        'format (the Markdown subset and emoji, shared by every front end) imports nothing of Parley but the username pattern of domain/limits.ts: it must stay browser-safe.',
     }),
     ...layer('ports', {
       from: dir('ports'),
@@ -274,8 +287,8 @@ export default {
     }),
     ...layer('client', {
       from: dir('client'),
-      allowed: [dir('protocol')],
-      comment: 'client imports protocol only.',
+      allowed: [dir('protocol'), dir('format')],
+      comment: 'client imports protocol and format.',
     }),
     ...layer('bench', {
       from: dir('bench'),
@@ -294,12 +307,13 @@ export default {
         dir('config'),
         dir('client'),
         dir('protocol'),
+        dir('format'),
         dir('supervisor'),
         dir('bench'),
         dir('verify'),
         file('src/version.ts'),
       ],
-      comment: 'cli imports node, config, client, protocol, supervisor, bench, verify.',
+      comment: 'cli imports node, config, client, protocol, format, supervisor, bench, verify.',
       bends: [
         {
           file: 'src/cli/backup.ts',
@@ -326,7 +340,7 @@ export default {
       name: 'layer-web',
       severity: 'error',
       comment:
-        'web imports src/client through its index, src/protocol, and the pure group-role policy src/domain/roles.ts; nothing else of src/.',
+        'web imports src/client through its index, src/protocol, src/format, and the pure group-role policy src/domain/roles.ts; nothing else of src/.',
       from: { path: '^web/src/' },
       to: {
         dependencyTypes: ['local'],
@@ -334,6 +348,7 @@ export default {
           '^web/src/',
           file('src/client/index.ts'),
           dir('protocol'),
+          dir('format'),
           file('src/domain/roles.ts'),
         ],
       },
@@ -344,7 +359,7 @@ export default {
       comment: 'Nothing the web UI bundles may reach a Node built-in or a server-side package.',
       from: { path: '^web/src/' },
       to: {
-        path: [BUILTIN, pkg(KNOWN_PACKAGES.filter((p) => !['zod', 'preact'].includes(p)))],
+        path: [BUILTIN, pkg(KNOWN_PACKAGES.filter((p) => !BROWSER_PACKAGES.includes(p)))],
         reachable: true,
       },
     },
