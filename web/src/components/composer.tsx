@@ -1,7 +1,16 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import {
+  applyCompletion,
+  completionAt,
+  emojiCompletions,
+  mentionCompletions,
+  type CompletionToken,
+} from '../../../src/format/completion.js';
+import { replaceShortcodes } from '../../../src/format/emoji.js';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { codePoints } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
+import { Autocomplete, optionId, type AutocompleteOption } from './autocomplete.js';
 import { SendIcon } from './icons.js';
 
 /** Unsent text per conversation, kept while switching between them. */
@@ -9,10 +18,15 @@ const drafts = new Map<string, string>();
 
 /** From this share of the limit on, a counter shows how many characters are left. */
 const COUNTER_FROM = 0.9;
+/** Suggestions shown at once. */
+const SUGGESTIONS = 8;
+const LIST_ID = 'composer-suggestions';
 
 /**
  * Where messages are written: Enter sends, Shift+Enter starts a new line, ↑ in an empty box
  * edits your last message. Sends go to the client's outbox, so they survive a lost connection.
+ * `:thu` suggests emoji shortcodes and `@al` the conversation's `members` (and `@all` when
+ * `allowAll`); a complete `:shortcode:` becomes its emoji when the message is sent.
  */
 export function Composer(props: {
   store: ChatStore;
@@ -20,15 +34,31 @@ export function Composer(props: {
   title: string;
   onSent: () => void;
   onEditLast: () => void;
+  members?: readonly { username: string }[] | undefined;
+  allowAll?: boolean | undefined;
 }) {
   const { store, conversation } = props;
   const id = conversation.id;
   const [text, setText] = useState(() => drafts.get(id) ?? '');
+  const [caret, setCaret] = useState<number | null>(null);
+  const [active, setActive] = useState(0);
+  // The trigger position whose suggestions Escape closed: they stay closed for that word.
+  const [dismissed, setDismissed] = useState<number | null>(null);
+  const pendingCaret = useRef<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const limit = store.limits.maxMessageChars;
-  const length = codePoints(text);
+  const outgoing = useMemo(() => replaceShortcodes(text), [text]);
+  const length = codePoints(outgoing);
   const over = length > limit;
   const blank = text.trim() === '';
+
+  const token = caret === null ? null : completionAt(text, caret);
+  const suggestions = useMemo(
+    () => suggestionsFor(token, props.members ?? [], props.allowAll),
+    [token?.kind, token?.query, props.members, props.allowAll],
+  );
+  const open = token !== null && token.start !== dismissed && suggestions.length > 0;
+  const current = Math.min(active, suggestions.length - 1);
 
   useEffect(() => {
     // Focus the box when a conversation opens, except on touch screens (the keyboard would
@@ -36,10 +66,20 @@ export function Composer(props: {
     if (!matchMedia('(pointer: coarse)').matches) input.current?.focus();
   }, [id]);
 
-  useLayoutEffect(() => autosize(input.current), [text]);
+  useLayoutEffect(() => {
+    autosize(input.current);
+    const el = input.current;
+    if (el && pendingCaret.current !== null) {
+      el.setSelectionRange(pendingCaret.current, pendingCaret.current);
+      pendingCaret.current = null;
+    }
+  }, [text]);
 
-  const update = (value: string) => {
+  const update = (value: string, at: number | null) => {
     setText(value);
+    setCaret(at);
+    setActive(0);
+    if (at === null || !completionAt(value, at)) setDismissed(null);
     if (value) drafts.set(id, value);
     else drafts.delete(id);
     if (value.trim()) store.typing(id);
@@ -47,10 +87,42 @@ export function Composer(props: {
 
   const send = () => {
     if (blank || over) return;
-    store.send(id, text);
+    store.send(id, outgoing);
     props.onSent();
-    update('');
+    update('', null);
     input.current?.focus();
+  };
+
+  const pick = (index: number) => {
+    const option = suggestions[index];
+    if (!token || !option) return;
+    const next = applyCompletion(text, token, option.insert);
+    pendingCaret.current = next.caret;
+    update(next.text, next.caret);
+  };
+
+  /** Keys of the open suggestion list; true when the key was handled. */
+  const suggestionKey = (e: KeyboardEvent): boolean => {
+    if (!open || e.isComposing) return false;
+    switch (e.key) {
+      case 'ArrowDown':
+        setActive((current + 1) % suggestions.length);
+        return true;
+      case 'ArrowUp':
+        setActive((current - 1 + suggestions.length) % suggestions.length);
+        return true;
+      case 'Enter':
+      case 'Tab':
+        if (e.shiftKey) return false;
+        pick(current);
+        return true;
+      case 'Escape':
+        e.stopPropagation();
+        setDismissed(token.start);
+        return true;
+      default:
+        return false;
+    }
   };
 
   return (
@@ -62,6 +134,16 @@ export function Composer(props: {
       }}
     >
       <div class={`composer-box${over ? ' is-over' : ''}`}>
+        {open && (
+          <Autocomplete
+            id={LIST_ID}
+            label={token.kind === 'emoji' ? 'Emoji' : 'Members'}
+            options={suggestions}
+            active={current}
+            onPick={pick}
+            onHover={setActive}
+          />
+        )}
         <label class="sr-only" for="composer-input">
           Message {props.title}
         </label>
@@ -73,9 +155,18 @@ export function Composer(props: {
           value={text}
           aria-describedby="composer-hint composer-counter"
           aria-invalid={over || undefined}
-          onInput={(e) => update(e.currentTarget.value)}
+          aria-autocomplete="list"
+          aria-controls={open ? LIST_ID : undefined}
+          aria-activedescendant={open ? optionId(LIST_ID, current) : undefined}
+          onInput={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
+          // The caret moves without input too (arrows, a click): the suggestions follow it.
+          onKeyUp={(e) => setCaret(e.currentTarget.selectionStart)}
+          onClick={(e) => setCaret(e.currentTarget.selectionStart)}
+          onBlur={() => setCaret(null)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            if (suggestionKey(e)) {
+              e.preventDefault();
+            } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
               send();
             } else if (e.key === 'ArrowUp' && text === '') {
@@ -111,6 +202,32 @@ export function Composer(props: {
       </div>
     </form>
   );
+}
+
+/** A suggestion: what the list shows and what picking it inserts. */
+interface Suggestion extends AutocompleteOption {
+  insert: string;
+}
+
+function suggestionsFor(
+  token: CompletionToken | null,
+  members: readonly { username: string }[],
+  allowAll: boolean | undefined,
+): Suggestion[] {
+  if (!token) return [];
+  if (token.kind === 'emoji') {
+    return emojiCompletions(token, SUGGESTIONS).map((m) => ({
+      key: m.shortcode,
+      glyph: m.emoji,
+      label: `:${m.shortcode}:`,
+      insert: m.emoji,
+    }));
+  }
+  return mentionCompletions(token, members, { allowAll, limit: SUGGESTIONS }).map((name) => ({
+    key: name,
+    label: name === 'all' ? '@all (everyone here)' : `@${name}`,
+    insert: `@${name}`,
+  }));
 }
 
 /** Grows the box with its text (up to the CSS max-height) where CSS `field-sizing` is missing. */
