@@ -1,0 +1,62 @@
+import type { Kysely } from 'kysely';
+import type { ReactionGroup } from '../../domain/model.js';
+import { DELETED_USER_NAME, num } from './rows.js';
+import type { Database } from './schema.js';
+
+/**
+ * The reactions of the messages `seqs` of a conversation (rule R4), in one query: for each
+ * seq that has any, its groups ordered by their first reaction's time (then emoji), each
+ * group's users in the order they reacted (then by id). A deleted account reads as
+ * DELETED_USER_NAME, as everywhere else. Seqs without reactions are absent from the map.
+ */
+export async function reactionsOf(
+  db: Kysely<Database>,
+  conversationId: string,
+  seqs: number[],
+): Promise<Map<number, ReactionGroup[]>> {
+  const result = new Map<number, ReactionGroup[]>();
+  if (seqs.length === 0) return result;
+  const rows = await db
+    .selectFrom('reactions as r')
+    .leftJoin('users as u', 'u.id', 'r.user_id')
+    .select(['r.seq', 'r.emoji', 'r.user_id', 'r.created_at', 'u.username', 'u.deleted_at'])
+    .where('r.conversation_id', '=', conversationId)
+    .where('r.seq', 'in', [...new Set(seqs)])
+    .orderBy('r.seq')
+    .orderBy('r.created_at')
+    .orderBy('r.user_id')
+    .execute();
+
+  // Rows come in reaction order per seq, so a group's first row is its first reaction.
+  type Entry = { first: number; group: ReactionGroup };
+  const groups = new Map<number, Map<string, Entry>>();
+  for (const row of rows) {
+    const seq = num(row.seq);
+    let bySeq = groups.get(seq);
+    if (!bySeq) groups.set(seq, (bySeq = new Map<string, Entry>()));
+    let entry = bySeq.get(row.emoji);
+    if (!entry) {
+      entry = { first: num(row.created_at), group: { emoji: row.emoji, users: [] } };
+      bySeq.set(row.emoji, entry);
+    }
+    entry.group.users.push({
+      userId: row.user_id,
+      username: row.username === null || row.deleted_at !== null ? DELETED_USER_NAME : row.username,
+    });
+  }
+  for (const [seq, bySeq] of groups) {
+    const ordered = [...bySeq.values()].sort(
+      (a, b) => a.first - b.first || compareCodeUnits(a.group.emoji, b.group.emoji),
+    );
+    result.set(
+      seq,
+      ordered.map((e) => e.group),
+    );
+  }
+  return result;
+}
+
+/** The same order on every engine (not a collation's): by UTF-16 code units. */
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
