@@ -20,6 +20,11 @@ export const ERROR_CODES = {
   username_taken: { http: 409, ws: 1008, message: 'That username is taken.' },
   conflict: { http: 409, ws: 1008, message: 'The request conflicts with the current state.' },
   group_full: { http: 409, ws: 1008, message: 'The group has reached its member limit.' },
+  too_many_reactions: {
+    http: 400,
+    ws: 1008,
+    message: 'The message has as many different reactions as it may have.',
+  },
   rate_limited: { http: 429, ws: 4029, message: 'Too many requests; slow down.' },
   unsupported_protocol: { http: 400, ws: 4002, message: 'Unsupported protocol version.' },
   unknown_frame: { http: 400, ws: 1008, message: 'Unknown frame type.' },

@@ -49,3 +49,7 @@ export const PASSWORD_MAX = 128;
 export const CLIENT_MSG_ID_MAX = 64;
 export const HISTORY_PAGE_MAX = 100;
 export const USER_PAGE_MAX = 100;
+/** Distinct emoji on one message (rule R4); a reaction with one more is `too_many_reactions`. */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+/** The longest reaction emoji, in UTF-16 code units (rule R4). */
+export const MAX_EMOJI_UNITS = 64;

@@ -23,6 +23,7 @@ export const ErrorCode = {
   UsernameTaken: 'username_taken',
   Conflict: 'conflict',
   GroupFull: 'group_full',
+  TooManyReactions: 'too_many_reactions',
   RateLimited: 'rate_limited',
   UnsupportedProtocol: 'unsupported_protocol',
   UnknownFrame: 'unknown_frame',
