@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { TimelineEntry, TimelineEvent } from '../../domain/model.js';
 import type { TimelineStore } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
+import { decorateMessages } from './message-views.js';
 import { toTimelineEntry, type TimelineRow } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -52,7 +53,15 @@ export const timeline = sqlAggregate<EventOps>({
           afterSeq,
           limit,
         );
-        return rows.map(toTimelineEntry);
+        const entries = rows.map(toTimelineEntry);
+        const messages = await decorateMessages(
+          db,
+          entries.flatMap((e) => (e.kind === 'message' ? [e.message] : [])),
+        );
+        let next = 0;
+        return entries.map((e) =>
+          e.kind === 'message' ? { kind: 'message', message: messages[next++]! } : e,
+        );
       },
     };
   },
@@ -70,8 +79,16 @@ const TIMELINE_COLUMNS = [
   'body',
   'edited_at',
   'deleted_at',
+  'reply_to',
+  'thread_root',
+  'mentions',
+  'mentions_all',
   'sender_name',
   'sender_deleted_at',
+  'reply_to',
+  'thread_root',
+  'mentions',
+  'mentions_all',
   'type',
   'actor_id',
   'data',
@@ -94,6 +111,8 @@ const TIMELINE_COLUMNS = [
 function timelineQuery(db: Kysely<Database>, conversationId: string, after: number, n: number) {
   const text = sql<string | null>`cast(null as text)`;
   const time = sql<number | null>`cast(null as bigint)`;
+  const int = sql<number | null>`cast(null as integer)`;
+  const int = sql<number | null>`cast(null as integer)`;
   const messages = db
     .selectFrom('messages')
     .leftJoin('users', 'users.id', 'messages.sender_id')
@@ -108,8 +127,16 @@ function timelineQuery(db: Kysely<Database>, conversationId: string, after: numb
       'messages.body',
       'messages.edited_at',
       'messages.deleted_at',
+      'messages.reply_to',
+      'messages.thread_root',
+      'messages.mentions',
+      'messages.mentions_all',
       'users.username as sender_name',
       'users.deleted_at as sender_deleted_at',
+      'messages.reply_to',
+      'messages.thread_root',
+      'messages.mentions',
+      'messages.mentions_all',
       text.as('type'),
       text.as('actor_id'),
       text.as('data'),
@@ -131,8 +158,16 @@ function timelineQuery(db: Kysely<Database>, conversationId: string, after: numb
       text.as('body'),
       time.as('edited_at'),
       time.as('deleted_at'),
+      int.as('reply_to'),
+      int.as('thread_root'),
+      text.as('mentions'),
+      int.as('mentions_all'),
       text.as('sender_name'),
       time.as('sender_deleted_at'),
+      int.as('reply_to'),
+      int.as('thread_root'),
+      text.as('mentions'),
+      int.as('mentions_all'),
       'type',
       'actor_id',
       'data',
