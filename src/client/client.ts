@@ -188,13 +188,14 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * Sends a message: it enters the outbox as `pending`, is written now if online (or on the
    * next connection), retried with the same clientMsgId until acked, and resolves with the
    * stored message. Refusals such as `forbidden` reject with a SendError and mark it `failed`.
+   * `replyTo` names the message it replies to (rule R1); it stays with the entry's retries.
    */
   send(
     conversationId: string,
     body: string,
-    options: { clientMsgId?: string } = {},
+    options: { clientMsgId?: string; replyTo?: number } = {},
   ): { entry: OutboxEntry; done: Promise<MessageDto> } {
-    const result = this.outbox.add(conversationId, body, options.clientMsgId);
+    const result = this.outbox.add(conversationId, body, options);
     this.emit('outbox', result.entry);
     if (this.#canWrite()) this.#write(result.entry);
     return result;
@@ -331,6 +332,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
         this.emit('read', { conversationId: event.conversationId, seq: event.seq });
         return;
       }
+      case 'receipt':
+        return this.emit('receipt', {
+          conversationId: event.conversationId,
+          userId: event.userId,
+          seq: event.seq,
+        });
     }
   }
 
@@ -360,6 +367,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       conversationId: entry.conversationId,
       clientMsgId: entry.clientMsgId,
       body: entry.body,
+      ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),
     });
   }
 

@@ -1,9 +1,11 @@
 import type { ConversationDto } from '../protocol/schemas.js';
 import type { TimelineItem } from './events.js';
+import { mentionsUser } from './mentions.js';
 
 /**
  * The conversation list as the client last knew it (REST summaries), kept in step with the
- * live timeline: last seq and message, unread counts, names, member counts, read markers.
+ * live timeline: last seq and message, unread and mention counts, names, member counts, read
+ * markers, the @all policy.
  */
 export class ConversationCache extends Map<string, ConversationDto> {
   /** Applies a delivered timeline item; returns the summary it changed, if cached. */
@@ -16,8 +18,10 @@ export class ConversationCache extends Map<string, ConversationDto> {
       conversation.lastSeq = Math.max(conversation.lastSeq, message.seq);
       conversation.lastMessage = message;
       conversation.lastMessageAt = message.createdAt;
-      if (message.sender !== me && message.seq > conversation.lastReadSeq)
+      if (message.sender !== me && message.seq > conversation.lastReadSeq) {
         conversation.unreadCount += 1;
+        if (mentionsUser(message, me)) conversation.mentionCount += 1;
+      }
       return conversation;
     }
     const { event } = item;
@@ -26,6 +30,8 @@ export class ConversationCache extends Map<string, ConversationDto> {
     if (event.type === 'member.added') conversation.memberCount += 1;
     if (event.type === 'member.removed' || event.type === 'member.left')
       conversation.memberCount -= 1;
+    if (event.type === 'conversation.settings_changed')
+      conversation.allMentions = event.data.allMentions;
     return conversation;
   }
 
@@ -35,6 +41,7 @@ export class ConversationCache extends Map<string, ConversationDto> {
     if (!conversation) return undefined;
     conversation.lastReadSeq = Math.max(conversation.lastReadSeq, seq);
     conversation.unreadCount = 0;
+    conversation.mentionCount = 0;
     return conversation;
   }
 }

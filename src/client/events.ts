@@ -25,6 +25,8 @@ export interface ClientEvents {
   typing: { conversationId: string; userId: string; username: string };
   presence: { userId: string; username: string; online: boolean };
   read: { conversationId: string; seq: number };
+  /** Another member read up to `seq` (rule R9; only members who share their read markers). */
+  receipt: { conversationId: string; userId: string; seq: number };
   outbox: OutboxEntry;
   /** The session ended (logout elsewhere, account deleted, token invalid): no more reconnects. */
   'session.ended': { code: number; reason: string };
@@ -47,6 +49,7 @@ const EVENT_NAMES: Record<keyof ClientEvents, true> = {
   typing: true,
   presence: true,
   read: true,
+  receipt: true,
   outbox: true,
   'session.ended': true,
   warning: true,
@@ -91,16 +94,18 @@ export async function* iterateEvents(
   }
 }
 
-const SIDE_EVENT_TYPES: ReadonlySet<string> = new Set<SideEvent['type']>([
-  'conversation.added',
-  'conversation.deleted',
-  'conversation.removed',
-  'read',
-]);
+/** Every side event type once (a record, so a new one cannot be taken for a timeline event). */
+const SIDE_EVENT_TYPES: Record<SideEvent['type'], true> = {
+  'conversation.added': true,
+  'conversation.deleted': true,
+  'conversation.removed': true,
+  read: true,
+  receipt: true,
+};
 
 /** Timeline events carry a seq in the conversation's order; side events do not take part. */
 export function isTimelineEvent(event: TimelineEventDto | SideEvent): event is TimelineEventDto {
-  return !SIDE_EVENT_TYPES.has(event.type);
+  return !Object.hasOwn(SIDE_EVENT_TYPES, event.type);
 }
 
 /** Resolves when `client` reports `online`; rejects if its session ends first. */

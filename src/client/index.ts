@@ -7,6 +7,8 @@ export {
   type ConnectionState,
   type TimelineItem,
 } from './client.js';
+export { applyReaction, isReactionEvent, type ReactionEvent } from './reactions.js';
+export { mentionsUser } from './mentions.js';
 export { Outbox, SendError, type OutboxEntry, type OutboxState } from './outbox.js';
 export { ApiError, RestApi, type ListedUser } from './rest.js';
 export { Backoff } from './backoff.js';

@@ -9,6 +9,8 @@ export interface OutboxEntry {
   clientMsgId: string;
   conversationId: string;
   body: string;
+  /** The seq of the message this one replies to (rule R1); every retry carries it. */
+  replyTo?: number;
   state: OutboxState;
   /** Frames written for it so far (retries reuse the same clientMsgId). */
   attempts: number;
@@ -61,12 +63,16 @@ export class Outbox {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Adds a pending send (with a generated id unless one is given); settles on ack or final refusal. */
+  /**
+   * Adds a pending send (with a generated id unless one is given, replying to `replyTo` if
+   * set); settles on ack or final refusal.
+   */
   add(
     conversationId: string,
     body: string,
-    clientMsgId?: string,
+    options: { clientMsgId?: string | undefined; replyTo?: number | undefined } = {},
   ): { entry: OutboxEntry; done: Promise<MessageDto> } {
+    const { clientMsgId, replyTo } = options;
     if (clientMsgId !== undefined && this.#entries.has(clientMsgId)) {
       throw new Error(`clientMsgId ${clientMsgId} is already in the outbox`);
     }
@@ -74,6 +80,7 @@ export class Outbox {
       clientMsgId: clientMsgId ?? this.#newId(),
       conversationId,
       body,
+      ...(replyTo !== undefined ? { replyTo } : {}),
       state: 'pending',
       attempts: 0,
       createdAt: this.#now(),

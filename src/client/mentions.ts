@@ -1,0 +1,13 @@
+import type { MessageDto } from '../protocol/schemas.js';
+
+/**
+ * Whether a message mentions the user (rules R6, R7): by name or through `@all`, and not the
+ * user's own (the server never lists the sender, but `@all` would include them).
+ */
+export function mentionsUser(
+  message: Pick<MessageDto, 'sender' | 'mentions' | 'mentionsAll' | 'deletedAt'>,
+  userId: string | undefined,
+): boolean {
+  if (userId === undefined || message.sender === userId || message.deletedAt !== null) return false;
+  return message.mentionsAll || message.mentions.includes(userId);
+}
