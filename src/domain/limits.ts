@@ -53,3 +53,7 @@ export const USER_PAGE_MAX = 100;
 export const MAX_REACTIONS_PER_MESSAGE = 20;
 /** The longest reaction emoji, in UTF-16 code units (rule R4). */
 export const MAX_EMOJI_UNITS = 64;
+/** A reply's quote of its parent, in code points (rule R2). */
+export const REPLY_SNIPPET_CHARS = 200;
+/** Distinct users one message may mention (rule R6); more is `invalid_request`. */
+export const MAX_MENTIONS_PER_MESSAGE = 50;
