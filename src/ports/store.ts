@@ -1,6 +1,6 @@
 /**
  * The Store port, one interface per aggregate (users, sessions, conversations, members,
- * timeline, node registry and presence, leases) in `ports/store/`; this module is its public
+ * timeline, reactions, node registry and presence, leases) in `ports/store/`; this module is its public
  * entry. A service depends on the slices it uses (e.g. `UsersStore & SessionsStore`), the
  * composition root hands it the whole {@link Store}.
  */
@@ -18,6 +18,7 @@ export {
 export type { Lease, LeasesStore } from './store/leases.js';
 export type { MembersStore, MemberView } from './store/members.js';
 export type { NodesStore, PresenceStore } from './store/registry.js';
+export type { Reaction, ReactionsStore } from './store/reactions.js';
 export type { SessionsStore } from './store/sessions.js';
 export type {
   Store,
@@ -27,5 +28,11 @@ export type {
   TransactionOps,
   TransactionsStore,
 } from './store/store.js';
-export type { HistoryQuery, TimelineStore } from './store/timeline.js';
+export type {
+  HistoryQuery,
+  MentionsQuery,
+  MessageMentions,
+  MessageRecord,
+  TimelineStore,
+} from './store/timeline.js';
 export type { UserQuery, UsersStore } from './store/users.js';

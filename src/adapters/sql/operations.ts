@@ -3,6 +3,7 @@ import { conversations } from './conversations.js';
 import type { SqlExecutor } from './executor.js';
 import { members } from './members.js';
 import { messages } from './messages.js';
+import { reactions } from './reactions.js';
 import { registry } from './registry.js';
 import { sessions } from './sessions.js';
 import { summaries } from './summaries.js';
@@ -18,6 +19,7 @@ const AGGREGATES = [
   members,
   messages,
   timeline,
+  reactions,
   registry,
 ] as const;
 

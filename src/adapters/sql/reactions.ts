@@ -1,7 +1,66 @@
 import type { Kysely } from 'kysely';
 import type { ReactionGroup } from '../../domain/model.js';
+import type { Reaction, ReactionsStore } from '../../ports/store.js';
+import { sqlAggregate, type SqlExecutor } from './executor.js';
 import { DELETED_USER_NAME, num } from './rows.js';
 import type { Database } from './schema.js';
+
+/** Reactions to messages (ReactionsStore, rule R4) over SQL. */
+export const reactions = sqlAggregate<ReactionsStore>({
+  userWrites: ['addReaction', 'removeReaction', 'deleteReactions'],
+  ops({ db }: SqlExecutor): ReactionsStore {
+    const one = (conversationId: string, seq: number) =>
+      db
+        .deleteFrom('reactions')
+        .where('conversation_id', '=', conversationId)
+        .where('seq', '=', seq);
+    return {
+      async addReaction(r: Reaction): Promise<boolean> {
+        const result = await db
+          .insertInto('reactions')
+          .values({
+            conversation_id: r.conversationId,
+            seq: r.seq,
+            emoji: r.emoji,
+            user_id: r.userId,
+            created_at: r.createdAt,
+          })
+          .onConflict((oc) =>
+            oc.columns(['conversation_id', 'seq', 'emoji', 'user_id']).doNothing(),
+          )
+          .executeTakeFirst();
+        return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+      },
+
+      async removeReaction(conversationId, seq, emoji, userId): Promise<boolean> {
+        const result = await one(conversationId, seq)
+          .where('emoji', '=', emoji)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      },
+
+      async listReactionEmoji(conversationId, seq): Promise<string[]> {
+        const rows = await db
+          .selectFrom('reactions')
+          .select('emoji')
+          .distinct()
+          .where('conversation_id', '=', conversationId)
+          .where('seq', '=', seq)
+          .execute();
+        return rows.map((r) => r.emoji);
+      },
+
+      async listReactions(conversationId, seq): Promise<ReactionGroup[]> {
+        return (await reactionsOf(db, conversationId, [seq])).get(seq) ?? [];
+      },
+
+      async deleteReactions(conversationId, seq): Promise<void> {
+        await one(conversationId, seq).execute();
+      },
+    };
+  },
+});
 
 /**
  * The reactions of the messages `seqs` of a conversation (rule R4), in one query: for each

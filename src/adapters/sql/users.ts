@@ -1,17 +1,25 @@
 import { sql } from 'kysely';
-import type { User, UserWithSecret } from '../../domain/model.js';
+import type { User, UserSettings, UserWithSecret } from '../../domain/model.js';
 import type { UserQuery, UsersStore } from '../../ports/store.js';
 import { insertUnique, sqlAggregate, type SqlExecutor } from './executor.js';
-import { toUser, toUserWithSecret } from './rows.js';
+import { num, toUser, toUserWithSecret } from './rows.js';
 
 /** The columns of a user without its password hash. */
 const PUBLIC_COLUMNS = ['id', 'username', 'created_at', 'deleted_at'] as const;
 
 /** Accounts (UsersStore) over SQL. */
 export const users = sqlAggregate<UsersStore>({
-  userWrites: ['createUser', 'markUserDeleted'],
+  userWrites: ['createUser', 'markUserDeleted', 'updateUserSettings'],
   ops(x: SqlExecutor): UsersStore {
     const { db } = x;
+    const getUserSettings = async (id: string): Promise<UserSettings | null> => {
+      const row = await db
+        .selectFrom('users')
+        .select('share_read_markers')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row ? { shareReadMarkers: num(row.share_read_markers) === 1 } : null;
+    };
     return {
       async createUser(user: UserWithSecret): Promise<User> {
         await insertUnique(x, 'username', () =>
@@ -77,6 +85,33 @@ export const users = sqlAggregate<UsersStore>({
 
       async markUserDeleted(id: string, at: number): Promise<void> {
         await db.updateTable('users').set({ deleted_at: at }).where('id', '=', id).execute();
+      },
+
+      getUserSettings,
+
+      async updateUserSettings(
+        id: string,
+        patch: Partial<UserSettings>,
+      ): Promise<UserSettings | null> {
+        if (patch.shareReadMarkers !== undefined) {
+          await db
+            .updateTable('users')
+            .set({ share_read_markers: patch.shareReadMarkers ? 1 : 0 })
+            .where('id', '=', id)
+            .execute();
+        }
+        return getUserSettings(id);
+      },
+
+      async usersHidingReadMarkers(ids: string[]): Promise<Set<string>> {
+        if (ids.length === 0) return new Set();
+        const rows = await db
+          .selectFrom('users')
+          .select('id')
+          .where('id', 'in', ids)
+          .where('share_read_markers', '=', 0)
+          .execute();
+        return new Set(rows.map((r) => r.id));
       },
     };
   },

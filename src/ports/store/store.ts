@@ -3,6 +3,7 @@ import type { StoreProblem } from './errors.js';
 import type { LeasesStore } from './leases.js';
 import type { MembersStore } from './members.js';
 import type { NodesStore, PresenceStore } from './registry.js';
+import type { ReactionsStore } from './reactions.js';
 import type { SessionsStore } from './sessions.js';
 import type { TimelineStore } from './timeline.js';
 import type { UsersStore } from './users.js';
@@ -22,6 +23,7 @@ export interface StoreOps
     ConversationsStore,
     MembersStore,
     TimelineStore,
+    ReactionsStore,
     NodesStore,
     PresenceStore {}
 

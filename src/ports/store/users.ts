@@ -1,4 +1,4 @@
-import type { User, UserWithSecret } from '../../domain/model.js';
+import type { User, UserSettings, UserWithSecret } from '../../domain/model.js';
 
 /** Keyset page request over users, ordered by username. */
 export interface UserQuery {
@@ -19,4 +19,10 @@ export interface UsersStore {
   getUserSecretById(id: string): Promise<UserWithSecret | null>;
   searchUsers(query: UserQuery): Promise<User[]>;
   markUserDeleted(id: string, at: number): Promise<void>;
+  /** The user's own settings (rule R9); null for an unknown id. */
+  getUserSettings(id: string): Promise<UserSettings | null>;
+  /** Changes the given settings, leaves the others; answers them all, null for an unknown id. */
+  updateUserSettings(id: string, patch: Partial<UserSettings>): Promise<UserSettings | null>;
+  /** Of these users, those who do not share their read markers (rule R9). */
+  usersHidingReadMarkers(ids: string[]): Promise<Set<string>>;
 }
