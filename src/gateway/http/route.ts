@@ -6,7 +6,7 @@ import type { Principal } from '../../services/accounts.js';
 import { describeIssues, LoneSurrogateError, parseJson } from '../validation.js';
 import type { AppEnv, GatewayContext } from './context.js';
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 /** A documented response of a route. */
 export interface ResponseSpec {
