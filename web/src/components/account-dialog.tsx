@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ErrorCode } from '../../../src/client/index.js';
 import { describeError, errorCode } from '../lib/errors.js';
 import type { ChatStore } from '../state/chat-store.js';
@@ -65,6 +65,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
           {error}
         </p>
       )}
+      <PrivacySettings store={store} />
       <section class="settings-section settings-danger" aria-labelledby="account-delete">
         <h3 id="account-delete">Delete account</h3>
         {!deleting ? (
@@ -116,5 +117,69 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
         )}
       </section>
     </Dialog>
+  );
+}
+
+/**
+ * Whether others see how far the user has read (rule R9): off, the node sends no receipts of
+ * theirs and shows them to no one; they still see the other members'.
+ */
+function PrivacySettings({ store }: { store: ChatStore }) {
+  const [share, setShare] = useState<boolean | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    store.client.api.settings().then(
+      ({ settings }) => live && setShare(settings.shareReadMarkers),
+      (err: unknown) => live && setError(describeError(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [store]);
+
+  const change = async (next: boolean) => {
+    setBusy(true);
+    setError(null);
+    setShare(next);
+    try {
+      const { settings } = await store.client.api.updateSettings({ shareReadMarkers: next });
+      setShare(settings.shareReadMarkers);
+    } catch (err) {
+      setShare(!next);
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="settings-section" aria-labelledby="account-privacy">
+      <h3 id="account-privacy">Privacy</h3>
+      <label class="switch-row">
+        <input
+          type="checkbox"
+          role="switch"
+          class="switch"
+          checked={share ?? false}
+          disabled={share === null || busy}
+          aria-describedby="read-receipts-hint"
+          onChange={(e) => void change(e.currentTarget.checked)}
+        />
+        <span>Share read receipts</span>
+      </label>
+      <p class="field-hint" id="read-receipts-hint">
+        {share === false
+          ? 'Others don’t see when you have read their messages. You still see when they have read yours.'
+          : 'Others see when you have read their messages (“Seen”).'}
+      </p>
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
   );
 }

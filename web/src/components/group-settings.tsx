@@ -6,7 +6,11 @@ import {
   canRemove,
   type RoleHolder,
 } from '../../../src/domain/roles.js';
-import type { ConversationDto, MemberDto } from '../../../src/protocol/schemas.js';
+import type {
+  AllMentionsPolicyDto,
+  ConversationDto,
+  MemberDto,
+} from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { codePoints } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
@@ -146,6 +150,8 @@ export function GroupSettings(props: {
         )}
       </section>
 
+      <MentionSettings conversation={c} manager={manager} busy={busy} act={act} store={store} />
+
       {manager && (
         <section class="settings-section" aria-labelledby="settings-add">
           <h3 id="settings-add">Add people</h3>
@@ -205,6 +211,78 @@ export function GroupSettings(props: {
         />
       )}
     </Dialog>
+  );
+}
+
+const ALL_MENTIONS_LABEL: Record<AllMentionsPolicyDto, string> = {
+  members: 'Everyone',
+  admins: 'Owners and admins',
+};
+const ALL_MENTIONS_RULE: Record<AllMentionsPolicyDto, string> = {
+  members: 'Everyone can mention @all.',
+  admins: 'Only owners and admins can mention @all.',
+};
+
+/**
+ * Who may notify the whole group with @all (rule R7): owners and admins choose, everyone else
+ * sees the current choice.
+ */
+function MentionSettings(props: {
+  store: ChatStore;
+  conversation: ConversationDto;
+  manager: boolean;
+  busy: boolean;
+  act: (what: () => Promise<unknown>, done?: () => void) => Promise<void>;
+}) {
+  const { store, conversation: c } = props;
+  // The node's answer (or its settings_changed event) updates the conversation; until then
+  // the choice made here shows.
+  const [chosen, setChosen] = useState(c.allMentions);
+  useEffect(() => setChosen(c.allMentions), [c.allMentions]);
+
+  const choose = (policy: AllMentionsPolicyDto) => {
+    const before = chosen;
+    setChosen(policy);
+    void props.act(
+      async () => {
+        try {
+          await store.client.api.setGroupSettings(c.id, { allMentions: policy });
+        } catch (err) {
+          setChosen(before);
+          throw err;
+        }
+      },
+      () => store.notify(ALL_MENTIONS_RULE[policy]),
+    );
+  };
+
+  return (
+    <section class="settings-section" aria-labelledby="settings-mentions">
+      <h3 id="settings-mentions">Mentions</h3>
+      {props.manager ? (
+        <fieldset class="radio-group" aria-describedby="all-mentions-hint">
+          <legend>Who can mention @all</legend>
+          {(['members', 'admins'] as const).map((policy) => (
+            <label class="radio" key={policy}>
+              <input
+                type="radio"
+                name="all-mentions"
+                value={policy}
+                checked={chosen === policy}
+                disabled={props.busy}
+                onChange={() => choose(policy)}
+              />
+              {ALL_MENTIONS_LABEL[policy]}
+            </label>
+          ))}
+        </fieldset>
+      ) : (
+        <p class="settings-value">{ALL_MENTIONS_RULE[chosen]}</p>
+      )}
+      <p class="field-hint" id="all-mentions-hint">
+        A message with @all notifies every member of the group.
+      </p>
+    </section>
   );
 }
 
