@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ApiError, ClientErrorCode, ParleyClient } from '../client/index.js';
 import { nodeWebSocket } from '../client/node.js';
-import type { ConversationDto, MessageDto } from '../protocol/schemas.js';
 import { ChatApp } from './chat/chat-app.js';
 import {
   configPath,
@@ -10,57 +9,13 @@ import {
   serverUrl,
   writeClientConfig,
 } from './chat/config-file.js';
-import { conversationLabel, formatConversation, formatMessage } from './chat/format.js';
+import { formatConversation } from './chat/format.js';
 import { Cancelled, interactiveLogin, resumeSession } from './chat/session.js';
 import { Terminal } from './chat/terminal.js';
+import { registerMessageCommands } from './client-messages.js';
+import { die, explain, output, savedClient } from './client-shared.js';
 
-/** Prints a one-line error and exits non-zero (scriptable commands, rule CLI2). */
-function die(message: string, code = 1): never {
-  console.error(`parley: ${message}`);
-  process.exit(code);
-}
-
-function explain(err: unknown): never {
-  if (err instanceof ApiError) {
-    if (err.status === 401)
-      die('not logged in (or the session expired): run `parley login` or `parley chat`', 3);
-    die(
-      `${err.message}${err.code === ClientErrorCode.Unreachable ? '' : ` (${err.code})`}`,
-      err.code === ClientErrorCode.Unreachable ? 4 : 1,
-    );
-  }
-  die(err instanceof Error ? err.message : String(err));
-}
-
-/** A client for one-shot commands, using the saved token. */
-function savedClient(server: string | undefined): ParleyClient {
-  const config = readClientConfig();
-  return new ParleyClient({
-    urls: [serverUrl(server, config)],
-    token: config.token ?? null,
-    webSocket: nodeWebSocket,
-  });
-}
-
-async function findConversation(
-  client: ParleyClient,
-  opts: { to?: string; group?: string },
-): Promise<ConversationDto> {
-  if (opts.to) return (await client.api.dm(opts.to)).conversation;
-  if (!opts.group) die('say where: --to USER or --group NAME', 2);
-  const wanted = opts.group.replace(/^#/, '').toLowerCase();
-  const { conversations } = await client.api.conversations();
-  const found = conversations.find((c) => c.kind === 'group' && c.name?.toLowerCase() === wanted);
-  if (!found) die(`you are in no group named "${opts.group}"`);
-  return found;
-}
-
-function output(json: boolean, value: unknown, text: () => string[]): void {
-  if (json) console.log(JSON.stringify(value, null, 2));
-  else for (const line of text()) console.log(line);
-}
-
-/** `parley chat` and the scriptable client commands (`send`, `history`, `users`, …). */
+/** `parley chat` and the scriptable client commands (`login`, `users`, `conversations`, and the message ones). */
 export function registerClientCommands(program: Command): void {
   program
     .command('chat')
@@ -150,68 +105,7 @@ export function registerClientCommands(program: Command): void {
       console.log('logged out');
     });
 
-  program
-    .command('send')
-    .description('send one message: parley send --to USER TEXT | --group NAME TEXT')
-    .argument('<text...>', 'the message')
-    .option('--to <user>', 'direct message to USER')
-    .option('--group <name>', 'message to group NAME')
-    .option('--server <url>', 'node URL')
-    .option('--json', 'print the stored message as JSON')
-    .action(
-      async (
-        words: string[],
-        opts: { to?: string; group?: string; server?: string; json?: boolean },
-      ) => {
-        const client = savedClient(opts.server);
-        try {
-          const conversation = await findConversation(client, opts);
-          const { message } = await client.api.request<{
-            message: MessageDto;
-          }>('POST', `/api/v1/conversations/${conversation.id}/messages`, {
-            clientMsgId: crypto.randomUUID(),
-            body: words.join(' '),
-          });
-          output(Boolean(opts.json), message, () => [
-            `sent #${message.seq} to ${conversationLabel(conversation)}`,
-          ]);
-        } catch (err) {
-          explain(err);
-        }
-      },
-    );
-
-  program
-    .command('history')
-    .description('print messages: parley history --with USER | --group NAME')
-    .option('--with <user>', 'the direct message with USER')
-    .option('--group <name>', 'group NAME')
-    .option('--limit <n>', 'how many (1-100)', '20')
-    .option('--before <seq>', 'only messages before this seq')
-    .option('--server <url>', 'node URL')
-    .option('--json', 'JSON output')
-    .action(
-      async (opts: {
-        with?: string;
-        group?: string;
-        limit: string;
-        before?: string;
-        server?: string;
-        json?: boolean;
-      }) => {
-        const client = savedClient(opts.server);
-        try {
-          const conversation = await findConversation(client, { to: opts.with, group: opts.group });
-          const { messages } = await client.api.history(conversation.id, {
-            limit: Number(opts.limit),
-            ...(opts.before ? { before: Number(opts.before) } : {}),
-          });
-          output(Boolean(opts.json), messages, () => messages.map(formatMessage));
-        } catch (err) {
-          explain(err);
-        }
-      },
-    );
+  registerMessageCommands(program);
 
   program
     .command('users')

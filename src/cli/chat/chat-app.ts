@@ -2,13 +2,24 @@ import {
   ApiError,
   ClientErrorCode,
   CloseCode,
+  mentionsUser,
   SendError,
   type ParleyClient,
+  type TimelineItem,
 } from '../../client/index.js';
-import type { ConversationDto } from '../../protocol/schemas.js';
+import { replaceShortcodes } from '../../format/emoji.js';
+import type { ConversationDto, MessageDto } from '../../protocol/schemas.js';
 import { chatCommands, type Command } from './commands.js';
+import { completeLine } from './completer.js';
 import { forgetSession } from './config-file.js';
-import { conversationLabel, formatConversation, formatEvent, formatMessage } from './format.js';
+import {
+  conversationLabel,
+  formatConversation,
+  formatMessage,
+  snippet,
+  type RenderOptions,
+} from './format.js';
+import { Pane } from './pane.js';
 import type { Terminal } from './terminal.js';
 
 const STATE_TEXT = {
@@ -26,9 +37,11 @@ export class ChatApp {
   readonly #term: Terminal;
   readonly #client: ParleyClient;
   readonly #configPath: string;
-  #current: ConversationDto | null = null;
-  /** Lowest seq shown of the current conversation, for /more. */
-  #oldestShown: number | null = null;
+  /** SGR styles: only on a TTY, and not when NO_COLOR or --no-color says so. */
+  readonly #color: boolean;
+  #pane: Pane | null = null;
+  /** The last connection status printed, so a run of reconnect attempts shows one line. */
+  #shownState: string | null = null;
   #quit = false;
   readonly #commands: Record<string, Command>;
 
@@ -36,22 +49,46 @@ export class ChatApp {
     this.#term = term;
     this.#client = client;
     this.#configPath = configPath;
+    this.#color = term.isTTY && !process.env.NO_COLOR && !process.argv.includes('--no-color');
     this.#commands = chatCommands({
       client,
       term,
       current: () => this.#current,
       open: (conversation) => this.#open(conversation),
       closeConversation: () => {
-        this.#current = null;
+        this.#pane = null;
         this.#updatePrompt();
       },
       showConversations: () => this.#showConversations(),
       showOlder: () => this.#showOlder(),
+      send: (text, options) => this.#sendText(text, options),
+      render: (message) => this.#render(message),
       flushOutbox: () => this.#flushOutbox(),
       quit: () => void (this.#quit = true),
       forgetSession: () => forgetSession(this.#configPath),
     });
+    term.setCompleter((line) =>
+      completeLine(line, {
+        commands: () => Object.keys(this.#commands),
+        members: () => this.#pane?.others() ?? [],
+        conversations: () => [...client.conversations.values()].map(conversationLabel),
+        allowAll: () => this.#pane?.allowAll() ?? false,
+      }),
+    );
     this.#wire();
+  }
+
+  get #current(): ConversationDto | null {
+    return this.#pane?.conversation ?? null;
+  }
+
+  get #options(): RenderOptions {
+    return { color: this.#color, me: this.#client.user };
+  }
+
+  #render(message: MessageDto): string {
+    this.#pane?.saw(message);
+    return formatMessage(message, this.#options);
   }
 
   /** Reads input lines until /quit, /logout, end of input or a session end. */
@@ -89,13 +126,13 @@ export class ChatApp {
     }
   }
 
-  #sendText(text: string): void {
+  #sendText(text: string, options: { replyTo?: number } = {}): void {
     const current = this.#current;
     if (!current)
       return this.#term.print(
         'No conversation open: /dm USER, /open NAME or /group create NAME USER…',
       );
-    const { entry, done } = this.#client.send(current.id, text);
+    const { entry, done } = this.#client.send(current.id, replaceShortcodes(text), options);
     if (this.#client.state !== 'online')
       this.#term.print(`(queued: will send when ${STATE_TEXT[this.#client.state]})`);
     done.catch((err: unknown) => {
@@ -108,31 +145,18 @@ export class ChatApp {
     const c = this.#client;
     c.on('state', (state) => {
       if (this.#quit) return;
-      if (state !== 'connecting') this.#term.print(`[${STATE_TEXT[state]}]`);
       this.#updatePrompt();
+      if (state === 'connecting' || this.#shownState === state) return;
+      this.#shownState = state;
+      this.#term.print(`[${STATE_TEXT[state]}]`);
     });
-    c.on('timeline', (item) => {
-      const conversationId =
-        item.kind === 'message' ? item.message.conversationId : item.event.conversationId;
-      if (conversationId !== this.#current?.id) {
-        if (item.kind === 'message' && item.message.sender !== c.user?.id) {
-          const conversation = c.conversations.get(conversationId);
-          const label = conversation ? conversationLabel(conversation) : 'a conversation';
-          this.#term.print(`• new message in ${label} from ${item.message.senderName}`);
-        }
-        return;
-      }
-      this.#term.print(
-        item.kind === 'message' ? formatMessage(item.message) : formatEvent(item.event),
-      );
-      if (item.kind === 'message') c.markRead(conversationId, item.message.seq);
-    });
+    c.on('timeline', (item) => this.#onTimeline(item));
     c.on('conversation.removed', ({ conversationId, reason }) => {
       if (conversationId !== this.#current?.id) return;
       this.#term.print(
         reason === 'deleted' ? '• this group was deleted' : '• you are no longer a member here',
       );
-      this.#current = null;
+      this.#pane = null;
       this.#updatePrompt();
     });
     c.on('typing', ({ conversationId, username }) => {
@@ -151,6 +175,37 @@ export class ChatApp {
     });
   }
 
+  /** A live timeline entry: shown if of the open conversation, else a one-line notice. */
+  #onTimeline(item: TimelineItem): void {
+    const c = this.#client;
+    const pane = this.#pane;
+    if (item.kind === 'event') {
+      if (item.event.conversationId !== pane?.conversation.id) return;
+      const line = pane.lineFor(item.event, this.#options);
+      if (typeof line === 'string') this.#term.print(line);
+      else void line.then((text) => this.#term.print(text));
+      return;
+    }
+    const { message } = item;
+    const own = message.sender === c.user?.id;
+    const conversation = c.conversations.get(message.conversationId) ?? null;
+    const mentioned = mentionsUser(message, c.user?.id);
+    if (!own && (mentioned || conversation?.kind === 'dm')) this.#term.bell();
+    if (message.conversationId === pane?.conversation.id) {
+      this.#term.print(this.#render(message));
+      c.markRead(message.conversationId, message.seq);
+      return;
+    }
+    if (own) return;
+    const label = conversation ? conversationLabel(conversation) : 'a conversation';
+    const text = message.deletedAt === null ? snippet(message.body) : '(deleted)';
+    this.#term.print(
+      mentioned
+        ? `• ${message.senderName} mentioned you in ${label}: ${text}`
+        : `• new message in ${label} from ${message.senderName}: ${text}`,
+    );
+  }
+
   #updatePrompt(): void {
     const where = this.#current ? conversationLabel(this.#current) : 'no conversation';
     const state = this.#client.state === 'online' ? '' : `, ${STATE_TEXT[this.#client.state]}`;
@@ -158,12 +213,16 @@ export class ChatApp {
   }
 
   async #open(conversation: ConversationDto): Promise<void> {
-    this.#current = conversation;
+    const pane = new Pane(conversation, this.#client);
+    this.#pane = pane;
     this.#updatePrompt();
     this.#term.print(`— ${conversationLabel(conversation)} —`);
-    const { messages } = await this.#client.api.history(conversation.id, { limit: 20 });
-    for (const m of messages) this.#term.print(formatMessage(m));
-    this.#oldestShown = messages[0]?.seq ?? null;
+    const [{ messages }] = await Promise.all([
+      this.#client.api.history(conversation.id, { limit: 20 }),
+      pane.loadMembers(),
+    ]);
+    for (const m of messages) this.#term.print(this.#render(m));
+    pane.oldestShown = messages[0]?.seq ?? null;
     const last = messages.at(-1);
     if (last) this.#client.markRead(conversation.id, last.seq);
     if (messages.length === 0) this.#term.print('(no messages yet)');
@@ -181,17 +240,18 @@ export class ChatApp {
 
   /** Shows the page of messages before the oldest one shown (/more). */
   async #showOlder(): Promise<void> {
-    if (!this.#current) throw new Error('open a conversation first');
-    if (this.#oldestShown === null || this.#oldestShown <= 1)
+    const pane = this.#pane;
+    if (!pane) throw new Error('open a conversation first');
+    if (pane.oldestShown === null || pane.oldestShown <= 1)
       return this.#term.print('(no older messages)');
-    const { messages } = await this.#client.api.history(this.#current.id, {
-      before: this.#oldestShown,
+    const { messages } = await this.#client.api.history(pane.conversation.id, {
+      before: pane.oldestShown,
       limit: 20,
     });
     if (messages.length === 0) return this.#term.print('(no older messages)');
     this.#term.print('— older —');
-    for (const m of messages) this.#term.print(formatMessage(m));
-    this.#oldestShown = messages[0]!.seq;
+    for (const m of messages) this.#term.print(this.#render(m));
+    pane.oldestShown = messages[0]!.seq;
   }
 
   async #flushOutbox(): Promise<void> {

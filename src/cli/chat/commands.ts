@@ -1,35 +1,9 @@
-import type { ParleyClient } from '../../client/index.js';
-import type { ConversationDto, MessageDto } from '../../protocol/schemas.js';
+import type { ConversationDto } from '../../protocol/schemas.js';
+import type { ChatView, Command } from './chat-view.js';
 import { conversationLabel } from './format.js';
-import type { Terminal } from './terminal.js';
+import { messageCommands } from './message-commands.js';
 
-/** A slash command: usage for /help, and what it does. */
-export interface Command {
-  usage: string;
-  help: string;
-  run(args: string[], rest: string): Promise<void> | void;
-}
-
-/** What the commands act on: the chat screen (its open conversation) and the client. */
-export interface ChatView {
-  readonly client: ParleyClient;
-  readonly term: Terminal;
-  /** The open conversation, if any. */
-  current(): ConversationDto | null;
-  /** Opens a conversation: its latest messages, then it follows live. */
-  open(conversation: ConversationDto): Promise<void>;
-  /** No conversation is open any more (the user left it). */
-  closeConversation(): void;
-  showConversations(): Promise<void>;
-  /** Shows the page of messages before the oldest one shown (/more). */
-  showOlder(): Promise<void>;
-  /** Waits for pending sends, if the node is reachable. */
-  flushOutbox(): Promise<void>;
-  /** Ends the input loop. */
-  quit(): void;
-  /** Forgets the stored session token. */
-  forgetSession(): void;
-}
+export type { ChatView, Command } from './chat-view.js';
 
 /** The terminal client's slash commands, by name. */
 export function chatCommands(view: ChatView): Record<string, Command> {
@@ -43,6 +17,10 @@ export function chatCommands(view: ChatView): Record<string, Command> {
         for (const cmd of Object.values(commands))
           term.print(`  ${cmd.usage.padEnd(28)} ${cmd.help}`);
         term.print('  anything else                 is sent to the open conversation');
+        term.print(
+          '  Markdown (*em*, **strong**, `code`, > quote) and :shortcodes: work in messages;',
+        );
+        term.print('  Tab completes commands, @members, #conversations and :shortcodes:');
       },
     },
     conversations: {
@@ -156,23 +134,7 @@ export function chatCommands(view: ChatView): Record<string, Command> {
         if (next) term.print('  … more: narrow the pattern');
       },
     },
-    edit: {
-      usage: '/edit [#SEQ] TEXT',
-      help: 'edit your last (or #SEQ) message',
-      run: async (args) => {
-        const { conversationId, seq, rest } = await target(view, args);
-        if (rest.length === 0) throw new Error('usage: /edit [#SEQ] TEXT');
-        await c.api.editMessage(conversationId, seq, rest.join(' '));
-      },
-    },
-    delete: {
-      usage: '/delete [#SEQ]',
-      help: 'delete your last (or #SEQ) message',
-      run: async (args) => {
-        const { conversationId, seq } = await target(view, args);
-        await c.api.deleteMessage(conversationId, seq);
-      },
-    },
+    ...messageCommands(view),
     more: {
       usage: '/more',
       help: 'show older messages',
@@ -225,22 +187,4 @@ function requireGroup(view: ChatView): ConversationDto {
   if (!current) throw new Error('open a group first (/open NAME)');
   if (current.kind !== 'group') throw new Error('this is a direct message, not a group');
   return current;
-}
-
-/** The message an /edit or /delete refers to: `#12`, or your latest one in the open conversation. */
-async function target(
-  view: ChatView,
-  args: string[],
-): Promise<{ conversationId: string; seq: number; rest: string[] }> {
-  const current = view.current();
-  if (!current) throw new Error('open a conversation first');
-  const first = args[0];
-  if (first && /^#\d+$/.test(first))
-    return { conversationId: current.id, seq: Number(first.slice(1)), rest: args.slice(1) };
-  const { messages } = await view.client.api.history(current.id, { limit: 100 });
-  const mine = messages
-    .filter((m: MessageDto) => m.sender === view.client.user?.id && m.deletedAt === null)
-    .at(-1);
-  if (!mine) throw new Error('you have no message here to change');
-  return { conversationId: current.id, seq: mine.seq, rest: args };
 }

@@ -1,4 +1,26 @@
-import type { ConversationDto, MessageDto, TimelineEventDto } from '../../protocol/schemas.js';
+import { mentionsUser } from '../../client/index.js';
+import { renderAnsi } from '../../format/ansi.js';
+import { plainText } from '../../format/markdown.js';
+import type {
+  ConversationDto,
+  MessageDto,
+  ReactionGroupDto,
+  TimelineEventDto,
+} from '../../protocol/schemas.js';
+
+/**
+ * How the terminal shows things: `color` on a TTY (SGR styles, mentions highlighted), plain
+ * text otherwise; `me` is the viewer (their mentions stand out).
+ */
+export interface RenderOptions {
+  color: boolean;
+  me?: { id: string; username: string } | null | undefined;
+}
+
+const PLAIN: RenderOptions = { color: false };
+const SNIPPET_CHARS = 60;
+/** Indent of a message's second and later lines, its quote and its reactions. */
+const INDENT = '    ';
 
 /** Local wall-clock time of a timestamp, HH:MM. */
 export function localTime(ms: number): string {
@@ -11,32 +33,96 @@ export function conversationLabel(c: Pick<ConversationDto, 'kind' | 'name' | 'pe
   return c.kind === 'group' ? `#${c.name ?? '?'}` : `@${c.peer ?? '?'}`;
 }
 
-/** One message line: `[14:02] #12 bob: hello`. */
-export function formatMessage(m: MessageDto): string {
-  const edited = m.editedAt !== null ? ' (edited)' : '';
-  const body = m.deletedAt !== null ? '(deleted)' : m.body;
-  return `[${localTime(m.createdAt)}] #${m.seq} ${m.senderName}: ${body}${edited}`;
+/** A body on one line without markup or control characters, cut to `max` characters. */
+export function snippet(body: string, max = SNIPPET_CHARS): string {
+  const flat = plainText(body)
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...flat];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
 }
 
+function bold(text: string, options: RenderOptions): string {
+  return options.color ? `\x1b[1m${text}\x1b[0m` : text;
+}
+
+function dim(text: string, options: RenderOptions): string {
+  return options.color ? `\x1b[2m${text}\x1b[0m` : text;
+}
+
+/**
+ * A message as lines: its reply quote (`↳ re #12 bob: snippet`), then `[14:02] #13 alice: body`
+ * (Markdown rendered; later lines indented), then its reactions if it has any. A message that
+ * mentions the viewer says so: highlighted on a TTY, `(mentions you)` in plain text.
+ */
+export function formatMessage(m: MessageDto, options: RenderOptions = PLAIN): string {
+  const lines: string[] = [];
+  if (m.reply) {
+    const text = m.reply.deleted ? '(deleted)' : snippet(m.reply.snippet);
+    lines.push(dim(`  ↳ re #${m.reply.seq} ${m.reply.senderName}: ${text}`, options));
+  }
+  const mentioned = mentionsUser(m, options.me?.id);
+  const head = `[${localTime(m.createdAt)}] #${m.seq} ${m.senderName}:`;
+  const tags: string[] = [];
+  if (m.editedAt !== null && m.deletedAt === null) tags.push('(edited)');
+  if (m.replyCount > 0) tags.push(`[${m.replyCount} ${m.replyCount === 1 ? 'reply' : 'replies'}]`);
+  if (mentioned && !options.color) tags.push('(mentions you)');
+  const body =
+    m.deletedAt !== null
+      ? ['(deleted)']
+      : renderAnsi(m.body, { color: options.color, me: options.me?.username }).split('\n');
+  const [first = '', ...rest] = body;
+  const tail = tags.length > 0 ? ` ${tags.join(' ')}` : '';
+  const shownHead = mentioned && options.color ? `\x1b[1;33;7m${head}\x1b[0m` : bold(head, options);
+  lines.push(`${shownHead} ${first}${rest.length === 0 ? tail : ''}`);
+  rest.forEach((line, i) => lines.push(`${INDENT}${line}${i === rest.length - 1 ? tail : ''}`));
+  if (m.deletedAt === null && m.reactions.length > 0)
+    lines.push(`${INDENT}${formatReactions(m.seq, m.reactions)}`);
+  return lines.join('\n');
+}
+
+/** `#12 reactions: 👍 2 (alice, bob) ❤️ 1 (carol)`; `none` once the last one is gone. */
+export function formatReactions(seq: number, groups: readonly ReactionGroupDto[]): string {
+  if (groups.length === 0) return `#${seq} reactions: none`;
+  const parts = groups.map((g) => {
+    const names = g.users.slice(0, 3).map((u) => u.username);
+    const more = g.users.length > 3 ? ` +${g.users.length - 3}` : '';
+    return `${g.emoji} ${g.users.length} (${names.join(', ')}${more})`;
+  });
+  return `#${seq} reactions: ${parts.join(' ')}`;
+}
+
+/** Who did something, by user id (the members the terminal knows), if known. */
+export type NameOf = (userId: string) => string | undefined;
+
 /** One line for a non-message timeline event, from the viewpoint of a reader. */
-export function formatEvent(e: TimelineEventDto): string {
+export function formatEvent(
+  e: TimelineEventDto,
+  nameOf: NameOf = () => undefined,
+  options: RenderOptions = PLAIN,
+): string {
+  const actor = nameOf(e.actor);
+  const by = actor ? ` by ${actor}` : '';
   switch (e.type) {
     case 'conversation.created':
-      return `• group "${e.data.name}" created`;
+      return `• group "${e.data.name}" created${by}`;
     case 'conversation.renamed':
-      return `• group renamed to "${e.data.name}"`;
+      return `• group renamed to "${e.data.name}"${by}`;
     case 'member.added':
-      return `• ${e.data.username} joined`;
+      return e.actor === e.data.userId
+        ? `• ${e.data.username} joined`
+        : `• ${e.data.username} was added${by}`;
     case 'member.removed':
-      return `• ${e.data.username} was removed`;
+      return `• ${e.data.username} was removed${by}`;
     case 'member.left':
       return e.data.reason === 'account_deleted'
         ? `• ${e.data.username} deleted their account`
         : `• ${e.data.username} left`;
     case 'member.role_changed':
-      return `• ${e.data.username} is now ${e.data.role}`;
+      return `• ${e.data.username} is now ${e.data.role}${by}`;
     case 'message.edited':
-      return `✎ #${e.data.seq} edited: ${e.data.body}`;
+      return `✎ #${e.data.seq} edited: ${renderAnsi(e.data.body, { color: options.color, me: options.me?.username }).replace(/\n/g, `\n${INDENT}`)}`;
     case 'message.deleted':
       return `✗ #${e.data.seq} deleted`;
     case 'reaction.added':
@@ -45,16 +131,20 @@ export function formatEvent(e: TimelineEventDto): string {
       return `- ${e.data.username} removed ${e.data.emoji} from #${e.data.seq}`;
     case 'conversation.settings_changed':
       return e.data.allMentions === 'admins'
-        ? '• only owners and admins may mention @all now'
-        : '• every member may mention @all now';
+        ? `• only owners and admins may mention @all now${by}`
+        : `• every member may mention @all now${by}`;
   }
 }
 
-/** A line of the conversation list: `#team (3 unread) — bob: hi`. */
+/** A line of the conversation list: `#team (3 unread, 1 mention) — bob: hi`. */
 export function formatConversation(c: ConversationDto): string {
-  const unread = c.unreadCount > 0 ? ` (${c.unreadCount} unread)` : '';
+  const counts: string[] = [];
+  if (c.unreadCount > 0) counts.push(`${c.unreadCount} unread`);
+  if (c.mentionCount > 0)
+    counts.push(`${c.mentionCount} ${c.mentionCount === 1 ? 'mention' : 'mentions'}`);
+  const unread = counts.length > 0 ? ` (${counts.join(', ')})` : '';
   const last = c.lastMessage
-    ? ` — ${c.lastMessage.senderName}: ${c.lastMessage.deletedAt ? '(deleted)' : c.lastMessage.body.slice(0, 60)}`
+    ? ` — ${c.lastMessage.senderName}: ${c.lastMessage.deletedAt ? '(deleted)' : snippet(c.lastMessage.body)}`
     : '';
   return `${conversationLabel(c)}${unread}${last}`;
 }

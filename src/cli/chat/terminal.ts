@@ -1,4 +1,4 @@
-import { createInterface, type Interface } from 'node:readline';
+import { createInterface, type Completer, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
 
 /**
@@ -14,6 +14,7 @@ export class Terminal {
   #waiting: ((line: string | null) => void) | null = null;
   #muted = false;
   #closed = false;
+  #completer: Completer | null = null;
 
   constructor(
     input: NodeJS.ReadStream = process.stdin,
@@ -27,7 +28,14 @@ export class Terminal {
         done();
       },
     });
-    this.#rl = createInterface({ input, output: sink, terminal: this.isTTY, historySize: 200 });
+    this.#rl = createInterface({
+      input,
+      output: sink,
+      terminal: this.isTTY,
+      historySize: 200,
+      // Tab completes (commands, members, conversations, emoji) instead of inserting a tab.
+      completer: (line: string) => this.#completer?.(line) ?? [[], line],
+    });
     this.#rl.on('line', (line) => {
       if (this.#waiting) {
         const resolve = this.#waiting;
@@ -69,6 +77,16 @@ export class Terminal {
       this.#muted = false;
       if (this.isTTY) this.#out.write('\n');
     }
+  }
+
+  /** What Tab completes on a terminal (readline's completer: candidates and the text they replace). */
+  setCompleter(completer: Completer): void {
+    this.#completer = completer;
+  }
+
+  /** Rings the terminal bell (a mention, a direct message); nothing on a pipe. */
+  bell(): void {
+    if (this.isTTY) this.#out.write('\x07');
   }
 
   setPrompt(prompt: string): void {

@@ -1,0 +1,78 @@
+import { completionAt, mentionCompletions } from '../../format/completion.js';
+import { emojiForShortcode, searchShortcodes } from '../../format/emoji.js';
+
+/** What Tab can complete from: the chat's commands and the open conversation's context. */
+export interface CompletionSource {
+  /** Command names, without the slash. */
+  commands(): readonly string[];
+  /** Usernames of the open conversation's members, the user's own left out. */
+  members(): readonly { username: string }[];
+  /** Every conversation by label: `#group`, `@peer`. */
+  conversations(): readonly string[];
+  /** The open conversation is a group where the user may mention `@all`. */
+  allowAll(): boolean;
+}
+
+/** Most candidates offered for one Tab. */
+const LIMIT = 30;
+/** Commands whose first argument names a conversation. */
+const CONVERSATION_ARGUMENT = /^\/open\s+(\S*)$/;
+/** A complete `:shortcode:` at the end of the line, not glued to a word. */
+const WHOLE_SHORTCODE = /(?:^|[^\p{L}\p{N}]):([a-z0-9_+-]+):$/iu;
+
+/**
+ * A readline completer (`[candidates, the text they replace]`) for the line left of the caret:
+ * `/co` → `/conversations `, `@bo` → `@bob ` (members of the open conversation), `#te` →
+ * `#team ` (and `/open te`), `:thu` → `:thumbsup:` and friends, a whole `:thumbsup:` → 👍.
+ * Nothing to complete gives no candidates, so Tab never inserts whitespace.
+ */
+export function completeLine(line: string, source: CompletionSource): [string[], string] {
+  const command = /^\/(\S*)$/.exec(line);
+  if (command) {
+    const prefix = command[1]!.toLowerCase();
+    const names = source.commands().filter((name) => name.startsWith(prefix));
+    return [finish(names.map((name) => `/${name}`)), line];
+  }
+  const openArgument = CONVERSATION_ARGUMENT.exec(line);
+  if (openArgument) {
+    const word = openArgument[1]!;
+    return [finish(matchConversations(source, word, true)), word];
+  }
+  const word = /\S*$/.exec(line)![0];
+  if (word.startsWith('#') && !word.includes(':'))
+    return [finish(matchConversations(source, word, false)), word];
+  const whole = WHOLE_SHORTCODE.exec(line);
+  if (whole) {
+    const emoji = emojiForShortcode(whole[1]!);
+    if (emoji) return [[emoji], `:${whole[1]}:`];
+  }
+  const token = completionAt(line, line.length);
+  if (!token) return [[], line];
+  const typed = line.slice(token.start);
+  if (token.kind === 'emoji') {
+    const shortcodes = searchShortcodes(token.query, LIMIT).map((m) => `:${m.shortcode}:`);
+    return [shortcodes, typed];
+  }
+  const names = mentionCompletions(token, source.members(), {
+    allowAll: source.allowAll(),
+    limit: LIMIT,
+  });
+  return [finish(names.map((name) => `@${name}`)), typed];
+}
+
+/** A single candidate gets its trailing space, so typing goes on with the next word. */
+function finish(candidates: string[]): string[] {
+  return candidates.length === 1 ? [`${candidates[0]} `] : candidates;
+}
+
+/** Conversation labels that start with the word (`#te`, or a bare `te` after /open). */
+function matchConversations(source: CompletionSource, word: string, bare: boolean): string[] {
+  const wanted = word.toLowerCase();
+  return source
+    .conversations()
+    .filter((label) => {
+      const name = label.toLowerCase();
+      return name.startsWith(wanted) || (bare && name.slice(1).startsWith(wanted));
+    })
+    .slice(0, LIMIT);
+}

@@ -1,0 +1,120 @@
+import { applyReaction, isReactionEvent, type ParleyClient } from '../../client/index.js';
+import type {
+  ConversationDto,
+  MemberDto,
+  MessageDto,
+  ReactionGroupDto,
+  TimelineEventDto,
+} from '../../protocol/schemas.js';
+import { formatEvent, formatReactions, type RenderOptions } from './format.js';
+
+/**
+ * The open conversation as the terminal follows it: its members (for Tab and for naming who
+ * did what), the reactions of the messages shown (so a reaction prints the message's new
+ * summary), and how far back /more has gone.
+ */
+export class Pane {
+  readonly conversation: ConversationDto;
+  /** Lowest seq shown, for /more. */
+  oldestShown: number | null = null;
+  #members: MemberDto[] = [];
+  readonly #reactions = new Map<number, ReactionGroupDto[]>();
+  readonly #client: ParleyClient;
+
+  constructor(conversation: ConversationDto, client: ParleyClient) {
+    this.conversation = conversation;
+    this.#client = client;
+  }
+
+  /** Reads the member list (Tab completes from it); a failure leaves it empty. */
+  async loadMembers(): Promise<void> {
+    try {
+      this.#members = (await this.#client.api.members(this.conversation.id)).members;
+    } catch {
+      this.#members = [];
+    }
+  }
+
+  /** Members other than the user, for @-completion. */
+  others(): MemberDto[] {
+    return this.#members.filter((m) => m.userId !== this.#client.user?.id);
+  }
+
+  /** Whether the user may mention @all here (rule R7). */
+  allowAll(): boolean {
+    const c = this.conversation;
+    return c.kind === 'group' && (c.allMentions === 'members' || c.role !== 'member');
+  }
+
+  /** A member's name by id, if known. */
+  nameOf(userId: string): string | undefined {
+    if (userId === this.#client.user?.id) return this.#client.user.username;
+    return this.#members.find((m) => m.userId === userId)?.username;
+  }
+
+  /** Remembers a message shown (its reactions, to update them live). */
+  saw(message: MessageDto): void {
+    this.#reactions.set(message.seq, message.deletedAt === null ? message.reactions : []);
+  }
+
+  /**
+   * An event of this conversation: keeps members and reactions in step, and answers the line
+   * to print. A reaction prints the message's new summary; for a message not shown here, the
+   * summary is read from the server (it already holds this change).
+   */
+  lineFor(event: TimelineEventDto, options: RenderOptions): string | Promise<string> {
+    this.#follow(event);
+    if (!isReactionEvent(event)) return formatEvent(event, (id) => this.nameOf(id), options);
+    const seq = event.data.seq;
+    const known = this.#reactions.get(seq);
+    if (known) {
+      const next = applyReaction(known, event);
+      this.#reactions.set(seq, next);
+      return formatReactions(seq, next);
+    }
+    return this.#client.api.message(this.conversation.id, seq).then(
+      ({ message }) => {
+        this.saw(message);
+        return formatReactions(seq, message.reactions);
+      },
+      () => formatEvent(event, (id) => this.nameOf(id), options),
+    );
+  }
+
+  #follow(event: TimelineEventDto): void {
+    switch (event.type) {
+      case 'member.added':
+        this.#members.push({
+          conversationId: event.conversationId,
+          userId: event.data.userId,
+          username: event.data.username,
+          role: event.data.role,
+          joinedAt: event.createdAt,
+          lastReadSeq: 0,
+        });
+        return;
+      case 'member.removed':
+      case 'member.left':
+        this.#members = this.#members.filter((m) => m.userId !== event.data.userId);
+        return;
+      case 'member.role_changed': {
+        const member = this.#members.find((m) => m.userId === event.data.userId);
+        if (member) member.role = event.data.role;
+        if (event.data.userId === this.#client.user?.id) this.conversation.role = event.data.role;
+        return;
+      }
+      case 'conversation.settings_changed':
+        this.conversation.allMentions = event.data.allMentions;
+        return;
+      case 'message.deleted':
+        this.#reactions.set(event.data.seq, []);
+        return;
+      case 'conversation.created':
+      case 'conversation.renamed':
+      case 'message.edited':
+      case 'reaction.added':
+      case 'reaction.removed':
+        return;
+    }
+  }
+}
