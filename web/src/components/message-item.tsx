@@ -5,16 +5,22 @@ import { formatFull, formatTime } from '../lib/format.js';
 import { Avatar } from './avatar.js';
 import { AlertIcon, CheckIcon, ClockIcon, EditIcon, RetryIcon, TrashIcon } from './icons.js';
 import { MessageBody } from './message-body.js';
+import { ReplyQuote } from './reply-quote.js';
+import { ReplyIcon, ThreadIcon } from './thread-icons.js';
 
 /** A message's delivery state as its sender sees it. */
 export type DeliveryState = 'pending' | 'sent' | 'failed';
 
 /**
- * One message. Its text goes to the DOM as text (links made clickable, nothing parsed as
- * HTML). Own messages show their delivery state and, once stored, can be edited or deleted.
+ * One message. Its text goes to the DOM as elements (MessageBody, nothing parsed as HTML).
+ * A reply shows a quote of its parent that jumps to it, a thread root its reply count that opens
+ * the thread; a message that mentions the user is highlighted. Stored messages offer Reply;
+ * own ones show their delivery state and, once stored, can be edited or deleted.
  */
 export function MessageItem(props: {
   message: MessageDto;
+  /** The signed-in user (quotes of their messages read "You", `@name` is highlighted). */
+  me: { id: string; username: string };
   mine: boolean;
   group: boolean;
   continued: boolean;
@@ -27,15 +33,27 @@ export function MessageItem(props: {
   onDelete?: () => void;
   onRetry?: () => void;
   onDiscard?: () => void;
+  /** The message mentions the user (by name or @all). */
+  mentionsMe?: boolean;
+  /** Briefly highlighted after a jump to it. */
+  highlighted?: boolean;
+  onReply?: (() => void) | undefined;
+  /** Opens this message's thread (its "N replies"); without it the count is plain text. */
+  onOpenThread?: (() => void) | undefined;
+  /** Jumps to the message this one replies to. */
+  onJumpToParent?: (() => void) | undefined;
 }) {
   const { message: m, mine, state } = props;
   const deleted = m.deletedAt !== null;
   const canChange = mine && state === 'sent' && !deleted;
+  const canReply = state === 'sent' && !deleted && props.onReply !== undefined;
   const classes = [
     'message',
     mine ? 'message-mine' : 'message-theirs',
     props.continued ? 'is-continued' : '',
     `is-${state}`,
+    props.mentionsMe ? 'is-mention' : '',
+    props.highlighted ? 'is-highlighted' : '',
   ]
     .filter(Boolean)
     .join(' ');
@@ -57,12 +75,18 @@ export function MessageItem(props: {
           <EditBox body={m.body} onSave={props.onSaveEdit} onDone={props.onEndEdit} />
         ) : (
           // Own messages take focus (a tap on a touch screen) to reveal Edit and Delete.
-          <div class="bubble" tabIndex={canChange ? 0 : undefined}>
-            <span class="sr-only">{mine ? 'You' : m.senderName}: </span>
+          <div class="bubble" tabIndex={canChange || canReply ? 0 : undefined}>
+            {m.reply && (
+              <ReplyQuote reply={m.reply} me={props.me.id} onJump={props.onJumpToParent} />
+            )}
+            <span class="sr-only">
+              {mine ? 'You' : m.senderName}
+              {props.mentionsMe ? ' (mentions you)' : ''}:{' '}
+            </span>
             {deleted ? (
               <p class="message-body message-deleted">This message was deleted.</p>
             ) : (
-              <MessageBody body={m.body} />
+              <MessageBody body={m.body} me={props.me.username} />
             )}
             <span class="message-meta">
               {m.editedAt !== null && !deleted && <span class="message-edited">edited</span>}
@@ -72,6 +96,9 @@ export function MessageItem(props: {
               {mine && <StateIcon state={state} />}
             </span>
           </div>
+        )}
+        {m.replyCount > 0 && !deleted && (
+          <ThreadCount count={m.replyCount} onOpen={props.onOpenThread} />
         )}
         {state === 'failed' && (
           <div class="message-failed" role="alert">
@@ -86,29 +113,61 @@ export function MessageItem(props: {
           </div>
         )}
       </div>
-      {canChange && !props.editing && (
-        <div class="message-actions">
-          <button
-            type="button"
-            class="icon-button icon-button-sm"
-            aria-label="Edit message"
-            title="Edit"
-            onClick={props.onStartEdit}
-          >
-            <EditIcon size={16} />
-          </button>
-          <button
-            type="button"
-            class="icon-button icon-button-sm"
-            aria-label="Delete message"
-            title="Delete"
-            onClick={props.onDelete}
-          >
-            <TrashIcon size={16} />
-          </button>
+      {(canChange || canReply) && !props.editing && (
+        <div class="message-actions" role="group" aria-label="Message actions">
+          {canReply && (
+            <button
+              type="button"
+              class="icon-button icon-button-sm"
+              aria-label={`Reply to ${mine ? 'your message' : m.senderName}`}
+              title="Reply"
+              onClick={props.onReply}
+            >
+              <ReplyIcon size={16} />
+            </button>
+          )}
+          {canChange && (
+            <button
+              type="button"
+              class="icon-button icon-button-sm"
+              aria-label="Edit message"
+              title="Edit"
+              onClick={props.onStartEdit}
+            >
+              <EditIcon size={16} />
+            </button>
+          )}
+          {canChange && (
+            <button
+              type="button"
+              class="icon-button icon-button-sm"
+              aria-label="Delete message"
+              title="Delete"
+              onClick={props.onDelete}
+            >
+              <TrashIcon size={16} />
+            </button>
+          )}
         </div>
       )}
     </li>
+  );
+}
+
+/** "3 replies" under a thread root: opens the thread panel. */
+function ThreadCount(props: { count: number; onOpen?: (() => void) | undefined }) {
+  const label = `${props.count} ${props.count === 1 ? 'reply' : 'replies'}`;
+  if (!props.onOpen) return <span class="thread-count is-static">{label}</span>;
+  return (
+    <button
+      type="button"
+      class="thread-count"
+      onClick={props.onOpen}
+      aria-label={`${label}, open thread`}
+    >
+      <ThreadIcon size={14} />
+      {label}
+    </button>
   );
 }
 

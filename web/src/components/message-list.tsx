@@ -1,23 +1,25 @@
-import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState, type MutableRef } from 'preact/hooks';
-import type { OutboxEntry } from '../../../src/client/index.js';
 import type { ConversationDto, MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
-import { continues, conversationTitle, formatDay, sameDay } from '../lib/format.js';
+import { conversationTitle } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { ConfirmDialog } from './dialog.js';
 import { ArrowDownIcon } from './icons.js';
-import { MessageItem } from './message-item.js';
+import { renderRows } from './message-rows.js';
 
 /** Distance from the end, in pixels, that still counts as "at the end". */
 const END_SLACK = 48;
 /** Within this many pixels of the top, older messages load (as the sentinel's root margin). */
 const TOP_SLACK = 400;
+/** How long a message jumped to stays highlighted. */
+const HIGHLIGHT_MS = 2000;
 
 /**
  * The history of a conversation: older pages load as the top comes into view (infinite
  * scroll, with the reading position kept), new messages follow at the end while the reader is
- * there, day separators and a "new" line mark where the reader left off.
+ * there, day separators and a "new" line mark where the reader left off, system lines sit among
+ * the messages; a jump to a message (a reply's quote, the mention list) scrolls to it and
+ * highlights it briefly.
  */
 export function MessageList(props: {
   store: ChatStore;
@@ -38,6 +40,7 @@ export function MessageList(props: {
   const [editing, setEditing] = useState<number | null>(null);
   const [deleting, setDeleting] = useState<MessageDto | null>(null);
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  const [highlighted, setHighlighted] = useState<number | null>(null);
   // Where the reader left off when the conversation opened: the "New" line goes there.
   const [readUpTo] = useState(() => (c.unreadCount > 0 ? c.lastReadSeq : null));
   const messages = view.messages;
@@ -63,13 +66,29 @@ export function MessageList(props: {
     last.current = { height: el.scrollHeight, firstSeq };
   });
 
+  // A jump to a message of this conversation: scroll it to the middle and highlight it.
+  const focus = store.focus;
+  useEffect(() => {
+    if (!focus || focus.conversationId !== c.id) return;
+    const el = scroller.current?.querySelector<HTMLElement>(
+      `.message-list > .message[data-seq="${focus.seq}"]`,
+    );
+    if (!el) return;
+    stickToEnd.current = false;
+    el.scrollIntoView({ block: 'center' });
+    el.querySelector<HTMLElement>('.bubble')?.focus({ preventScroll: true });
+    setHighlighted(focus.seq);
+    const timer = setTimeout(() => setHighlighted(null), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [focus?.id, c.id]);
+
   // Older pages load when the top of the history comes near.
   useEffect(() => {
     const el = sentinel.current;
     if (!el || !view.hasMore || view.loading) return;
     const observer = new IntersectionObserver(
       (entries) => {
-        if (entries.some((e) => e.isIntersecting)) void store.loadOlder(c.id);
+        if (entries.some((e) => e.isIntersecting)) void store.histories.loadOlder(c.id);
       },
       { root: scroller.current, rootMargin: `${TOP_SLACK}px 0px 0px 0px` },
     );
@@ -107,7 +126,8 @@ export function MessageList(props: {
     if (end !== atEnd) setAtEnd(end);
     // The observer reports changes only; a scroll that ends near the top asks as well, so a
     // page that finished loading while the reader was already up there is followed by the next.
-    if (el.scrollTop < TOP_SLACK && view.hasMore && !view.loading) void store.loadOlder(c.id);
+    if (el.scrollTop < TOP_SLACK && view.hasMore && !view.loading)
+      void store.histories.loadOlder(c.id);
   };
 
   const jumpToEnd = () => {
@@ -139,7 +159,7 @@ export function MessageList(props: {
               <button
                 type="button"
                 class="button button-small"
-                onClick={() => void store.reload(c.id)}
+                onClick={() => void store.histories.reload(c.id)}
               >
                 Try again
               </button>
@@ -154,7 +174,7 @@ export function MessageList(props: {
                 <button
                   type="button"
                   class="button button-small button-quiet"
-                  onClick={() => void store.loadOlder(c.id)}
+                  onClick={() => void store.histories.loadOlder(c.id)}
                 >
                   Load earlier messages
                 </button>
@@ -172,14 +192,17 @@ export function MessageList(props: {
           {renderRows({
             store,
             conversation: c,
-            messages,
+            entries: view.entries,
             outbox,
             firstUnread,
-            editing,
-            setEditing,
-            onDelete: (m) => {
-              setDeleteError(null);
-              setDeleting(m);
+            actions: {
+              editing,
+              setEditing,
+              highlighted,
+              onDelete: (m) => {
+                setDeleteError(null);
+                setDeleting(m);
+              },
             },
           })}
         </ol>
@@ -202,103 +225,6 @@ export function MessageList(props: {
       )}
     </div>
   );
-}
-
-function renderRows(args: {
-  store: ChatStore;
-  conversation: ConversationDto;
-  messages: readonly MessageDto[];
-  outbox: OutboxEntry[];
-  firstUnread: number | undefined;
-  editing: number | null;
-  setEditing: (seq: number | null) => void;
-  onDelete: (m: MessageDto) => void;
-}): ComponentChildren[] {
-  const { store, conversation: c, messages, firstUnread } = args;
-  const rows: ComponentChildren[] = [];
-  const group = c.kind === 'group';
-  let prev: MessageDto | undefined;
-  const dayBreak = (at: number, key: string) => {
-    if (!prev || !sameDay(prev.createdAt, at)) {
-      rows.push(
-        <li class="day-separator" key={key}>
-          <span>{formatDay(at)}</span>
-        </li>,
-      );
-      return true;
-    }
-    return false;
-  };
-
-  for (const m of messages) {
-    const newDay = dayBreak(m.createdAt, `day-${m.seq}`);
-    const isFirstUnread = m.seq === firstUnread;
-    if (isFirstUnread) {
-      rows.push(
-        <li class="unread-separator" key="unread">
-          <span>New</span>
-        </li>,
-      );
-    }
-    const mine = m.sender === store.me.id;
-    rows.push(
-      <MessageItem
-        key={m.seq}
-        message={m}
-        mine={mine}
-        group={group}
-        continued={!newDay && !isFirstUnread && continues(prev, m)}
-        state="sent"
-        editing={args.editing === m.seq}
-        onStartEdit={() => args.setEditing(m.seq)}
-        onEndEdit={() => {
-          args.setEditing(null);
-          document.getElementById('composer-input')?.focus();
-        }}
-        onSaveEdit={(body) => store.edit(c.id, m.seq, body)}
-        onDelete={() => args.onDelete(m)}
-      />,
-    );
-    prev = m;
-  }
-
-  for (const entry of args.outbox) {
-    const draft: MessageDto = {
-      id: entry.clientMsgId,
-      conversationId: c.id,
-      seq: 0,
-      sender: store.me.id,
-      senderName: store.me.username,
-      clientMsgId: entry.clientMsgId,
-      body: entry.body,
-      createdAt: entry.createdAt,
-      editedAt: null,
-      deletedAt: null,
-      replyTo: null,
-      threadRoot: null,
-      mentions: [],
-      mentionsAll: false,
-      reply: null,
-      replyCount: 0,
-      reactions: [],
-    };
-    const newDay = dayBreak(entry.createdAt, `day-${entry.clientMsgId}`);
-    rows.push(
-      <MessageItem
-        key={entry.clientMsgId}
-        message={draft}
-        mine
-        group={group}
-        continued={!newDay && continues(prev, draft)}
-        state={entry.state === 'failed' ? 'failed' : 'pending'}
-        error={entry.error?.message}
-        onRetry={() => store.retry(entry.clientMsgId)}
-        onDiscard={() => store.discard(entry.clientMsgId)}
-      />,
-    );
-    prev = draft;
-  }
-  return rows;
 }
 
 /** The top of a conversation's history. */

@@ -5,34 +5,22 @@ import {
   type ParleyClient,
   type TimelineItem,
 } from '../../../src/client/index.js';
-import type {
-  ConversationDto,
-  MemberDto,
-  MessageDto,
-  UserDto,
-} from '../../../src/protocol/schemas.js';
+import type { ConversationDto, MemberDto, UserDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { Presence } from './presence.js';
 import { conversationInLocation, conversationPath, watchBrowser } from './browser.js';
 import { Connectivity } from './connectivity.js';
 import { ConversationList } from './conversation-list.js';
 import { Histories } from './histories.js';
+import { Mentions } from './mentions.js';
 import { Sends } from './sends.js';
-import { applyTimeline } from './timeline-effects.js';
+import { Threads } from './threads.js';
+import { announcementOf, applyTimeline } from './timeline-effects.js';
 import type { HistoryView } from './history.js';
+import type { Announcement, Limits } from './store-types.js';
 import { Typing } from './typing.js';
 
-/** Limits of the node that served the page (read from its `<meta>` tags). */
-export interface Limits {
-  maxMessageChars: number;
-  maxGroupNameChars: number;
-}
-
-/** A polite screen-reader announcement; `id` changes so repeated texts are read again. */
-export interface Announcement {
-  id: number;
-  text: string;
-}
+export type { Announcement, Limits } from './store-types.js';
 
 /**
  * The page's state around one {@link ParleyClient}: conversations, loaded history, the
@@ -49,13 +37,21 @@ export class ChatStore {
   announcement: Announcement | null = null;
   /** A short message about something that happened (a failed action, a removal). */
   notice: { id: number; text: string; tone: 'info' | 'error' } | null = null;
+  /** The message a jump asked to show (scrolled to and highlighted); `id` is per jump. */
+  focus: { id: number; conversationId: string; seq: number } | null = null;
+  /** The thread open in the thread panel. */
+  readonly threads: Threads;
+  /** Unread mention counts and the mention list. */
+  readonly mentions: Mentions;
+  /** Each opened conversation's loaded history (open, older pages, reload). */
+  readonly histories: Histories;
+  /** The outbox as shown (retry, discard), and the message each composer replies to. */
+  readonly sends: Sends;
 
-  readonly #histories: Histories;
   readonly #connectivity: Connectivity;
   readonly #conversations: ConversationList;
   readonly #presence: Presence;
   readonly #typing = new Typing(() => this.#changed());
-  readonly #sends: Sends;
   readonly #listeners = new Set<() => void>();
   readonly #offs: Array<() => void> = [];
   readonly #onEnd: (reason: string | null) => void;
@@ -78,12 +74,20 @@ export class ChatStore {
     const { client } = this;
     const changed = () => this.#changed();
     this.#presence = new Presence(client.api, changed);
-    this.#histories = new Histories({
+    this.histories = new Histories({
       api: client.api,
       changed,
       gone: (id) => this.#forget(id, null),
     });
-    this.#sends = new Sends({ client, histories: this.#histories, typing: this.#typing, changed });
+    this.threads = new Threads({ api: client.api, changed });
+    this.mentions = new Mentions({ api: client.api, me: this.me.id, changed });
+    this.sends = new Sends({
+      client,
+      histories: this.histories,
+      threads: this.threads,
+      typing: this.#typing,
+      changed,
+    });
     this.#connectivity = new Connectivity({
       client,
       changed,
@@ -100,14 +104,18 @@ export class ChatStore {
       client.on('state', (state) => this.#connectivity.onState(state)),
       client.on('conversation', (c) => {
         this.#conversations.saw(c);
+        this.mentions.saw(c);
         this.#changed();
       }),
       client.on('conversation.removed', (e) => this.#forget(e.conversationId, e.reason)),
       client.on('timeline', (item) => this.#onTimeline(item)),
       client.on('typing', (e) => this.#typing.saw(e.conversationId, e.username)),
       client.on('presence', (e) => this.#presence.set(e.username, e.online)),
-      client.on('read', () => this.#changed()),
-      client.on('outbox', (entry) => this.#sends.changed(entry)),
+      client.on('read', (e) => {
+        this.mentions.read(e.conversationId, e.seq);
+        this.#changed();
+      }),
+      client.on('outbox', (entry) => this.sends.changed(entry)),
       client.on('session.ended', (e) =>
         this.end(
           this.#endReason ??
@@ -198,12 +206,12 @@ export class ChatStore {
   }
 
   history(id: string): HistoryView {
-    return this.#histories.view(id);
+    return this.histories.view(id);
   }
 
   /** The user's sends in a conversation that are not (yet) stored: pending or failed. */
   outbox(id: string): OutboxEntry[] {
-    return this.#sends.unsent(id);
+    return this.sends.unsent(id);
   }
 
   /** Who is typing in a conversation right now. */
@@ -227,64 +235,49 @@ export class ChatStore {
   select(id: string | null, options: { replace?: boolean } = {}): void {
     if (this.selectedId === id) return;
     this.selectedId = id;
+    this.focus = null;
+    this.threads.close();
     const path = conversationPath(id);
     if (location.pathname !== path) {
       if (options.replace) history.replaceState(null, '', path);
       else history.pushState(null, '', path);
     }
-    if (id) void this.open(id);
+    if (id) void this.histories.open(id);
     this.#changed();
   }
 
   #fromLocation(): void {
     const id = conversationInLocation();
     this.selectedId = id;
-    if (id) void this.open(id);
+    if (id) void this.histories.open(id);
     this.#changed();
-  }
-
-  // --- history -------------------------------------------------------------------------------
-
-  /** Loads a conversation's latest messages, once. */
-  open(id: string): Promise<void> {
-    return this.#histories.open(id);
-  }
-
-  /** Loads the page before the oldest loaded message (infinite scroll). */
-  loadOlder(id: string): Promise<void> {
-    return this.#histories.loadOlder(id);
-  }
-
-  /** Tries a failed first load again. */
-  reload(id: string): Promise<void> {
-    return this.#histories.reload(id);
   }
 
   // --- actions -------------------------------------------------------------------------------
 
-  /** Sends through the client's outbox: pending now, sent on ack, retried until then. */
-  send(id: string, body: string): void {
-    this.#sends.send(id, body);
+  /** Sends through the outbox (pending, sent on ack); a reply to `replyTo` or the composer's. */
+  send(id: string, body: string, replyTo?: number): void {
+    this.sends.send(id, body, replyTo);
   }
 
-  retry(clientMsgId: string): void {
-    this.#sends.retry(clientMsgId);
-  }
-
-  /** Hides a failed send for good. */
-  discard(clientMsgId: string): void {
-    this.#sends.discard(clientMsgId);
+  /** Opens a conversation at one of its messages: loads back to it, scrolls, highlights it. */
+  async jumpTo(id: string, seq: number): Promise<void> {
+    this.select(id);
+    const found = await this.histories.loadUntil(id, seq);
+    if (found) this.focus = { id: ++this.#counter, conversationId: id, seq };
+    else if (this.selectedId === id) this.notify('That message is not in the conversation.');
+    this.#changed();
   }
 
   async edit(id: string, seq: number, body: string): Promise<void> {
     const { message } = await this.client.api.editMessage(id, seq, body);
-    this.#histories.merge(id, [message]);
+    this.histories.merge(id, [message]);
     this.#changed();
   }
 
   async deleteMessage(id: string, seq: number): Promise<void> {
     await this.client.api.deleteMessage(id, seq);
-    this.#histories.patch(id, seq, { body: '', deletedAt: Date.now() });
+    this.histories.patch(id, seq, { body: '', deletedAt: Date.now() });
     this.#changed();
   }
 
@@ -296,6 +289,7 @@ export class ChatStore {
   /** Marks everything in a conversation read (when it is on screen, scrolled to the end). */
   markRead(id: string): void {
     const c = this.client.conversations.get(id);
+    if (c && this.mentions.read(id, c.lastSeq)) this.#changed();
     if (!c || (c.lastReadSeq >= c.lastSeq && c.unreadCount === 0)) return;
     this.client.markRead(id, c.lastSeq);
   }
@@ -343,20 +337,18 @@ export class ChatStore {
   #onTimeline(item: TimelineItem): void {
     applyTimeline(item, {
       me: this.me.id,
-      histories: this.#histories,
+      histories: this.histories,
       conversations: this.#conversations,
+      threads: this.threads,
+      mentions: this.mentions,
       typing: this.#typing,
       forget: (id, why) => this.#forget(id, why),
-      announce: (m) => this.#announce(m),
+      announce: (m) => {
+        const text = announcementOf(m, this.client.conversations.get(m.conversationId), this);
+        this.announcement = { id: ++this.#counter, text };
+      },
     });
     this.#changed();
-  }
-
-  #announce(m: MessageDto): void {
-    const c = this.client.conversations.get(m.conversationId);
-    const where =
-      c && m.conversationId !== this.selectedId && c.kind === 'group' ? ` in ${c.name}` : '';
-    this.announcement = { id: ++this.#counter, text: `${m.senderName}${where}: ${m.body}` };
   }
 
   // --- helpers -------------------------------------------------------------------------------
@@ -364,6 +356,7 @@ export class ChatStore {
   async #loadConversations(): Promise<void> {
     try {
       await this.#conversations.load();
+      for (const c of this.#conversations.sorted()) this.mentions.saw(c);
       void this.#conversations.refreshPresence();
     } catch (err) {
       this.notify(describeError(err), 'error');
@@ -373,13 +366,16 @@ export class ChatStore {
 
   #adopt(conversation: ConversationDto): void {
     this.#conversations.adopt(conversation);
+    this.mentions.saw(conversation);
     this.#changed();
   }
 
   /** Drops a conversation the user no longer belongs to, saying why when someone else did it. */
   #forget(id: string, why: 'deleted' | 'removed' | null): void {
     const c = this.#conversations.forget(id);
-    this.#histories.forget(id);
+    this.histories.forget(id);
+    this.threads.forget(id);
+    this.mentions.forget(id);
     const name = c?.kind === 'group' ? `“${c.name}”` : 'this conversation';
     if (why === 'deleted' && c) this.notify(`${name} was deleted.`);
     if (why === 'removed' && c) this.notify(`You were removed from ${name}.`);

@@ -1,17 +1,25 @@
 import { ApiError, ErrorCode, type RestApi } from '../../../src/client/index.js';
-import type { MessageDto } from '../../../src/protocol/schemas.js';
+import type { MessageDto, TimelineEventDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { LoadedHistory, type HistoryView } from './history.js';
 
 /** Messages per history page. */
 const PAGE = 50;
+/** Timeline entries per request when reading the system events of a page. */
+const EVENTS_PAGE = 1000;
+/** Older pages a jump to a message loads at most before it gives up. */
+const JUMP_PAGES = 40;
 
 /**
  * The loaded history of each opened conversation: the latest page on first open, older pages
- * on demand (infinite scroll), live messages, edits and deletions merged in as they arrive.
+ * on demand (infinite scroll), live messages and events merged in as they arrive. Each page
+ * comes with the system events of its seq range (read from the timeline), so member changes
+ * and renames show among the messages in order.
  */
 export class Histories {
   readonly #histories = new Map<string, LoadedHistory>();
+  /** The page each history is loading. */
+  readonly #inflight = new WeakMap<LoadedHistory, Promise<void>>();
   readonly #api: RestApi;
   readonly #changed: () => void;
   readonly #gone: (conversationId: string) => void;
@@ -25,6 +33,11 @@ export class Histories {
 
   view(id: string): HistoryView {
     return this.#histories.get(id)?.view() ?? LoadedHistory.empty;
+  }
+
+  /** A loaded message, if it is. */
+  message(id: string, seq: number): MessageDto | undefined {
+    return this.#histories.get(id)?.get(seq);
   }
 
   /** Loads the latest page of a conversation once; live entries keep it current afterwards. */
@@ -42,15 +55,38 @@ export class Histories {
     await this.#page(id, history, history.oldestSeq());
   }
 
+  /** Loads older pages until message `seq` is loaded; true when it is. */
+  async loadUntil(id: string, seq: number): Promise<boolean> {
+    await this.open(id);
+    for (let i = 0; i < JUMP_PAGES; i++) {
+      const history = this.#histories.get(id);
+      if (!history) return false;
+      if (history.has(seq)) return true;
+      const oldest = history.oldestSeq();
+      if (!history.hasMore || (oldest !== undefined && oldest < seq)) return false;
+      await (this.#inflight.get(history) ?? this.#page(id, history, oldest));
+      if (history.error) return false;
+    }
+    return this.#histories.get(id)?.has(seq) ?? false;
+  }
+
   /** Tries a failed first load again. */
   async reload(id: string): Promise<void> {
     this.#histories.delete(id);
     await this.open(id);
   }
 
-  /** Adds messages (live, acknowledged, edited) to a conversation's history if it is loaded. */
-  merge(id: string, messages: readonly MessageDto[]): void {
-    this.#histories.get(id)?.merge(messages);
+  /**
+   * Adds messages (live, acknowledged, edited) to a conversation's history if it is loaded;
+   * `live` ones are new to the timeline (a new reply counts on its root).
+   */
+  merge(id: string, messages: readonly MessageDto[], options: { live?: boolean } = {}): void {
+    this.#histories.get(id)?.merge(messages, options);
+  }
+
+  /** Applies a live timeline event to a loaded history. */
+  apply(event: TimelineEventDto): void {
+    this.#histories.get(event.conversationId)?.apply(event);
   }
 
   /** Applies an edit or deletion, now or when the message is loaded. */
@@ -62,21 +98,50 @@ export class Histories {
     this.#histories.delete(id);
   }
 
-  async #page(id: string, history: LoadedHistory, before: number | undefined): Promise<void> {
+  #page(id: string, history: LoadedHistory, before: number | undefined): Promise<void> {
+    const loading = this.#load(id, history, before).finally(() => this.#inflight.delete(history));
+    this.#inflight.set(history, loading);
+    return loading;
+  }
+
+  async #load(id: string, history: LoadedHistory, before: number | undefined): Promise<void> {
     history.loading = true;
     history.error = null;
+    history.touch();
     this.#changed();
     try {
       const { messages } = await this.#api.history(id, { before, limit: PAGE });
+      const hasMore = messages.length === PAGE;
+      // The page's system events: from its first message (from seq 1 for the first page of
+      // the conversation) up to the page after it (or the end for the latest page).
+      const from = hasMore ? (messages[0]?.seq ?? 1) - 1 : 0;
+      const events = await this.#events(id, from, before);
       history.merge(messages);
-      history.hasMore = messages.length === PAGE;
+      history.mergeEvents(events);
+      history.hasMore = hasMore;
       history.loaded = true;
     } catch (err) {
       history.error = describeError(err);
       if (err instanceof ApiError && err.code === ErrorCode.NotFound) this.#gone(id);
     } finally {
       history.loading = false;
+      history.touch();
       this.#changed();
     }
+  }
+
+  /** The events of the timeline with `after` < seq < `until` (or to its end). */
+  async #events(id: string, after: number, until: number | undefined): Promise<TimelineEventDto[]> {
+    const events: TimelineEventDto[] = [];
+    let cursor: number | null = after;
+    while (cursor !== null && (until === undefined || cursor < until - 1)) {
+      const page = await this.#api.timeline(id, { after: cursor, limit: EVENTS_PAGE });
+      for (const entry of page.entries) {
+        if (entry.kind === 'event' && (until === undefined || entry.event.seq < until))
+          events.push(entry.event);
+      }
+      cursor = page.nextAfter;
+    }
+    return events;
   }
 }

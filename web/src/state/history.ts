@@ -1,8 +1,18 @@
-import type { MessageDto } from '../../../src/protocol/schemas.js';
+import type { MessageDto, TimelineEventDto } from '../../../src/protocol/schemas.js';
+import { isSystemEvent, reacted, snippetOf, type SystemEvent } from './timeline-entries.js';
 
-/** What the conversation view reads: messages in seq order and the paging state. */
+export type { SystemEvent } from './timeline-entries.js';
+
+/** One row of a loaded history: a message, or an event people see (a system line). */
+export type HistoryEntry =
+  | { kind: 'message'; seq: number; message: MessageDto }
+  | { kind: 'event'; seq: number; event: SystemEvent };
+
+/** What the conversation view reads: messages and system lines in seq order, paging state. */
 export interface HistoryView {
   readonly messages: readonly MessageDto[];
+  /** Messages and system events together, in seq order. */
+  readonly entries: readonly HistoryEntry[];
   readonly hasMore: boolean;
   readonly loading: boolean;
   readonly loaded: boolean;
@@ -10,12 +20,15 @@ export interface HistoryView {
 }
 
 /**
- * The loaded part of one conversation's history: REST pages and live messages merged by seq
- * (so an entry seen both ways is kept once), edits and deletions applied in place.
+ * The loaded part of one conversation's history (or of one thread): REST pages and live
+ * entries merged by seq (so an entry seen both ways is kept once), with what later timeline
+ * events change applied in place: edits, deletions, reactions, the reply previews that quote an
+ * edited or deleted message, and reply counts.
  */
 export class LoadedHistory {
   static readonly empty: HistoryView = {
     messages: [],
+    entries: [],
     hasMore: false,
     loading: false,
     loaded: false,
@@ -27,12 +40,25 @@ export class LoadedHistory {
   loaded = false;
   error: string | null = null;
   readonly #bySeq = new Map<number, MessageDto>();
+  readonly #events = new Map<number, SystemEvent>();
   /** Edits and deletions of messages not loaded yet, applied when they arrive. */
   readonly #patches = new Map<number, Partial<MessageDto>>();
-  #sorted: MessageDto[] | null = [];
+  #sorted: { messages: MessageDto[]; entries: HistoryEntry[] } | null = null;
 
-  /** Adds or replaces messages; a later edit or deletion already seen stays applied. */
-  merge(messages: readonly MessageDto[]): void {
+  has(seq: number): boolean {
+    return this.#bySeq.has(seq);
+  }
+
+  get(seq: number): MessageDto | undefined {
+    return this.#bySeq.get(seq);
+  }
+
+  /**
+   * Adds or replaces messages; a later edit or deletion already seen stays applied. A `live`
+   * reply new to this history adds one to its root's reply count (a REST page's roots already
+   * count the replies of their read).
+   */
+  merge(messages: readonly MessageDto[], options: { live?: boolean } = {}): void {
     for (const m of messages) {
       const patch = this.#patches.get(m.seq);
       const current = this.#bySeq.get(m.seq);
@@ -42,8 +68,67 @@ export class LoadedHistory {
         (current.deletedAt === null &&
           (m.deletedAt !== null || (m.editedAt ?? 0) >= (current.editedAt ?? 0)));
       if (newer) this.#bySeq.set(m.seq, patch ? { ...m, ...patch } : m);
+      if (!current && options.live && m.threadRoot !== null && m.deletedAt === null)
+        this.#countReply(m.threadRoot, 1);
     }
     this.#sorted = null;
+  }
+
+  /** Keeps the system events among `entries` (others are ignored). */
+  mergeEvents(events: readonly TimelineEventDto[]): void {
+    for (const e of events) if (isSystemEvent(e)) this.#events.set(e.seq, e);
+    this.#sorted = null;
+  }
+
+  /** Applies a live event: edits, deletions and reactions to messages, system lines. */
+  apply(event: TimelineEventDto): void {
+    switch (event.type) {
+      case 'message.edited': {
+        const { seq, body } = event.data;
+        const patch: Partial<MessageDto> = {
+          body,
+          editedAt: event.data.editedAt ?? event.createdAt,
+        };
+        if (event.data.mentions) patch.mentions = event.data.mentions;
+        if (event.data.mentionsAll !== undefined) patch.mentionsAll = event.data.mentionsAll;
+        this.patch(seq, patch);
+        this.#quoted(seq, (r) => ({ ...r, snippet: snippetOf(body) }));
+        return;
+      }
+      case 'message.deleted': {
+        const { seq } = event.data;
+        const current = this.#bySeq.get(seq);
+        if (current && current.deletedAt === null && current.threadRoot !== null)
+          this.#countReply(current.threadRoot, -1);
+        this.patch(seq, {
+          body: '',
+          deletedAt: event.data.deletedAt,
+          reactions: [],
+          mentions: [],
+          mentionsAll: false,
+        });
+        this.#quoted(seq, (r) => ({ ...r, snippet: '', deleted: true }));
+        return;
+      }
+      case 'reaction.added':
+      case 'reaction.removed': {
+        const current = this.#bySeq.get(event.data.seq);
+        if (!current) return;
+        const reactions = reacted(current.reactions, event.data, event.type === 'reaction.added');
+        this.#bySeq.set(current.seq, { ...current, reactions });
+        this.#sorted = null;
+        return;
+      }
+      case 'conversation.created':
+      case 'conversation.renamed':
+      case 'conversation.settings_changed':
+      case 'member.added':
+      case 'member.removed':
+      case 'member.left':
+      case 'member.role_changed':
+        this.mergeEvents([event]);
+        return;
+    }
   }
 
   /** Applies an edit or deletion to a message, now or when it is loaded. */
@@ -61,13 +146,44 @@ export class LoadedHistory {
   }
 
   view(): HistoryView {
-    this.#sorted ??= [...this.#bySeq.values()].sort((a, b) => a.seq - b.seq);
+    this.#sorted ??= this.#sort();
     return {
-      messages: this.#sorted,
+      ...this.#sorted,
       hasMore: this.hasMore,
       loading: this.loading,
       loaded: this.loaded,
       error: this.error,
     };
+  }
+
+  /** Marks the view stale after a change of the paging state. */
+  touch(): void {
+    this.#sorted = null;
+  }
+
+  #sort(): { messages: MessageDto[]; entries: HistoryEntry[] } {
+    const messages = [...this.#bySeq.values()].sort((a, b) => a.seq - b.seq);
+    const entries: HistoryEntry[] = messages.map((m) => ({
+      kind: 'message',
+      seq: m.seq,
+      message: m,
+    }));
+    for (const e of this.#events.values()) entries.push({ kind: 'event', seq: e.seq, event: e });
+    entries.sort((a, b) => a.seq - b.seq);
+    return { messages, entries };
+  }
+
+  #countReply(root: number, by: number): void {
+    const m = this.#bySeq.get(root);
+    if (!m) return;
+    this.#bySeq.set(root, { ...m, replyCount: Math.max(0, m.replyCount + by) });
+  }
+
+  /** Updates the previews of the loaded replies that quote message `seq`. */
+  #quoted(seq: number, change: (r: NonNullable<MessageDto['reply']>) => MessageDto['reply']): void {
+    for (const m of this.#bySeq.values()) {
+      if (m.reply?.seq === seq) this.#bySeq.set(m.seq, { ...m, reply: change(m.reply) });
+    }
+    this.#sorted = null;
   }
 }

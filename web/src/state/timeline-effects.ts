@@ -1,7 +1,14 @@
 import type { TimelineItem } from '../../../src/client/index.js';
-import type { MessageDto, TimelineEventDto } from '../../../src/protocol/schemas.js';
+import { plainText } from '../../../src/format/markdown.js';
+import type {
+  ConversationDto,
+  MessageDto,
+  TimelineEventDto,
+} from '../../../src/protocol/schemas.js';
 import type { ConversationList } from './conversation-list.js';
 import type { Histories } from './histories.js';
+import type { Mentions } from './mentions.js';
+import type { Threads } from './threads.js';
 import type { Typing } from './typing.js';
 
 /** What a timeline entry may change on the page. */
@@ -10,6 +17,8 @@ export interface TimelineTargets {
   me: string;
   histories: Histories;
   conversations: ConversationList;
+  threads: Threads;
+  mentions: Mentions;
   typing: Typing;
   /** Reads out someone else's new message. */
   announce(message: MessageDto): void;
@@ -19,20 +28,23 @@ export interface TimelineTargets {
 
 /** Applies a live timeline entry to the page (the client hands each over once, in order). */
 export function applyTimeline(item: TimelineItem, to: TimelineTargets): void {
+  to.threads.apply(item);
   if (item.kind === 'event') return applyEvent(item.event, to);
   const m = item.message;
-  to.histories.merge(m.conversationId, [m]);
+  to.histories.merge(m.conversationId, [m], { live: true });
+  to.mentions.message(m, to.conversations.get(m.conversationId));
   to.typing.stopped(m.conversationId, m.senderName);
   if (m.sender !== to.me && !m.deletedAt) to.announce(m);
 }
 
 /**
- * Applies a live timeline event to the page: edits and deletions to the loaded history and the
- * list's last message, membership changes to the member list, and the user's own removal or
- * departure to the conversation list.
+ * Applies a live timeline event to the page: edits, deletions, reactions and system lines to
+ * the loaded history (LoadedHistory.apply), the list's last message, membership changes to the
+ * member list, and the user's own removal or departure to the conversation list.
  */
 function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
   const id = event.conversationId;
+  to.histories.apply(event);
   switch (event.type) {
     case 'message.edited':
     case 'message.deleted': {
@@ -41,7 +53,7 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
         event.type === 'message.edited'
           ? { body: event.data.body, editedAt: event.data.editedAt ?? event.createdAt }
           : { body: '', deletedAt: event.createdAt };
-      to.histories.patch(id, seq, patch);
+      if (event.type === 'message.deleted') to.mentions.deleted(id, seq);
       const c = to.conversations.get(id);
       if (c?.lastMessage?.seq === seq) c.lastMessage = { ...c.lastMessage, ...patch };
       return;
@@ -62,6 +74,21 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
     }
     case 'conversation.created':
     case 'conversation.renamed':
+    case 'conversation.settings_changed':
+    case 'reaction.added':
+    case 'reaction.removed':
       return;
   }
+}
+
+/** What a screen reader says of someone's new message ("bob in Team: hi @alice"). */
+export function announcementOf(
+  m: MessageDto,
+  c: ConversationDto | undefined,
+  page: { selectedId: string | null },
+): string {
+  const where =
+    c && m.conversationId !== page.selectedId && c.kind === 'group' ? ` in ${c.name}` : '';
+  const reply = m.reply ? ` (replying to ${m.reply.senderName})` : '';
+  return `${m.senderName}${where}${reply}: ${plainText(m.body)}`;
 }

@@ -1,0 +1,138 @@
+import type {
+  ReactionGroupDto,
+  TimelineEventDto,
+  ReplyPreviewDto,
+} from '../../../src/protocol/schemas.js';
+
+/** The events people see in the timeline as system lines ("bob was added by alice"). */
+export type SystemEvent = Extract<
+  TimelineEventDto,
+  {
+    type:
+      | 'conversation.created'
+      | 'conversation.renamed'
+      | 'conversation.settings_changed'
+      | 'member.added'
+      | 'member.removed'
+      | 'member.left'
+      | 'member.role_changed';
+  }
+>;
+
+/** Characters of its parent's body a reply preview carries (REPLY_SNIPPET_CHARS, rule R2). */
+const REPLY_SNIPPET_CHARS = 200;
+
+export function isSystemEvent(event: TimelineEventDto): event is SystemEvent {
+  switch (event.type) {
+    case 'conversation.created':
+    case 'conversation.renamed':
+    case 'conversation.settings_changed':
+    case 'member.added':
+    case 'member.removed':
+    case 'member.left':
+    case 'member.role_changed':
+      return true;
+    case 'message.edited':
+    case 'message.deleted':
+    case 'reaction.added':
+    case 'reaction.removed':
+      return false;
+  }
+}
+
+/** A reply preview's snippet of a (new) body, as the server cuts it. */
+export function snippetOf(body: string): ReplyPreviewDto['snippet'] {
+  return Array.from(body).slice(0, REPLY_SNIPPET_CHARS).join('');
+}
+
+/**
+ * A message's reactions after one `reaction.added` / `reaction.removed`: groups in the order
+ * of their first reaction, users in the order they reacted (rule R4); idempotent.
+ */
+export function reacted(
+  groups: readonly ReactionGroupDto[],
+  change: { emoji: string; userId: string; username: string },
+  added: boolean,
+): ReactionGroupDto[] {
+  const user = { userId: change.userId, username: change.username };
+  const out: ReactionGroupDto[] = [];
+  let found = false;
+  for (const g of groups) {
+    if (g.emoji !== change.emoji) {
+      out.push(g);
+      continue;
+    }
+    found = true;
+    const others = g.users.filter((u) => u.userId !== change.userId);
+    const users = added
+      ? others.length === g.users.length
+        ? [...g.users, user]
+        : g.users
+      : others;
+    if (users.length > 0) out.push({ emoji: g.emoji, users });
+  }
+  if (!found && added) out.push({ emoji: change.emoji, users: [user] });
+  return out;
+}
+
+/**
+ * The text of a system line ("bob was added by alice", "carol left", "dave is now an admin"),
+ * with the user's own name as "you"; `nameOf` names the actor (omitted when unknown).
+ */
+export function systemText(
+  event: SystemEvent,
+  me: string,
+  nameOf: (userId: string) => string | undefined,
+): string {
+  const Who = (ref: { userId: string; username: string }) =>
+    ref.userId === me ? 'You' : ref.username;
+  const be = (ref: { userId: string }, you: string, other: string) =>
+    ref.userId === me ? you : other;
+  const subject = 'userId' in event.data ? event.data.userId : null;
+  const actorName = event.actor === me ? 'you' : nameOf(event.actor);
+  const by = event.actor === subject || !actorName ? '' : ` by ${actorName}`;
+  switch (event.type) {
+    case 'conversation.created':
+      return `Group “${event.data.name}” created${by}`;
+    case 'conversation.renamed':
+      return `Group renamed to “${event.data.name}”${by}`;
+    case 'conversation.settings_changed':
+      return event.data.allMentions === 'admins'
+        ? `Only owners and admins may mention @all now${by ? ` (set${by})` : ''}`
+        : `Everyone may mention @all now${by ? ` (set${by})` : ''}`;
+    case 'member.added':
+      return `${Who(event.data)} ${be(event.data, 'were', 'was')} added${by}`;
+    case 'member.removed':
+      return `${Who(event.data)} ${be(event.data, 'were', 'was')} removed${by}`;
+    case 'member.left':
+      return event.data.reason === 'account_deleted'
+        ? `${event.data.username}’s account was deleted`
+        : `${Who(event.data)} left`;
+    case 'member.role_changed': {
+      const role =
+        event.data.role === 'member'
+          ? 'a member'
+          : event.data.role === 'admin'
+            ? 'an admin'
+            : 'the owner';
+      return `${Who(event.data)} ${be(event.data, 'are', 'is')} now ${role}${by}`;
+    }
+  }
+}
+
+/** Who the events and messages of a history name: user id → username. */
+export function namesIn(
+  entries: readonly (
+    | { kind: 'message'; message: { sender: string; senderName: string } }
+    | { kind: 'event'; event: SystemEvent }
+  )[],
+): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const e of entries) {
+    if (e.kind === 'message') names.set(e.message.sender, e.message.senderName);
+    else if (e.event.type === 'conversation.created')
+      for (const m of e.event.data.members) names.set(m.userId, m.username);
+    else if ('userId' in e.event.data) names.set(e.event.data.userId, e.event.data.username);
+  }
+  return names;
+}
