@@ -22,9 +22,12 @@ const CODE =
 
 const ALL: ShortcodeMatch[] = [];
 const BY_SHORTCODE = new Map<string, string>();
+const BY_EMOJI = new Map<string, string[]>();
 for (const [hexcode, names] of Object.entries(shortcodes)) {
   const emoji = fromHexcode(hexcode);
-  for (const shortcode of typeof names === 'string' ? [names] : names) {
+  const list = typeof names === 'string' ? [names] : names;
+  BY_EMOJI.set(emoji, list);
+  for (const shortcode of list) {
     ALL.push({ shortcode, emoji });
     BY_SHORTCODE.set(shortcode, emoji);
   }
@@ -33,10 +36,11 @@ for (const [hexcode, names] of Object.entries(shortcodes)) {
 ALL.sort((a, b) => a.shortcode.length - b.shortcode.length || (a.shortcode < b.shortcode ? -1 : 1));
 
 /**
- * emojibase writes sequences without the variation selector U+FE0F after a first code point
- * that is text by default (☀, ❤); the emoji form needs it.
+ * The emoji of an emojibase hexcode (`1F44D`, `2764-FE0F-200D-1F525`). emojibase writes
+ * sequences without the variation selector U+FE0F after a first code point that is text by
+ * default (☀, ❤); the emoji form needs it.
  */
-function fromHexcode(hexcode: string): string {
+export function fromHexcode(hexcode: string): string {
   const points = hexcode.split('-').map((hex) => parseInt(hex, 16));
   const [first, second] = points;
   const text = String.fromCodePoint(first!);
@@ -47,6 +51,11 @@ function fromHexcode(hexcode: string): string {
 /** The emoji a shortcode (without colons, any case) stands for, if it is one. */
 export function emojiForShortcode(shortcode: string): string | undefined {
   return BY_SHORTCODE.get(shortcode.toLowerCase());
+}
+
+/** The shortcodes (without colons) of an emoji, in the table's order; empty when it has none. */
+export function shortcodesOf(emoji: string): readonly string[] {
+  return BY_EMOJI.get(emoji) ?? [];
 }
 
 /**

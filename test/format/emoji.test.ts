@@ -6,11 +6,13 @@ import {
   emojiCompletions,
   mentionCompletions,
 } from '../../src/format/completion.js';
+import { EMOJI_GROUPS, searchEmoji } from '../../src/format/emoji-catalog.js';
 import {
   emojiForShortcode,
   isSingleEmoji,
   replaceShortcodes,
   searchShortcodes,
+  shortcodesOf,
 } from '../../src/format/emoji.js';
 
 describe('emoji shortcodes (src/format/emoji.ts)', () => {
@@ -110,5 +112,48 @@ describe('composer completion (src/format/completion.ts)', () => {
     });
     const end = completionAt('@bo', 3)!;
     assert.deepEqual(applyCompletion('@bo', end, '@bob'), { text: '@bob ', caret: 5 });
+  });
+});
+
+describe('emoji picker catalog (src/format/emoji-catalog.ts)', () => {
+  it('groups every base emoji in Unicode order, each one RGI emoji, no skin tones', () => {
+    assert.deepEqual(
+      EMOJI_GROUPS.map((g) => g.key),
+      [
+        'smileys-emotion',
+        'people-body',
+        'animals-nature',
+        'food-drink',
+        'travel-places',
+        'activities',
+        'objects',
+        'symbols',
+        'flags',
+      ],
+    );
+    const all = EMOJI_GROUPS.flatMap((g) => g.emojis);
+    assert.ok(all.length > 1800);
+    assert.deepEqual(EMOJI_GROUPS[0]!.emojis[0], {
+      emoji: '😀',
+      label: 'grinning face',
+      shortcodes: ['grinning'],
+      tags: EMOJI_GROUPS[0]!.emojis[0]!.tags,
+    });
+    for (const e of all) assert.ok(isSingleEmoji(e.emoji), e.label);
+    assert.ok(!all.some((e) => /\u{1F3FB}|\u{1F3FF}/u.test(e.emoji)), 'no skin-tone variants');
+    assert.equal(new Set(all.map((e) => e.emoji)).size, all.length);
+    assert.deepEqual(shortcodesOf('👍'), ['+1', 'thumbsup']);
+  });
+
+  it('searches shortcodes, names and tags, the exact shortcode first', () => {
+    assert.equal(searchEmoji('thumbsup', 5)[0]?.emoji, '👍');
+    assert.equal(searchEmoji(':fire:', 5)[0]?.emoji, '🔥');
+    assert.equal(searchEmoji('red heart', 5)[0]?.emoji, '❤️');
+    assert.ok(
+      searchEmoji('like', 20).some((e) => e.emoji === '👍'),
+      'by tag',
+    );
+    assert.equal(searchEmoji('heart', 3).length, 3);
+    assert.deepEqual(searchEmoji('   ', 5), []);
   });
 });
