@@ -52,7 +52,9 @@ function renderInline(node: Inline, key: number, me: string | undefined): Compon
     case 'text':
       return node.text;
     case 'break':
-      return <br key={key} />;
+      // A newline under .message-body's `white-space: pre-wrap`: the text (copied, read
+      // aloud, or as textContent) keeps the line breaks that were typed.
+      return '\n';
     case 'code':
       return <code key={key}>{node.text}</code>;
     case 'strong':
