@@ -1,10 +1,20 @@
 import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import { CLIENT_MSG_ID_MAX } from '../domain/limits.js';
-import { seqOf, type Message, type TimelineEntry, type User } from '../domain/model.js';
+import {
+  seqOf,
+  type Member,
+  type Message,
+  type ReplyPreview,
+  type StoredMessage,
+  type TimelineEntry,
+  type User,
+} from '../domain/model.js';
+import { MAX_SEQ, replyPreviewOf, threadRootOf } from '../domain/replies.js';
 import {
   type ConversationsStore,
   type HistoryQuery,
+  type MessageRecord,
   type StoreHealth,
   type StoreOps,
   type TimelineStore,
@@ -12,6 +22,7 @@ import {
 } from '../ports/store.js';
 import { CommitBatcher } from './group-commit.js';
 import type { ConversationService } from './conversations.js';
+import { resolveMentions } from './mentions.js';
 import { appendTimelineEvent } from './timeline-events.js';
 import { notFoundFrom } from './membership.js';
 import type { ServiceDeps } from './deps.js';
@@ -39,6 +50,12 @@ export type MessageDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'metrics' | 'now'
     TransactionsStore &
     Pick<StoreHealth, 'isUnavailable'>;
 };
+
+/** What a send may say besides its body. */
+export interface SendOptions {
+  /** The seq of the message this one replies to (rule R1). */
+  replyTo?: number | undefined;
+}
 
 /** How a {@link MessageService} is tuned beyond its dependencies. */
 export interface MessageServiceOptions {
@@ -77,13 +94,15 @@ export class MessageService {
    * Stores a message and resolves after its commit is durable (guarantee 1). The seq comes
    * from the same transaction as the insert (guarantee 2). A retry with the same
    * `clientMsgId` returns the original message (guarantee 3), even when the send rate limit
-   * refuses a new send; a new send over the limit is `rate_limited`.
+   * refuses a new send; a new send over the limit is `rate_limited`. A reply (`replyTo`, rule
+   * R1) joins its parent's thread.
    */
   async send(
     me: User,
     conversationId: string,
     clientMsgId: string,
     body: string,
+    options: SendOptions = {},
   ): Promise<SendResult> {
     if (!this.#sendAllowed(me.id)) {
       const original = await this.#previouslySent(me, conversationId, clientMsgId);
@@ -98,7 +117,7 @@ export class MessageService {
       );
     }
     const result = await this.#batcher.submit(
-      (tx) => this.#sendInTx(tx, me, conversationId, clientMsgId, body),
+      (tx) => this.#sendInTx(tx, me, conversationId, clientMsgId, body, options.replyTo ?? null),
       { lockKey: conversationId },
     );
     if (result.created) this.#deps.metrics?.sends.inc();
@@ -116,6 +135,7 @@ export class MessageService {
     conversationId: string,
     clientMsgId: string,
     body: string,
+    replyTo: number | null,
   ): Promise<SendResult> {
     // Lock first, look for a retry second. Two nodes retrying the same send at once then run
     // one after the other: the second waits here until the first committed, and its lookup
@@ -137,29 +157,48 @@ export class MessageService {
     if (view.kind === 'dm' && view.memberCount < 2) {
       throw new AppError('forbidden', 'the other user has deleted their account');
     }
+    // The quote comes from the parent as this transaction reads it: the send reads nothing else.
+    const parent = replyTo === null ? null : await this.#replyTarget(tx, conversationId, replyTo);
+    const author = { conversationId, userId: me.id, role: view.role };
+    const mentions = await resolveMentions(tx, author, body);
     const createdAt = this.#deps.now();
     const seq = await tx.nextSeq(conversationId, createdAt, true).catch(notFoundFrom);
-    const message: Message = {
+    const stored: StoredMessage = {
       id: ulid(),
       conversationId,
       seq,
       sender: me.id,
-      senderName: me.username,
       clientMsgId,
       body,
       createdAt,
       editedAt: null,
       deletedAt: null,
-      replyTo: null,
-      threadRoot: null,
-      mentions: [],
-      mentionsAll: false,
-      reply: null,
+      replyTo: parent?.seq ?? null,
+      threadRoot: parent?.threadRoot ?? null,
+      ...mentions,
+    };
+    await tx.insertMessage(stored);
+    const message: Message = {
+      ...stored,
+      senderName: me.username,
+      reply: parent?.preview ?? null,
       replyCount: 0,
       reactions: [],
     };
-    await tx.insertMessage(message);
     return { message, created: true };
+  }
+
+  /** The message a reply quotes (rule R1): a live message of the same conversation. */
+  async #replyTarget(
+    tx: StoreOps,
+    conversationId: string,
+    seq: number,
+  ): Promise<{ seq: number; threadRoot: number; preview: ReplyPreview }> {
+    const parent = seq > MAX_SEQ ? null : await tx.getMessageRecord(conversationId, seq);
+    if (!parent) throw new AppError('not_found', 'the message replied to was not found');
+    if (parent.deletedAt !== null)
+      throw new AppError('conflict', 'the message replied to was deleted');
+    return { seq, threadRoot: threadRootOf(parent), preview: replyPreviewOf(parent) };
   }
 
   /** The message an earlier send with this clientMsgId stored in this conversation, if any. */
@@ -201,21 +240,19 @@ export class MessageService {
   /** Edits one's own message (rule M3); the edit is a timeline event so it replays on sync. */
   async edit(me: User, conversationId: string, seq: number, body: string): Promise<Message> {
     this.#checkBody(body);
-    return this.#changeOwn(me, conversationId, seq, async (tx, message, pubs) => {
+    return this.#changeOwn(me, conversationId, seq, async (tx, message, pubs, member) => {
       if (message.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
+      const author = { conversationId, userId: me.id, role: member.role };
+      const mentions = await resolveMentions(tx, author, body);
       const at = this.#deps.now();
-      await tx.editMessage(conversationId, seq, body, at);
+      await tx.editMessage(conversationId, seq, body, at, mentions);
       const event = await appendTimelineEvent(
         this.#deps,
         tx,
         conversationId,
         'message.edited',
         me.id,
-        {
-          seq,
-          body,
-          editedAt: at,
-        },
+        { seq, body, editedAt: at, ...mentions },
       );
       pubs.timeline({ kind: 'event', event });
     });
@@ -252,16 +289,23 @@ export class MessageService {
     me: User,
     conversationId: string,
     seq: number,
-    change: (tx: StoreOps, message: Message, pubs: Publications) => Promise<void>,
+    change: (
+      tx: StoreOps,
+      message: MessageRecord,
+      pubs: Publications,
+      member: Member,
+    ) => Promise<void>,
   ): Promise<Message> {
     return commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
-      await this.#conversations.requireMember(conversationId, me.id, tx);
-      const message = await tx.getMessage(conversationId, seq);
+      const member = await this.#conversations.requireMember(conversationId, me.id, tx);
+      const message = seq > MAX_SEQ ? null : await tx.getMessageRecord(conversationId, seq);
       if (!message) throw new AppError('not_found', 'message not found');
       if (message.sender !== me.id)
         throw new AppError('forbidden', 'you can only change your own messages');
-      await change(tx, message, pubs);
-      return (await tx.getMessage(conversationId, seq)) ?? message;
+      await change(tx, message, pubs, member);
+      const changed = await tx.getMessage(conversationId, seq);
+      if (!changed) throw new AppError('not_found', 'message not found');
+      return changed;
     });
   }
 

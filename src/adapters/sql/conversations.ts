@@ -1,4 +1,4 @@
-import type { Conversation } from '../../domain/model.js';
+import type { AllMentionsPolicy, Conversation } from '../../domain/model.js';
 import {
   RecordNotFoundError,
   type ConversationCursor,
@@ -12,7 +12,13 @@ type ConversationRows = Omit<ConversationsStore, 'listSummariesForUser' | 'getSu
 
 /** Conversations and their seq counter (ConversationsStore, less the summaries) over SQL. */
 export const conversations = sqlAggregate<ConversationRows>({
-  userWrites: ['createConversation', 'renameConversation', 'deleteConversation', 'nextSeq'],
+  userWrites: [
+    'createConversation',
+    'renameConversation',
+    'setAllMentions',
+    'deleteConversation',
+    'nextSeq',
+  ],
   ops(x: SqlExecutor): ConversationRows {
     const { db } = x;
     return {
@@ -29,6 +35,7 @@ export const conversations = sqlAggregate<ConversationRows>({
               created_at: c.createdAt,
               last_seq: c.lastSeq,
               last_message_at: c.lastMessageAt,
+              all_mentions: c.allMentions,
             })
             .execute(),
         );
@@ -56,8 +63,18 @@ export const conversations = sqlAggregate<ConversationRows>({
         await db.updateTable('conversations').set({ name }).where('id', '=', id).execute();
       },
 
+      async setAllMentions(id: string, policy: AllMentionsPolicy): Promise<void> {
+        await db
+          .updateTable('conversations')
+          .set({ all_mentions: policy })
+          .where('id', '=', id)
+          .execute();
+      },
+
       async deleteConversation(id: string): Promise<void> {
         // Explicit child deletes keep this independent of the engine's foreign-key enforcement.
+        await db.deleteFrom('reactions').where('conversation_id', '=', id).execute();
+        await db.deleteFrom('mentions').where('conversation_id', '=', id).execute();
         await db.deleteFrom('events').where('conversation_id', '=', id).execute();
         await db.deleteFrom('messages').where('conversation_id', '=', id).execute();
         await db.deleteFrom('members').where('conversation_id', '=', id).execute();

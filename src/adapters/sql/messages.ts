@@ -1,7 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { Message, StoredMessage } from '../../domain/model.js';
-import type { HistoryQuery, TimelineStore } from '../../ports/store.js';
+import type {
+  HistoryQuery,
+  MentionsQuery,
+  MessageMentions,
+  TimelineStore,
+} from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
+import { replaceMentionRows } from './mention-rows.js';
+import { decorateMessage, decorateMessages } from './message-views.js';
 import { toMessage } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -19,10 +26,13 @@ type MessageOps = Pick<
   TimelineStore,
   | 'insertMessage'
   | 'getMessage'
+  | 'getMessageRecord'
   | 'getMessageByClientId'
   | 'editMessage'
   | 'deleteMessage'
   | 'listMessages'
+  | 'listThread'
+  | 'listMentions'
 >;
 
 /** Messages (part of TimelineStore) over SQL. */
@@ -35,6 +45,14 @@ export const messages = sqlAggregate<MessageOps>({
         .updateTable('messages')
         .where('conversation_id', '=', conversationId)
         .where('seq', '=', seq);
+
+    const record = async (conversationId: string, seq: number): Promise<Message | null> => {
+      const row = await messagesWithSender(db)
+        .where('messages.conversation_id', '=', conversationId)
+        .where('messages.seq', '=', seq)
+        .executeTakeFirst();
+      return row ? toMessage(row) : null;
+    };
 
     return {
       async insertMessage(m: StoredMessage): Promise<void> {
@@ -84,15 +102,17 @@ export const messages = sqlAggregate<MessageOps>({
           JSON.stringify(m.mentions),
           m.mentionsAll ? 1 : 0,
         );
+        // A plain send writes no mention rows: no statement.
+        if (m.mentions.length > 0) {
+          await replaceMentionRows(db, m.conversationId, m.seq, m.mentions, { fresh: true });
+        }
       },
 
       async getMessage(conversationId: string, seq: number): Promise<Message | null> {
-        const row = await messagesWithSender(db)
-          .where('messages.conversation_id', '=', conversationId)
-          .where('messages.seq', '=', seq)
-          .executeTakeFirst();
-        return row ? toMessage(row) : null;
+        return decorateMessage(db, await record(conversationId, seq));
       },
+
+      getMessageRecord: record,
 
       async getMessageByClientId(sender: string, clientMsgId: string): Promise<Message | null> {
         const { rows } = await x.prepared(
@@ -104,7 +124,8 @@ export const messages = sqlAggregate<MessageOps>({
           sender,
           clientMsgId,
         );
-        return rows[0] ? toMessage(rows[0]) : null;
+        // Found only on a retry (G3): a first send reads nothing more.
+        return rows[0] ? decorateMessage(db, toMessage(rows[0])) : null;
       },
 
       async editMessage(
@@ -112,12 +133,29 @@ export const messages = sqlAggregate<MessageOps>({
         seq: number,
         body: string,
         at: number,
+        mentions: MessageMentions,
       ): Promise<void> {
-        await bySeq(conversationId, seq).set({ body, edited_at: at }).execute();
+        await bySeq(conversationId, seq)
+          .set({
+            body,
+            edited_at: at,
+            mentions: JSON.stringify(mentions.mentions),
+            mentions_all: mentions.mentionsAll ? 1 : 0,
+          })
+          .execute();
+        await replaceMentionRows(db, conversationId, seq, mentions.mentions);
       },
 
       async deleteMessage(conversationId: string, seq: number, at: number): Promise<void> {
-        await bySeq(conversationId, seq).set({ body: '', deleted_at: at }).execute();
+        await bySeq(conversationId, seq)
+          .set({ body: '', deleted_at: at, mentions: '[]', mentions_all: 0 })
+          .execute();
+        await replaceMentionRows(db, conversationId, seq, []);
+        await db
+          .deleteFrom('reactions')
+          .where('conversation_id', '=', conversationId)
+          .where('seq', '=', seq)
+          .execute();
       },
 
       async listMessages(conversationId: string, query: HistoryQuery): Promise<Message[]> {
@@ -126,11 +164,63 @@ export const messages = sqlAggregate<MessageOps>({
           q = q.where('messages.seq', '>', query.after);
           if (query.before !== null) q = q.where('messages.seq', '<', query.before);
           const rows = await q.orderBy('messages.seq', 'asc').limit(query.limit).execute();
-          return rows.map(toMessage);
+          return decorateMessages(db, rows.map(toMessage));
         }
         if (query.before !== null) q = q.where('messages.seq', '<', query.before);
         const rows = await q.orderBy('messages.seq', 'desc').limit(query.limit).execute();
-        return rows.map(toMessage).reverse();
+        return decorateMessages(db, rows.map(toMessage).reverse());
+      },
+
+      async listThread(
+        conversationId: string,
+        rootSeq: number,
+        afterSeq: number,
+        limit: number,
+      ): Promise<Message[]> {
+        const rows = await messagesWithSender(db)
+          .where('messages.conversation_id', '=', conversationId)
+          .where('messages.thread_root', '=', rootSeq)
+          .where('messages.seq', '>', afterSeq)
+          .orderBy('messages.seq')
+          .limit(limit)
+          .execute();
+        return decorateMessages(db, rows.map(toMessage));
+      },
+
+      async listMentions(userId: string, query: MentionsQuery): Promise<Message[]> {
+        // Two index reads (named: the mentions table; @all: the member's conversations), each
+        // at most `limit` newest first, merged: an OR of both would scan every message.
+        const page = (named: boolean) => {
+          let q = messagesWithSender(db)
+            .where('messages.deleted_at', 'is', null)
+            .where('messages.sender_id', '<>', userId)
+            .where('messages.conversation_id', 'in', (eb) =>
+              eb
+                .selectFrom('members')
+                .select('members.conversation_id')
+                .where('members.user_id', '=', userId),
+            );
+          q = named
+            ? q.where((eb) =>
+                eb.exists(
+                  eb
+                    .selectFrom('mentions as mn')
+                    .select('mn.seq')
+                    .whereRef('mn.conversation_id', '=', 'messages.conversation_id')
+                    .whereRef('mn.seq', '=', 'messages.seq')
+                    .where('mn.user_id', '=', userId),
+                ),
+              )
+            : q.where('messages.mentions_all', '=', 1);
+          if (query.before !== null) q = q.where('messages.id', '<', query.before);
+          return q.orderBy('messages.id', 'desc').limit(query.limit).execute();
+        };
+        const [named, all] = [await page(true), await page(false)];
+        const byId = new Map([...named, ...all].map((row) => [row.id, row]));
+        const rows = [...byId.values()]
+          .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+          .slice(0, query.limit);
+        return decorateMessages(db, rows.map(toMessage));
       },
     };
   },

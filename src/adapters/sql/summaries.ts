@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ConversationSummary, Role } from '../../domain/model.js';
 import type { ConversationsStore } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
+import { decorateMessages } from './message-views.js';
 import { messagesWithSender } from './messages.js';
 import { DELETED_USER_NAME, num, toConversation, toMessage } from './rows.js';
 import type { Database } from './schema.js';
@@ -95,7 +96,8 @@ async function summariesOf(
           .onRef('lm.max_seq', '=', 'messages.seq'),
     )
     .execute();
-  const lastByConversation = new Map(lastMessages.map((r) => [r.conversation_id, toMessage(r)]));
+  const decorated = await decorateMessages(db, lastMessages.map(toMessage));
+  const lastByConversation = new Map(decorated.map((m) => [m.conversationId, m]));
 
   const peerIds = rows.flatMap((r) =>
     r.dm_key ? r.dm_key.split(':').filter((id) => id !== userId) : [],

@@ -79,10 +79,6 @@ const TIMELINE_COLUMNS = [
   'body',
   'edited_at',
   'deleted_at',
-  'reply_to',
-  'thread_root',
-  'mentions',
-  'mentions_all',
   'sender_name',
   'sender_deleted_at',
   'reply_to',
@@ -112,7 +108,6 @@ function timelineQuery(db: Kysely<Database>, conversationId: string, after: numb
   const text = sql<string | null>`cast(null as text)`;
   const time = sql<number | null>`cast(null as bigint)`;
   const int = sql<number | null>`cast(null as integer)`;
-  const int = sql<number | null>`cast(null as integer)`;
   const messages = db
     .selectFrom('messages')
     .leftJoin('users', 'users.id', 'messages.sender_id')
@@ -127,10 +122,6 @@ function timelineQuery(db: Kysely<Database>, conversationId: string, after: numb
       'messages.body',
       'messages.edited_at',
       'messages.deleted_at',
-      'messages.reply_to',
-      'messages.thread_root',
-      'messages.mentions',
-      'messages.mentions_all',
       'users.username as sender_name',
       'users.deleted_at as sender_deleted_at',
       'messages.reply_to',
@@ -158,10 +149,6 @@ function timelineQuery(db: Kysely<Database>, conversationId: string, after: numb
       text.as('body'),
       time.as('edited_at'),
       time.as('deleted_at'),
-      int.as('reply_to'),
-      int.as('thread_root'),
-      text.as('mentions'),
-      int.as('mentions_all'),
       text.as('sender_name'),
       time.as('sender_deleted_at'),
       int.as('reply_to'),

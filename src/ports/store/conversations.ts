@@ -1,4 +1,4 @@
-import type { Conversation, ConversationSummary } from '../../domain/model.js';
+import type { AllMentionsPolicy, Conversation, ConversationSummary } from '../../domain/model.js';
 
 /** A conversation and a user's position in it, loaded when a socket says hello. */
 export interface ConversationCursor {
@@ -16,7 +16,9 @@ export interface ConversationsStore {
   getConversation(id: string): Promise<Conversation | null>;
   getDmByKey(dmKey: string): Promise<Conversation | null>;
   renameConversation(id: string, name: string): Promise<void>;
-  /** Deletes the conversation with its members, messages and events. */
+  /** Sets who may mention `@all` in the group (rule R7). */
+  setAllMentions(id: string, policy: AllMentionsPolicy): Promise<void>;
+  /** Deletes the conversation with its members, messages, events, mentions and reactions. */
   deleteConversation(id: string): Promise<void>;
   /**
    * Inside a transaction, holds the conversation until commit: a concurrent transaction's

@@ -5,6 +5,9 @@ import type { User } from '../../../src/domain/model.js';
 import type { Store } from '../../../src/ports/store.js';
 import { must, rejectsWith, useStore, type Fixture, type OpenStore } from './fixture.js';
 
+/** An edit's mentions when the body mentions nobody. */
+const NONE = { mentions: [], mentionsAll: false };
+
 /** Strings no field may hold (rule S6): PostgreSQL cannot store the first three at all. */
 const NEVER: Record<string, string> = {
   NUL: 'a\u0000b',
@@ -111,7 +114,7 @@ function operations(fx: Fixture, s: string, ids: { owner: User; conversation: st
     'insertMessage id': () => store.insertMessage({ ...message, id: s }),
     getMessage: () => store.getMessage(s, 1),
     getMessageByClientId: () => store.getMessageByClientId(userId, s),
-    editMessage: () => store.editMessage(ids.conversation, 1, s, at),
+    editMessage: () => store.editMessage(ids.conversation, 1, s, at, NONE),
     deleteMessage: () => store.deleteMessage(s, 1, at),
     listMessages: () => store.listMessages(s, { before: null, after: null, limit: 5 }),
     insertEvent: () =>
@@ -233,7 +236,7 @@ export function alphabetContract(open: OpenStore): void {
       );
       assert.deepEqual(await store.getMessageByClientId(owner.id, clientMsgId), sent[0]);
       const last = must(sent.at(-1));
-      await store.editMessage(group.id, last.seq, TEXT[3]!, fx().tick());
+      await store.editMessage(group.id, last.seq, TEXT[3]!, fx().tick(), NONE);
       assert.equal((await store.getMessage(group.id, last.seq))?.body, TEXT[3]);
       const [summary] = await store.listSummariesForUser(owner.id);
       assert.equal(summary?.name, TEXT[2]);

@@ -203,6 +203,7 @@ function summariesContract(open: OpenStore): void {
         role: 'member',
         lastReadSeq: 1,
         unreadCount: 0,
+        mentionCount: 0,
         memberCount: 2,
         peer: null,
         lastMessage: last,

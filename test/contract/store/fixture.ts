@@ -5,6 +5,7 @@ import { isAppError, type ErrorCode } from '../../../src/domain/errors.js';
 import type {
   Conversation,
   Message,
+  StoredMessage,
   TimelineEvent,
   TimelineEventType,
   User,
@@ -111,6 +112,9 @@ export class Fixture {
     sender: User,
     body = 'hello',
     clientMsgId = this.id('m'),
+    stored: Partial<
+      Pick<StoredMessage, 'replyTo' | 'threadRoot' | 'mentions' | 'mentionsAll'>
+    > = {},
   ): Promise<Message> {
     const createdAt = this.tick();
     const seq = await this.store.transaction(async (tx) => {
@@ -130,6 +134,7 @@ export class Fixture {
         threadRoot: null,
         mentions: [],
         mentionsAll: false,
+        ...stored,
       });
       return next;
     });

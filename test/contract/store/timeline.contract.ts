@@ -3,11 +3,14 @@ import { before, describe, it } from 'node:test';
 import { setImmediate } from 'node:timers/promises';
 import { seqOf, type TimelineEvent } from '../../../src/domain/model.js';
 import { DELETED, must, useStore, type OpenStore } from './fixture.js';
+import { mentionsContract, repliesContract } from './replies.contract.js';
 
 /** Messages, events and the merged timeline (TimelineStore). */
 export function timelineContract(open: OpenStore): void {
   messagesContract(open);
   mergedTimelineContract(open);
+  repliesContract(open);
+  mentionsContract(open);
 }
 
 function messagesContract(open: OpenStore): void {
@@ -35,7 +38,13 @@ function messagesContract(open: OpenStore): void {
         mentionsAll: false,
       };
       await store.insertMessage(message);
-      const expected = { ...message, senderName: sender.username };
+      const expected = {
+        ...message,
+        senderName: sender.username,
+        reply: null,
+        replyCount: 0,
+        reactions: [],
+      };
       assert.deepEqual(await store.getMessage(group.id, seq), expected);
       assert.deepEqual(await store.getMessageByClientId(sender.id, 'client-abc'), expected);
       assert.equal(await store.getMessage(group.id, seq + 1), null);
@@ -76,7 +85,10 @@ function messagesContract(open: OpenStore): void {
       const group = await fx().group(sender);
       const message = await fx().send(group, sender, 'typo');
       const at = fx().tick();
-      await store.editMessage(group.id, message.seq, 'fixed', at);
+      await store.editMessage(group.id, message.seq, 'fixed', at, {
+        mentions: [],
+        mentionsAll: false,
+      });
       assert.deepEqual(await store.getMessage(group.id, message.seq), {
         ...message,
         body: 'fixed',
