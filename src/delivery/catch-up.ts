@@ -16,6 +16,8 @@ export class CatchUp {
   readonly #delivery: LiveDelivery;
   readonly #close: CloseSession;
   #sweeping = false;
+  /** Sessions whose followed conversations did not match the store at the last sweep. */
+  readonly #mismatched = new WeakSet<Session>();
 
   constructor(
     deps: DeliveryDeps,
@@ -75,7 +77,10 @@ export class CatchUp {
     this.#sweeping = true;
     try {
       await this.#sweepSessions();
-      if (this.#deps.bus.lossy) await this.#sweepPositions();
+      if (this.#deps.bus.lossy) {
+        await this.#sweepPositions();
+        await this.#sweepMemberships();
+      }
     } catch (err) {
       this.#deps.log.debug({ event: 'ws.sweep_failed', err }, 'sweep failed');
     } finally {
@@ -94,6 +99,31 @@ export class CatchUp {
       if (live.has(id)) continue;
       for (const session of sessions)
         this.#close(session, CLOSE_CODES.sessionRevoked, 'session ended');
+    }
+  }
+
+  /**
+   * A lost `joined` (or `removed`, `conversation.deleted`) event, or a join whose conversation
+   * the store could not read in time, leaves a socket following other conversations than the
+   * user is in. One grouped read counts each connected user's conversations; a live session
+   * whose followed count differs at two sweeps in a row (one may be an event on its way) is
+   * closed with 1001, and its client's reconnect gets every conversation in `ready` (rule K6).
+   * Equal counts with different sets (a lost join and a lost leave at once) go unnoticed.
+   */
+  async #sweepMemberships(): Promise<void> {
+    const users = [...this.#subscriptions.users.keys()];
+    const counts = await this.#deps.reads.membershipCounts(users);
+    for (const session of this.#subscriptions.sessions()) {
+      if (session.state.kind !== 'live') continue;
+      const inStore = counts.get(session.user.id) ?? 0;
+      if (session.cursors.ids().length === inStore) {
+        this.#mismatched.delete(session);
+      } else if (!this.#mismatched.has(session)) {
+        this.#mismatched.add(session);
+      } else {
+        this.#deps.metrics.sweepCatchUps.inc();
+        this.#close(session, CLOSE_CODES.goingAway, 'conversations changed; reconnect');
+      }
     }
   }
 

@@ -44,6 +44,8 @@ export interface DeliveryReads {
   conversationIds(userId: string): Promise<string[]>;
   /** The user's conversations with each one's last seq. */
   positions(userId: string): Promise<Position[]>;
+  /** How many conversations each of these users is in (a user in none may be absent). */
+  membershipCounts(userIds: string[]): Promise<Map<string, number>>;
   /** The last seq of each of these conversations (those that exist). */
   latestSeqs(conversationIds: string[]): Promise<Map<string, number>>;
   /** The conversation as its member `user` sees it; throws `not_found` for a non-member. */

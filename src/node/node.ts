@@ -23,8 +23,10 @@ import { AccountService } from '../services/accounts.js';
 import { ClusterService } from '../services/cluster.js';
 import { ConversationService } from '../services/conversations.js';
 import { MessageService } from '../services/messages.js';
+import { ReactionService } from '../services/reactions.js';
 import { ReadMarkerService } from '../services/read-markers.js';
 import { RateLimiter } from '../services/rate-limiter.js';
+import { SettingsService } from '../services/settings.js';
 import { UserService } from '../services/users.js';
 import { VERSION } from '../version.js';
 import { Metrics } from '../observability/metrics.js';
@@ -81,6 +83,8 @@ export async function startNode(
     sendAllowed: (userId) => sendLimiter.take(userId),
   });
   const readMarkers = new ReadMarkerService(deps);
+  const reactions = new ReactionService(deps);
+  const settings = new SettingsService(deps);
   const users = new UserService(deps);
   let accepting = true;
   let delivery: DeliveryCore | null = null;
@@ -100,6 +104,8 @@ export async function startNode(
     conversations,
     messages,
     readMarkers,
+    reactions,
+    settings,
     cluster,
     trustedProxies: new TrustedProxies(config.trustProxy),
     limiters: {
@@ -147,6 +153,7 @@ export async function startNode(
       sessionActive: (principal) => accounts.isActive(principal),
       liveSessions: (ids) => accounts.liveSessions(ids),
       conversationIds: (userId) => conversations.idsOf(userId),
+      membershipCounts: (userIds) => conversations.membershipCounts(userIds),
       positions: (userId) => conversations.positionsOf(userId),
       latestSeqs: (ids) => conversations.latestSeqs(ids),
       conversation: (user, id) => conversations.get(user, id),

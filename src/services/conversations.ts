@@ -18,7 +18,11 @@ export type ConversationDeps = GroupDeps &
     > &
       Pick<
         MembersStore,
-        'getMember' | 'listMembers' | 'listConversationIdsForUser' | 'listCursorsForUser'
+        | 'getMember'
+        | 'listMembers'
+        | 'listConversationIdsForUser'
+        | 'listCursorsForUser'
+        | 'countConversationsOfUsers'
       >;
   };
 
@@ -57,6 +61,14 @@ export class ConversationService {
   /** The latest seq of each of the user's conversations. */
   positionsOf(userId: string): Promise<Array<{ conversationId: string; lastSeq: number }>> {
     return this.#deps.store.listCursorsForUser(userId);
+  }
+
+  /** How many conversations each user is in (absent: none), read 500 users at a time. */
+  async membershipCounts(userIds: string[]): Promise<Map<string, number>> {
+    const entries = await readInChunks(userIds, async (slice) => [
+      ...(await this.#deps.store.countConversationsOfUsers(slice)),
+    ]);
+    return new Map(entries);
   }
 
   /** The latest seq of each existing conversation of `ids`, read 500 at a time. */

@@ -21,6 +21,21 @@ async function withDm(
   }
 }
 
+/** `promise`, or a rejection after `ms`. */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Sends a message whose bus event is lost; resolves with its seq. */
 async function sendLost(world: World, alice: Principal, dm: string, body: string): Promise<number> {
   const before = (await world.conversations.latestSeqs([dm])).get(dm) ?? 0;
@@ -96,6 +111,47 @@ describe('delivery core: catch-up (K6), slow consumers (W7), relays (G7, W6)', (
         assert.deepEqual(socket.seqs(dm), [lost]);
       },
     );
+  });
+
+  it('[K6] on a lossy bus a join whose event was lost closes the socket at the second sweep (1001); a delivered join does not', async () => {
+    await withDm({ lossy: true, settings: { sweepMs: 50 } }, async ({ world, alice, bob }) => {
+      let sweeps = 0;
+      let onSweep: (() => void) | null = null;
+      world.hooks.after.membershipCounts = () => {
+        sweeps++;
+        onSweep?.();
+        return Promise.resolve();
+      };
+      const sweepsFromNow = (n: number) =>
+        new Promise<void>((resolve) => {
+          const until = sweeps + n;
+          onSweep = () => {
+            if (sweeps >= until) resolve();
+          };
+        });
+      const bobs = world.open(bob);
+      const alices = world.open(alice);
+      assert.equal(await bobs.opened, true);
+      assert.equal(await alices.opened, true);
+
+      // Alice's join of a new DM arrives: her socket follows it and stays open.
+      const carol = await world.user('carol');
+      await world.conversations.getOrCreateDm(carol.user, alice.user.username);
+      await alices.socket.next((f) => f.type === 'event' && f.event.type === 'conversation.added');
+      // Bob's join of another is lost on the bus.
+      world.bus.drop = (e) => e.type === 'joined' && e.userId === bob.user.id;
+      await world.conversations.getOrCreateDm(carol.user, bob.user.username);
+      world.bus.drop = null;
+
+      // The core's sweep timer is unref'd: a timer of the test's keeps the loop alive meanwhile.
+      assert.equal(await within(5_000, bobs.socket.closed()), 1001);
+      await within(5_000, sweepsFromNow(3));
+      assert.equal(
+        alices.session.state.kind,
+        'live',
+        'a socket that follows all its conversations stays open',
+      );
+    });
   });
 
   it('[K6] the sweep closes sockets whose session ended without a revocation on the bus (4004)', async () => {

@@ -251,6 +251,9 @@ export async function startWorld(
         conversationIds: hooked('conversationIds', (id: string) => conversations.idsOf(id)),
         positions: hooked('positions', (id: string) => conversations.positionsOf(id)),
         latestSeqs: hooked('latestSeqs', (ids: string[]) => conversations.latestSeqs(ids)),
+        membershipCounts: hooked('membershipCounts', (ids: string[]) =>
+          conversations.membershipCounts(ids),
+        ),
         conversation: hooked('conversation', (user: User, id: string) =>
           conversations.get(user, id),
         ),

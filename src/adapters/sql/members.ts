@@ -127,6 +127,17 @@ export const members = sqlAggregate<MembersStore>({
         return rows.map((r) => r.conversation_id);
       },
 
+      async countConversationsOfUsers(userIds: string[]): Promise<Map<string, number>> {
+        if (userIds.length === 0) return new Map();
+        const rows = await db
+          .selectFrom('members')
+          .select(['user_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('user_id', 'in', userIds)
+          .groupBy('user_id')
+          .execute();
+        return new Map(rows.map((r) => [r.user_id, num(r.n)]));
+      },
+
       async listCursorsForUser(userId: string): Promise<ConversationCursor[]> {
         const rows = await db
           .selectFrom('members')

@@ -25,6 +25,8 @@ export interface MembersStore {
    */
   raiseReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
   listConversationIdsForUser(userId: string): Promise<string[]>;
+  /** How many conversations each of these users is in; a user in none is absent. */
+  countConversationsOfUsers(userIds: string[]): Promise<Map<string, number>>;
   /** Each of the user's conversations with its latest seq. */
   listCursorsForUser(userId: string): Promise<ConversationCursor[]>;
 }

@@ -126,6 +126,16 @@ export function membersContract(open: OpenStore): void {
       assert.deepEqual(await store.latestSeqs([]), []);
     });
 
+    it('[K6] countConversationsOfUsers counts each user’s conversations; a user in none is absent', async () => {
+      const { store } = fx();
+      const [me, other, loner] = [await fx().user(), await fx().user(), await fx().user()];
+      await fx().group(me);
+      await fx().group(other, [me]);
+      const counts = await store.countConversationsOfUsers([me.id, other.id, loner.id, 'nobody']);
+      assert.deepEqual(Object.fromEntries(counts), { [me.id]: 2, [other.id]: 1 });
+      assert.deepEqual(await store.countConversationsOfUsers([]), new Map());
+    });
+
     it('[A6] a deleted user’s membership shows the name [deleted]', async () => {
       const { store } = fx();
       const [owner, gone] = [await fx().user(), await fx().user()];
