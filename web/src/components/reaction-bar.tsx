@@ -1,0 +1,178 @@
+import { useRef, useState } from 'preact/hooks';
+import type {
+  ConversationDto,
+  MessageDto,
+  ReactionGroupDto,
+} from '../../../src/protocol/schemas.js';
+import { describeError } from '../lib/errors.js';
+import type { ChatStore } from '../state/chat-store.js';
+import { EmojiPicker } from './emoji-picker.js';
+
+interface ReactionProps {
+  store: ChatStore;
+  conversation: ConversationDto;
+  message: MessageDto;
+}
+
+/** Names shown before "and N others". */
+const NAMED = 2;
+
+/**
+ * Who reacted, for a tooltip: "You, alice and 1 other" (the signed-in user first, as "you";
+ * the rest in the order they reacted).
+ */
+export function whoReacted(users: ReactionGroupDto['users'], me: string): string {
+  const mine = users.some((u) => u.userId === me);
+  const names = [
+    ...(mine ? ['You'] : []),
+    ...users.filter((u) => u.userId !== me).map((u) => u.username),
+  ];
+  if (names.length <= 1) return names[0] ?? '';
+  if (names.length === 2) return `${names[0]} and ${names[1]}`;
+  if (names.length === NAMED + 1) return `${names.slice(0, NAMED).join(', ')} and 1 other`;
+  return `${names.slice(0, NAMED).join(', ')} and ${names.length - NAMED} others`;
+}
+
+/**
+ * Adds or removes the user's reaction (rule R4). The node's `reaction.*` event, which reaches
+ * every socket of the conversation (ours too), is what updates the message on screen, so the
+ * view never disagrees with the order the node applied changes in. A refusal becomes a notice.
+ */
+function useToggle(props: ReactionProps) {
+  const { store, conversation: c, message: m } = props;
+  const [busy, setBusy] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (emoji: string) => {
+    if (busy.has(emoji)) return;
+    const group = m.reactions.find((g) => g.emoji === emoji);
+    const mine = group?.users.some((u) => u.userId === store.me.id) ?? false;
+    setBusy((b) => new Set(b).add(emoji));
+    const api = store.client.api;
+    (mine ? api.unreact(c.id, m.seq, emoji) : api.react(c.id, m.seq, emoji))
+      .catch((err: unknown) => store.notify(describeError(err), 'error'))
+      .finally(() =>
+        setBusy((b) => {
+          const next = new Set(b);
+          next.delete(emoji);
+          return next;
+        }),
+      );
+  };
+  return { toggle, busy };
+}
+
+/** The emoji the user has reacted with on a message. */
+function myEmoji(message: MessageDto, me: string): Set<string> {
+  return new Set(
+    message.reactions.filter((g) => g.users.some((u) => u.userId === me)).map((g) => g.emoji),
+  );
+}
+
+/**
+ * The reactions under a message: one chip per emoji with its count, pressed when the user is
+ * among those who reacted (a click toggles), who reacted in its tooltip; then a button that
+ * opens the emoji picker. Nothing for a message without reactions (its hover actions offer
+ * {@link AddReactionButton}).
+ */
+export function ReactionBar(props: ReactionProps) {
+  const { store, message: m } = props;
+  const { toggle, busy } = useToggle(props);
+  if (m.deletedAt !== null || m.seq === 0 || m.reactions.length === 0) return null;
+  const me = store.me.id;
+  return (
+    <div class="reactions" role="group" aria-label="Reactions">
+      {m.reactions.map((g) => {
+        const mine = g.users.some((u) => u.userId === me);
+        return (
+          <button
+            key={g.emoji}
+            type="button"
+            class={mine ? 'reaction is-mine' : 'reaction'}
+            data-emoji={g.emoji}
+            aria-pressed={mine}
+            aria-label={`${g.emoji} ${g.users.length}`}
+            title={`${whoReacted(g.users, me)} reacted with ${g.emoji}`}
+            disabled={busy.has(g.emoji)}
+            onClick={() => toggle(g.emoji)}
+          >
+            <span class="reaction-emoji" aria-hidden="true">
+              {g.emoji}
+            </span>
+            <span class="reaction-count" aria-hidden="true">
+              {g.users.length}
+            </span>
+          </button>
+        );
+      })}
+      <AddReactionButton {...props} variant="bar" toggle={toggle} />
+    </div>
+  );
+}
+
+/**
+ * "Add reaction": opens the emoji picker next to itself; picking an emoji the user already
+ * reacted with takes that reaction back, as a click on its chip does.
+ */
+export function AddReactionButton(
+  props: ReactionProps & {
+    variant?: 'bar' | 'action';
+    toggle?: (emoji: string) => void;
+  },
+) {
+  const own = useToggle(props);
+  const toggle = props.toggle ?? own.toggle;
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const { store, message: m } = props;
+  if (m.deletedAt !== null || m.seq === 0) return null;
+  const bar = props.variant === 'bar';
+  return (
+    <>
+      <button
+        ref={button}
+        type="button"
+        class={bar ? 'reaction reaction-add' : 'icon-button icon-button-sm'}
+        aria-label="Add reaction"
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        title="Add reaction"
+        onClick={() => setOpen((o) => !o)}
+      >
+        <SmileyPlusIcon size={bar ? 16 : 18} />
+      </button>
+      {open && (
+        <EmojiPicker
+          userId={store.me.id}
+          label="Add a reaction"
+          anchor={button}
+          selected={myEmoji(m, store.me.id)}
+          onPick={toggle}
+          onClose={() => setOpen(false)}
+        />
+      )}
+    </>
+  );
+}
+
+/** A smiley with a plus: "add a reaction" (decorative; its button carries the name). */
+function SmileyPlusIcon({ size }: { size: number }) {
+  return (
+    <svg
+      class="icon"
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path d="M20.8 10.5A9 9 0 1 1 13.5 3.1" />
+      <path d="M8 14s1.5 2 4 2 4-2 4-2" />
+      <path d="M9 9h.01M15 9h.01" />
+      <path d="M19 2v6M16 5h6" />
+    </svg>
+  );
+}
