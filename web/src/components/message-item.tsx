@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
@@ -42,6 +43,10 @@ export function MessageItem(props: {
   onOpenThread?: (() => void) | undefined;
   /** Jumps to the message this one replies to. */
   onJumpToParent?: (() => void) | undefined;
+  /** Under the bubble: the message's reactions (ReactionBar). */
+  reactions?: ComponentChildren;
+  /** First of the hover actions (AddReactionButton). */
+  actions?: ComponentChildren;
 }) {
   const { message: m, mine, state } = props;
   const deleted = m.deletedAt !== null;
@@ -97,6 +102,7 @@ export function MessageItem(props: {
             </span>
           </div>
         )}
+        {props.reactions}
         {m.replyCount > 0 && !deleted && (
           <ThreadCount count={m.replyCount} onOpen={props.onOpenThread} />
         )}
@@ -113,8 +119,9 @@ export function MessageItem(props: {
           </div>
         )}
       </div>
-      {(canChange || canReply) && !props.editing && (
+      {(canChange || canReply || props.actions) && !props.editing && (
         <div class="message-actions" role="group" aria-label="Message actions">
+          {props.actions}
           {canReply && (
             <button
               type="button"

@@ -6,6 +6,7 @@ import type { ChatStore } from '../state/chat-store.js';
 import { ConfirmDialog } from './dialog.js';
 import { ArrowDownIcon } from './icons.js';
 import { renderRows } from './message-rows.js';
+import { seenTarget, useReaders } from './seen-by.js';
 
 /** Distance from the end, in pixels, that still counts as "at the end". */
 const END_SLACK = 48;
@@ -44,6 +45,7 @@ export function MessageList(props: {
   // Where the reader left off when the conversation opened: the "New" line goes there.
   const [readUpTo] = useState(() => (c.unreadCount > 0 ? c.lastReadSeq : null));
   const messages = view.messages;
+  const seen = seenTarget(messages, store.me.id, useReaders(store, c));
   const firstUnread =
     readUpTo === null
       ? undefined
@@ -195,6 +197,7 @@ export function MessageList(props: {
             entries: view.entries,
             outbox,
             firstUnread,
+            seen,
             actions: {
               editing,
               setEditing,

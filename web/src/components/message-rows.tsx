@@ -10,6 +10,8 @@ import type { ChatStore } from '../state/chat-store.js';
 import type { HistoryEntry } from '../state/history.js';
 import { namesIn } from '../state/timeline-entries.js';
 import { MessageItem } from './message-item.js';
+import { AddReactionButton, ReactionBar } from './reaction-bar.js';
+import { SeenBy } from './seen-by.js';
 import { SystemLine } from './system-line.js';
 
 /** What the rows of a history do when a message's buttons are used. */
@@ -32,6 +34,8 @@ export function renderRows(args: {
   outbox: OutboxEntry[];
   firstUnread: number | undefined;
   actions: RowActions;
+  /** Where the read receipt goes (seenTarget). */
+  seen?: { seq: number; names: string[] } | null;
 }): ComponentChildren[] {
   const { store, conversation: c, firstUnread, actions } = args;
   const rows: ComponentChildren[] = [];
@@ -101,8 +105,12 @@ export function renderRows(args: {
         }}
         onOpenThread={() => void store.threads.open(c.id, m.seq)}
         onJumpToParent={m.reply ? () => void store.jumpTo(c.id, m.reply!.seq) : undefined}
+        reactions={<ReactionBar store={store} conversation={c} message={m} />}
+        actions={<AddReactionButton store={store} conversation={c} message={m} />}
       />,
     );
+    if (args.seen?.seq === m.seq)
+      rows.push(<SeenBy key="seen" kind={c.kind} names={args.seen.names} />);
     prev = m;
   }
 
