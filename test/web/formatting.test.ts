@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
+import {
+  builtWebUi,
+  launchBrowser,
+  openConversation,
+  openPerson,
+  createAccount,
+  sendMessage,
+  startDm,
+  type Person,
+} from '../helpers/web.js';
+
+/** A message with every construct of the subset, and hostile input that must stay text. */
+const RICH = [
+  '**bold** _em_ ~~strike~~ `code` for @bob',
+  '',
+  '```js',
+  'let answer = 42;',
+  '```',
+  '',
+  '> quoted line',
+  '',
+  '- one',
+  '- two',
+  '',
+  'docs https://example.com/guide and [ok](https://example.org/ok)',
+  '[x](javascript:window.__pwned=3) <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>',
+].join('\n');
+
+/** Records the page's CSP violations (the console logs them too, into Person.errors). */
+async function watchCsp(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
+}
+
+const cspViolations = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+
+for (const mode of testModes()) {
+  describe(`web UI: message formatting, emoji and autocomplete (${mode})`, () => {
+    let deployment: Deployment;
+    let browser: Browser;
+    let alice: Person;
+    let bob: Person;
+
+    before(async () => {
+      const webDir = await builtWebUi();
+      deployment = await startDeployment(mode, { tweak: (c) => (c.webDir = webDir) });
+      browser = await launchBrowser();
+      // In cluster mode the two people are on different nodes.
+      const [first, second] = [deployment.nodes[0]!, deployment.nodes.at(-1)!];
+      alice = await openPerson(browser, first, 'alice');
+      bob = await openPerson(browser, second, 'bob');
+      for (const person of [alice, bob]) {
+        await watchCsp(person.page);
+        await createAccount(person);
+      }
+      await startDm(alice, 'bob');
+      await openConversation(bob, 'alice');
+    });
+
+    after(async () => {
+      await browser?.close();
+      await deployment?.dispose();
+    });
+
+    it('[UI2] renders the Markdown subset as elements; hostile input stays text', async () => {
+      await sendMessage(alice, RICH);
+      const body = bob.page.locator('.message-list .message-body').last();
+      await body.locator('pre code').waitFor();
+      assert.equal(await body.locator('strong').textContent(), 'bold');
+      assert.equal(await body.locator('em').textContent(), 'em');
+      assert.equal(await body.locator('del').textContent(), 'strike');
+      assert.equal(await body.locator('p code').textContent(), 'code');
+      assert.equal(await body.locator('pre code').textContent(), 'let answer = 42;');
+      assert.equal(await body.locator('pre code').getAttribute('data-lang'), 'js');
+      assert.equal(await body.locator('blockquote').textContent(), 'quoted line');
+      assert.deepEqual(await body.locator('ul > li').allTextContents(), ['one', 'two']);
+      assert.equal(await body.locator('.mention').textContent(), '@bob');
+
+      // Two links, http(s) only, each opening without opener or referrer.
+      const links = body.locator('a');
+      assert.deepEqual(
+        await links.evaluateAll((els) => els.map((a) => (a as HTMLAnchorElement).href)),
+        ['https://example.com/guide', 'https://example.org/ok'],
+      );
+      for (const link of await links.all()) {
+        assert.equal(await link.getAttribute('rel'), 'noopener noreferrer nofollow');
+        assert.equal(await link.getAttribute('target'), '_blank');
+      }
+      // The javascript: link, the tag and the script are shown as the text that was typed.
+      const text = (await body.textContent()) ?? '';
+      assert.ok(text.includes('[x](javascript:window.__pwned=3)'), text);
+      assert.ok(text.includes('<img src=x onerror="window.__pwned=1">'), text);
+      assert.ok(text.includes('<script>window.__pwned=2</script>'), text);
+
+      for (const page of [alice.page, bob.page]) {
+        await page.locator('.message-list .message-body pre').last().waitFor();
+        const found = await page.evaluate(() => ({
+          pwned: (window as unknown as { __pwned?: number }).__pwned,
+          tags: document.querySelectorAll('.message-list img, .message-list script').length,
+          handlers: [...document.querySelectorAll('.message-list *')].filter((el) =>
+            [...el.attributes].some(
+              (a) => a.name.startsWith('on') || /^\s*javascript:/i.test(a.value),
+            ),
+          ).length,
+        }));
+        assert.deepEqual(found, { pwned: undefined, tags: 0, handlers: 0 });
+        assert.deepEqual(await cspViolations(page), []);
+      }
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
+    it('ships an emoji font from the node and draws emoji with it, under the CSP', async () => {
+      const fonts: string[] = [];
+      bob.page.on('response', (r) => {
+        if (/noto-color-emoji.*\.woff2$/.test(r.url())) fonts.push(`${r.status()} ${r.url()}`);
+      });
+      await sendMessage(alice, 'party 🎉👍');
+      await bob.page.locator('.message-list .message-body', { hasText: 'party 🎉👍' }).waitFor();
+      // The page itself asked for the parts of the font (split by unicode-range) that hold
+      // both emoji, as no font before it in the stack has them, and they loaded.
+      await bob.page.waitForFunction(
+        (points) =>
+          points.every((point) =>
+            [...document.fonts].some(
+              (face) =>
+                face.family.replace(/["']/g, '') === 'Noto Color Emoji' &&
+                face.status === 'loaded' &&
+                face.unicodeRange.split(',').some((range) => {
+                  const [lo, hi = lo] = range.trim().replace(/^U\+/i, '').split('-');
+                  return parseInt(lo!, 16) <= point && point <= parseInt(hi!, 16);
+                }),
+            ),
+          ),
+        [0x1f389, 0x1f44d],
+      );
+      assert.ok(fonts.length > 0);
+      const origin = new URL(bob.page.url()).origin;
+      for (const font of fonts) assert.ok(font.startsWith(`200 ${origin}/assets/`), font);
+      assert.deepEqual(await cspViolations(bob.page), []);
+      assert.deepEqual(bob.errors, []);
+    });
+
+    it('the composer completes :shortcodes: (keyboard and listbox) and sends them as emoji', async () => {
+      const box = bob.page.locator('#composer-input');
+      const list = bob.page.getByRole('listbox', { name: 'Emoji' });
+      await box.pressSequentially('great :thumbsu');
+      await list.waitFor();
+      const selected = list.locator('[role="option"][aria-selected="true"]');
+      assert.equal(await selected.textContent(), '👍:thumbsup:');
+      assert.equal(await box.getAttribute('aria-controls'), await list.getAttribute('id'));
+      assert.equal(
+        await box.getAttribute('aria-activedescendant'),
+        await selected.getAttribute('id'),
+      );
+      await box.press('Enter');
+      await list.waitFor({ state: 'detached' });
+      assert.equal(await box.inputValue(), 'great 👍 ');
+
+      // Arrows move through the list, Tab picks.
+      await box.pressSequentially('and :thu');
+      await list.waitFor();
+      await box.press('ArrowDown');
+      assert.equal(await selected.textContent(), '👎:thumbsdown:');
+      await box.press('ArrowUp');
+      assert.equal(await selected.textContent(), '👍:thumbsup:');
+      await box.press('ArrowUp');
+      assert.notEqual(await selected.textContent(), '👍:thumbsup:', 'ArrowUp wraps to the end');
+      await box.press('ArrowDown');
+      await box.press('Tab');
+      assert.equal(await box.inputValue(), 'great 👍 and 👍 ');
+
+      // Escape closes the list; a shortcode typed to its end is replaced when sent.
+      await box.pressSequentially(':tada: and :smi');
+      await list.waitFor();
+      await box.press('Escape');
+      await list.waitFor({ state: 'detached' });
+      await box.pressSequentially('le: `:smile:`');
+      assert.equal(await list.count(), 0);
+      await box.press('Enter');
+      const sent = 'great 👍 and 👍 🎉 and 😄 `:smile:`';
+      await alice.page
+        .locator('.message-list .message-body', { hasText: 'great 👍 and 👍 🎉' })
+        .waitFor();
+      assert.equal(
+        await alice.page.locator('.message-list .message-body').last().textContent(),
+        sent.replace(/`/g, ''),
+      );
+      assert.equal(await box.inputValue(), '');
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+  });
+}
