@@ -22,11 +22,13 @@ import { StoreUnavailableError, type Store } from '../ports/store.js';
 import { AccountService } from '../services/accounts.js';
 import { ClusterService } from '../services/cluster.js';
 import { ConversationService } from '../services/conversations.js';
+import { MentionService } from '../services/mentions.js';
 import { MessageService } from '../services/messages.js';
 import { ReactionService } from '../services/reactions.js';
 import { ReadMarkerService } from '../services/read-markers.js';
 import { RateLimiter } from '../services/rate-limiter.js';
 import { SettingsService } from '../services/settings.js';
+import { ThreadService } from '../services/threads.js';
 import { UserService } from '../services/users.js';
 import { VERSION } from '../version.js';
 import { Metrics } from '../observability/metrics.js';
@@ -103,6 +105,8 @@ export async function startNode(
     users,
     conversations,
     messages,
+    threads: new ThreadService(deps),
+    mentions: new MentionService(deps),
     readMarkers,
     reactions,
     settings,

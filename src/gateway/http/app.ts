@@ -11,8 +11,11 @@ import { mountRoutes, type AnyRoute } from './route.js';
 import { authRoutes } from './routes/auth.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { mentionRoutes } from './routes/mentions.js';
 import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
+import { reactionRoutes } from './routes/reactions.js';
+import { settingsRoutes } from './routes/settings.js';
 import { userRoutes } from './routes/users.js';
 import { securityHeaders } from './security-headers.js';
 import { DEFAULT_WEB_DIR, mountWebUi } from './static.js';
@@ -73,9 +76,12 @@ export function buildHttpApp(
   const routes: AnyRoute[] = [];
   routes.push(
     ...authRoutes,
+    ...settingsRoutes,
     ...userRoutes,
     ...conversationRoutes,
     ...messageRoutes,
+    ...mentionRoutes,
+    ...reactionRoutes,
     ...discoveryRoutes,
     ...metaRoutes(() => routes, version),
   );

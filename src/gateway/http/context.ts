@@ -6,9 +6,13 @@ import type { Metrics } from '../../observability/metrics.js';
 import type { AccountService, Principal } from '../../services/accounts.js';
 import type { ClusterService } from '../../services/cluster.js';
 import type { ConversationService } from '../../services/conversations.js';
+import type { MentionService } from '../../services/mentions.js';
 import type { MessageService } from '../../services/messages.js';
+import type { ReactionService } from '../../services/reactions.js';
 import type { ReadMarkerService } from '../../services/read-markers.js';
 import type { RateLimiter } from '../../services/rate-limiter.js';
+import type { SettingsService } from '../../services/settings.js';
+import type { ThreadService } from '../../services/threads.js';
 import type { UserService } from '../../services/users.js';
 import type { ClientAddress, TrustedProxies } from './client-ip.js';
 
@@ -21,7 +25,13 @@ export interface GatewayContext {
   users: UserService;
   conversations: ConversationService;
   messages: MessageService;
+  /** Messages by seq and threads (rules R2, R3). */
+  threads: ThreadService;
+  /** The mention list and groups' @all policy (rules R7, R8). */
+  mentions: MentionService;
   readMarkers: ReadMarkerService;
+  reactions: ReactionService;
+  settings: SettingsService;
   cluster: ClusterService;
   /** Proxies whose forwarding headers are believed (rule S9). */
   trustedProxies: TrustedProxies;

@@ -240,6 +240,7 @@ export class Connection implements DeliverySocket {
       frame.conversationId,
       frame.clientMsgId,
       frame.body,
+      { replyTo: frame.replyTo },
     );
     this.#frame({ type: 'ack', clientMsgId: frame.clientMsgId, message, created });
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Member } from '../../../domain/model.js';
+import type { Member, User } from '../../../domain/model.js';
 import {
   AddMemberBody,
   ConversationPath,
@@ -7,6 +7,7 @@ import {
   DmBody,
   ErrorSchema,
   GroupBody,
+  GroupSettingsBody,
   MemberPath,
   MemberSchema,
   RenameBody,
@@ -23,10 +24,14 @@ const errors = {
   404: { description: 'not_found (also for non-members)', schema: ErrorSchema },
 };
 
-/** Members with their presence (one store read for the whole list). */
-async function present(ctx: GatewayContext, members: Member[]) {
+/**
+ * Members with their presence (one store read for the whole list), as `viewer` may see them:
+ * the read markers of others who do not share them read 0 (rule R9).
+ */
+async function present(ctx: GatewayContext, viewer: User, members: Member[]) {
   const online = await ctx.onlineAmong(members.map((m) => m.userId));
-  return members.map((m) => ({ ...m, online: online.has(m.userId) }));
+  const seen = await ctx.settings.membersSeenBy(viewer, members);
+  return seen.map((m) => ({ ...m, online: online.has(m.userId) }));
 }
 
 /** Conversations, direct messages, groups and membership. */
@@ -113,6 +118,26 @@ export const conversationRoutes = [
       }),
   }),
   defineRoute({
+    method: 'put',
+    path: '/api/v1/conversations/:id/settings',
+    params: ConversationPath,
+    summary:
+      'Set who may mention @all in a group (owner or admin; rule R7): allMentions members or admins. ' +
+      'A change appends conversation.settings_changed; a DM is invalid_request',
+    tag,
+    auth: true,
+    body: GroupSettingsBody,
+    responses: { 200: { description: 'The group', schema: One }, ...errors },
+    handler: async ({ c, ctx, principal, params, body }) =>
+      c.json({
+        conversation: await ctx.mentions.setAllMentions(
+          principal.user,
+          params.id,
+          body.allMentions,
+        ),
+      }),
+  }),
+  defineRoute({
     method: 'delete',
     path: '/api/v1/conversations/:id',
     params: ConversationPath,
@@ -138,7 +163,7 @@ export const conversationRoutes = [
     },
     async handler({ c, ctx, principal, params }) {
       const members = await ctx.conversations.listMembers(principal.user, params.id);
-      return c.json({ members: await present(ctx, members) });
+      return c.json({ members: await present(ctx, principal.user, members) });
     },
   }),
   defineRoute({
@@ -160,7 +185,7 @@ export const conversationRoutes = [
         params.id,
         body.username,
       );
-      const [presented] = await present(ctx, [member]);
+      const [presented] = await present(ctx, principal.user, [member]);
       return c.json({ member: presented }, 201);
     },
   }),
@@ -183,7 +208,7 @@ export const conversationRoutes = [
         params.username,
         body.role,
       );
-      const [presented] = await present(ctx, [member]);
+      const [presented] = await present(ctx, principal.user, [member]);
       return c.json({ member: presented });
     },
   }),

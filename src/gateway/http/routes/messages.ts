@@ -8,6 +8,8 @@ import {
   MessageSchema,
   ReadBody,
   SendBody,
+  ThreadPageSchema,
+  ThreadQuery,
   TimelinePageSchema,
   TimelineQuery,
 } from '../../../protocol/schemas.js';
@@ -19,6 +21,11 @@ const errors = {
   403: { description: 'forbidden', schema: ErrorSchema },
   404: { description: 'not_found (also for non-members)', schema: ErrorSchema },
 };
+const reads = {
+  400: { description: 'invalid_request (seq, after or limit out of range)', schema: ErrorSchema },
+  404: { description: 'not_found (non-members, or the seq is not a message)', schema: ErrorSchema },
+};
+const One = z.object({ message: MessageSchema });
 
 /** History, the timeline, sending, editing, deleting and read markers. */
 export const messageRoutes = [
@@ -76,18 +83,29 @@ export const messageRoutes = [
     path: '/api/v1/conversations/:id/messages',
     params: ConversationPath,
     summary:
-      'Send a message; 201 once durably stored, 200 with the original on a retry of the same clientMsgId',
+      'Send a message, or a reply (replyTo: the seq of a message of this conversation, rule R1); ' +
+      '201 once durably stored, 200 with the original on a retry of the same clientMsgId. ' +
+      '@username of members and @all (groups, by policy) become mentions (rules R6, R7)',
     tag,
     auth: true,
     body: SendBody,
     responses: {
-      201: { description: 'Stored', schema: z.object({ message: MessageSchema }) },
-      200: {
-        description: 'Already stored (idempotent retry)',
-        schema: z.object({ message: MessageSchema }),
+      201: { description: 'Stored', schema: One },
+      200: { description: 'Already stored (idempotent retry)', schema: One },
+      400: {
+        description: 'invalid_request (also more than 50 mentions) or message_too_long',
+        schema: ErrorSchema,
       },
+      403: {
+        description: 'forbidden (a DM whose peer is gone; @all not allowed to you)',
+        schema: ErrorSchema,
+      },
+      404: {
+        description: 'not_found (non-members; replyTo not a message here)',
+        schema: ErrorSchema,
+      },
+      409: { description: 'conflict (replyTo was deleted)', schema: ErrorSchema },
       429: { description: 'rate_limited', schema: ErrorSchema },
-      ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
       const { message, created } = await ctx.messages.send(
@@ -95,20 +113,58 @@ export const messageRoutes = [
         params.id,
         body.clientMsgId,
         body.body,
+        { replyTo: body.replyTo },
       );
       return c.json({ message }, created ? 201 : 200);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/conversations/:id/messages/:seq',
+    params: MessagePath,
+    summary: 'One message, with its reply preview, reply count and reactions (rules R2, R3)',
+    tag,
+    auth: true,
+    responses: { 200: { description: 'The message', schema: One }, ...reads },
+    async handler({ c, ctx, principal, params }) {
+      return c.json({
+        message: await ctx.threads.message(principal.user, params.id, params.seq),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/v1/conversations/:id/messages/:seq/thread',
+    params: MessagePath,
+    summary:
+      "A page of a message's thread (rule R3): the root and its replies with seq > after (default 0) " +
+      'in seq order, limit 1-100 (default 50); the seq of a reply answers its root’s thread',
+    tag,
+    auth: true,
+    query: ThreadQuery,
+    responses: {
+      200: { description: 'The root, replies and the next page’s after', schema: ThreadPageSchema },
+      ...reads,
+    },
+    async handler({ c, ctx, principal, params, query }) {
+      const page = await ctx.threads.thread(principal.user, params.id, params.seq, {
+        after: query.after ?? 0,
+        limit: query.limit ?? 50,
+      });
+      return c.json(page);
     },
   }),
   defineRoute({
     method: 'patch',
     path: '/api/v1/conversations/:id/messages/:seq',
     params: MessagePath,
-    summary: 'Edit your own message',
+    summary: 'Edit your own message; its mentions are resolved again (rule R6)',
     tag,
     auth: true,
     body: EditBody,
     responses: {
-      200: { description: 'Edited', schema: z.object({ message: MessageSchema }) },
+      200: { description: 'Edited', schema: One },
+      409: { description: 'conflict (the message was deleted)', schema: ErrorSchema },
       ...errors,
     },
     async handler({ c, ctx, principal, params, body }) {
