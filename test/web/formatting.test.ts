@@ -84,7 +84,12 @@ for (const mode of testModes()) {
       assert.equal(await body.locator('pre code').getAttribute('data-lang'), 'js');
       assert.equal(await body.locator('blockquote').textContent(), 'quoted line');
       assert.deepEqual(await body.locator('ul > li').allTextContents(), ['one', 'two']);
-      assert.equal(await body.locator('.mention').textContent(), '@bob');
+      // The mention of bob is bob's own mention on his screen, not on alice's.
+      assert.equal(await body.locator('.mention.mention-me').textContent(), '@bob');
+      const hers = alice.page.locator('.message-list .message-body').last();
+      await hers.locator('pre code').waitFor();
+      assert.equal(await hers.locator('.mention').textContent(), '@bob');
+      assert.equal(await hers.locator('.mention-me').count(), 0);
 
       // Two links, http(s) only, each opening without opener or referrer.
       const links = body.locator('a');
