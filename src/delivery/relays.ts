@@ -12,7 +12,8 @@ const JOINED_RETRY_MS = 1_000;
 
 /**
  * Bus events other than timeline entries, turned into frames: typing (sent by typing.ts) and
- * presence (best effort, G7), read markers of the user's other sockets, and membership: a conversation
+ * presence (best effort, G7), read markers of the user's other sockets, other members' read
+ * receipts (R9, best effort like presence), and membership: a conversation
  * joined (`conversation.added`, then its timeline) or deleted, a session revoked (G6).
  * Timeline entries go to {@link LiveDelivery}.
  */
@@ -77,6 +78,16 @@ export class Relays {
             online: event.online,
           }),
         );
+      case 'receipt':
+        // The reader's own sockets hear of their marker through `read` (on the user subject).
+        return toOthers(
+          room,
+          event.userId,
+          encode({
+            type: 'event',
+            event: { type: 'receipt', conversationId, userId: event.userId, seq: event.seq },
+          }),
+        );
       case 'joined':
       case 'read':
       case 'revoked':
@@ -110,6 +121,7 @@ export class Relays {
       case 'conversation.deleted':
       case 'typing':
       case 'presence':
+      case 'receipt':
         return; // conversation events travel on conversation subjects
     }
   }

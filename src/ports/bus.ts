@@ -11,7 +11,9 @@ export type BusEvent =
   | { type: 'presence'; conversationId: string; userId: string; username: string; online: boolean }
   | { type: 'joined'; userId: string; conversationId: string; fromSeq: number }
   | { type: 'revoked'; userId: string; sessionId: string | null }
-  | { type: 'read'; userId: string; conversationId: string; seq: number };
+  | { type: 'read'; userId: string; conversationId: string; seq: number }
+  /** A member who shares read markers moved theirs (rule R9): for the other members' sockets. */
+  | { type: 'receipt'; conversationId: string; userId: string; seq: number };
 
 /** Subject names: conversation events go to `conv.<id>`, user-scoped ones to `user.<id>`. */
 export const subjects = {

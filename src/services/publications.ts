@@ -46,6 +46,14 @@ export class Publications {
     });
   }
 
+  /** A member's read marker moved, for the other members (rule R9); not a timeline entry. */
+  receipt(userId: string, conversationId: string, seq: number): void {
+    this.#items.push({
+      subject: subjects.conversation(conversationId),
+      event: { type: 'receipt', conversationId, userId, seq },
+    });
+  }
+
   publish(bus: Bus): void {
     for (const { subject, event } of this.#items) bus.publish(subject, event);
   }

@@ -1,0 +1,42 @@
+import { AppError } from '../domain/errors.js';
+import type { Member, User, UserSettings } from '../domain/model.js';
+import type { UsersStore } from '../ports/store.js';
+
+/** What SettingsService uses: the users' settings. */
+export interface SettingsDeps {
+  store: Pick<UsersStore, 'getUserSettings' | 'updateUserSettings' | 'usersHidingReadMarkers'>;
+}
+
+/**
+ * A user's own settings (rule R9): for now whether others see their read markers. A user
+ * who does not share has their `lastReadSeq` read as 0 by everyone else in member lists,
+ * and moves of their marker send no `receipt` (read-markers.ts).
+ */
+export class SettingsService {
+  readonly #deps: SettingsDeps;
+
+  constructor(deps: SettingsDeps) {
+    this.#deps = deps;
+  }
+
+  async get(me: User): Promise<UserSettings> {
+    const settings = await this.#deps.store.getUserSettings(me.id);
+    if (!settings) throw new AppError('not_found', 'user not found');
+    return settings;
+  }
+
+  /** Changes the settings given, keeps the others; answers them all. */
+  async update(me: User, patch: Partial<UserSettings>): Promise<UserSettings> {
+    const settings = await this.#deps.store.updateUserSettings(me.id, patch);
+    if (!settings) throw new AppError('not_found', 'user not found');
+    return settings;
+  }
+
+  /** The members as `viewer` may see them: others' read markers read 0 where they do not share. */
+  async membersSeenBy<M extends Member>(viewer: User, members: M[]): Promise<M[]> {
+    const others = members.filter((m) => m.userId !== viewer.id).map((m) => m.userId);
+    const hidden = await this.#deps.store.usersHidingReadMarkers(others);
+    if (hidden.size === 0) return members;
+    return members.map((m) => (hidden.has(m.userId) ? { ...m, lastReadSeq: 0 } : m));
+  }
+}
