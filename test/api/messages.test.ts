@@ -39,9 +39,16 @@ for (const mode of testModes())
         'deletedAt',
         'editedAt',
         'id',
+        'mentions',
+        'mentionsAll',
+        'reactions',
+        'reply',
+        'replyCount',
+        'replyTo',
         'sender',
         'senderName',
         'seq',
+        'threadRoot',
       ]);
       assert.equal(m.conversationId, id);
       assert.equal(m.seq, 2, 'seq 1 is conversation.created');
