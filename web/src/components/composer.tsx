@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   applyCompletion,
   completionAt,
@@ -20,7 +20,6 @@ const drafts = new Map<string, string>();
 const COUNTER_FROM = 0.9;
 /** Suggestions shown at once. */
 const SUGGESTIONS = 8;
-const LIST_ID = 'composer-suggestions';
 
 /**
  * Where messages are written: Enter sends, Shift+Enter starts a new line, ↑ in an empty box
@@ -46,6 +45,7 @@ export function Composer(props: {
   const [dismissed, setDismissed] = useState<number | null>(null);
   const pendingCaret = useRef<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  const listId = `suggestions-${useId()}`;
   const limit = store.limits.maxMessageChars;
   const outgoing = useMemo(() => replaceShortcodes(text), [text]);
   const length = codePoints(outgoing);
@@ -136,7 +136,7 @@ export function Composer(props: {
       <div class={`composer-box${over ? ' is-over' : ''}`}>
         {open && (
           <Autocomplete
-            id={LIST_ID}
+            id={listId}
             label={token.kind === 'emoji' ? 'Emoji' : 'Members'}
             options={suggestions}
             active={current}
@@ -156,8 +156,8 @@ export function Composer(props: {
           aria-describedby="composer-hint composer-counter"
           aria-invalid={over || undefined}
           aria-autocomplete="list"
-          aria-controls={open ? LIST_ID : undefined}
-          aria-activedescendant={open ? optionId(LIST_ID, current) : undefined}
+          aria-controls={open ? listId : undefined}
+          aria-activedescendant={open ? optionId(listId, current) : undefined}
           onInput={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
           // The caret moves without input too (arrows, a click): the suggestions follow it.
           onKeyUp={(e) => setCaret(e.currentTarget.selectionStart)}
