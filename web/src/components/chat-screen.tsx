@@ -6,6 +6,7 @@ import { ConnectionBanner } from './connection-banner.js';
 import { ConversationView } from './conversation-view.js';
 import type { DialogKind } from './dialog-kind.js';
 import { GroupSettings } from './group-settings.js';
+import { MentionList } from './mention-list.js';
 import { NewDmDialog, NewGroupDialog } from './new-conversation.js';
 import { Sidebar } from './sidebar.js';
 import { Toast } from './toast.js';
@@ -15,6 +16,7 @@ import { Welcome } from './welcome.js';
 export function ChatScreen({ store }: { store: ChatStore }) {
   useStore(store);
   const [dialog, setDialog] = useState<DialogKind>(null);
+  const [mentionsOpen, setMentionsOpen] = useState(false);
   const selected = store.conversation(store.selectedId);
   const close = () => setDialog(null);
 
@@ -39,7 +41,7 @@ export function ChatScreen({ store }: { store: ChatStore }) {
     <div class={selected ? 'app app-conversation' : 'app app-list'}>
       <ConnectionBanner store={store} />
       <div class="shell">
-        <Sidebar store={store} onOpen={setDialog} />
+        <Sidebar store={store} onOpen={setDialog} onOpenMentions={() => setMentionsOpen(true)} />
         <main class="main" id="main">
           {selected ? (
             <ConversationView
@@ -56,6 +58,7 @@ export function ChatScreen({ store }: { store: ChatStore }) {
       {dialog === 'new-dm' && <NewDmDialog store={store} onClose={close} />}
       {dialog === 'new-group' && <NewGroupDialog store={store} onClose={close} />}
       {dialog === 'account' && <AccountDialog store={store} onClose={close} />}
+      {mentionsOpen && <MentionList store={store} onClose={() => setMentionsOpen(false)} />}
       {dialog === 'group-settings' && selected?.kind === 'group' && (
         <GroupSettings store={store} conversation={selected} onClose={close} />
       )}

@@ -1,4 +1,4 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { conversationTitle } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
@@ -6,12 +6,17 @@ import { Avatar } from './avatar.js';
 import { Composer } from './composer.js';
 import { BackIcon, SettingsIcon } from './icons.js';
 import { MessageList } from './message-list.js';
+import { quoteText } from './reply-quote.js';
 import { typingText } from './sidebar.js';
+import { ReplyBar, ThreadPanel } from './thread-panel.js';
 
 /** Username the node shows for a deleted account (rule A6). */
 const DELETED = '[deleted]';
 
-/** One open conversation: header, history with live updates, typing line, composer. */
+/**
+ * One open conversation: header, history with live updates, typing line, the composer (with
+ * the message it replies to above it), and the thread panel when a thread is open.
+ */
 export function ConversationView(props: {
   store: ChatStore;
   conversation: ConversationDto;
@@ -25,6 +30,18 @@ export function ConversationView(props: {
   /** Set by the composer so the list scrolls to the end after our own send. */
   const stickToEnd = useRef(true);
   const [editLast, setEditLast] = useState(0);
+  const replying = store.sends.replyingTo(c.id);
+  const thread = store.threads.view();
+  const members = store.members(c.id);
+  const me = store.me.id;
+  const role = members?.find((m) => m.userId === me)?.role ?? c.role;
+  const allowAll =
+    c.kind === 'group' && (c.allMentions === 'members' || role === 'owner' || role === 'admin');
+
+  // The members, for the composer's @ suggestions (and names in system lines).
+  useEffect(() => {
+    if (c.kind === 'group') void store.loadMembers(c.id).catch(() => undefined);
+  }, [store, c.id, c.kind]);
 
   const subtitle =
     c.kind === 'group'
@@ -38,69 +55,96 @@ export function ConversationView(props: {
             : 'Offline';
 
   return (
-    <section class="conversation" aria-labelledby="conversation-title">
-      <header class="conversation-header">
-        <button
-          type="button"
-          class="icon-button back-button"
-          aria-label="Back to conversations"
-          onClick={() => store.select(null)}
-        >
-          <BackIcon />
-        </button>
-        <Avatar
-          name={title}
-          kind={c.kind === 'group' ? 'group' : 'person'}
-          online={c.kind === 'dm' && !peerGone ? online : undefined}
-        />
-        <div class="conversation-heading">
-          <h1 id="conversation-title">{title}</h1>
-          <p class={`conversation-subtitle${online ? ' is-online' : ''}`}>{subtitle}</p>
-        </div>
-        {c.kind === 'group' && (
+    <div class={`conversation-frame${thread ? ' has-thread' : ''}`}>
+      <section class="conversation" aria-labelledby="conversation-title">
+        <header class="conversation-header">
           <button
             type="button"
-            class="icon-button"
-            aria-label="Group settings"
-            title="Group settings"
-            onClick={props.onOpenSettings}
+            class="icon-button back-button"
+            aria-label="Back to conversations"
+            onClick={() => store.select(null)}
           >
-            <SettingsIcon />
+            <BackIcon />
           </button>
-        )}
-      </header>
-      <MessageList
-        store={store}
-        conversation={c}
-        stickToEnd={stickToEnd}
-        editLastRequest={editLast}
-      />
-      <div class="typing-line" aria-hidden={typing.length === 0}>
-        {typing.length > 0 && (
-          <>
-            <span class="typing-dots" aria-hidden="true">
-              <span />
-              <span />
-              <span />
-            </span>
-            {typingText(typing)}
-          </>
-        )}
-      </div>
-      {peerGone ? (
-        <p class="composer-closed">
-          This account was deleted. You can read the conversation but not reply.
-        </p>
-      ) : (
-        <Composer
-          key={c.id}
+          <Avatar
+            name={title}
+            kind={c.kind === 'group' ? 'group' : 'person'}
+            online={c.kind === 'dm' && !peerGone ? online : undefined}
+          />
+          <div class="conversation-heading">
+            <h1 id="conversation-title">{title}</h1>
+            <p class={`conversation-subtitle${online ? ' is-online' : ''}`}>{subtitle}</p>
+          </div>
+          {c.kind === 'group' && (
+            <button
+              type="button"
+              class="icon-button"
+              aria-label="Group settings"
+              title="Group settings"
+              onClick={props.onOpenSettings}
+            >
+              <SettingsIcon />
+            </button>
+          )}
+        </header>
+        <MessageList
           store={store}
           conversation={c}
-          title={title}
-          onSent={() => (stickToEnd.current = true)}
-          onEditLast={() => setEditLast((n) => n + 1)}
+          stickToEnd={stickToEnd}
+          editLastRequest={editLast}
         />
+        <div class="typing-line" aria-hidden={typing.length === 0}>
+          {typing.length > 0 && (
+            <>
+              <span class="typing-dots" aria-hidden="true">
+                <span />
+                <span />
+                <span />
+              </span>
+              {typingText(typing)}
+            </>
+          )}
+        </div>
+        {peerGone ? (
+          <p class="composer-closed">
+            This account was deleted. You can read the conversation but not reply.
+          </p>
+        ) : (
+          <div
+            class="composer-frame"
+            onKeyDown={(e) => {
+              // Escape cancels the reply (unless the composer used it, to close its suggestions).
+              if (e.key === 'Escape' && replying && !e.defaultPrevented) {
+                store.sends.setReplyingTo(c.id, null);
+              }
+            }}
+          >
+            {replying && (
+              <ReplyBar
+                who={replying.sender === me ? 'yourself' : replying.senderName}
+                text={quoteText({ snippet: replying.body, deleted: replying.deletedAt !== null })}
+                onCancel={() => {
+                  store.sends.setReplyingTo(c.id, null);
+                  document.getElementById('composer-input')?.focus();
+                }}
+              />
+            )}
+            <Composer
+              key={c.id}
+              store={store}
+              conversation={c}
+              title={title}
+              members={c.kind === 'group' ? members?.filter((m) => m.userId !== me) : undefined}
+              allowAll={allowAll}
+              onSent={() => (stickToEnd.current = true)}
+              onEditLast={() => setEditLast((n) => n + 1)}
+            />
+          </div>
+        )}
+      </section>
+      {thread && thread.conversationId === c.id && (
+        <ThreadPanel store={store} conversation={c} thread={thread} />
       )}
-    </section>
+    </div>
   );
 }

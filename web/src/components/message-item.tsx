@@ -81,7 +81,7 @@ export function MessageItem(props: {
         ) : (
           // Own messages take focus (a tap on a touch screen) to reveal Edit and Delete.
           <div class="bubble" tabIndex={canChange || canReply ? 0 : undefined}>
-            {m.reply && (
+            {m.reply && !deleted && (
               <ReplyQuote reply={m.reply} me={props.me.id} onJump={props.onJumpToParent} />
             )}
             <span class="sr-only">

@@ -10,9 +10,21 @@ import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import type { DialogKind } from './dialog-kind.js';
 import { ComposeIcon, GroupIcon, Logo, SearchIcon, SettingsIcon } from './icons.js';
+import { AtIcon } from './thread-icons.js';
 
-/** Conversations by latest activity, with unread badges, previews and presence. */
-export function Sidebar({ store, onOpen }: { store: ChatStore; onOpen: (d: DialogKind) => void }) {
+/**
+ * Conversations by latest activity, with unread and mention badges, previews and presence;
+ * the Mentions button opens the mention list.
+ */
+export function Sidebar({
+  store,
+  onOpen,
+  onOpenMentions,
+}: {
+  store: ChatStore;
+  onOpen: (d: DialogKind) => void;
+  onOpenMentions: () => void;
+}) {
   const [filter, setFilter] = useState('');
   const all = store.conversations();
   const needle = filter.trim().toLowerCase();
@@ -20,6 +32,7 @@ export function Sidebar({ store, onOpen }: { store: ChatStore; onOpen: (d: Dialo
     ? all.filter((c) => conversationTitle(c).toLowerCase().includes(needle))
     : all;
   const unread = all.reduce((n, c) => n + (c.unreadCount > 0 ? 1 : 0), 0);
+  const mentions = all.reduce((n, c) => n + store.mentions.count(c), 0);
 
   return (
     <nav class="sidebar" aria-label="Conversations">
@@ -29,6 +42,20 @@ export function Sidebar({ store, onOpen }: { store: ChatStore; onOpen: (d: Dialo
           <span class="brand-name">Parley</span>
         </div>
         <div class="sidebar-actions">
+          <button
+            type="button"
+            class="icon-button mentions-button"
+            title="Mentions"
+            aria-label={mentions > 0 ? `Mentions, ${mentions} unread` : 'Mentions'}
+            onClick={onOpenMentions}
+          >
+            <AtIcon size={20} />
+            {mentions > 0 && (
+              <span class="mentions-dot" aria-hidden="true">
+                {mentions > 99 ? '99+' : mentions}
+              </span>
+            )}
+          </button>
           <button
             type="button"
             class="icon-button"
@@ -117,6 +144,7 @@ function ConversationRow({
   const online = c.kind === 'dm' ? store.online(c.peer) : undefined;
   const typing = store.typingIn(c.id);
   const unread = c.unreadCount > 0 && !active;
+  const mentions = active ? 0 : store.mentions.count(c);
   return (
     <li>
       <a
@@ -148,6 +176,12 @@ function ConversationRow({
               <span class="row-preview row-typing">{typingText(typing)}</span>
             ) : (
               <span class="row-preview">{lastMessagePreview(c, store.me.id)}</span>
+            )}
+            {mentions > 0 && (
+              <span class="mention-badge" title="Mentions of you">
+                @{mentions > 99 ? '99+' : mentions}
+                <span class="sr-only"> {mentions === 1 ? 'mention' : 'mentions'}</span>
+              </span>
             )}
             {unread && (
               <span class="badge">

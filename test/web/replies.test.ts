@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { testModes } from '../helpers/deployment.js';
+import { screenshot, sendMessage, startDm, type Person } from '../helpers/web.js';
+import { expectRows, messageWith, rest, useRichWorld } from './rich-world.js';
+
+/** Hovers a message (by its text) and presses its Reply button. */
+async function replyTo(person: Person, text: string): Promise<void> {
+  const message = messageWith(person.page, text).and(person.page.locator('[data-state="sent"]'));
+  await message.hover();
+  await message.getByRole('button', { name: /^Reply to/ }).click();
+}
+
+for (const mode of testModes()) {
+  describe(`web UI: replies and threads, live in two browsers (${mode})`, () => {
+    const world = useRichWorld(mode);
+    let dm = '';
+
+    it('[R1][R2] a reply quotes its parent, live on both sides; the quote follows edits and deletion', async () => {
+      const { alice, bob } = world();
+      await startDm(alice, 'bob');
+      dm = alice.page.url().split('/c/')[1]!;
+      await sendMessage(alice, 'Where shall we **meet**?');
+      await bob.page.getByRole('link', { name: /^alice\b/ }).click();
+      await bob.page.getByRole('heading', { level: 1, name: 'alice' }).waitFor();
+
+      // Reply → the composer says what it replies to; Escape cancels, Reply again and send.
+      await replyTo(bob, 'Where shall we meet?');
+      const bar = bob.page.locator('.reply-bar');
+      assert.match((await bar.textContent()) ?? '', /Replying to alice.*Where shall we meet\?/);
+      await bob.page.locator('#composer-input').press('Escape');
+      await bar.waitFor({ state: 'detached' });
+      await replyTo(bob, 'Where shall we meet?');
+      await sendMessage(bob, 'At the station');
+      await bar.waitFor({ state: 'detached' });
+
+      const rows = ['Where shall we meet?', 'At the station ↩ alice: Where shall we meet?'];
+      await expectRows(bob.page, rows);
+      await expectRows(alice.page, [rows[0]!, 'At the station ↩ You: Where shall we meet?']);
+      // The root counts its reply, on both sides.
+      for (const p of [alice.page, bob.page])
+        await p.getByRole('button', { name: '1 reply, open thread' }).waitFor();
+
+      // The parent is edited: the quote follows live; deleted: the quote says so.
+      const mine = messageWith(alice.page, 'Where shall we meet?');
+      await mine.hover();
+      await mine.getByRole('button', { name: 'Edit message' }).click();
+      const editor = alice.page.getByRole('textbox', { name: 'Edit message' });
+      await editor.fill('Where shall we meet tomorrow?');
+      await editor.press('Enter');
+      await expectRows(bob.page, [
+        'Where shall we meet tomorrow?',
+        'At the station ↩ alice: Where shall we meet tomorrow?',
+      ]);
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
+    it('[R3] "N replies" opens the thread panel: root and replies, live, with its own composer', async () => {
+      const { alice, bob } = world();
+      await alice.page.getByRole('button', { name: '1 reply, open thread' }).click();
+      const panel = alice.page.getByRole('complementary', { name: 'Thread' });
+      await panel.getByText('1 reply').first().waitFor();
+      const bodies = () => panel.locator('.thread-list .message-body').allTextContents();
+      await panel.locator('.thread-list .message').nth(1).waitFor();
+      assert.deepEqual(await bodies(), ['Where shall we meet tomorrow?', 'At the station']);
+
+      // bob opens the same thread and answers there; alice's panel follows live.
+      await bob.page.getByRole('button', { name: '1 reply, open thread' }).click();
+      const bobPanel = bob.page.getByRole('complementary', { name: 'Thread' });
+      await bobPanel.getByRole('textbox', { name: 'Reply in thread' }).fill('Bring an umbrella');
+      await bobPanel.getByRole('textbox', { name: 'Reply in thread' }).press('Enter');
+      await panel.locator('.message-body', { hasText: 'Bring an umbrella' }).waitFor();
+      await panel.getByText('2 replies').first().waitFor();
+      // In the conversation too, inline with its quote; the root's count follows.
+      await expectRows(alice.page, [
+        'Where shall we meet tomorrow?',
+        'At the station ↩ You: Where shall we meet tomorrow?',
+        'Bring an umbrella ↩ You: Where shall we meet tomorrow?',
+      ]);
+      await alice.page.getByRole('button', { name: '2 replies, open thread' }).waitFor();
+
+      // alice replies to bob's reply from the panel: it joins the root's thread, quoting it.
+      const reply = panel.locator('.message', { hasText: 'At the station' });
+      await reply.hover();
+      await reply.getByRole('button', { name: /^Reply to/ }).click();
+      await panel.locator('.reply-bar', { hasText: 'Replying to bob' }).waitFor();
+      await panel.getByRole('textbox', { name: 'Reply in thread' }).fill('Which exit?');
+      await panel.getByRole('textbox', { name: 'Reply in thread' }).press('Enter');
+      await bobPanel.locator('.message-body', { hasText: 'Which exit?' }).waitFor();
+      await bobPanel.getByText('3 replies').first().waitFor();
+      await expectRows(bob.page, [
+        'Where shall we meet tomorrow?',
+        'At the station ↩ alice: Where shall we meet tomorrow?',
+        'Bring an umbrella ↩ alice: Where shall we meet tomorrow?',
+        'Which exit? ↩ You: At the station',
+      ]);
+      await screenshot(alice.page, `thread-${mode}`, { docs: mode === 'embedded' });
+
+      // Escape closes the panel, focus back in the composer.
+      await panel.getByRole('textbox', { name: 'Reply in thread' }).press('Escape');
+      await panel.waitFor({ state: 'detached' });
+      await bobPanel.getByRole('button', { name: 'Close thread' }).click();
+      await bobPanel.waitFor({ state: 'detached' });
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
+    it('[R2] a quote jumps to its parent, loading older history when it is not loaded', async () => {
+      const { alice, bob } = world();
+      // 60 more messages push the thread's root out of the latest page.
+      for (let i = 1; i <= 60; i++) {
+        await rest(alice.page, 'POST', `/api/v1/conversations/${dm}/messages`, {
+          clientMsgId: `filler-${i}`,
+          body: `filler ${i}`,
+        });
+      }
+      const rootSeq = Number(
+        await messageWith(bob.page, 'Where shall we meet tomorrow?').getAttribute('data-seq'),
+      );
+      await rest(alice.page, 'POST', `/api/v1/conversations/${dm}/messages`, {
+        clientMsgId: 'late-reply',
+        body: 'Late answer to the first question',
+        replyTo: rootSeq,
+      });
+      await bob.page.reload();
+      const late = messageWith(bob.page, 'Late answer to the first question');
+      await late.waitFor();
+      assert.equal(await messageWith(bob.page, 'Where shall we meet').count(), 0);
+      await late.getByRole('button', { name: /^Replying to alice: Where shall we meet/ }).click();
+      const parent = bob.page.locator(`.message-list > .message[data-seq="${rootSeq}"]`);
+      await parent.and(bob.page.locator('.is-highlighted')).waitFor();
+      assert.ok(await parent.isVisible());
+      assert.ok(
+        await parent.evaluate((el) => {
+          const box = el.getBoundingClientRect();
+          const list = document.querySelector('.messages')!.getBoundingClientRect();
+          return box.top >= list.top && box.bottom <= list.bottom;
+        }),
+      );
+      // The highlight fades on its own.
+      await parent.and(bob.page.locator('.is-highlighted')).waitFor({ state: 'detached' });
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
+    it('[G4][R1][R2] offline: replies, edits of their parents and deletions arrive on resync, in order', async () => {
+      const { alice, bob } = world();
+      await sendMessage(bob, 'Offline test root');
+      await messageWith(alice.page, 'Offline test root').waitFor();
+      await bob.context.setOffline(true);
+      await bob.page.getByRole('status').getByText("You're offline").waitFor();
+
+      await replyTo(alice, 'Offline test root');
+      await sendMessage(alice, 'First reply while you were away');
+      const sent = (text: string) =>
+        messageWith(alice.page, text).and(alice.page.locator('[data-state="sent"]')).waitFor();
+      await sent('First reply while you were away');
+      await replyTo(alice, 'First reply while you were away');
+      await sendMessage(alice, 'Second, replying to the first');
+      await sent('Second, replying to the first');
+      await replyTo(alice, 'Offline test root');
+      await sendMessage(alice, 'Third, to be deleted');
+      await sent('Third, to be deleted');
+      const third = messageWith(alice.page, 'Third, to be deleted');
+      await third.hover();
+      await third.getByRole('button', { name: 'Delete message' }).click();
+      await alice.page
+        .getByRole('dialog', { name: 'Delete message?' })
+        .getByRole('button', { name: 'Delete' })
+        .click();
+      await messageWith(alice.page, 'This message was deleted.').waitFor();
+      const first = messageWith(alice.page, 'First reply while you were away');
+      await first.hover();
+      await first.getByRole('button', { name: 'Edit message' }).click();
+      const editor = alice.page.getByRole('textbox', { name: 'Edit message' });
+      await editor.fill('First reply, edited');
+      await editor.press('Enter');
+      await alice.page.locator('.message-body', { hasText: 'First reply, edited' }).waitFor();
+
+      await bob.context.setOffline(false);
+      await expectRows(
+        bob.page,
+        [
+          'Offline test root',
+          'First reply, edited ↩ You: Offline test root',
+          'Second, replying to the first ↩ alice: First reply, edited',
+          'This message was deleted.',
+        ],
+        { tail: true },
+      );
+      await bob.page.getByRole('button', { name: '2 replies, open thread' }).waitFor();
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+  });
+}

@@ -1,0 +1,204 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { replaceShortcodes } from '../../../src/format/emoji.js';
+import type { ConversationDto, MessageDto } from '../../../src/protocol/schemas.js';
+import { codePoints } from '../lib/format.js';
+import type { ChatStore } from '../state/chat-store.js';
+import type { ThreadView } from '../state/threads.js';
+import { CloseIcon, SendIcon } from './icons.js';
+import { MessageItem } from './message-item.js';
+import { quoteText } from './reply-quote.js';
+
+/**
+ * The thread panel (rule R3): a thread's root and its replies, kept live, with a composer that
+ * replies in the thread (to the root, or to the reply chosen with Reply). A side panel beside
+ * the conversation on wide screens, the whole view on narrow ones; Escape closes it.
+ */
+export function ThreadPanel(props: {
+  store: ChatStore;
+  conversation: ConversationDto;
+  thread: ThreadView;
+}) {
+  const { store, conversation: c, thread } = props;
+  const [quoting, setQuoting] = useState<MessageDto | null>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const count = thread.replies.length;
+  const close = () => {
+    store.threads.close();
+    document.getElementById('composer-input')?.focus();
+  };
+
+  useEffect(() => {
+    document.getElementById('thread-input')?.focus();
+  }, [thread.rootSeq]);
+
+  // New replies come at the end: keep them in view.
+  useLayoutEffect(() => {
+    const el = list.current?.parentElement;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [count]);
+
+  const item = (m: MessageDto, root: boolean) => (
+    <MessageItem
+      key={m.seq}
+      message={m}
+      me={store.me}
+      mine={m.sender === store.me.id}
+      group={c.kind === 'group'}
+      continued={false}
+      state="sent"
+      mentionsMe={store.mentions.mentionsMe(m)}
+      onReply={() => {
+        setQuoting(root ? null : m);
+        document.getElementById('thread-input')?.focus();
+      }}
+      onJumpToParent={
+        m.reply && m.reply.seq !== thread.rootSeq
+          ? () => void store.jumpTo(c.id, m.reply!.seq)
+          : undefined
+      }
+    />
+  );
+
+  return (
+    <aside
+      class="thread-panel"
+      aria-labelledby="thread-title"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !e.defaultPrevented) {
+          e.stopPropagation();
+          close();
+        }
+      }}
+    >
+      <header class="thread-header">
+        <div class="thread-heading">
+          <h2 id="thread-title">Thread</h2>
+          <p class="thread-subtitle" aria-live="polite">
+            {count} {count === 1 ? 'reply' : 'replies'}
+          </p>
+        </div>
+        <button type="button" class="icon-button" aria-label="Close thread" onClick={close}>
+          <CloseIcon />
+        </button>
+      </header>
+      <div class="thread-scroll">
+        {thread.error ? (
+          <p class="history-error" role="alert">
+            Couldn't load the thread: {thread.error}
+          </p>
+        ) : thread.loading && !thread.root ? (
+          <p class="history-loading">
+            <span class="spinner" aria-hidden="true" /> Loading the thread…
+          </p>
+        ) : null}
+        <ol class="thread-list" ref={list} aria-label="Messages in this thread">
+          {thread.root && item(thread.root, true)}
+          {thread.root && count > 0 && (
+            <li class="thread-divider" aria-hidden="true">
+              <span>
+                {count} {count === 1 ? 'reply' : 'replies'}
+              </span>
+            </li>
+          )}
+          {thread.replies.map((m) => item(m, false))}
+        </ol>
+      </div>
+      {thread.root && thread.root.deletedAt === null && (
+        <ThreadComposer
+          store={store}
+          conversation={c}
+          replyTo={quoting ?? thread.root}
+          quoting={quoting}
+          onCancelQuote={() => setQuoting(null)}
+        />
+      )}
+    </aside>
+  );
+}
+
+/** The thread panel's composer: Enter sends in the thread, Shift+Enter adds a line. */
+function ThreadComposer(props: {
+  store: ChatStore;
+  conversation: ConversationDto;
+  replyTo: MessageDto;
+  quoting: MessageDto | null;
+  onCancelQuote: () => void;
+}) {
+  const { store, conversation: c, quoting } = props;
+  const [text, setText] = useState('');
+  const input = useRef<HTMLTextAreaElement>(null);
+  const outgoing = replaceShortcodes(text);
+  const over = codePoints(outgoing) > store.limits.maxMessageChars;
+  const send = () => {
+    if (!text.trim() || over) return;
+    store.send(c.id, outgoing, props.replyTo.seq);
+    setText('');
+    props.onCancelQuote();
+    input.current?.focus();
+  };
+  return (
+    <form
+      class="composer thread-composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      {quoting && (
+        <ReplyBar
+          who={quoting.sender === store.me.id ? 'yourself' : quoting.senderName}
+          text={quoteText({ snippet: quoting.body, deleted: quoting.deletedAt !== null })}
+          onCancel={props.onCancelQuote}
+        />
+      )}
+      <div class={`composer-box${over ? ' is-over' : ''}`}>
+        <label class="sr-only" for="thread-input">
+          Reply in thread
+        </label>
+        <textarea
+          id="thread-input"
+          ref={input}
+          rows={1}
+          value={text}
+          placeholder="Reply in thread"
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+              e.preventDefault();
+              send();
+            }
+          }}
+        />
+        <button
+          type="submit"
+          class="send-button"
+          aria-label="Send reply"
+          disabled={!text.trim() || over}
+        >
+          <SendIcon size={18} />
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** "Replying to bob: snippet" above a composer, with its cancel button. */
+export function ReplyBar(props: { who: string; text: string; onCancel: () => void }) {
+  return (
+    <div class="reply-bar" role="status">
+      <span class="reply-bar-label">
+        Replying to <strong>{props.who}</strong>
+      </span>
+      <span class="reply-bar-text">{props.text}</span>
+      <button
+        type="button"
+        class="icon-button icon-button-sm"
+        aria-label="Cancel reply"
+        title="Cancel reply (Escape)"
+        onClick={props.onCancel}
+      >
+        <CloseIcon size={16} />
+      </button>
+    </div>
+  );
+}
