@@ -91,10 +91,16 @@ export class ChatStore {
     this.#connectivity = new Connectivity({
       client,
       changed,
-      online: () => void this.#conversations.refreshPresence(),
+      online: () => this.#conversations.online(),
       sessionGone: () => this.end('Your session has ended.'),
     });
-    this.#conversations = new ConversationList({ client, presence: this.#presence, changed });
+    const { mentions } = this;
+    this.#conversations = new ConversationList({
+      client,
+      presence: this.#presence,
+      mentions,
+      changed,
+    });
   }
 
   /** Subscribes to the client and the browser, and connects. */
@@ -104,7 +110,6 @@ export class ChatStore {
       client.on('state', (state) => this.#connectivity.onState(state)),
       client.on('conversation', (c) => {
         this.#conversations.saw(c);
-        this.mentions.saw(c);
         this.#changed();
       }),
       client.on('conversation.removed', (e) => this.#forget(e.conversationId, e.reason)),
@@ -115,6 +120,7 @@ export class ChatStore {
         this.mentions.read(e.conversationId, e.seq);
         this.#changed();
       }),
+      client.on('receipt', (e) => this.#conversations.receipt(e)),
       client.on('outbox', (entry) => this.sends.changed(entry)),
       client.on('session.ended', (e) =>
         this.end(
@@ -356,7 +362,6 @@ export class ChatStore {
   async #loadConversations(): Promise<void> {
     try {
       await this.#conversations.load();
-      for (const c of this.#conversations.sorted()) this.mentions.saw(c);
       void this.#conversations.refreshPresence();
     } catch (err) {
       this.notify(describeError(err), 'error');
@@ -366,7 +371,6 @@ export class ChatStore {
 
   #adopt(conversation: ConversationDto): void {
     this.#conversations.adopt(conversation);
-    this.mentions.saw(conversation);
     this.#changed();
   }
 

@@ -1,22 +1,31 @@
 import type { ParleyClient } from '../../../src/client/index.js';
 import type { ConversationDto, MemberDto } from '../../../src/protocol/schemas.js';
+import type { Mentions } from './mentions.js';
 import type { Presence } from './presence.js';
 
 /**
  * The page's conversations around the client's cache: the list in display order, every
  * conversation seen (so a removal can still name one the client already dropped), and the
- * member lists of groups whose settings were opened.
+ * member lists loaded (groups on screen, read receipts), kept current by membership events and
+ * receipts. Each summary read from the node also reseeds its mention count.
  */
 export class ConversationList {
   readonly #client: ParleyClient;
   readonly #presence: Presence;
+  readonly #mentions: Mentions;
   readonly #changed: () => void;
   readonly #members = new Map<string, MemberDto[]>();
   readonly #known = new Map<string, ConversationDto>();
 
-  constructor(options: { client: ParleyClient; presence: Presence; changed: () => void }) {
+  constructor(options: {
+    client: ParleyClient;
+    presence: Presence;
+    mentions: Mentions;
+    changed: () => void;
+  }) {
     this.#client = options.client;
     this.#presence = options.presence;
+    this.#mentions = options.mentions;
     this.#changed = options.changed;
   }
 
@@ -34,6 +43,7 @@ export class ConversationList {
   /** A summary the client reported (new, or changed). */
   saw(conversation: ConversationDto): void {
     this.#known.set(conversation.id, conversation);
+    this.#mentions.saw(conversation);
     if (conversation.peer) this.#presence.ensure(conversation.peer);
   }
 
@@ -46,7 +56,7 @@ export class ConversationList {
 
   /** Loads the summaries over REST (throws what the call threw). */
   async load(): Promise<void> {
-    for (const c of await this.#client.refreshConversations()) this.#known.set(c.id, c);
+    for (const c of await this.#client.refreshConversations()) this.saw(c);
   }
 
   /** Presence of DM peers (group members' comes with the member list). */
@@ -77,6 +87,23 @@ export class ConversationList {
     const { members } = await this.#client.api.members(id);
     this.#members.set(id, members);
     for (const m of members) if (m.online !== undefined) this.#presence.set(m.username, m.online);
+    this.#changed();
+  }
+
+  /** Back online: presence again, and the loaded member lists (receipts are not replayed). */
+  online(): void {
+    void this.refreshPresence();
+    for (const id of this.#members.keys()) this.membersChanged(id);
+  }
+
+  /** Another member's read marker moved (a `receipt`, rule R9): only ever forward. */
+  receipt(e: { conversationId: string; userId: string; seq: number }): void {
+    const members = this.#members.get(e.conversationId);
+    const i = members?.findIndex((m) => m.userId === e.userId) ?? -1;
+    if (!members || i < 0 || members[i]!.lastReadSeq >= e.seq) return;
+    const next = [...members];
+    next[i] = { ...members[i]!, lastReadSeq: e.seq };
+    this.#members.set(e.conversationId, next);
     this.#changed();
   }
 
