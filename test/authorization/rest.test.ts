@@ -221,6 +221,34 @@ const A = {
       if (me === w.cast.owner) assert.equal(roles[w.cast.admin.username], 'owner');
     },
   },
+  react: {
+    harmless: true,
+    what: "react to another member's message",
+    rules: ['G6', 'R4'],
+    ok: 200,
+    call: (w, s) => ({
+      method: 'PUT',
+      path: `${conv(s)}/messages/${s.seqs[w.cast.other.id]}/reactions/${encodeURIComponent('👍')}`,
+    }),
+    verify: (_w, _s, me, res) =>
+      assert.ok(
+        res.body.reactions.some(
+          (g: any) => g.emoji === '👍' && g.users.some((u: any) => u.userId === me.id),
+        ),
+      ),
+  },
+  unreact: {
+    harmless: true,
+    what: 'remove their reaction',
+    rules: ['G6', 'R4'],
+    ok: 200,
+    call: (w, s) => ({
+      method: 'DELETE',
+      path: `${conv(s)}/messages/${s.seqs[w.cast.other.id]}/reactions/${encodeURIComponent('👍')}`,
+    }),
+    verify: (_w, _s, me, res) =>
+      assert.ok(!res.body.reactions.some((g: any) => g.users.some((u: any) => u.userId === me.id))),
+  },
 } satisfies Record<string, RestAction>;
 
 // prettier-ignore
@@ -243,6 +271,8 @@ const MATRIX: Array<[RestAction, Outcome[]]> = [
   [A.rename,          [401,    404,       403,   'ok',  'ok',  404,    401]],
   [A.deleteGroup,     [401,    404,       403,   403,   'ok',  404,    401]],
   [A.leave,           [401,    404,       'ok',  'ok',  'ok',  404,    401]],
+  [A.react,           [401,    404,       'ok',  'ok',  'ok',  404,    401]],
+  [A.unreact,         [401,    404,       'ok',  'ok',  'ok',  404,    401]],
 ];
 
 /** Whether each actor's conversation list (C10) shows the group; 401 without a valid session. */

@@ -239,4 +239,48 @@ for (const mode of testModes())
         await closeAll([member!, admin!, outsider!, removed!]);
       }
     });
+
+    it("[G6][C7][R4][R9] a removed member's open socket gets no more reactions or read receipts of the group", async () => {
+      const { api, cast } = world;
+      const s = await makeScene(api, cast);
+      const react = (user: TestUser, emoji: string, method = 'PUT') =>
+        api.request(
+          method,
+          `${conv(s)}/messages/${s.seqs[cast.other.id]}/reactions/${encodeURIComponent(emoji)}`,
+          { token: user.token },
+        );
+      const [gone, admin] = await openAll(world, [cast.member.token, cast.admin.token]);
+      try {
+        // While a member, the socket gets reactions live.
+        expectStatus(await react(cast.owner, '👍'), 200);
+        await gone!.next(isEvent(s.id, 'reaction.added', cast.owner.id));
+        expectStatus(
+          await api.request('DELETE', `${conv(s)}/members/${cast.member.username}`, {
+            token: cast.owner.token,
+          }),
+          204,
+        );
+        const removedFrame = await gone!.next(isEvent(s.id, 'member.removed', cast.member.id));
+        const mark = gone!.frames.indexOf(removedFrame) + 1;
+
+        expectStatus(await react(cast.owner, '🎉'), 200);
+        expectStatus(await react(cast.owner, '👍', 'DELETE'), 200);
+        await admin!.next(isEvent(s.id, 'reaction.removed', cast.owner.id));
+        const read = await api.request('POST', `${conv(s)}/read`, {
+          token: cast.other.token,
+          body: { seq: s.seqs[cast.other.id] },
+        });
+        expectStatus(read, 200);
+        await admin!.next(
+          (f) =>
+            f.type === 'event' && f.event.type === 'receipt' && f.event.userId === cast.other.id,
+        );
+        await gone!.roundTrip();
+        assert.deepEqual(framesAbout(gone!, s.id, mark), [], 'nothing after the removal');
+        // Nor can the removed member react any more.
+        expectError(await react(cast.member, '👍'), 404);
+      } finally {
+        await closeAll([gone!, admin!]);
+      }
+    });
   });
