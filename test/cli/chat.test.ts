@@ -203,8 +203,14 @@ describe('terminal client (parley chat)', () => {
     dora.type('/quit');
     assert.equal(await emil.exited, 0);
     assert.equal(await dora.exited, 0);
+    for (const c of [dora, emil])
+      assert.equal(c.matching(/\[reconnecting…\]/).length, 1, 'one status line per outage');
     for (const text of ['before the crash', 'typed while the node was down', 'and one more']) {
-      assert.equal(emil.matching(new RegExp(`dora: ${text}$`)).length, 1, `"${text}" shown once`);
+      assert.equal(
+        emil.matching(new RegExp(`#\\d+ dora: ${text}$`)).length,
+        1,
+        `"${text}" shown once`,
+      );
     }
   });
 });
