@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PACKAGE = dirname(
+  createRequire(import.meta.url).resolve('@fontsource/noto-color-emoji/package.json'),
+);
+
+/** Each @font-face of a stylesheet as its woff2 file name and its unicode-range. */
+function faces(css: string): { file: string; range: string; src: string }[] {
+  return [...css.matchAll(/@font-face\s*\{([^}]*)\}/g)].map(([, body]) => ({
+    file: /([\w-]+\.woff2)/.exec(body!)?.[1] ?? '',
+    range: (/unicode-range:([^;]*);/.exec(body!)?.[1] ?? '').replace(/\s+/g, ''),
+    src: /src:([^;]*);/.exec(body!)?.[1] ?? '',
+  }));
+}
+
+describe('the emoji font of the web UI (web/src/emoji-font.css)', () => {
+  const ours = faces(readFileSync(join(ROOT, 'web/src/emoji-font.css'), 'utf8'));
+  const theirs = faces(readFileSync(join(PACKAGE, 'index.css'), 'utf8'));
+
+  it('has the installed package’s subsets, each with its unicode-range', () => {
+    assert.ok(theirs.length > 1);
+    assert.deepEqual(
+      ours.map(({ file, range }) => ({ file, range })),
+      theirs.map(({ file, range }) => ({ file, range })),
+    );
+    for (const { file } of ours) assert.ok(existsSync(join(PACKAGE, 'files', file)), file);
+  });
+
+  it('prefers an emoji font the system has, then the woff2 served by the node', () => {
+    for (const { src } of ours) {
+      assert.match(src, /^\s*local\('Noto Color Emoji'\),\s*local\('NotoColorEmoji'\),\s*url\(/);
+      assert.match(
+        src,
+        /url\('@fontsource\/noto-color-emoji\/files\/[\w-]+\.woff2'\) format\('woff2'\)\s*$/,
+      );
+    }
+  });
+});
