@@ -330,7 +330,9 @@ function placeNear(el: HTMLElement, anchor: HTMLElement | null): void {
   const fitsBelow = below + height <= window.innerHeight - MARGIN;
   const top =
     fitsBelow || above < MARGIN ? Math.min(below, window.innerHeight - MARGIN - height) : above;
-  const left = Math.min(a.right - width, window.innerWidth - MARGIN - width);
+  // Toward the middle of the window: from an anchor on the left, the picker opens rightwards.
+  const start = a.left + a.width / 2 < window.innerWidth / 2 ? a.left : a.right - width;
+  const left = Math.min(start, window.innerWidth - MARGIN - width);
   // Positions set through the CSSOM (the CSP forbids style attributes, not this).
   el.style.top = `${Math.max(MARGIN, top)}px`;
   el.style.left = `${Math.max(MARGIN, left)}px`;
