@@ -124,7 +124,7 @@ for (const mode of testModes()) {
       assert.deepEqual([...alice.errors, ...bob.errors], []);
     });
 
-    it('ships an emoji font from the node and draws emoji with it, under the CSP', async () => {
+    it('ships an emoji font from the node; the page loads it for the emoji it shows, under the CSP', async () => {
       const fonts: string[] = [];
       bob.page.on('response', (r) => {
         if (/noto-color-emoji.*\.woff2$/.test(r.url())) fonts.push(`${r.status()} ${r.url()}`);
