@@ -203,5 +203,40 @@ for (const mode of testModes()) {
       assert.equal(await box.inputValue(), '');
       assert.deepEqual([...alice.errors, ...bob.errors], []);
     });
+
+    it('in a group the composer completes @members and @all', async () => {
+      await alice.page.getByRole('button', { name: 'New group' }).first().click();
+      const dialog = alice.page.getByRole('dialog', { name: 'New group' });
+      await dialog.getByLabel('Group name').fill('Formatting crew');
+      await dialog.getByLabel('Add people').fill('bo');
+      await dialog.getByRole('button', { name: /^bob\b/ }).click();
+      await dialog.getByRole('list', { name: 'Members' }).getByText('bob').waitFor();
+      await dialog.getByRole('button', { name: 'Create group' }).click();
+      await alice.page.getByRole('heading', { level: 1, name: 'Formatting crew' }).waitFor();
+      await sendMessage(alice, 'welcome');
+      await openConversation(bob, 'Formatting crew');
+
+      const box = bob.page.locator('#composer-input');
+      const list = bob.page.getByRole('listbox', { name: 'Members' });
+      await box.pressSequentially('thanks @al');
+      await list.waitFor();
+      // Members (not bob himself) and @all, which every member may use by default (R7).
+      assert.deepEqual(await list.getByRole('option').allTextContents(), [
+        '@alice',
+        '@all (everyone here)',
+      ]);
+      await box.press('Enter');
+      assert.equal(await box.inputValue(), 'thanks @alice ');
+      await box.pressSequentially('and @');
+      await list.waitFor();
+      await list.getByRole('option', { name: '@all (everyone here)' }).click();
+      assert.equal(await box.inputValue(), 'thanks @alice and @all ');
+      await box.press('Enter');
+      const seen = alice.page.locator('.message-list .message-body', { hasText: 'thanks' });
+      await seen.waitFor();
+      assert.deepEqual(await seen.locator('.mention').allTextContents(), ['@alice', '@all']);
+      assert.equal(await seen.locator('.mention-me').count(), 2);
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
   });
 }
