@@ -61,11 +61,15 @@ export class Histories {
     for (let i = 0; i < JUMP_PAGES; i++) {
       const history = this.#histories.get(id);
       if (!history) return false;
+      const inflight = this.#inflight.get(history);
+      if (inflight) {
+        await inflight;
+        continue;
+      }
       if (history.has(seq)) return true;
       const oldest = history.oldestSeq();
-      if (!history.hasMore || (oldest !== undefined && oldest < seq)) return false;
-      await (this.#inflight.get(history) ?? this.#page(id, history, oldest));
-      if (history.error) return false;
+      if (history.error || !history.hasMore || (oldest !== undefined && oldest < seq)) return false;
+      await this.#page(id, history, oldest);
     }
     return this.#histories.get(id)?.has(seq) ?? false;
   }
