@@ -297,6 +297,10 @@ export class MessageService {
     ) => Promise<void>,
   ): Promise<Message> {
     return commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
+      // Lock first, as a send and a reaction do: a reaction committing between this read and
+      // the delete would otherwise survive on the deleted message (R4), and an edit would
+      // resolve mentions against members a concurrent removal is taking away.
+      await tx.lockConversation(conversationId);
       const member = await this.#conversations.requireMember(conversationId, me.id, tx);
       const message = seq > MAX_SEQ ? null : await tx.getMessageRecord(conversationId, seq);
       if (!message) throw new AppError('not_found', 'message not found');
