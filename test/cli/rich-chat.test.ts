@@ -158,6 +158,19 @@ for (const mode of testModes()) {
       assert.match(refused[0].stderr, /is not one emoji/);
       assert.match(refused[1].stderr, /say where: --with USER or --group NAME/);
       assert.match(refused[2].stderr, /--limit must be a whole number from 1 to 100, not "abc"/);
+      const wrong = await runCli(
+        [
+          'login',
+          '--server',
+          world().deployment.urlOf(ann),
+          '--username',
+          ann.username,
+          '--password-stdin',
+        ],
+        { env: { PARLEY_CONFIG: join(dir, 'scratch.json') }, input: 'not the password\n' },
+      );
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /Wrong username or password\. \(invalid_credentials\)/);
       const missing = await cli(ann, ['react', '--group', group, '999', '👍']);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /\(not_found\)/);

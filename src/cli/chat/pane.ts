@@ -54,6 +54,7 @@ export class Pane {
 
   /** Remembers a message shown (its reactions, to update them live). */
   saw(message: MessageDto): void {
+    if (message.conversationId !== this.conversation.id) return; // /mentions shows others'
     this.#reactions.set(message.seq, message.deletedAt === null ? message.reactions : []);
   }
 
