@@ -26,11 +26,15 @@ export async function decorateMessages(
     replyPreviews(db, byConversation),
     replyCounts(db, byConversation),
   ]);
-  const reactions = new Map<string, Awaited<ReturnType<typeof reactionsOf>>>();
-  for (const [conversationId, list] of byConversation) {
-    const live = list.filter((m) => m.deletedAt === null).map((m) => m.seq);
-    reactions.set(conversationId, await reactionsOf(db, conversationId, live));
-  }
+  // One reactions read per conversation of the page (most pages have one), run together.
+  const reactions = new Map(
+    await Promise.all(
+      [...byConversation].map(async ([conversationId, list]) => {
+        const live = list.filter((m) => m.deletedAt === null).map((m) => m.seq);
+        return [conversationId, await reactionsOf(db, conversationId, live)] as const;
+      }),
+    ),
+  );
   return messages.map((m) => ({
     ...m,
     reply: m.replyTo === null ? null : (previews.get(key(m.conversationId, m.replyTo)) ?? null),
