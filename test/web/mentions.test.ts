@@ -61,7 +61,9 @@ for (const mode of testModes()) {
       await items.nth(1).waitFor();
       const texts = await items.locator('.mention-text').allTextContents();
       assert.deepEqual(texts, ['@all standup in 5', '@bob can you review the PR?']);
-      await screenshot(bob.page, `mentions-${mode}`, { docs: mode === 'embedded' });
+      await screenshot(bob.page, mode === 'embedded' ? 'mentions' : `mentions-${mode}`, {
+        docs: mode === 'embedded',
+      });
       if (mode === 'embedded') {
         await bob.page.emulateMedia({ colorScheme: 'dark' });
         await screenshot(bob.page, 'mentions-dark', { docs: true });

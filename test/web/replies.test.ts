@@ -94,8 +94,15 @@ for (const mode of testModes()) {
         'Bring an umbrella ↩ alice: Where shall we meet tomorrow?',
         'Which exit? ↩ You: At the station',
       ]);
-      await screenshot(alice.page, `thread-${mode}`, { docs: mode === 'embedded' });
+      await screenshot(alice.page, mode === 'embedded' ? 'thread' : `thread-${mode}`, {
+        docs: mode === 'embedded',
+      });
 
+      if (mode === 'embedded') {
+        await alice.page.emulateMedia({ colorScheme: 'dark' });
+        await screenshot(alice.page, 'thread-dark', { docs: true });
+        await alice.page.emulateMedia({ colorScheme: 'light' });
+      }
       // Escape closes the panel, focus back in the composer.
       await panel.getByRole('textbox', { name: 'Reply in thread' }).press('Escape');
       await panel.waitFor({ state: 'detached' });

@@ -37,10 +37,14 @@ export function ThreadPanel(props: {
     if (el) el.scrollTop = el.scrollHeight;
   }, [count]);
 
+  // The panel says what the thread is: replies to the root need no quote of it, nor the root
+  // its count (the divider shows it).
   const item = (m: MessageDto, root: boolean) => (
     <MessageItem
       key={m.seq}
-      message={m}
+      message={
+        root ? { ...m, replyCount: 0 } : m.reply?.seq === thread.rootSeq ? { ...m, reply: null } : m
+      }
       me={store.me}
       mine={m.sender === store.me.id}
       group={c.kind === 'group'}

@@ -89,17 +89,18 @@ export function systemText(
   const be = (ref: { userId: string }, you: string, other: string) =>
     ref.userId === me ? you : other;
   const subject = 'userId' in event.data ? event.data.userId : null;
-  const actorName = event.actor === me ? 'you' : nameOf(event.actor);
-  const by = event.actor === subject || !actorName ? '' : ` by ${actorName}`;
+  const actor = event.actor === me ? 'you' : nameOf(event.actor);
+  const Actor = actor === 'you' ? 'You' : actor;
+  const by = event.actor === subject || !actor ? '' : ` by ${actor}`;
   switch (event.type) {
     case 'conversation.created':
       return `Group “${event.data.name}” created${by}`;
     case 'conversation.renamed':
       return `Group renamed to “${event.data.name}”${by}`;
-    case 'conversation.settings_changed':
-      return event.data.allMentions === 'admins'
-        ? `Only owners and admins may mention @all now${by ? ` (set${by})` : ''}`
-        : `Everyone may mention @all now${by ? ` (set${by})` : ''}`;
+    case 'conversation.settings_changed': {
+      const who = event.data.allMentions === 'admins' ? 'only owners and admins' : 'everyone';
+      return Actor ? `${Actor} allowed ${who} to mention @all` : `Now ${who} may mention @all`;
+    }
     case 'member.added':
       return `${Who(event.data)} ${be(event.data, 'were', 'was')} added${by}`;
     case 'member.removed':
@@ -115,7 +116,9 @@ export function systemText(
           : event.data.role === 'admin'
             ? 'an admin'
             : 'the owner';
-      return `${Who(event.data)} ${be(event.data, 'are', 'is')} now ${role}${by}`;
+      if (!by) return `${Who(event.data)} ${be(event.data, 'are', 'is')} now ${role}`;
+      const whom = event.data.userId === me ? 'you' : event.data.username;
+      return `${Actor} made ${whom} ${role}`;
     }
   }
 }
