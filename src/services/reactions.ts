@@ -40,12 +40,15 @@ export class ReactionService {
           { details: { max: MAX_REACTIONS_PER_MESSAGE } },
         );
       }
+      // Each reaction of a message is later than the one before: the order of the groups and
+      // of their users is then the order of the events (no tie of the clock to break).
+      const last = await tx.lastReactionAt(conversationId, seq);
       const added = await tx.addReaction({
         conversationId,
         seq,
         emoji,
         userId: me.id,
-        createdAt: this.#deps.now(),
+        createdAt: Math.max(this.#deps.now(), (last ?? 0) + 1),
       });
       if (!added) return;
       const event = await appendTimelineEvent(

@@ -33,11 +33,45 @@ export const reactions = sqlAggregate<ReactionsStore>({
       },
 
       async removeReaction(conversationId, seq, emoji, userId): Promise<boolean> {
-        const result = await one(conversationId, seq)
+        const group = () =>
+          db
+            .selectFrom('reactions')
+            .select(['user_id', 'created_at'])
+            .where('conversation_id', '=', conversationId)
+            .where('seq', '=', seq)
+            .where('emoji', '=', emoji);
+        const row = await group().where('user_id', '=', userId).executeTakeFirst();
+        if (!row) return false;
+        await one(conversationId, seq)
           .where('emoji', '=', emoji)
           .where('user_id', '=', userId)
+          .execute();
+        // The group keeps its place among the message's groups: when the removed reaction was
+        // its first, the earliest remaining one takes over its time (later than every other
+        // group's first before, earlier than every other user's of this group still).
+        const at = num(row.created_at);
+        const next = await group().orderBy('created_at').orderBy('user_id').executeTakeFirst();
+        if (next && num(next.created_at) > at) {
+          await db
+            .updateTable('reactions')
+            .set({ created_at: at })
+            .where('conversation_id', '=', conversationId)
+            .where('seq', '=', seq)
+            .where('emoji', '=', emoji)
+            .where('user_id', '=', next.user_id)
+            .execute();
+        }
+        return true;
+      },
+
+      async lastReactionAt(conversationId, seq): Promise<number | null> {
+        const row = await db
+          .selectFrom('reactions')
+          .select((eb) => eb.fn.max('created_at').as('at'))
+          .where('conversation_id', '=', conversationId)
+          .where('seq', '=', seq)
           .executeTakeFirst();
-        return Number(result.numDeletedRows) > 0;
+        return row?.at === null || row?.at === undefined ? null : num(row.at);
       },
 
       async listReactionEmoji(conversationId, seq): Promise<string[]> {

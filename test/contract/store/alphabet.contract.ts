@@ -146,6 +146,7 @@ function operations(fx: Fixture, s: string, ids: { owner: User; conversation: st
       }),
     removeReaction: () => store.removeReaction(ids.conversation, 1, s, userId),
     listReactionEmoji: () => store.listReactionEmoji(s, 1),
+    lastReactionAt: () => store.lastReactionAt(s, 1),
     listReactions: () => store.listReactions(s, 1),
     deleteReactions: () => store.deleteReactions(s, 1),
     getUserSettings: () => store.getUserSettings(s),

@@ -90,6 +90,50 @@ export function reactionsContract(open: OpenStore): void {
       ]);
     });
 
+    it('[R4] removing a group’s first reaction keeps the group in its place and its users in order', async () => {
+      const f = fx();
+      const { alice, bob, carol, group, message } = await setup(f);
+      await react(f, group, message.seq, '🎉', bob);
+      await react(f, group, message.seq, '👍', carol);
+      await react(f, group, message.seq, '🎉', carol);
+      await react(f, group, message.seq, '🎉', alice);
+      assert.equal(await f.store.removeReaction(group.id, message.seq, '🎉', bob.id), true);
+      const ref = (u: User) => ({ userId: u.id, username: u.username });
+      const expected = [
+        { emoji: '🎉', users: [ref(carol), ref(alice)] },
+        { emoji: '👍', users: [ref(carol)] },
+      ];
+      assert.deepEqual(await f.store.listReactions(group.id, message.seq), expected);
+      // A later reaction joins the end; emptying a group and filling it again moves it last.
+      await react(f, group, message.seq, '🎉', bob);
+      expected[0]!.users.push(ref(bob));
+      assert.deepEqual(await f.store.listReactions(group.id, message.seq), expected);
+      for (const u of [carol, alice, bob])
+        await f.store.removeReaction(group.id, message.seq, '🎉', u.id);
+      await react(f, group, message.seq, '🎉', alice);
+      assert.deepEqual(await f.store.listReactions(group.id, message.seq), [
+        { emoji: '👍', users: [ref(carol)] },
+        { emoji: '🎉', users: [ref(alice)] },
+      ]);
+    });
+
+    it('[R4] lastReactionAt is the latest reaction’s time, null without any', async () => {
+      const f = fx();
+      const { alice, bob, group, message } = await setup(f);
+      assert.equal(await f.store.lastReactionAt(group.id, message.seq), null);
+      await react(f, group, message.seq, '👍', alice);
+      const at = f.tick();
+      await f.store.addReaction({
+        conversationId: group.id,
+        seq: message.seq,
+        emoji: '🎉',
+        userId: bob.id,
+        createdAt: at,
+      });
+      assert.equal(await f.store.lastReactionAt(group.id, message.seq), at);
+      assert.equal(await f.store.lastReactionAt(group.id, message.seq + 1), null);
+    });
+
     it('[R4] deleteReactions clears one message, not its neighbours', async () => {
       const f = fx();
       const { alice, bob, group, message } = await setup(f);
