@@ -5,7 +5,7 @@ import { mentionsUser } from './mentions.js';
 /**
  * The conversation list as the client last knew it (REST summaries), kept in step with the
  * live timeline: last seq and message, unread and mention counts, names, member counts, read
- * markers, the @all policy.
+ * markers, the user's role, the @all policy.
  */
 export class ConversationCache extends Map<string, ConversationDto> {
   /** Applies a delivered timeline item; returns the summary it changed, if cached. */
@@ -30,6 +30,8 @@ export class ConversationCache extends Map<string, ConversationDto> {
     if (event.type === 'member.added') conversation.memberCount += 1;
     if (event.type === 'member.removed' || event.type === 'member.left')
       conversation.memberCount -= 1;
+    if (event.type === 'member.role_changed' && event.data.userId === me)
+      conversation.role = event.data.role;
     if (event.type === 'conversation.settings_changed')
       conversation.allMentions = event.data.allMentions;
     return conversation;

@@ -150,7 +150,7 @@ describe('client library: replies, reactions, mentions and receipts', () => {
     assert.equal(before.length, 2, 'the groups given are not changed');
   });
 
-  it('[R6][R7][R8] mentions: by id or @all, never the own message nor a deleted one; the cache counts unread mentions', () => {
+  it('[R6][R7][R8] mentions: by id or @all, never the own message nor a deleted one; the cache counts unread mentions and follows my role and the @all policy', () => {
     const m = (extra: Record<string, unknown>) => ({ ...messageFrame('c1', 4).message, ...extra });
     assert.equal(mentionsUser(m({ mentions: ['me'] }), 'me'), true);
     assert.equal(mentionsUser(m({ mentionsAll: true }), 'me'), true);
@@ -195,7 +195,20 @@ describe('client library: replies, reactions, mentions and receipts', () => {
       'me',
     );
     assert.equal(summary.allMentions, 'admins');
-    cache.markRead('c1', 7);
+    const promoted = {
+      type: 'member.role_changed' as const,
+      conversationId: 'c1',
+      actor: 'ann',
+      createdAt: 8,
+      data: { userId: 'me', username: 'me', role: 'admin' as const, previous: 'member' as const },
+    };
+    cache.applyTimeline({ kind: 'event', event: { ...promoted, seq: 8 } }, 'me');
+    cache.applyTimeline(
+      { kind: 'event', event: { ...promoted, seq: 9, data: { ...promoted.data, userId: 'you' } } },
+      'me',
+    );
+    assert.equal(summary.role, 'admin', 'my own role follows (and decides who may mention @all)');
+    cache.markRead('c1', 9);
     assert.deepEqual([summary.unreadCount, summary.mentionCount], [0, 0]);
   });
 });
