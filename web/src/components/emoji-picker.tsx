@@ -96,9 +96,13 @@ export function EmojiPicker(props: EmojiPickerProps) {
       const target = e.target as Node;
       if (!el.contains(target) && !props.anchor.current?.contains(target)) onClose.current();
     };
+    // Placed again when the window or the picker changes size (the categories arrive later).
+    const resized = new ResizeObserver(place);
+    resized.observe(el);
     window.addEventListener('resize', place);
     document.addEventListener('pointerdown', outside, true);
     return () => {
+      resized.disconnect();
       window.removeEventListener('resize', place);
       document.removeEventListener('pointerdown', outside, true);
       const focused = document.activeElement;

@@ -1,10 +1,7 @@
 import { useRef, useState } from 'preact/hooks';
-import type {
-  ConversationDto,
-  MessageDto,
-  ReactionGroupDto,
-} from '../../../src/protocol/schemas.js';
+import type { ConversationDto, MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
+import { myEmoji, whoReacted } from '../lib/reactions.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { EmojiPicker } from './emoji-picker.js';
 
@@ -12,25 +9,6 @@ interface ReactionProps {
   store: ChatStore;
   conversation: ConversationDto;
   message: MessageDto;
-}
-
-/** Names shown before "and N others". */
-const NAMED = 2;
-
-/**
- * Who reacted, for a tooltip: "You, alice and 1 other" (the signed-in user first, as "you";
- * the rest in the order they reacted).
- */
-export function whoReacted(users: ReactionGroupDto['users'], me: string): string {
-  const mine = users.some((u) => u.userId === me);
-  const names = [
-    ...(mine ? ['You'] : []),
-    ...users.filter((u) => u.userId !== me).map((u) => u.username),
-  ];
-  if (names.length <= 1) return names[0] ?? '';
-  if (names.length === 2) return `${names[0]} and ${names[1]}`;
-  if (names.length === NAMED + 1) return `${names.slice(0, NAMED).join(', ')} and 1 other`;
-  return `${names.slice(0, NAMED).join(', ')} and ${names.length - NAMED} others`;
 }
 
 /**
@@ -58,13 +36,6 @@ function useToggle(props: ReactionProps) {
       );
   };
   return { toggle, busy };
-}
-
-/** The emoji the user has reacted with on a message. */
-function myEmoji(message: MessageDto, me: string): Set<string> {
-  return new Set(
-    message.reactions.filter((g) => g.users.some((u) => u.userId === me)).map((g) => g.emoji),
-  );
 }
 
 /**

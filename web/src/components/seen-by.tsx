@@ -1,15 +1,11 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import type { ConversationDto, MessageDto } from '../../../src/protocol/schemas.js';
+import type { ConversationDto } from '../../../src/protocol/schemas.js';
+import type { Reader } from '../lib/receipts.js';
 import type { ChatStore } from '../state/chat-store.js';
 
-/** Another member's read marker (rule R9: 0 for a member who does not share theirs). */
-export interface Reader {
-  userId: string;
-  username: string;
-  lastReadSeq: number;
-}
+export { seenTarget, type Reader } from '../lib/receipts.js';
 
-/** Names the "Seen by" list shows before "and N others". */
+/** Names the "Seen by" list shows before "and N more". */
 const LISTED = 20;
 
 /**
@@ -23,27 +19,6 @@ export function useReaders(store: ChatStore, c: ConversationDto): readonly Reade
     if (!loaded) store.loadMembers(c.id).catch(() => undefined);
   }, [store, c.id, loaded]);
   return members?.filter((m) => m.userId !== store.me.id);
-}
-
-/**
- * Where "Seen" goes (rule R9): the user's newest message that another member has read, and who
- * has read up to it, in the members' order; null when no one has read any of the user's
- * loaded messages (or no one shares their read marker).
- */
-export function seenTarget(
-  messages: readonly MessageDto[],
-  me: string,
-  readers: readonly Reader[] | undefined,
-): { seq: number; names: string[] } | null {
-  if (!readers || readers.length === 0) return null;
-  const furthest = Math.max(...readers.map((r) => r.lastReadSeq));
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i]!;
-    if (m.sender !== me || m.deletedAt !== null || m.seq === 0 || m.seq > furthest) continue;
-    const names = readers.filter((r) => r.lastReadSeq >= m.seq).map((r) => r.username);
-    return { seq: m.seq, names };
-  }
-  return null;
 }
 
 /**
