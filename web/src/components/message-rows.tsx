@@ -106,7 +106,11 @@ export function renderRows(args: {
         onOpenThread={() => void store.threads.open(c.id, m.seq)}
         onJumpToParent={m.reply ? () => void store.jumpTo(c.id, m.reply!.seq) : undefined}
         reactions={<ReactionBar store={store} conversation={c} message={m} />}
-        actions={<AddReactionButton store={store} conversation={c} message={m} />}
+        actions={
+          m.deletedAt === null ? (
+            <AddReactionButton store={store} conversation={c} message={m} />
+          ) : undefined
+        }
       />,
     );
     if (args.seen?.seq === m.seq)
