@@ -124,6 +124,8 @@ for (const mode of testModes())
         seq: one,
         body: 'one, edited',
         editedAt: edited.data.editedAt,
+        mentions: [],
+        mentionsAll: false,
       });
       assert.equal(typeof edited.data.editedAt, 'number');
       assert.ok(deleted?.type === 'message.deleted' && left?.type === 'member.left');

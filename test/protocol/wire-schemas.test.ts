@@ -81,7 +81,10 @@ describe('protocol: the wire schemas against a real node', () => {
     await ann!.setRole(id, 'ben', 'admin');
     const first = await send(ann!, id, 'first');
     const second = await send(ann!, id, 'second');
-    await ann!.editMessage(id, first.seq, 'first, edited');
+    await ann!.setGroupSettings(id, { allMentions: 'admins' });
+    await ann!.react(id, first.seq, '👍');
+    await ann!.unreact(id, first.seq, '👍');
+    await ann!.editMessage(id, first.seq, 'first, edited @ben');
     await ann!.editMessage(id, second.seq, 'second, edited');
     await ann!.deleteMessage(id, second.seq); // its edit is erased: {seq, body: ''}
     await ann!.removeMember(id, 'cat');
