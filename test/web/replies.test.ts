@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { testModes } from '../helpers/deployment.js';
 import { screenshot, sendMessage, startDm, type Person } from '../helpers/web.js';
-import { expectRows, messageWith, rest, useRichWorld } from './rich-world.js';
+import {
+  expectRows,
+  logIn,
+  messageWith,
+  rest,
+  unnamedControls,
+  useRichWorld,
+} from './rich-world.js';
 
 /** Hovers a message (by its text) and presses its Reply button. */
 async function replyTo(person: Person, text: string): Promise<void> {
@@ -109,6 +116,30 @@ for (const mode of testModes()) {
       await bobPanel.getByRole('button', { name: 'Close thread' }).click();
       await bobPanel.waitFor({ state: 'detached' });
       assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
+    it('on a phone the thread panel is the whole view; every control has a name', async () => {
+      const { alice, deployment } = world();
+      const phone = await logIn(world(), alice, deployment.nodes[0]!, {
+        viewport: { width: 360, height: 740 },
+        isMobile: true,
+        hasTouch: true,
+      });
+      const { page } = phone;
+      await page.getByRole('link', { name: /^bob\b/ }).click();
+      await page.getByRole('button', { name: '3 replies, open thread' }).click();
+      const panel = page.getByRole('complementary', { name: 'Thread' });
+      await panel.locator('.message-body', { hasText: 'Which exit?' }).waitFor();
+      const box = await panel.boundingBox();
+      assert.ok(box && box.x === 0 && box.width === 360, JSON.stringify(box));
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360);
+      assert.deepEqual(await unnamedControls(page), []);
+      if (mode === 'embedded') await screenshot(page, 'thread-mobile');
+      await panel.getByRole('button', { name: 'Close thread' }).click();
+      await panel.waitFor({ state: 'detached' });
+      await page.getByRole('heading', { level: 1, name: 'bob' }).waitFor();
+      assert.deepEqual(phone.errors, []);
+      await phone.context.close();
     });
 
     it('[R2] a quote jumps to its parent, loading older history when it is not loaded', async () => {

@@ -3,7 +3,14 @@ import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { TestUser } from '../helpers/api.js';
 import { startDeployment, type Deployment, type Mode } from '../helpers/deployment.js';
-import { builtWebUi, launchBrowser, signUp, type Person } from '../helpers/web.js';
+import {
+  builtWebUi,
+  launchBrowser,
+  openPerson,
+  signUp,
+  type Person,
+  type WebTarget,
+} from '../helpers/web.js';
 
 /**
  * Two people at browsers (alice, bob) on a deployment of the given mode: one embedded node, or
@@ -146,4 +153,29 @@ export async function expectRows(
       const got = await shownRows(page);
       assert.deepEqual(tail ? got.slice(-expected.length) : got, expected, String(err));
     });
+}
+
+/** Logs an existing person in on a new page of their own (another device: a phone, dark mode). */
+export async function logIn(
+  world: RichWorld,
+  person: Person,
+  node: WebTarget,
+  options: Parameters<Browser['newContext']>[0] = {},
+): Promise<Person> {
+  const other = await openPerson(world.browser, node, person.name, options);
+  await other.page.getByLabel('Username').fill(person.name);
+  await other.page.getByLabel('Password').fill(person.password);
+  await other.page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await other.page.getByRole('button', { name: `Account and settings (${person.name})` }).waitFor();
+  return { ...other, password: person.password };
+}
+
+/** Interactive elements without an accessible name, from the accessibility tree. */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  const tree = await page.locator('body').ariaSnapshot();
+  return tree
+    .split('\n')
+    .filter((line) =>
+      /^\s*- (button|link|textbox|combobox|checkbox|searchbox)\s*(\[.*\])?:?$/.test(line),
+    );
 }

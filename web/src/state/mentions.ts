@@ -36,6 +36,8 @@ export class Mentions {
   readonly #counts = new Map<string, Count>();
   #list: MentionListView = { messages: [], hasMore: false, loading: false, error: null };
   #nextBefore: string | null = null;
+  /** The list was read once: live mentions join it. */
+  #loaded = false;
 
   constructor(options: { api: RestApi; me: string; changed: () => void }) {
     this.#api = options.api;
@@ -63,16 +65,30 @@ export class Mentions {
     this.#seed(c);
   }
 
-  /** A live message: one more unread mention when it mentions the user and is unread. */
+  /**
+   * A live message: one more unread mention when it mentions the user and is unread; it joins
+   * the top of the mention list if that was read.
+   */
   message(m: MessageDto, c: ConversationDto | undefined): void {
     if (!c || !this.mentionsMe(m)) return;
+    if (this.#loaded && !this.#list.messages.some((x) => x.id === m.id))
+      this.#list = { ...this.#list, messages: [m, ...this.#list.messages] };
     const count = this.#seed(c);
     if (m.seq > count.upTo && m.seq > c.lastReadSeq) count.live.add(m.seq);
   }
 
-  /** A message was deleted: it no longer counts. */
+  /** A message was deleted: it no longer counts, nor shows in the list. */
   deleted(conversationId: string, seq: number): void {
     this.#counts.get(conversationId)?.live.delete(seq);
+    this.#drop((m) => m.conversationId === conversationId && m.seq === seq);
+  }
+
+  /** A message was edited: the list shows its new text (or drops it: no longer a mention). */
+  edited(conversationId: string, seq: number, change: Partial<MessageDto>): void {
+    const messages = this.#list.messages.map((m) =>
+      m.conversationId === conversationId && m.seq === seq ? { ...m, ...change } : m,
+    );
+    this.#list = { ...this.#list, messages: messages.filter((m) => this.mentionsMe(m)) };
   }
 
   /** The user read the conversation up to `seq` (here or elsewhere); true if a count fell. */
@@ -87,7 +103,11 @@ export class Mentions {
 
   forget(conversationId: string): void {
     this.#counts.delete(conversationId);
-    const messages = this.#list.messages.filter((m) => m.conversationId !== conversationId);
+    this.#drop((m) => m.conversationId === conversationId);
+  }
+
+  #drop(which: (m: MessageDto) => boolean): void {
+    const messages = this.#list.messages.filter((m) => !which(m));
     if (messages.length !== this.#list.messages.length) this.#list = { ...this.#list, messages };
   }
 
@@ -107,6 +127,7 @@ export class Mentions {
       this.#nextBefore = page.nextBefore;
       const messages = more ? [...this.#list.messages, ...page.messages] : page.messages;
       this.#list = { messages, hasMore: page.nextBefore !== null, loading: false, error: null };
+      this.#loaded = true;
     } catch (err) {
       this.#list = { ...this.#list, loading: false, error: describeError(err) };
     }

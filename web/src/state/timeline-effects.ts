@@ -54,6 +54,12 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
           ? { body: event.data.body, editedAt: event.data.editedAt ?? event.createdAt }
           : { body: '', deletedAt: event.createdAt };
       if (event.type === 'message.deleted') to.mentions.deleted(id, seq);
+      else
+        to.mentions.edited(id, seq, {
+          ...patch,
+          ...(event.data.mentions ? { mentions: event.data.mentions } : {}),
+          ...(event.data.mentionsAll !== undefined ? { mentionsAll: event.data.mentionsAll } : {}),
+        });
       const c = to.conversations.get(id);
       if (c?.lastMessage?.seq === seq) c.lastMessage = { ...c.lastMessage, ...patch };
       return;
