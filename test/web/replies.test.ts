@@ -183,8 +183,18 @@ for (const mode of testModes()) {
       const { alice, bob } = world();
       await sendMessage(bob, 'Offline test root');
       await messageWith(alice.page, 'Offline test root').waitFor();
+      // bob keeps a thread open, and answers in it while offline.
+      await bob.page.getByRole('button', { name: '4 replies, open thread' }).click();
+      const panel = bob.page.getByRole('complementary', { name: 'Thread' });
+      await panel.locator('.message-body', { hasText: 'Late answer' }).waitFor();
       await bob.context.setOffline(true);
       await bob.page.getByRole('status').getByText("You're offline").waitFor();
+      const threadBox = panel.getByRole('textbox', { name: 'Reply in thread' });
+      await threadBox.fill('Sent from the train');
+      await threadBox.press('Enter');
+      await panel
+        .locator('.message[data-state="pending"]', { hasText: 'Sent from the train' })
+        .waitFor();
 
       await replyTo(alice, 'Offline test root');
       await sendMessage(alice, 'First reply while you were away');
@@ -221,10 +231,16 @@ for (const mode of testModes()) {
           'First reply, edited ↩ You: Offline test root',
           'Second, replying to the first ↩ alice: First reply, edited',
           'This message was deleted.',
+          'Sent from the train ↩ alice: Where shall we meet tomorrow?',
         ],
         { tail: true },
       );
       await bob.page.getByRole('button', { name: '2 replies, open thread' }).waitFor();
+      await panel
+        .locator('.message[data-state="sent"]', { hasText: 'Sent from the train' })
+        .waitFor();
+      await panel.getByText('5 replies').first().waitFor();
+      await messageWith(alice.page, 'Sent from the train').waitFor();
       assert.deepEqual([...alice.errors, ...bob.errors], []);
     });
   });

@@ -6,6 +6,7 @@ import type { ChatStore } from '../state/chat-store.js';
 import type { ThreadView } from '../state/threads.js';
 import { CloseIcon, SendIcon } from './icons.js';
 import { MessageItem } from './message-item.js';
+import { draftOf } from './message-rows.js';
 import { quoteText } from './reply-quote.js';
 
 /**
@@ -22,6 +23,11 @@ export function ThreadPanel(props: {
   const [quoting, setQuoting] = useState<MessageDto | null>(null);
   const list = useRef<HTMLOListElement>(null);
   const count = thread.replies.length;
+  // The user's unsent replies in this thread (pending, or failed with Retry).
+  const inThread = new Set([thread.rootSeq, ...thread.replies.map((m) => m.seq)]);
+  const unsent = store
+    .outbox(c.id)
+    .filter((e) => e.replyTo !== undefined && inThread.has(e.replyTo));
   const close = () => {
     store.threads.close();
     document.getElementById('composer-input')?.focus();
@@ -35,7 +41,7 @@ export function ThreadPanel(props: {
   useLayoutEffect(() => {
     const el = list.current?.parentElement;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [count]);
+  }, [count, unsent.length]);
 
   // The panel says what the thread is: replies to the root need no quote of it, nor the root
   // its count (the divider shows it).
@@ -57,7 +63,11 @@ export function ThreadPanel(props: {
       }}
       onJumpToParent={
         m.reply && m.reply.seq !== thread.rootSeq
-          ? () => void store.jumpTo(c.id, m.reply!.seq)
+          ? () => {
+              // On a narrow screen the panel covers the conversation: make way for it.
+              if (matchMedia('(max-width: 900px)').matches) store.threads.close();
+              void store.jumpTo(c.id, m.reply!.seq);
+            }
           : undefined
       }
     />
@@ -105,6 +115,20 @@ export function ThreadPanel(props: {
             </li>
           )}
           {thread.replies.map((m) => item(m, false))}
+          {unsent.map((e) => (
+            <MessageItem
+              key={e.clientMsgId}
+              message={{ ...draftOf(store, c, e), reply: null }}
+              me={store.me}
+              mine
+              group={c.kind === 'group'}
+              continued={false}
+              state={e.state === 'failed' ? 'failed' : 'pending'}
+              error={e.error?.message}
+              onRetry={() => store.sends.retry(e.clientMsgId)}
+              onDiscard={() => store.sends.discard(e.clientMsgId)}
+            />
+          ))}
         </ol>
       </div>
       {thread.root && thread.root.deletedAt === null && (
