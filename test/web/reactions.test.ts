@@ -212,7 +212,13 @@ for (const mode of testModes())
       await expectChip(bob, reply, HEART, 1);
       await (await expectChip(bob, LUNCH, '😮', 1)).click();
       await expectChip(alice, LUNCH, '😮', 2);
-      const picker = await openPicker(alice, reply, 'bar');
+      const booked = 'Booked a table for 12:15';
+      await sendMessage(alice, booked);
+      await expectMessages(bob, [LUNCH, reply, booked]);
+      await reactWith(bob, booked, 'tada');
+      await reactWith(bob, booked, 'raised_hands', 'bar');
+      await expectChip(alice, booked, '🙌', 1);
+      const picker = await openPicker(alice, reply);
       await picker.getByRole('grid', { name: 'Smileys & emotion' }).waitFor();
       // The emoji font's parts load as the glyphs they draw first show.
       await alice.page.evaluate(() => document.fonts.ready.then(() => undefined));

@@ -48,6 +48,11 @@ export interface EmojiPickerProps {
   label: string;
   /** What opened the picker: it is placed next to it, and focus returns to it on close. */
   anchor: RefObject<HTMLElement>;
+  /**
+   * Which edges line up: the anchor's left and the picker's ('start', it opens rightwards) or
+   * their right edges ('end'). By default, toward the middle of the window.
+   */
+  align?: 'start' | 'end';
   /** Emoji shown as already chosen (the user's reactions), pressed toggle buttons. */
   selected?: ReadonlySet<string>;
   /** Called with the emoji picked; the picker then closes (calls `onClose`). */
@@ -89,7 +94,7 @@ export function EmojiPicker(props: EmojiPickerProps) {
     const anchor = props.anchor.current;
     if (!el) return;
     el.showPopover();
-    const place = () => placeNear(el, props.anchor.current);
+    const place = () => placeNear(el, props.anchor.current, props.align);
     place();
     search.current?.focus();
     const outside = (e: PointerEvent) => {
@@ -324,7 +329,7 @@ function sectionsFor(args: {
 }
 
 /** Puts the picker under its anchor (above when there is no room), inside the window. */
-function placeNear(el: HTMLElement, anchor: HTMLElement | null): void {
+function placeNear(el: HTMLElement, anchor: HTMLElement | null, align?: 'start' | 'end'): void {
   if (!anchor) return;
   const a = anchor.getBoundingClientRect();
   const width = el.offsetWidth;
@@ -334,8 +339,9 @@ function placeNear(el: HTMLElement, anchor: HTMLElement | null): void {
   const fitsBelow = below + height <= window.innerHeight - MARGIN;
   const top =
     fitsBelow || above < MARGIN ? Math.min(below, window.innerHeight - MARGIN - height) : above;
-  // Toward the middle of the window: from an anchor on the left, the picker opens rightwards.
-  const start = a.left + a.width / 2 < window.innerWidth / 2 ? a.left : a.right - width;
+  // Unless told, toward the middle of the window: from an anchor on the left, rightwards.
+  const rightwards = align ? align === 'start' : a.left + a.width / 2 < window.innerWidth / 2;
+  const start = rightwards ? a.left : a.right - width;
   const left = Math.min(start, window.innerWidth - MARGIN - width);
   // Positions set through the CSSOM (the CSP forbids style attributes, not this).
   el.style.top = `${Math.max(MARGIN, top)}px`;

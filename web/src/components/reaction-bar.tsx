@@ -115,6 +115,8 @@ export function AddReactionButton(
           userId={store.me.id}
           label="Add a reaction"
           anchor={button}
+          // Away from the bubble: their messages are on the left, the user's on the right.
+          align={m.sender === store.me.id ? 'end' : 'start'}
           selected={myEmoji(m, store.me.id)}
           onPick={toggle}
           onClose={() => setOpen(false)}
