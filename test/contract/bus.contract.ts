@@ -313,6 +313,7 @@ export function busContract(name: string, open: OpenBus): void {
         { type: 'revoked', userId: 'u2', sessionId: null },
         { type: 'revoked', userId: 'u2', sessionId: 's1' },
         { type: 'read', userId: 'u2', conversationId, seq: 9 },
+        { type: 'receipt', conversationId, userId: 'u2', seq: 9 },
       ];
       const inbox = new Inbox();
       b.subscribe(s, inbox.handler);
