@@ -21,9 +21,6 @@ import { requireGroup, requireManager, requireSummary } from './membership.js';
 import { commitAndPublish } from './publications.js';
 import { appendTimelineEvent } from './timeline-events.js';
 
-/** A message that mentions nobody. */
-export const NO_MENTIONS: MessageMentions = Object.freeze({ mentions: [], mentionsAll: false });
-
 /**
  * A mention candidate, as the front ends' Markdown reader (src/format/markdown.ts) finds it:
  * `@` at the start or after a character that cannot be in an address or a name (so
@@ -61,7 +58,7 @@ export async function resolveMentions(
   body: string,
 ): Promise<MessageMentions> {
   const names = mentionCandidates(body);
-  if (names.size === 0) return NO_MENTIONS;
+  if (names.size === 0) return { mentions: [], mentionsAll: false };
   let mentionsAll = false;
   if (names.has('all')) {
     const conversation = await tx.getConversation(author.conversationId);
