@@ -1,6 +1,7 @@
 import { isReactionEmoji } from '../domain/emoji.js';
 import { AppError } from '../domain/errors.js';
 import { MAX_EMOJI_UNITS, MAX_REACTIONS_PER_MESSAGE } from '../domain/limits.js';
+import { MAX_SEQ } from '../domain/replies.js';
 import type { Message, ReactionGroup, User } from '../domain/model.js';
 import type { StoreOps, TransactionsStore } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
@@ -95,7 +96,8 @@ export class ReactionService {
     return commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
       await requireMember(tx, conversationId, me.id);
       await tx.lockConversation(conversationId);
-      requireLive(await tx.getMessage(conversationId, seq));
+      // A seq past the store's integer column names no message: not asked of the engine.
+      requireLive(seq > MAX_SEQ ? null : await tx.getMessage(conversationId, seq));
       await change(tx, pubs);
       return tx.listReactions(conversationId, seq);
     });

@@ -209,6 +209,10 @@ for (const mode of testModes())
       expectError(await react(bob, id, 999, '👍'), 404, 'not_found');
       expectError(await unreact(bob, id, 999, '👍'), 404, 'not_found');
       expectError(await react(bob, id, 'abc', '👍'), 400, 'invalid_request');
+      // Past the store's integer range: no message, on every engine (never a 5xx).
+      expectError(await react(bob, id, 2_147_483_648, '👍'), 404, 'not_found');
+      expectError(await unreact(bob, id, '99999999999999', '👍'), 404, 'not_found');
+      expectError(await react(bob, id, '1e400', '👍'), 400, 'invalid_request');
       assert.deepEqual(await events(alice, id), []);
     });
 
