@@ -104,6 +104,36 @@ for (const mode of testModes()) {
       assert.deepEqual([...alice.errors, ...bob.errors], []);
     });
 
+    it('[R7] the composer offers @all only to those the group lets mention everyone', async () => {
+      const { alice, bob } = world();
+      await openConversation(bob, 'Team');
+      const box = bob.page.locator('#composer-input');
+      const options = bob.page.getByRole('listbox', { name: 'Members' }).getByRole('option');
+      await box.pressSequentially('@al');
+      await options.filter({ hasText: '@all (everyone here)' }).waitFor();
+      await options.filter({ hasText: '@alice' }).waitFor();
+      await box.fill('');
+      // alice, the owner, lets only owners and admins mention @all: bob's composer follows live.
+      const team = bob.page.url().split('/c/')[1]!;
+      await rest(alice.page, 'PUT', `/api/v1/conversations/${team}/settings`, {
+        allMentions: 'admins',
+      });
+      await bob.page
+        .locator('.system-line', {
+          hasText: 'alice allowed only owners and admins to mention @all',
+        })
+        .waitFor();
+      await box.pressSequentially('@al');
+      await options.filter({ hasText: '@alice' }).waitFor();
+      assert.equal(await options.filter({ hasText: '@all' }).count(), 0);
+      await box.fill('');
+      await rest(alice.page, 'PUT', `/api/v1/conversations/${team}/settings`, {
+        allMentions: 'members',
+      });
+      await bob.page.locator('.system-line', { hasText: 'allowed everyone' }).waitFor();
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
     it('[G4][R8] offline: mentions sent meanwhile count once the page is back', async () => {
       const { alice, bob } = world();
       await openConversation(bob, 'alice');

@@ -78,9 +78,14 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
       to.conversations.membersChanged(id);
       return;
     }
+    case 'conversation.settings_changed': {
+      // Who may mention @all (the composer offers it); idempotent with the client's cache.
+      const c = to.conversations.get(id);
+      if (c) c.allMentions = event.data.allMentions;
+      return;
+    }
     case 'conversation.created':
     case 'conversation.renamed':
-    case 'conversation.settings_changed':
     case 'reaction.added':
     case 'reaction.removed':
       return;
