@@ -167,6 +167,11 @@ for (const mode of testModes()) {
         await box.getAttribute('aria-activedescendant'),
         await selected.getAttribute('id'),
       );
+      // A screen reader hears how many there are and which keys work.
+      await bob.page
+        .getByRole('status')
+        .filter({ hasText: '1 suggestion: ↑ and ↓ to choose, Enter or Tab to insert' })
+        .waitFor({ state: 'attached' });
       await box.press('Enter');
       await list.waitFor({ state: 'detached' });
       assert.equal(await box.inputValue(), 'great 👍 ');

@@ -199,6 +199,10 @@ export function Composer(props: {
               ? `${length - limit} over the ${limit} character limit`
               : `${limit - length} characters left`)}
         </span>
+        <span class="sr-only" role="status">
+          {open &&
+            `${suggestions.length} ${suggestions.length === 1 ? 'suggestion' : 'suggestions'}: ↑ and ↓ to choose, Enter or Tab to insert, Escape to close`}
+        </span>
       </div>
     </form>
   );
