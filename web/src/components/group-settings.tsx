@@ -150,8 +150,6 @@ export function GroupSettings(props: {
         )}
       </section>
 
-      <MentionSettings conversation={c} manager={manager} busy={busy} act={act} store={store} />
-
       {manager && (
         <section class="settings-section" aria-labelledby="settings-add">
           <h3 id="settings-add">Add people</h3>
@@ -169,6 +167,8 @@ export function GroupSettings(props: {
           />
         </section>
       )}
+
+      <MentionSettings conversation={c} manager={manager} busy={busy} act={act} store={store} />
 
       <section class="settings-section settings-danger" aria-labelledby="settings-leave">
         <h3 id="settings-leave">Leave or delete</h3>
