@@ -35,6 +35,12 @@ for (const mode of testModes()) {
       await rest(alice.page, 'POST', `${base}/members`, { username: 'carol' });
       bobSees.push('— carol was added by alice');
       await expectRows(bob.page, bobSees);
+      // Screen readers hear it too (the page's polite live region).
+      await bob.page
+        .locator('[aria-live="polite"][aria-atomic="true"]', {
+          hasText: 'carol was added by alice',
+        })
+        .waitFor({ state: 'attached' });
       await sendMessage(alice, 'Welcome, carol!');
       await sendAs(world(), carol, crew, 'Thanks! Glad to be here');
       await rest(alice.page, 'PATCH', `${base}/members/bob`, { role: 'admin' });

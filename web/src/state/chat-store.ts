@@ -15,7 +15,7 @@ import { Histories } from './histories.js';
 import { Mentions } from './mentions.js';
 import { Sends } from './sends.js';
 import { Threads } from './threads.js';
-import { announcementOf, applyTimeline } from './timeline-effects.js';
+import { applyTimeline } from './timeline-effects.js';
 import type { HistoryView } from './history.js';
 import type { Announcement, Limits } from './store-types.js';
 import { Typing } from './typing.js';
@@ -349,10 +349,8 @@ export class ChatStore {
       mentions: this.mentions,
       typing: this.#typing,
       forget: (id, why) => this.#forget(id, why),
-      announce: (m) => {
-        const text = announcementOf(m, this.client.conversations.get(m.conversationId), this);
-        this.announcement = { id: ++this.#counter, text };
-      },
+      selectedId: this.selectedId,
+      announce: (text) => (this.announcement = { id: ++this.#counter, text }),
     });
     this.#changed();
   }

@@ -9,6 +9,7 @@ import type { ConversationList } from './conversation-list.js';
 import type { Histories } from './histories.js';
 import type { Mentions } from './mentions.js';
 import type { Threads } from './threads.js';
+import { isSystemEvent, namesIn, systemText } from './timeline-entries.js';
 import type { Typing } from './typing.js';
 
 /** What a timeline entry may change on the page. */
@@ -20,8 +21,10 @@ export interface TimelineTargets {
   threads: Threads;
   mentions: Mentions;
   typing: Typing;
-  /** Reads out someone else's new message. */
-  announce(message: MessageDto): void;
+  /** The conversation on screen. */
+  selectedId: string | null;
+  /** Reads out (politely) someone else's new message, or a change in the open conversation. */
+  announce(text: string): void;
   /** Drops a conversation the user left or was removed from. */
   forget(id: string, why: 'removed' | null): void;
 }
@@ -34,7 +37,8 @@ export function applyTimeline(item: TimelineItem, to: TimelineTargets): void {
   to.histories.merge(m.conversationId, [m], { live: true });
   to.mentions.message(m, to.conversations.get(m.conversationId));
   to.typing.stopped(m.conversationId, m.senderName);
-  if (m.sender !== to.me && !m.deletedAt) to.announce(m);
+  if (m.sender !== to.me && !m.deletedAt)
+    to.announce(announcementOf(m, to.conversations.get(m.conversationId), to));
 }
 
 /**
@@ -45,6 +49,11 @@ export function applyTimeline(item: TimelineItem, to: TimelineTargets): void {
 function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
   const id = event.conversationId;
   to.histories.apply(event);
+  if (isSystemEvent(event) && id === to.selectedId && event.actor !== to.me) {
+    const names = namesIn(to.histories.view(id).entries);
+    for (const m of to.conversations.members(id) ?? []) names.set(m.userId, m.username);
+    to.announce(systemText(event, to.me, (userId) => names.get(userId)));
+  }
   switch (event.type) {
     case 'message.edited':
     case 'message.deleted': {
