@@ -13,6 +13,7 @@ import {
   expectMessages,
   launchBrowser,
   openConversation,
+  screenshot,
   sendMessage,
   signUp,
   startDm,
@@ -155,6 +156,7 @@ for (const mode of testModes())
       await first.dialog.getByText('Others don’t see when you have read their messages').waitFor();
       await first.toggle.and(bob.page.locator(':enabled')).waitFor();
       assert.equal(await first.toggle.isChecked(), false);
+      await screenshot(bob.page, 'account-read-receipts');
       await first.dialog.getByRole('button', { name: 'Close' }).click();
       const second = await openAccount();
       assert.equal(await second.toggle.isChecked(), false);
