@@ -7,6 +7,7 @@ export {
   type ConnectionState,
   type TimelineItem,
 } from './client.js';
+export { positionOf } from './events.js';
 export { applyReaction, isReactionEvent, type ReactionEvent } from './reactions.js';
 export { mentionsUser } from './mentions.js';
 export { Outbox, SendError, type OutboxEntry, type OutboxState } from './outbox.js';

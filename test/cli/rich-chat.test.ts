@@ -57,6 +57,7 @@ for (const mode of testModes()) {
       const term = chat(ann);
       await term.waitFor(/\[online\]/);
       term.type(`/open #${group}`);
+      await term.waitFor(new RegExp(`^• group "${group}" created by ${bob.username}$`));
       await term.waitFor(/#2 \S+: first from bob$/);
 
       term.type('/reply 2 answering :tada:'); // seq 3
@@ -183,6 +184,7 @@ for (const mode of testModes()) {
       chats.push(term);
       await term.waitFor(/\[online\]/);
       term.type(`/open #${group}`);
+      await term.waitFor(new RegExp(`• ${users.cat.username} was added by ${bob.username}`));
       await term.waitFor(/#10 \S+: me too/);
 
       term.keys('/reac\t');

@@ -3,6 +3,7 @@ import {
   ClientErrorCode,
   CloseCode,
   mentionsUser,
+  positionOf,
   SendError,
   type ParleyClient,
   type TimelineItem,
@@ -15,10 +16,12 @@ import { forgetSession } from './config-file.js';
 import {
   conversationLabel,
   formatConversation,
+  formatEvent,
   formatMessage,
   snippet,
   type RenderOptions,
 } from './format.js';
+import { historyPage } from './history.js';
 import { Pane } from './pane.js';
 import type { Terminal } from './terminal.js';
 
@@ -217,15 +220,25 @@ export class ChatApp {
     this.#pane = pane;
     this.#updatePrompt();
     this.#term.print(`— ${conversationLabel(conversation)} —`);
-    const [{ messages }] = await Promise.all([
-      this.#client.api.history(conversation.id, { limit: 20 }),
+    const [{ items, oldest }] = await Promise.all([
+      historyPage(this.#client.api, conversation.id),
       pane.loadMembers(),
     ]);
-    for (const m of messages) this.#term.print(this.#render(m));
-    pane.oldestShown = messages[0]?.seq ?? null;
-    const last = messages.at(-1);
-    if (last) this.#client.markRead(conversation.id, last.seq);
-    if (messages.length === 0) this.#term.print('(no messages yet)');
+    this.#printItems(pane, items);
+    pane.oldestShown = oldest;
+    const last = items.at(-1);
+    if (last) this.#client.markRead(conversation.id, positionOf(last).seq);
+    if (oldest === null) this.#term.print('(no messages yet)');
+  }
+
+  /** History entries: messages as they look now, system events as their lines. */
+  #printItems(pane: Pane, items: readonly TimelineItem[]): void {
+    for (const item of items)
+      this.#term.print(
+        item.kind === 'message'
+          ? this.#render(item.message)
+          : formatEvent(item.event, (id) => pane.nameOf(id), this.#options),
+      );
   }
 
   async #showConversations(): Promise<void> {
@@ -244,14 +257,15 @@ export class ChatApp {
     if (!pane) throw new Error('open a conversation first');
     if (pane.oldestShown === null || pane.oldestShown <= 1)
       return this.#term.print('(no older messages)');
-    const { messages } = await this.#client.api.history(pane.conversation.id, {
-      before: pane.oldestShown,
-      limit: 20,
-    });
-    if (messages.length === 0) return this.#term.print('(no older messages)');
+    const { items, oldest } = await historyPage(
+      this.#client.api,
+      pane.conversation.id,
+      pane.oldestShown,
+    );
+    if (oldest === null) return this.#term.print('(no older messages)');
     this.#term.print('— older —');
-    for (const m of messages) this.#term.print(this.#render(m));
-    pane.oldestShown = messages[0]!.seq;
+    this.#printItems(pane, items);
+    pane.oldestShown = oldest;
   }
 
   async #flushOutbox(): Promise<void> {
