@@ -62,7 +62,8 @@ export function ReactionBar(props: ReactionProps) {
             aria-pressed={mine}
             aria-label={`${g.emoji} ${g.users.length}`}
             title={`${whoReacted(g.users, me)} reacted with ${g.emoji}`}
-            disabled={busy.has(g.emoji)}
+            // Not `disabled`: a keyboard user's focus stays on the chip while it saves.
+            aria-disabled={busy.has(g.emoji) || undefined}
             onClick={() => toggle(g.emoji)}
           >
             <span class="reaction-emoji" aria-hidden="true">
