@@ -124,10 +124,10 @@ for (const mode of testModes()) {
       assert.deepEqual([...alice.errors, ...bob.errors], []);
     });
 
-    it('ships an emoji font from the node; the page loads it for the emoji it shows, under the CSP', async () => {
+    it('ships an emoji font from the node; the page loads it for the emoji it shows and paints them in colour, under the CSP', async () => {
       const fonts: string[] = [];
       bob.page.on('response', (r) => {
-        if (/noto-color-emoji.*\.woff2$/.test(r.url())) fonts.push(`${r.status()} ${r.url()}`);
+        if (/noto-color-emoji.*\.woff$/.test(r.url())) fonts.push(`${r.status()} ${r.url()}`);
       });
       await sendMessage(alice, 'party 🎉👍');
       await bob.page.locator('.message-list .message-body', { hasText: 'party 🎉👍' }).waitFor();
@@ -148,6 +148,23 @@ for (const mode of testModes()) {
           ),
         [0x1f389, 0x1f44d],
       );
+      // And its glyphs paint in colour (the woff2 of this font painted nothing in Chromium 156).
+      const coloured = await bob.page.evaluate(() => {
+        const canvas = document.createElement('canvas');
+        canvas.width = canvas.height = 48;
+        const ctx = canvas.getContext('2d')!;
+        ctx.font = '32px "Noto Color Emoji"';
+        ctx.textBaseline = 'top';
+        ctx.fillText('🎉', 4, 4);
+        const px = ctx.getImageData(0, 0, 48, 48).data;
+        let count = 0;
+        for (let i = 0; i < px.length; i += 4) {
+          const [r, g, b, a] = [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
+          if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) count++;
+        }
+        return count;
+      });
+      assert.ok(coloured > 100, `${coloured} coloured pixels`);
       assert.ok(fonts.length > 0);
       const origin = new URL(bob.page.url()).origin;
       for (const font of fonts) assert.ok(font.startsWith(`200 ${origin}/assets/`), font);
