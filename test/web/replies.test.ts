@@ -91,6 +91,13 @@ for (const mode of testModes()) {
       await reply.hover();
       await reply.getByRole('button', { name: /^Reply to/ }).click();
       await panel.locator('.reply-bar', { hasText: 'Replying to bob' }).waitFor();
+      // Escape drops the quote first (the panel stays), Reply takes it again.
+      await panel.getByRole('textbox', { name: 'Reply in thread' }).press('Escape');
+      await panel.locator('.reply-bar').waitFor({ state: 'detached' });
+      assert.ok(await panel.isVisible());
+      await reply.hover();
+      await reply.getByRole('button', { name: /^Reply to/ }).click();
+      await panel.locator('.reply-bar', { hasText: 'Replying to bob' }).waitFor();
       await panel.getByRole('textbox', { name: 'Reply in thread' }).fill('Which exit?');
       await panel.getByRole('textbox', { name: 'Reply in thread' }).press('Enter');
       await bobPanel.locator('.message-body', { hasText: 'Which exit?' }).waitFor();

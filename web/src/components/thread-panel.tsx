@@ -34,7 +34,8 @@ export function ThreadPanel(props: {
   };
 
   useEffect(() => {
-    document.getElementById('thread-input')?.focus();
+    // As the composer: not on touch screens (the keyboard would cover the thread).
+    if (!matchMedia('(pointer: coarse)').matches) document.getElementById('thread-input')?.focus();
   }, [thread.rootSeq]);
 
   // New replies come at the end: keep them in view.
@@ -194,6 +195,10 @@ function ThreadComposer(props: {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
               send();
+            } else if (e.key === 'Escape' && quoting) {
+              // First Escape drops the quote, the next one closes the panel.
+              e.preventDefault();
+              props.onCancelQuote();
             }
           }}
         />
