@@ -72,11 +72,21 @@ export function registerClientCommands(program: Command): void {
         const term = new Terminal();
         const client = new ParleyClient({ urls: [url], webSocket: nodeWebSocket });
         try {
-          if (!opts.username || !opts.passwordStdin) {
+          if (!opts.username) {
             await interactiveLogin(term, client, { ...config, server: url }, configPath());
             return;
           }
-          const password = (await term.nextLine()) ?? die('no password on stdin', 2);
+          let password: string;
+          if (opts.passwordStdin) {
+            password = (await term.nextLine()) ?? die('no password on stdin', 2);
+          } else {
+            // The name is given: ask only for the password, and only where it can be typed.
+            if (!term.isTTY)
+              die('no terminal to ask the password on: pipe it in with --password-stdin', 2);
+            password = (await term.askHidden('Password: ')) ?? die('cancelled');
+            if (opts.register && (await term.askHidden('Repeat password: ')) !== password)
+              die('the passwords differ', 2);
+          }
           if (opts.register) await client.register(opts.username, password);
           const user = await client.login(opts.username, password);
           writeClientConfig({

@@ -154,6 +154,7 @@ for (const mode of testModes()) {
         cli(ann, ['react', '2', '👍']),
         cli(ann, ['history', '--group', group, '--limit', 'abc']),
         cli(ann, ['send', '--group', group, '--reply-to', 'x', 'hi']),
+        cli(ann, ['login', '--username', ann.username]),
       ]);
       for (const result of refused) assert.equal(result.code, 2, result.stderr);
       assert.match(refused[0].stderr, /is not one emoji/);
