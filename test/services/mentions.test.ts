@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isAppError } from '../../src/domain/errors.js';
+import { mentionsOf } from '../../src/format/markdown.js';
 import { DEFAULT_LIMITS, MAX_MENTIONS_PER_MESSAGE } from '../../src/domain/limits.js';
 import type { User } from '../../src/domain/model.js';
 import type { Store, TransactionOps } from '../../src/ports/store.js';
@@ -34,6 +35,19 @@ describe('MessageService: mentions at send (R6, R7) and what a send reads', () =
       ['bob', 'carol', 'frank', 'all', 'gus', 'ivy-'],
     );
     assert.deepEqual([...mentionCandidates('no at sign')], []);
+  });
+
+  it('[R6] outside code, the server resolves exactly the names the front ends highlight', () => {
+    const bodies = [
+      'hi @bob, @Carol. and @bob again',
+      // Not `_@erin_`: without a Markdown parser the underscore reads as part of a word.
+      '**@dave** *@erin* ~~@frank~~ > @gus',
+      '- @hank\n1. @ivy\nmail x@judy.com @@kim (@leo) @al @' + 'm'.repeat(33),
+      'thanks @nina... @olga-! @pete_x?',
+    ];
+    for (const body of bodies) {
+      assert.deepEqual([...mentionCandidates(body)].sort(), mentionsOf(body).sort(), body);
+    }
   });
 
   it(`[R6] at most ${MAX_MENTIONS_PER_MESSAGE} distinct mentions: one more is invalid_request {max}, and stores nothing`, async () => {
