@@ -117,6 +117,14 @@ function operations(fx: Fixture, s: string, ids: { owner: User; conversation: st
     editMessage: () => store.editMessage(ids.conversation, 1, s, at, NONE),
     deleteMessage: () => store.deleteMessage(s, 1, at),
     listMessages: () => store.listMessages(s, { before: null, after: null, limit: 5 }),
+    getMessageRecord: () => store.getMessageRecord(s, 1),
+    'editMessage mentions': () =>
+      store.editMessage(ids.conversation, 1, 'fine', at, { mentions: [s], mentionsAll: false }),
+    'insertMessage mentions': () => store.insertMessage({ ...message, mentions: [s] }),
+    listThread: () => store.listThread(s, 1, 0, 5),
+    'listMentions userId': () => store.listMentions(s, { before: null, limit: 5 }),
+    'listMentions before': () => store.listMentions(userId, { before: s, limit: 5 }),
+    setAllMentions: () => store.setAllMentions(s, 'admins'),
     insertEvent: () =>
       store.insertEvent({
         conversationId: ids.conversation,
