@@ -183,7 +183,7 @@ for (const mode of testModes()) {
       const { ann, bob } = users;
       const term = new PtyChat(['chat'], { PARLEY_CONFIG: configOf(ann) });
       chats.push(term);
-      await term.waitFor(/\[online\]/);
+      await term.waitFor(/\[online\]\n\(no conversation\) > /); // the prompt says online too
       term.type(`/open #${group}`);
       await term.waitFor(new RegExp(`• ${users.cat.username} was added by ${bob.username}`));
       await term.waitFor(/#10 \S+: me too/);
