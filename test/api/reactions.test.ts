@@ -200,6 +200,21 @@ for (const mode of testModes())
       );
     });
 
+    it('[R5] reactions have no rate limit of their own: 45 at once (past the send burst of 40) all succeed', async () => {
+      const { id, seq } = await message();
+      const more = [seq];
+      for (let i = 0; i < 2; i++)
+        more.push((await api.send(alice, id, `more ${i}`)).body.message.seq as number);
+      const answers = await Promise.all(
+        more.flatMap((s) => FACES.slice(0, 15).map((face) => react(bob, id, s, face))),
+      );
+      assert.deepEqual(
+        answers.map((r) => r.status),
+        answers.map(() => 200),
+      );
+      assert.equal((await events(alice, id)).length, 45);
+    });
+
     it('[R4][G6] a non-member, an unknown conversation, an event seq and an unknown seq are not_found', async () => {
       const { id, seq } = await message();
       expectError(await react(mallory, id, seq, '👍'), 404, 'not_found');
