@@ -71,6 +71,17 @@ for (const mode of testModes()) {
       await panel.locator('.thread-list .message').nth(1).waitFor();
       assert.deepEqual(await bodies(), ['Where shall we meet tomorrow?', 'At the station']);
 
+      // A reaction on the root shows in the panel too, live.
+      const rootSeq = await messageWith(alice.page, 'Where shall we meet tomorrow?').getAttribute(
+        'data-seq',
+      );
+      await rest(
+        bob.page,
+        'PUT',
+        `/api/v1/conversations/${dm}/messages/${rootSeq}/reactions/${encodeURIComponent('👍')}`,
+      );
+      await panel.getByRole('button', { name: '👍 1' }).waitFor();
+
       // bob opens the same thread and answers there; alice's panel follows live.
       await bob.page.getByRole('button', { name: '1 reply, open thread' }).click();
       const bobPanel = bob.page.getByRole('complementary', { name: 'Thread' });

@@ -7,6 +7,7 @@ import type { ThreadView } from '../state/threads.js';
 import { CloseIcon, SendIcon } from './icons.js';
 import { MessageItem } from './message-item.js';
 import { draftOf } from './message-rows.js';
+import { AddReactionButton, ReactionBar } from './reaction-bar.js';
 import { quoteText } from './reply-quote.js';
 
 /**
@@ -58,6 +59,8 @@ export function ThreadPanel(props: {
       continued={false}
       state="sent"
       mentionsMe={store.mentions.mentionsMe(m)}
+      reactions={<ReactionBar store={store} conversation={c} message={m} />}
+      actions={<AddReactionButton store={store} conversation={c} message={m} />}
       onReply={() => {
         setQuoting(root ? null : m);
         document.getElementById('thread-input')?.focus();
