@@ -247,6 +247,34 @@ for (const mode of testModes())
       assert.equal((await events(alice, id)).length, 1);
     });
 
+    it('[R4] reactions racing the message’s deletion (two nodes in a cluster) leave none on it', async () => {
+      for (let round = 0; round < 4; round++) {
+        const { id, seq } = await message();
+        const [r1, r2, del, r3, r4] = await Promise.all([
+          react(bob, id, seq, FACES[0]!),
+          react(carol, id, seq, FACES[1]!),
+          api.request('DELETE', `/api/v1/conversations/${id}/messages/${seq}`, {
+            token: alice.token,
+          }),
+          react(bob, id, seq, FACES[2]!),
+          react(carol, id, seq, FACES[3]!),
+        ]);
+        expectStatus(del, 204);
+        // Each reaction came before the deletion (200) or after it (conflict), never a 5xx.
+        for (const res of [r1, r2, r3, r4])
+          assert.ok(
+            res.status === 200 || (res.status === 409 && res.body.error.code === 'conflict'),
+            JSON.stringify(res.body),
+          );
+        const read = await api.request('GET', `/api/v1/conversations/${id}/messages/${seq}`, {
+          token: bob.token,
+        });
+        expectStatus(read, 200);
+        assert.notEqual(read.body.message.deletedAt, null);
+        assert.deepEqual(read.body.message.reactions, []);
+      }
+    });
+
     it('[R4] reactions do not count as unread and move no message time', async () => {
       const { id, seq } = await message();
       const before = (await api.request('GET', `/api/v1/conversations/${id}`, { token: bob.token }))
