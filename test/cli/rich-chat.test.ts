@@ -47,7 +47,7 @@ for (const mode of testModes()) {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('[R1][R2][R3][R4][R6][C6] piped: a terminal user replies, reacts, reads a thread, sees a peer react and a member added live, and is mentioned', async () => {
+    it('[R1][R2][R3][R4][R6][R9][C6] piped: a terminal user replies, reacts, reads a thread, sees a peer react and a member added live, and is mentioned', async () => {
       const { api, users } = world();
       const { ann, bob, cat } = users;
       groupId = await api.group(bob, group, [ann.username]); // seq 1
@@ -105,6 +105,12 @@ for (const mode of testModes()) {
       await term.waitFor(new RegExp(`^#${group} \\[\\d\\d:\\d\\d\\] #8 ${bob.username}: @`));
       term.type('/me waves');
       await term.waitFor(new RegExp(`#9 ${ann.username}: waves$`));
+      const read = await api.request('POST', `/api/v1/conversations/${groupId}/read`, {
+        token: bob.token,
+        body: { seq: 9 },
+      });
+      assert.equal(read.status, 200, JSON.stringify(read.body));
+      await term.waitFor(new RegExp(`^ {2}✓ #9 seen by ${bob.username}$`)); // a receipt (R9)
       term.type('/reply 999 to nothing');
       await term.waitFor(/✗ not sent: "to nothing" — .* \(not_found\)/);
       term.type('/react 2 nope');

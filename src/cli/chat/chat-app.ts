@@ -162,6 +162,10 @@ export class ChatApp {
       this.#pane = null;
       this.#updatePrompt();
     });
+    c.on('receipt', ({ conversationId, userId, seq }) => {
+      const line = conversationId === this.#current?.id ? this.#pane?.receipt(userId, seq) : null;
+      if (line) this.#term.print(line);
+    });
     c.on('typing', ({ conversationId, username }) => {
       if (conversationId === this.#current?.id) this.#term.print(`  ${username} is typing…`);
     });

@@ -11,7 +11,7 @@ import { formatEvent, formatReactions, type RenderOptions } from './format.js';
 /**
  * The open conversation as the terminal follows it: its members (for Tab and for naming who
  * did what), the reactions of the messages shown (so a reaction prints the message's new
- * summary), and how far back /more has gone.
+ * summary), who has read the user's latest message, and how far back /more has gone.
  */
 export class Pane {
   readonly conversation: ConversationDto;
@@ -19,6 +19,9 @@ export class Pane {
   oldestShown: number | null = null;
   #members: MemberDto[] = [];
   readonly #reactions = new Map<number, ReactionGroupDto[]>();
+  /** The user's latest message shown, and how far each member was seen to read it. */
+  #lastOwnSeq = 0;
+  readonly #seenUpTo = new Map<string, number>();
   readonly #client: ParleyClient;
 
   constructor(conversation: ConversationDto, client: ParleyClient) {
@@ -56,6 +59,21 @@ export class Pane {
   saw(message: MessageDto): void {
     if (message.conversationId !== this.conversation.id) return; // /mentions shows others'
     this.#reactions.set(message.seq, message.deletedAt === null ? message.reactions : []);
+    if (message.sender === this.#client.user?.id && message.deletedAt === null)
+      this.#lastOwnSeq = Math.max(this.#lastOwnSeq, message.seq);
+  }
+
+  /**
+   * A member's read marker moved (a receipt, rule R9): the line to print when it reaches the
+   * user's latest message shown for the first time (`✓ seen by bob`), else null.
+   */
+  receipt(userId: string, seq: number): string | null {
+    const own = this.#lastOwnSeq;
+    if (own === 0 || seq < own || (this.#seenUpTo.get(userId) ?? 0) >= own) return null;
+    this.#seenUpTo.set(userId, own);
+    const name = this.nameOf(userId);
+    if (this.conversation.kind === 'dm') return `  ✓ #${own} seen`;
+    return name ? `  ✓ #${own} seen by ${name}` : null;
   }
 
   /**
