@@ -282,6 +282,24 @@ for (const mode of testModes())
       assert.equal(summary.body.conversation.unreadCount, 0);
     });
 
+    it('[M2][M6][H2] seqs past the store’s integer range read as any seq past the end, never 5xx', async () => {
+      const id = await group();
+      const sent = (await api.send(alice, id, 'only')).body.message;
+      const big = 2 ** 40;
+      const get = (path: string) => api.request('GET', path, { token: alice.token });
+      const history = await get(`/api/v1/conversations/${id}/messages?before=${big}`);
+      assert.deepEqual(
+        [history.status, history.body.messages.map((m: any) => m.seq)],
+        [200, [sent.seq]],
+      );
+      const after = await get(`/api/v1/conversations/${id}/messages?after=${big}`);
+      assert.deepEqual([after.status, after.body.messages], [200, []]);
+      const timeline = await get(`/api/v1/conversations/${id}/timeline?after=${big}`);
+      assert.deepEqual([timeline.status, timeline.body], [200, { entries: [], nextAfter: null }]);
+      expectError(await edit(alice, id, big, 'x'), 404, 'not_found');
+      expectError(await del(alice, id, big), 404, 'not_found');
+    });
+
     it('[G6][M1] non-members cannot send or read; unknown conversations are not_found', async () => {
       const id = await group();
       expectError(await api.send(carol, id, 'let me in'), 404, 'not_found');

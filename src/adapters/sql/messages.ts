@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Message, StoredMessage } from '../../domain/model.js';
+import { MAX_SEQ } from '../../domain/replies.js';
 import type {
   HistoryQuery,
   MentionsQuery,
@@ -47,6 +48,8 @@ export const messages = sqlAggregate<MessageOps>({
         .where('seq', '=', seq);
 
     const record = async (conversationId: string, seq: number): Promise<Message | null> => {
+      // Past the integer column no row exists; PostgreSQL would refuse the comparison itself.
+      if (seq > MAX_SEQ) return null;
       const row = await messagesWithSender(db)
         .where('messages.conversation_id', '=', conversationId)
         .where('messages.seq', '=', seq)
@@ -159,6 +162,8 @@ export const messages = sqlAggregate<MessageOps>({
       },
 
       async listMessages(conversationId: string, query: HistoryQuery): Promise<Message[]> {
+        if (query.after !== null && query.after >= MAX_SEQ) return [];
+        if (query.before !== null && query.before > MAX_SEQ) query = { ...query, before: null };
         let q = messagesWithSender(db).where('messages.conversation_id', '=', conversationId);
         if (query.after !== null) {
           q = q.where('messages.seq', '>', query.after);
@@ -177,6 +182,7 @@ export const messages = sqlAggregate<MessageOps>({
         afterSeq: number,
         limit: number,
       ): Promise<Message[]> {
+        if (rootSeq > MAX_SEQ || afterSeq >= MAX_SEQ) return [];
         const rows = await messagesWithSender(db)
           .where('messages.conversation_id', '=', conversationId)
           .where('messages.thread_root', '=', rootSeq)

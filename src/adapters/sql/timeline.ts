@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { TimelineEntry, TimelineEvent } from '../../domain/model.js';
+import { MAX_SEQ } from '../../domain/replies.js';
 import type { TimelineStore } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
 import { decorateMessages } from './message-views.js';
@@ -46,6 +47,8 @@ export const timeline = sqlAggregate<EventOps>({
         afterSeq: number,
         limit: number,
       ): Promise<TimelineEntry[]> {
+        // Past the integer column no entry exists; PostgreSQL would refuse the comparison itself.
+        if (afterSeq >= MAX_SEQ) return [];
         const { rows } = await x.prepared(
           'listTimeline',
           (c: string, after: number, n: number) => timelineQuery(db, c, after, n),

@@ -127,6 +127,33 @@ export function repliesContract(open: OpenStore): void {
       assert.deepEqual(await store.listThread(group.id, r1.seq, 0, 10), []);
     });
 
+    it('[S6][R3] a seq past the store’s integer range names nothing, alike on every engine', async () => {
+      const { store } = fx();
+      const owner = await fx().user();
+      const group = await fx().group(owner);
+      const message = await fx().send(group, owner, 'only');
+      const big = 2 ** 40;
+      assert.equal(await store.getMessage(group.id, big), null);
+      assert.equal(await store.getMessageRecord(group.id, big), null);
+      assert.deepEqual(await store.listThread(group.id, big, 0, 5), []);
+      assert.deepEqual(await store.listThread(group.id, message.seq, big, 5), []);
+      assert.deepEqual(await store.listTimeline(group.id, big, 5), []);
+      assert.deepEqual(
+        await store.listMessages(group.id, { before: null, after: big, limit: 5 }),
+        [],
+      );
+      assert.deepEqual(
+        (await store.listMessages(group.id, { before: big, after: null, limit: 5 })).map(
+          (m) => m.seq,
+        ),
+        [message.seq],
+      );
+      assert.deepEqual(
+        (await store.listMessages(group.id, { before: big, after: 0, limit: 5 })).map((m) => m.seq),
+        [message.seq],
+      );
+    });
+
     it('[R1] getMessageRecord reads the row alone, without preview, count or reactions', async () => {
       const { store } = fx();
       const owner = await fx().user();
