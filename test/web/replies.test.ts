@@ -233,6 +233,10 @@ for (const mode of testModes()) {
         .getByRole('button', { name: 'Delete' })
         .click();
       await messageWith(alice.page, 'This message was deleted.').waitFor();
+      // The deleted reply no longer counts, on the side that deleted it too.
+      await messageWith(alice.page, 'Offline test root')
+        .getByRole('button', { name: '2 replies, open thread' })
+        .waitFor();
       const first = messageWith(alice.page, 'First reply while you were away');
       await first.hover();
       await first.getByRole('button', { name: 'Edit message' }).click();

@@ -283,8 +283,10 @@ export class ChatStore {
 
   async deleteMessage(id: string, seq: number): Promise<void> {
     await this.client.api.deleteMessage(id, seq);
-    this.histories.patch(id, seq, { body: '', deletedAt: Date.now() });
-    this.#changed();
+    // Applied as its event will be (quotes, the thread's count); that event then changes nothing.
+    const [at, actor] = [Date.now(), this.me.id];
+    const event = { conversationId: id, seq, actor, data: { seq, deletedAt: at }, createdAt: at };
+    this.#onTimeline({ kind: 'event', event: { ...event, type: 'message.deleted' } });
   }
 
   /** Tells the others we are typing, at most every 1.5 s. */
