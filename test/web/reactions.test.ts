@@ -148,7 +148,7 @@ for (const mode of testModes())
       assert.deepEqual(await chipsOf(alice, LUNCH), ['👍']);
     });
 
-    it('recent emoji lead the picker; Escape and a click outside close it, focus goes back', async () => {
+    it('[UI3] recent emoji lead the picker (the one thing kept in localStorage); Escape and a click outside close it', async () => {
       const picker = await openPicker(bob, LUNCH);
       const recent = picker.getByRole('grid', { name: 'Recent' }).getByRole('button');
       assert.deepEqual(
@@ -167,7 +167,14 @@ for (const mode of testModes())
         () => document.activeElement?.getAttribute('aria-label') === 'Add reaction',
       );
 
-      // Across reloads (localStorage), and a click outside closes it.
+      // Across reloads (localStorage, under the user's id only), and a click outside closes it.
+      const stored = await alice.page.evaluate(() => ({
+        local: Object.keys(localStorage),
+        session: sessionStorage.length,
+      }));
+      assert.equal(stored.session, 0);
+      assert.equal(stored.local.length, 1);
+      assert.match(stored.local[0]!, /^parley:emoji-usage:[0-9A-Z]{26}$/);
       await alice.page.reload();
       await openConversation(alice, 'bob');
       const again = await openPicker(alice, LUNCH);

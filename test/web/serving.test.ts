@@ -6,6 +6,35 @@ import { after, before, describe, it } from 'node:test';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 import { startWebNode } from '../helpers/web.js';
 
+/**
+ * Rule UI3 read in the shipped code: nothing touches sessionStorage, and localStorage is only
+ * ever read and written through one key function, `parley:emoji-usage:<user id>` (the emoji
+ * picker's recent and frequent emoji). The token is never in reach of either: it lives in the
+ * HttpOnly cookie.
+ */
+function expectOnlyEmojiUsageStorage(code: string): void {
+  assert.doesNotMatch(code, /sessionStorage|indexedDB/, 'nothing in sessionStorage or IndexedDB');
+  const uses = code.match(/localStorage/g) ?? [];
+  const calls = [...code.matchAll(/localStorage\.(getItem|setItem)\(([\w$]+)\(/g)];
+  assert.ok(
+    calls.some((c) => c[1] === 'setItem'),
+    'the picker writes its emoji',
+  );
+  assert.equal(
+    calls.length,
+    uses.length,
+    'every use of localStorage is a call with a key function',
+  );
+  const keyFunctions = new Set(calls.map((c) => c[2]!));
+  assert.equal(keyFunctions.size, 1, 'one key function for every read and write');
+  const [name] = keyFunctions;
+  const id = (name ?? '').replace(/\$/g, '\\$');
+  const keyOf = new RegExp(
+    `(?:function ${id}\\(([\\w$]+)\\)\\{return|\\b${id}=\\(?([\\w$]+)\\)?=>)\\s*\`parley:emoji-usage:\\$\\{(?:\\1|\\2)\\}\``,
+  );
+  assert.match(code, keyOf, 'the key is parley:emoji-usage:<user id>');
+}
+
 describe('the node serves the web UI', () => {
   let node: TestNode;
 
@@ -40,6 +69,7 @@ describe('the node serves the web UI', () => {
     const html = await (await fetch(node.url + '/')).text();
     const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
     assert.ok(assets.some((a) => a.endsWith('.js')) && assets.some((a) => a.endsWith('.css')));
+    const scripts: string[] = [];
     for (const asset of assets) {
       assert.match(asset, /-[A-Za-z0-9_-]{8}\.(js|css|svg)$/, 'hashed name');
       const res = await fetch(node.url + asset, { headers: { 'accept-encoding': 'gzip' } });
@@ -50,11 +80,16 @@ describe('the node serves the web UI', () => {
         assert.equal(res.headers.get('content-type'), 'text/javascript; charset=utf-8');
         assert.equal(res.headers.get('content-encoding'), 'gzip');
         const code = await res.text();
-        assert.doesNotMatch(code, /localStorage|sessionStorage/, 'no token kept in storage');
+        scripts.push(code);
+        // The chunks it loads on demand (the emoji picker's table) are served the same way.
+        for (const [, chunk] of code.matchAll(/["'`]\.\/([\w-]+-[\w-]{8}\.js)["'`]/g))
+          if (!assets.includes(`/assets/${chunk}`)) assets.push(`/assets/${chunk}`);
       } else {
         await res.arrayBuffer();
       }
     }
+    assert.ok(scripts.length > 1, 'the main bundle and its on-demand chunks');
+    expectOnlyEmojiUsageStorage(scripts.join('\n'));
   });
 
   it('[UI1] answers not_found for unknown assets and paths that try to leave the folder', async () => {
