@@ -33,10 +33,10 @@ for (const mode of testModes()) {
     };
     const cli = (user: TestUser, args: string[]) =>
       runCli(args, { env: { PARLEY_CONFIG: configOf(user) } });
-    const react = async (user: TestUser, seq: number, emoji: string) => {
+    const react = async (user: TestUser, seq: number, emoji: string, conversation = groupId) => {
       const res = await world().api.request(
         'PUT',
-        `/api/v1/conversations/${groupId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`,
+        `/api/v1/conversations/${conversation}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`,
         { token: user.token },
       );
       assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -95,7 +95,8 @@ for (const mode of testModes()) {
       await term.waitFor(
         new RegExp(`#8 ${bob.username}: @${ann.username} look at this \\(mentions you\\)$`),
       );
-      assert.equal((await api.send(bob, dm, 'psst')).status, 201);
+      const psst = await api.send(bob, dm, 'psst');
+      assert.equal(psst.status, 201);
       await term.waitFor(
         new RegExp(`• new message in @${bob.username} from ${bob.username}: psst`),
       );
@@ -115,6 +116,15 @@ for (const mode of testModes()) {
       await term.waitFor(/✗ not sent: "to nothing" — .* \(not_found\)/);
       term.type('/react 2 nope');
       await term.waitFor(/error: "nope" is not one emoji/);
+
+      // A reaction to a message older than the page shown: its summary is read from the server.
+      for (let i = 1; i <= 21; i++)
+        assert.equal((await api.send(bob, dm, `filler ${i}`)).status, 201);
+      const first = psst.body.message.seq as number;
+      term.type(`/open @${bob.username}`);
+      await term.waitFor(new RegExp(`#${first + 21} ${bob.username}: filler 21$`));
+      await react(bob, first, '😀', dm);
+      await term.waitFor(new RegExp(`^#${first} reactions: 😀 1 \\(${bob.username}\\)$`));
       term.type('/quit');
       assert.equal(await term.exited, 0);
       const shown = term.lines.join('\n');
