@@ -107,26 +107,60 @@ export async function reactionsOf(
   conversationId: string,
   seqs: number[],
 ): Promise<Map<number, ReactionGroup[]>> {
-  const result = new Map<number, ReactionGroup[]>();
-  if (seqs.length === 0) return result;
+  const all = await reactionsOfMessages(db, new Map([[conversationId, seqs]]));
+  return all.get(conversationId) ?? new Map<number, ReactionGroup[]>();
+}
+
+/**
+ * The reactions of messages of several conversations (`wanted`: conversation id → seqs), in
+ * one query, as {@link reactionsOf} orders them: conversation id → seq → groups. Conversations
+ * and seqs without reactions are absent; no query at all when no seq is wanted.
+ */
+export async function reactionsOfMessages(
+  db: Kysely<Database>,
+  wanted: ReadonlyMap<string, readonly number[]>,
+): Promise<Map<string, Map<number, ReactionGroup[]>>> {
+  const result = new Map<string, Map<number, ReactionGroup[]>>();
+  const asked = [...wanted].filter(([, seqs]) => seqs.length > 0);
+  if (asked.length === 0) return result;
   const rows = await db
     .selectFrom('reactions as r')
     .leftJoin('users as u', 'u.id', 'r.user_id')
-    .select(['r.seq', 'r.emoji', 'r.user_id', 'r.created_at', 'u.username', 'u.deleted_at'])
-    .where('r.conversation_id', '=', conversationId)
-    .where('r.seq', 'in', [...new Set(seqs)])
+    .select([
+      'r.conversation_id',
+      'r.seq',
+      'r.emoji',
+      'r.user_id',
+      'r.created_at',
+      'u.username',
+      'u.deleted_at',
+    ])
+    .where((eb) =>
+      eb.or(
+        asked.map(([conversationId, seqs]) =>
+          eb.and([
+            eb('r.conversation_id', '=', conversationId),
+            eb('r.seq', 'in', [...new Set(seqs)]),
+          ]),
+        ),
+      ),
+    )
+    .orderBy('r.conversation_id')
     .orderBy('r.seq')
     .orderBy('r.created_at')
     .orderBy('r.user_id')
     .execute();
 
-  // Rows come in reaction order per seq, so a group's first row is its first reaction.
+  // Rows come in reaction order per message, so a group's first row is its first reaction.
   type Entry = { first: number; group: ReactionGroup };
-  const groups = new Map<number, Map<string, Entry>>();
+  const groups = new Map<string, Map<number, Map<string, Entry>>>();
   for (const row of rows) {
     const seq = num(row.seq);
-    let bySeq = groups.get(seq);
-    if (!bySeq) groups.set(seq, (bySeq = new Map<string, Entry>()));
+    let byConversation = groups.get(row.conversation_id);
+    if (!byConversation)
+      groups.set(row.conversation_id, (byConversation = new Map<number, Map<string, Entry>>()));
+    let bySeq = byConversation.get(seq);
+    if (!bySeq) byConversation.set(seq, (bySeq = new Map<string, Entry>()));
     let entry = bySeq.get(row.emoji);
     if (!entry) {
       entry = { first: num(row.created_at), group: { emoji: row.emoji, users: [] } };
@@ -137,14 +171,18 @@ export async function reactionsOf(
       username: row.username === null || row.deleted_at !== null ? DELETED_USER_NAME : row.username,
     });
   }
-  for (const [seq, bySeq] of groups) {
-    const ordered = [...bySeq.values()].sort(
-      (a, b) => a.first - b.first || compareCodeUnits(a.group.emoji, b.group.emoji),
-    );
-    result.set(
-      seq,
-      ordered.map((e) => e.group),
-    );
+  for (const [conversationId, byConversation] of groups) {
+    const out = new Map<number, ReactionGroup[]>();
+    for (const [seq, bySeq] of byConversation) {
+      const ordered = [...bySeq.values()].sort(
+        (a, b) => a.first - b.first || compareCodeUnits(a.group.emoji, b.group.emoji),
+      );
+      out.set(
+        seq,
+        ordered.map((e) => e.group),
+      );
+    }
+    result.set(conversationId, out);
   }
   return result;
 }

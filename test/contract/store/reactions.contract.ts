@@ -187,5 +187,32 @@ export function reactionsContract(open: OpenStore): void {
       await f.store.deleteReactions(dm.id, inDm.seq);
       assert.equal((await f.store.listReactions(group.id, message.seq)).length, 1);
     });
+
+    it('[R4] message reads carry the reactions: a history page, one message, and the summaries’ last messages of several conversations', async () => {
+      const f = fx();
+      const { alice, bob, group, message } = await setup(f);
+      const dm = await f.dm(alice, bob);
+      const inDm = await f.send(dm, bob);
+      const second = await f.send(group, bob);
+      await react(f, group, message.seq, '👍', bob);
+      await react(f, group, second.seq, '🎉', alice);
+      await react(f, dm, inDm.seq, '👋', alice);
+      const ref = (u: User) => ({ userId: u.id, username: u.username });
+      const page = await f.store.listMessages(group.id, { before: null, after: null, limit: 10 });
+      assert.deepEqual(
+        page.map((m) => [m.seq, m.reactions]),
+        [
+          [message.seq, [{ emoji: '👍', users: [ref(bob)] }]],
+          [second.seq, [{ emoji: '🎉', users: [ref(alice)] }]],
+        ],
+      );
+      assert.deepEqual((await f.store.getMessage(dm.id, inDm.seq))?.reactions, [
+        { emoji: '👋', users: [ref(alice)] },
+      ]);
+      const summaries = await f.store.listSummariesForUser(alice.id);
+      const last = new Map(summaries.map((c) => [c.id, c.lastMessage?.reactions]));
+      assert.deepEqual(last.get(group.id), [{ emoji: '🎉', users: [ref(alice)] }]);
+      assert.deepEqual(last.get(dm.id), [{ emoji: '👋', users: [ref(alice)] }]);
+    });
   });
 }
