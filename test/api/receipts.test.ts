@@ -140,6 +140,14 @@ for (const mode of testModes())
       const seenByDave = await members(dave, id);
       assert.equal(seenByDave.get(dave.id), last, 'a member always sees their own marker');
       assert.equal(seenByDave.get(carol.id), last, 'not sharing hides only one’s own');
+      // The member answer of a role change hides it too.
+      const promoted = await api.request(
+        'PATCH',
+        `/api/v1/conversations/${id}/members/${dave.username}`,
+        { token: alice.token, body: { role: 'admin' } },
+      );
+      expectStatus(promoted, 200);
+      assert.equal(promoted.body.member.lastReadSeq, 0);
       // Dave's summary still has his own marker.
       const summary = await api.request('GET', `/api/v1/conversations/${id}`, {
         token: dave.token,
