@@ -1,15 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Message, ReplyPreview } from '../../domain/model.js';
 import { replyPreviewOf } from '../../domain/replies.js';
-import { reactionsOf } from './reactions.js';
+import { reactionsOfMessages } from './reactions.js';
 import { DELETED_USER_NAME, num } from './rows.js';
 import type { Database } from './schema.js';
 
 /**
  * Messages as every read returns them (rules R2-R4): each with its parent's preview, its
  * thread's reply count and its reactions, as of the read. A page costs at most three queries
- * per conversation in it (parents, reply counts, reactions), whatever its size, and none of
- * them when nothing in the page needs it (no reply, no root, only deleted messages).
+ * (parents, reply counts, reactions), whatever its size and however many conversations it
+ * spans, and none of them when nothing in the page needs it (no reply, no root, only deleted
+ * messages).
  */
 export async function decorateMessages(
   db: Kysely<Database>,
@@ -22,19 +23,17 @@ export async function decorateMessages(
     if (list) list.push(m);
     else byConversation.set(m.conversationId, [m]);
   }
-  const [previews, counts] = await Promise.all([
+  const live = new Map(
+    [...byConversation].map(([conversationId, list]) => [
+      conversationId,
+      list.filter((m) => m.deletedAt === null).map((m) => m.seq),
+    ]),
+  );
+  const [previews, counts, reactions] = await Promise.all([
     replyPreviews(db, byConversation),
     replyCounts(db, byConversation),
+    reactionsOfMessages(db, live),
   ]);
-  // One reactions read per conversation of the page (most pages have one), run together.
-  const reactions = new Map(
-    await Promise.all(
-      [...byConversation].map(async ([conversationId, list]) => {
-        const live = list.filter((m) => m.deletedAt === null).map((m) => m.seq);
-        return [conversationId, await reactionsOf(db, conversationId, live)] as const;
-      }),
-    ),
-  );
   return messages.map((m) => ({
     ...m,
     reply: m.replyTo === null ? null : (previews.get(key(m.conversationId, m.replyTo)) ?? null),
