@@ -229,6 +229,13 @@ for (const mode of testModes())
       await picker.getByRole('grid', { name: 'Smileys & emotion' }).waitFor();
       // The emoji font's parts load as the glyphs they draw first show.
       await alice.page.evaluate(() => document.fonts.ready.then(() => undefined));
+      // Every control of the picker and of a message's reactions has a name.
+      for (const tree of [
+        await picker.ariaSnapshot(),
+        await messageRow(alice, LUNCH).ariaSnapshot(),
+      ])
+        assert.doesNotMatch(tree, /^\s*- (button|tab|gridcell|grid|searchbox)\s*(\[.*\])?:?$/m);
+      assert.match(await messageRow(alice, LUNCH).ariaSnapshot(), /- button "👍 2" \[pressed\]/);
       await screenshot(alice.page, 'reactions', { docs: true });
       await alice.page.emulateMedia({ colorScheme: 'dark' });
       await screenshot(alice.page, 'reactions-dark', { docs: true });

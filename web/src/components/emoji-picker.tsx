@@ -226,12 +226,13 @@ export function EmojiPicker(props: EmojiPickerProps) {
           const first = rowIndex;
           rowIndex += sectionRows.length;
           return (
-            <section
+            // A div, not a labelled section: Recent and Frequent are no landmarks of the page.
+            <div
               key={s.id}
               class="emoji-section"
               id={s.category ? `${id}-${s.id}` : undefined}
               role={s.category ? 'tabpanel' : undefined}
-              aria-labelledby={`${id}-${s.id}-title`}
+              aria-labelledby={s.category ? `${id}-${s.id}-title` : undefined}
             >
               <h3 class="emoji-section-title" id={`${id}-${s.id}-title`}>
                 {s.title}
@@ -270,7 +271,7 @@ export function EmojiPicker(props: EmojiPickerProps) {
                   ))}
                 </div>
               )}
-            </section>
+            </div>
           );
         })}
         {!query.trim() && state !== 'ready' && (
