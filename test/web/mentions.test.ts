@@ -134,8 +134,31 @@ for (const mode of testModes()) {
       assert.deepEqual([...alice.errors, ...bob.errors], []);
     });
 
+    it('[R7] in a DM @all is plain text; previews drop the markup; an edit turns :shortcodes: into emoji', async () => {
+      const { alice, bob } = world();
+      await openConversation(alice, 'bob');
+      await openConversation(bob, 'Team');
+      await sendMessage(alice, 'hey @all, a **bold** move');
+      const preview = row(bob, 'alice').locator('.row-preview');
+      await preview.filter({ hasText: 'hey @all, a bold move' }).waitFor();
+      await openConversation(bob, 'alice');
+      const dmMessage = messageWith(bob.page, 'hey @all, a bold move');
+      await dmMessage.waitFor();
+      assert.equal(await dmMessage.locator('.mention').count(), 0);
+      assert.doesNotMatch((await dmMessage.getAttribute('class')) ?? '', /is-mention/);
+      const mine = messageWith(alice.page, 'hey @all, a bold move');
+      await mine.hover();
+      await mine.getByRole('button', { name: 'Edit message' }).click();
+      const editor = alice.page.getByRole('textbox', { name: 'Edit message' });
+      await editor.fill('hey @all :tada:');
+      await editor.press('Enter');
+      await messageWith(bob.page, 'hey @all 🎉').waitFor();
+      assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
     it('[G4][R8] offline: mentions sent meanwhile count once the page is back', async () => {
       const { alice, bob } = world();
+      await openConversation(alice, 'Team');
       await openConversation(bob, 'alice');
       await bob.context.setOffline(true);
       await bob.page.getByRole('status').getByText("You're offline").waitFor();

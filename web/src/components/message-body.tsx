@@ -7,20 +7,31 @@ import { parseMessage, type Block, type Inline } from '../../../src/format/markd
  * every character of the body reaches the page as a text node or an element made here, never
  * as parsed HTML. Links open in a new tab without opener or referrer; `@me` is highlighted.
  */
-export function MessageBody(props: { body: string; me?: string | undefined }) {
+export function MessageBody(props: {
+  body: string;
+  me?: string | undefined;
+  /** The server resolved `@all` (a group that lets the sender): else it is plain text (rule R7). */
+  mentionsAll?: boolean | undefined;
+}) {
   const blocks = useMemo(() => parseMessage(props.body), [props.body]);
-  const me = props.me?.toLowerCase();
-  return <div class="message-body md">{renderBlocks(blocks, me)}</div>;
+  const ctx: Ctx = { me: props.me?.toLowerCase(), all: props.mentionsAll ?? false };
+  return <div class="message-body md">{renderBlocks(blocks, ctx)}</div>;
 }
 
-function renderBlocks(blocks: readonly Block[], me: string | undefined): ComponentChildren[] {
-  return blocks.map((block, i) => renderBlock(block, i, me));
+/** Who reads (their `@name` is highlighted) and whether `@all` is a mention here. */
+interface Ctx {
+  me: string | undefined;
+  all: boolean;
 }
 
-function renderBlock(block: Block, key: number, me: string | undefined): ComponentChildren {
+function renderBlocks(blocks: readonly Block[], ctx: Ctx): ComponentChildren[] {
+  return blocks.map((block, i) => renderBlock(block, i, ctx));
+}
+
+function renderBlock(block: Block, key: number, ctx: Ctx): ComponentChildren {
   switch (block.type) {
     case 'paragraph':
-      return <p key={key}>{renderInlines(block.children, me)}</p>;
+      return <p key={key}>{renderInlines(block.children, ctx)}</p>;
     case 'codeBlock':
       return (
         <pre key={key} class="md-code-block">
@@ -28,10 +39,10 @@ function renderBlock(block: Block, key: number, me: string | undefined): Compone
         </pre>
       );
     case 'quote':
-      return <blockquote key={key}>{renderBlocks(block.children, me)}</blockquote>;
+      return <blockquote key={key}>{renderBlocks(block.children, ctx)}</blockquote>;
     case 'list': {
       const items = block.items.map((item, i) => (
-        <li key={i}>{renderBlocks(item.children, me)}</li>
+        <li key={i}>{renderBlocks(item.children, ctx)}</li>
       ));
       if (!block.ordered) return <ul key={key}>{items}</ul>;
       return (
@@ -43,11 +54,11 @@ function renderBlock(block: Block, key: number, me: string | undefined): Compone
   }
 }
 
-function renderInlines(nodes: readonly Inline[], me: string | undefined): ComponentChildren[] {
-  return nodes.map((node, i) => renderInline(node, i, me));
+function renderInlines(nodes: readonly Inline[], ctx: Ctx): ComponentChildren[] {
+  return nodes.map((node, i) => renderInline(node, i, ctx));
 }
 
-function renderInline(node: Inline, key: number, me: string | undefined): ComponentChildren {
+function renderInline(node: Inline, key: number, ctx: Ctx): ComponentChildren {
   switch (node.type) {
     case 'text':
       return node.text;
@@ -58,21 +69,22 @@ function renderInline(node: Inline, key: number, me: string | undefined): Compon
     case 'code':
       return <code key={key}>{node.text}</code>;
     case 'strong':
-      return <strong key={key}>{renderInlines(node.children, me)}</strong>;
+      return <strong key={key}>{renderInlines(node.children, ctx)}</strong>;
     case 'em':
-      return <em key={key}>{renderInlines(node.children, me)}</em>;
+      return <em key={key}>{renderInlines(node.children, ctx)}</em>;
     case 'strike':
-      return <del key={key}>{renderInlines(node.children, me)}</del>;
+      return <del key={key}>{renderInlines(node.children, ctx)}</del>;
     case 'link':
       return (
         <a key={key} href={node.href} target="_blank" rel="noopener noreferrer nofollow">
-          {renderInlines(node.children, me)}
+          {renderInlines(node.children, ctx)}
         </a>
       );
     case 'mention': {
+      if (node.username === 'all' && !ctx.all) return `@${node.username}`;
       const classes = ['mention'];
       if (node.username === 'all') classes.push('mention-all');
-      if (node.username === me || (node.username === 'all' && me !== undefined)) {
+      if (node.username === ctx.me || (node.username === 'all' && ctx.me !== undefined)) {
         classes.push('mention-me');
       }
       return (

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { replaceShortcodes } from '../../../src/format/emoji.js';
 import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { formatFull, formatTime } from '../lib/format.js';
@@ -91,7 +92,7 @@ export function MessageItem(props: {
             {deleted ? (
               <p class="message-body message-deleted">This message was deleted.</p>
             ) : (
-              <MessageBody body={m.body} me={props.me.username} />
+              <MessageBody body={m.body} me={props.me.username} mentionsAll={m.mentionsAll} />
             )}
             <span class="message-meta">
               {m.editedAt !== null && !deleted && <span class="message-edited">edited</span>}
@@ -221,10 +222,12 @@ function EditBox(props: {
 
   const save = async () => {
     if (!text.trim()) return setError('A message cannot be empty. Delete it instead.');
-    if (text === props.body) return props.onDone();
+    // As the composer does: a complete :shortcode: becomes its emoji.
+    const edited = replaceShortcodes(text);
+    if (edited === props.body) return props.onDone();
     setBusy(true);
     try {
-      await props.onSave(text);
+      await props.onSave(edited);
       props.onDone();
     } catch (err) {
       setError(describeError(err));

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { plainText } from '../../../src/format/markdown.js';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import {
   conversationTitle,
@@ -175,7 +176,7 @@ function ConversationRow({
             {typing.length > 0 ? (
               <span class="row-preview row-typing">{typingText(typing)}</span>
             ) : (
-              <span class="row-preview">{lastMessagePreview(c, store.me.id)}</span>
+              <span class="row-preview">{lastMessagePreview(plain(c), store.me.id)}</span>
             )}
             {mentions > 0 && (
               <span class="mention-badge" title="Mentions of you">
@@ -194,6 +195,13 @@ function ConversationRow({
       </a>
     </li>
   );
+}
+
+/** The summary with its last message's text without markup, on one line (for the preview). */
+function plain(c: ConversationDto): ConversationDto {
+  const m = c.lastMessage;
+  if (!m || m.deletedAt !== null) return c;
+  return { ...c, lastMessage: { ...m, body: plainText(m.body).replace(/\s+/g, ' ').trim() } };
 }
 
 /** "alice is typing…", "alice and bob are typing…", "3 people are typing…". */

@@ -1,5 +1,6 @@
 import type { MessageDto, TimelineEventDto } from '../../../src/protocol/schemas.js';
-import { isSystemEvent, reacted, snippetOf, type SystemEvent } from './timeline-entries.js';
+import { applyReaction } from '../../../src/client/index.js';
+import { isSystemEvent, snippetOf, type SystemEvent } from './timeline-entries.js';
 
 export type { SystemEvent } from './timeline-entries.js';
 
@@ -114,7 +115,7 @@ export class LoadedHistory {
       case 'reaction.removed': {
         const current = this.#bySeq.get(event.data.seq);
         if (!current) return;
-        const reactions = reacted(current.reactions, event.data, event.type === 'reaction.added');
+        const reactions = applyReaction(current.reactions, event);
         this.#bySeq.set(current.seq, { ...current, reactions });
         this.#sorted = null;
         return;

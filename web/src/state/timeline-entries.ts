@@ -1,8 +1,4 @@
-import type {
-  ReactionGroupDto,
-  TimelineEventDto,
-  ReplyPreviewDto,
-} from '../../../src/protocol/schemas.js';
+import type { ReplyPreviewDto, TimelineEventDto } from '../../../src/protocol/schemas.js';
 
 /** The events people see in the timeline as system lines ("bob was added by alice"). */
 export type SystemEvent = Extract<
@@ -43,36 +39,6 @@ export function isSystemEvent(event: TimelineEventDto): event is SystemEvent {
 /** A reply preview's snippet of a (new) body, as the server cuts it. */
 export function snippetOf(body: string): ReplyPreviewDto['snippet'] {
   return Array.from(body).slice(0, REPLY_SNIPPET_CHARS).join('');
-}
-
-/**
- * A message's reactions after one `reaction.added` / `reaction.removed`: groups in the order
- * of their first reaction, users in the order they reacted (rule R4); idempotent.
- */
-export function reacted(
-  groups: readonly ReactionGroupDto[],
-  change: { emoji: string; userId: string; username: string },
-  added: boolean,
-): ReactionGroupDto[] {
-  const user = { userId: change.userId, username: change.username };
-  const out: ReactionGroupDto[] = [];
-  let found = false;
-  for (const g of groups) {
-    if (g.emoji !== change.emoji) {
-      out.push(g);
-      continue;
-    }
-    found = true;
-    const others = g.users.filter((u) => u.userId !== change.userId);
-    const users = added
-      ? others.length === g.users.length
-        ? [...g.users, user]
-        : g.users
-      : others;
-    if (users.length > 0) out.push({ emoji: g.emoji, users });
-  }
-  if (!found && added) out.push({ emoji: change.emoji, users: [user] });
-  return out;
 }
 
 /**
