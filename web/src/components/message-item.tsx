@@ -80,7 +80,7 @@ export function MessageItem(props: {
         {props.editing && props.onSaveEdit && props.onEndEdit ? (
           <EditBox body={m.body} onSave={props.onSaveEdit} onDone={props.onEndEdit} />
         ) : (
-          // Own messages take focus (a tap on a touch screen) to reveal Edit and Delete.
+          // A stored message takes focus (a tap on a touch screen) to reveal its actions.
           <div class="bubble" tabIndex={canChange || canReply ? 0 : undefined}>
             {m.reply && !deleted && (
               <ReplyQuote reply={m.reply} me={props.me.id} onJump={props.onJumpToParent} />
