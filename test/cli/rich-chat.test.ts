@@ -75,8 +75,12 @@ for (const mode of testModes()) {
       await term.waitFor(
         new RegExp(`#2 reactions: 👍 1 \\(${ann.username}\\) ❤️ 1 \\(${bob.username}\\)$`),
       );
+      term.type('/react 2 👍'); // no change, no event
+      await term.waitFor(/\(you had already reacted 👍 to #2\)/);
       term.type('/unreact 2 👍'); // seq 6
       await term.waitFor(new RegExp(`#2 reactions: ❤️ 1 \\(${bob.username}\\)$`));
+      term.type('/unreact 2 👍');
+      await term.waitFor(/\(you had no 👍 on #2\)/);
 
       term.type('/thread 2');
       await term.waitFor(/— thread of #2 \(1 reply\) —/);

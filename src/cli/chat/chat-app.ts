@@ -66,6 +66,7 @@ export class ChatApp {
       showOlder: () => this.#showOlder(),
       send: (text, options) => this.#sendText(text, options),
       render: (message) => this.#render(message),
+      reactionsOf: (seq) => this.#pane?.reactionsOf(seq),
       flushOutbox: () => this.#flushOutbox(),
       quit: () => void (this.#quit = true),
       forgetSession: () => forgetSession(this.#configPath),

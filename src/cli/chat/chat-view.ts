@@ -1,5 +1,5 @@
 import type { ParleyClient } from '../../client/index.js';
-import type { ConversationDto, MessageDto } from '../../protocol/schemas.js';
+import type { ConversationDto, MessageDto, ReactionGroupDto } from '../../protocol/schemas.js';
 import type { Terminal } from './terminal.js';
 
 /** A slash command: usage for /help, and what it does. */
@@ -29,6 +29,8 @@ export interface ChatView {
   send(text: string, options?: { replyTo?: number }): void;
   /** A message as the terminal shows it (quote, line, reactions), styled if on a TTY. */
   render(message: MessageDto): string;
+  /** The reactions of a message of the open conversation as shown, if it was shown. */
+  reactionsOf(seq: number): readonly ReactionGroupDto[] | undefined;
   /** Waits for pending sends, if the node is reachable. */
   flushOutbox(): Promise<void>;
   /** Ends the input loop. */

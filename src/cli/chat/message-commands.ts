@@ -47,17 +47,24 @@ export function messageCommands(view: ChatView): Record<string, Command> {
     react: {
       usage: '/react SEQ EMOJI',
       help: 'react to #SEQ (an emoji or :shortcode:)',
-      run: async ([seq, emoji]) => {
+      run: async ([seq, typed]) => {
         const target = parseSeq(seq, '/react SEQ EMOJI');
-        await c.api.react(requireOpen(view).id, target, toEmoji(emoji, '/react SEQ EMOJI'));
+        const emoji = toEmoji(typed, '/react SEQ EMOJI');
+        const had = mine(view, target, emoji);
+        await c.api.react(requireOpen(view).id, target, emoji);
+        // The server changes nothing then, so no event will show it.
+        if (had) term.print(`(you had already reacted ${emoji} to #${target})`);
       },
     },
     unreact: {
       usage: '/unreact SEQ EMOJI',
       help: 'take back your reaction',
-      run: async ([seq, emoji]) => {
+      run: async ([seq, typed]) => {
         const target = parseSeq(seq, '/unreact SEQ EMOJI');
-        await c.api.unreact(requireOpen(view).id, target, toEmoji(emoji, '/unreact SEQ EMOJI'));
+        const emoji = toEmoji(typed, '/unreact SEQ EMOJI');
+        const had = mine(view, target, emoji);
+        await c.api.unreact(requireOpen(view).id, target, emoji);
+        if (had === false) term.print(`(you had no ${emoji} on #${target})`);
       },
     },
     mentions: {
@@ -101,6 +108,14 @@ export function messageCommands(view: ChatView): Record<string, Command> {
       },
     },
   };
+}
+
+/** Whether the user's reaction `emoji` is on message `seq` as shown; undefined if not shown. */
+function mine(view: ChatView, seq: number, emoji: string): boolean | undefined {
+  const groups = view.reactionsOf(seq);
+  if (!groups) return undefined;
+  const me = view.client.user?.id;
+  return groups.some((g) => g.emoji === emoji && g.users.some((u) => u.userId === me));
 }
 
 /** One emoji from what was typed: the emoji itself, `:shortcode:` or a bare shortcode. */

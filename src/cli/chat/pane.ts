@@ -63,6 +63,11 @@ export class Pane {
       this.#lastOwnSeq = Math.max(this.#lastOwnSeq, message.seq);
   }
 
+  /** The reactions of a message shown, as they are now. */
+  reactionsOf(seq: number): readonly ReactionGroupDto[] | undefined {
+    return this.#reactions.get(seq);
+  }
+
   /**
    * A member's read marker moved (a receipt, rule R9): the line to print when it reaches the
    * user's latest message shown for the first time (`✓ seen by bob`), else null.
