@@ -137,6 +137,7 @@ for (const mode of testModes())
       await button.click();
       assert.equal(await button.getAttribute('aria-expanded'), 'true');
       await alice.page.getByRole('tooltip').waitFor();
+      await screenshot(alice.page, 'seen-by');
       await button.press('Escape');
       assert.equal(await button.getAttribute('aria-expanded'), 'false');
     });

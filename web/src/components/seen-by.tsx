@@ -56,7 +56,7 @@ export function SeenBy(props: { kind: ConversationDto['kind']; names: readonly s
         Seen by {names.length}
       </button>
       <div role="tooltip" id={tipId} class="seen-by-names">
-        <span class="sr-only">Seen by </span>
+        <span class="seen-by-title">Seen by </span>
         <ul class="seen-by-list">
           {names.slice(0, LISTED).map((name) => (
             <li key={name}>{name}</li>
