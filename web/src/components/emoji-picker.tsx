@@ -105,9 +105,15 @@ export function EmojiPicker(props: EmojiPickerProps) {
     const resized = new ResizeObserver(place);
     resized.observe(el);
     window.addEventListener('resize', place);
+    // The history scrolling under it: the picker follows its anchor (but not its own list).
+    const scrolled = (e: Event) => {
+      if (!(e.target instanceof Node && el.contains(e.target))) place();
+    };
+    document.addEventListener('scroll', scrolled, true);
     document.addEventListener('pointerdown', outside, true);
     return () => {
       resized.disconnect();
+      document.removeEventListener('scroll', scrolled, true);
       window.removeEventListener('resize', place);
       document.removeEventListener('pointerdown', outside, true);
       const focused = document.activeElement;
