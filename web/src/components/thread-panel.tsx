@@ -193,7 +193,10 @@ function ThreadComposer(props: {
           rows={1}
           value={text}
           placeholder="Reply in thread"
-          onInput={(e) => setText(e.currentTarget.value)}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            if (e.currentTarget.value.trim()) store.typing(c.id);
+          }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
