@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parleyArgs } from '../helpers/process.js';
@@ -7,6 +7,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** CSI sequences (styles, cursor moves, line clears) and carriage returns. */
 // eslint-disable-next-line no-control-regex -- escape sequences are what this strips
 const CONTROL = /\x1b\[[0-9;?]*[A-Za-z]|\r/g;
+
+/** Why pty tests cannot run here (util-linux `script` missing), or false. */
+export const NO_PTY: string | false =
+  spawnSync('script', ['--version']).status === 0 ? false : 'util-linux `script` is not installed';
 
 /**
  * `parley chat` on a pseudo-terminal, so it sees a TTY (readline's raw mode, Tab completion,

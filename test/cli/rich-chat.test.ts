@@ -7,7 +7,7 @@ import { uniqueName, type TestUser } from '../helpers/api.js';
 import { ChatProcess } from '../helpers/cli.js';
 import { testModes, useDeploymentWithUsers } from '../helpers/deployment.js';
 import { runCli } from '../helpers/process.js';
-import { PtyChat } from './pty.js';
+import { NO_PTY, PtyChat } from './pty.js';
 
 for (const mode of testModes()) {
   describe(`terminal client: replies, reactions, mentions and system lines (${mode})`, () => {
@@ -198,36 +198,40 @@ for (const mode of testModes()) {
       assert.match(missing.stderr, /\(not_found\)/);
     });
 
-    it('[CLI1][R6] on a terminal: Tab completes a command and a @member; a mention is highlighted and rings the bell', async () => {
-      const { api, users } = world();
-      const { ann, bob } = users;
-      const term = new PtyChat(['chat'], { PARLEY_CONFIG: configOf(ann) });
-      chats.push(term);
-      await term.waitFor(/\[online\]\n\(no conversation\) > /); // the prompt says online too
-      term.type(`/open #${group}`);
-      await term.waitFor(new RegExp(`• ${users.cat.username} was added by ${bob.username}`));
-      await term.waitFor(/#10 \S+: me too/);
+    it(
+      '[CLI1][R6] on a terminal: Tab completes a command and a @member; a mention is highlighted and rings the bell',
+      { skip: NO_PTY },
+      async () => {
+        const { api, users } = world();
+        const { ann, bob } = users;
+        const term = new PtyChat(['chat'], { PARLEY_CONFIG: configOf(ann) });
+        chats.push(term);
+        await term.waitFor(/\[online\]\n\(no conversation\) > /); // the prompt says online too
+        term.type(`/open #${group}`);
+        await term.waitFor(new RegExp(`• ${users.cat.username} was added by ${bob.username}`));
+        await term.waitFor(/#10 \S+: me too/);
 
-      term.keys('/reac\t');
-      await term.waitFor(/\/react $/);
-      term.type('2 :tada:');
-      await term.waitFor(
-        new RegExp(`#2 reactions: ❤️ 1 \\(${bob.username}\\) 🎉 1 \\(${ann.username}\\)`),
-      );
+        term.keys('/reac\t');
+        await term.waitFor(/\/react $/);
+        term.type('2 :tada:');
+        await term.waitFor(
+          new RegExp(`#2 reactions: ❤️ 1 \\(${bob.username}\\) 🎉 1 \\(${ann.username}\\)`),
+        );
 
-      term.keys(`thanks @${bob.username.slice(0, 4)}\t`);
-      await term.waitFor(new RegExp(`thanks @${bob.username} $`));
-      term.type('for all');
-      await term.waitFor(new RegExp(`#\\d+ ${ann.username}: thanks @${bob.username} for all`));
+        term.keys(`thanks @${bob.username.slice(0, 4)}\t`);
+        await term.waitFor(new RegExp(`thanks @${bob.username} $`));
+        term.type('for all');
+        await term.waitFor(new RegExp(`#\\d+ ${ann.username}: thanks @${bob.username} for all`));
 
-      const before = term.raw.length;
-      assert.equal((await api.send(bob, groupId, `ping @${ann.username}`)).status, 201);
-      await term.waitFor(new RegExp(`${bob.username}: ping @${ann.username}`));
-      const shown = term.raw.slice(before);
-      assert.ok(shown.includes('\x07'), 'the bell rang');
-      assert.ok(shown.includes('\x1b[1;33;7m'), 'the mention is highlighted');
-      term.type('/quit');
-      assert.equal(await term.exited, 0);
-    });
+        const before = term.raw.length;
+        assert.equal((await api.send(bob, groupId, `ping @${ann.username}`)).status, 201);
+        await term.waitFor(new RegExp(`${bob.username}: ping @${ann.username}`));
+        const shown = term.raw.slice(before);
+        assert.ok(shown.includes('\x07'), 'the bell rang');
+        assert.ok(shown.includes('\x1b[1;33;7m'), 'the mention is highlighted');
+        term.type('/quit');
+        assert.equal(await term.exited, 0);
+      },
+    );
   });
 }
