@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Message, StoredMessage } from '../../domain/model.js';
 import { MAX_SEQ } from '../../domain/replies.js';
 import type {
@@ -217,7 +217,9 @@ export const messages = sqlAggregate<MessageOps>({
                     .where('mn.user_id', '=', userId),
                 ),
               )
-            : q.where('messages.mentions_all', '=', 1);
+            : // A literal 1, not a parameter, so both engines may use the partial index
+              // messages_mentions_all (a bound value does not imply the index's predicate).
+              q.where(sql<boolean>`messages.mentions_all = 1`);
           if (query.before !== null) q = q.where('messages.id', '<', query.before);
           return q.orderBy('messages.id', 'desc').limit(query.limit).execute();
         };

@@ -152,6 +152,14 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
           .where(sql.ref('thread_root'), 'is not', null)
           .execute();
 
+        // The @all half of the mention list (R8) reads only the messages that mention @all.
+        await db.schema
+          .createIndex('messages_mentions_all')
+          .on('messages')
+          .columns(['conversation_id', 'id'])
+          .where(sql.ref('mentions_all'), '=', 1)
+          .execute();
+
         await db.schema
           .createTable('mentions')
           .addColumn('conversation_id', text, (c) =>
