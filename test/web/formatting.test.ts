@@ -8,6 +8,7 @@ import {
   openConversation,
   openPerson,
   createAccount,
+  screenshot,
   sendMessage,
   startDm,
   type Person,
@@ -259,6 +260,36 @@ for (const mode of testModes()) {
       assert.deepEqual(await seen.locator('.mention').allTextContents(), ['@alice', '@all']);
       assert.equal(await seen.locator('.mention-me').count(), 2);
       assert.deepEqual([...alice.errors, ...bob.errors], []);
+    });
+
+    it('screenshots: a formatted message in a group, light and dark', async () => {
+      await sendMessage(
+        alice,
+        [
+          'Release notes for **0.5** :tada: — thanks @bob!',
+          '',
+          '- _replies_ and threads',
+          '- reactions, `@mentions` and ~~no~~ system lines',
+          '',
+          '> Formatting is a subset of Markdown; raw <b>HTML</b> stays text.',
+          '',
+          '```sh',
+          'npm ci && npm start',
+          '```',
+          'Docs: https://example.com/parley',
+        ].join('\n'),
+      );
+      const body = bob.page.locator('.message-list .message-body').last();
+      await body.locator('pre code').waitFor();
+      assert.equal(await body.locator('blockquote').count(), 1);
+      assert.equal(await body.locator('li').count(), 2);
+      assert.equal(await body.locator('.mention-me').textContent(), '@bob');
+      await bob.page.evaluate(() => document.fonts.ready.then(() => undefined));
+      const name = mode === 'embedded' ? 'formatting' : `formatting-${mode}`;
+      await screenshot(bob.page, name, { docs: mode === 'embedded' });
+      await bob.page.emulateMedia({ colorScheme: 'dark' });
+      await screenshot(bob.page, `${name}-dark`, { docs: mode === 'embedded' });
+      await bob.page.emulateMedia({ colorScheme: 'light' });
     });
   });
 }
