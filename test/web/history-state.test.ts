@@ -115,6 +115,17 @@ describe('web state: a loaded history applies what the timeline says', () => {
     assert.deepEqual(h.get(1)?.reactions, []);
   });
 
+  it('[R4] a reaction seen before its message is read (a REST read racing it) is not lost', () => {
+    const h = new LoadedHistory();
+    h.apply(event(5, 'reaction.added', { ...bob, seq: 1, emoji: '👍' }, bob.userId));
+    h.merge([message(1)]); // read before the reaction
+    assert.deepEqual(h.get(1)?.reactions, [{ emoji: '👍', users: [bob] }]);
+    h.apply(event(6, 'reaction.removed', { ...bob, seq: 1, emoji: '👍' }, bob.userId));
+    // A copy read between the two events: the replay ends where the events did.
+    h.merge([message(1, { reactions: [{ emoji: '👍', users: [bob] }], editedAt: 0 })]);
+    assert.deepEqual(h.get(1)?.reactions, []);
+  });
+
   it('[R6] an edit replaces the mentions; system events sit among the messages by seq', () => {
     const h = new LoadedHistory();
     h.merge([message(2), message(5)]);

@@ -1,8 +1,11 @@
 import type { MessageDto, TimelineEventDto } from '../../../src/protocol/schemas.js';
-import { applyReaction } from '../../../src/client/index.js';
+import { applyReaction, type ReactionEvent } from '../../../src/client/index.js';
 import { isSystemEvent, snippetOf, type SystemEvent } from './timeline-entries.js';
 
 export type { SystemEvent } from './timeline-entries.js';
+
+/** Reaction events kept per message for replay (beyond, a later read is trusted as is). */
+const MAX_LOGGED = 200;
 
 /** One row of a loaded history: a message, or an event people see (a system line). */
 export type HistoryEntry =
@@ -44,6 +47,11 @@ export class LoadedHistory {
   readonly #events = new Map<number, SystemEvent>();
   /** Edits and deletions of messages not loaded yet, applied when they arrive. */
   readonly #patches = new Map<number, Partial<MessageDto>>();
+  /**
+   * The reaction events seen per message, replayed (idempotent, in order) onto a copy read
+   * later: a REST read racing a live reaction converges instead of losing it.
+   */
+  readonly #reactionLog = new Map<number, ReactionEvent[]>();
   #sorted: { messages: MessageDto[]; entries: HistoryEntry[] } | null = null;
 
   has(seq: number): boolean {
@@ -68,7 +76,7 @@ export class LoadedHistory {
         !current ||
         (current.deletedAt === null &&
           (m.deletedAt !== null || (m.editedAt ?? 0) >= (current.editedAt ?? 0)));
-      if (newer) this.#bySeq.set(m.seq, patch ? { ...m, ...patch } : m);
+      if (newer) this.#bySeq.set(m.seq, this.#replayed(patch ? { ...m, ...patch } : m));
       if (!current && options.live && m.threadRoot !== null && m.deletedAt === null)
         this.#countReply(m.threadRoot, 1);
     }
@@ -113,6 +121,8 @@ export class LoadedHistory {
       }
       case 'reaction.added':
       case 'reaction.removed': {
+        const log = this.#reactionLog.get(event.data.seq) ?? [];
+        if (log.length < MAX_LOGGED) this.#reactionLog.set(event.data.seq, [...log, event]);
         const current = this.#bySeq.get(event.data.seq);
         if (!current) return;
         const reactions = applyReaction(current.reactions, event);
@@ -172,6 +182,12 @@ export class LoadedHistory {
     for (const e of this.#events.values()) entries.push({ kind: 'event', seq: e.seq, event: e });
     entries.sort((a, b) => a.seq - b.seq);
     return { messages, entries };
+  }
+
+  #replayed(m: MessageDto): MessageDto {
+    const log = this.#reactionLog.get(m.seq);
+    if (!log || m.deletedAt !== null) return m;
+    return { ...m, reactions: log.reduce(applyReaction, m.reactions) };
   }
 
   #countReply(root: number, by: number): void {
