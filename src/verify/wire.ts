@@ -159,8 +159,10 @@ class SocketState {
         this.#resyncing.delete(conversationId);
         return;
       case 'read':
+      case 'receipt':
         return;
       case 'conversation.created':
+      case 'conversation.settings_changed':
       case 'conversation.renamed':
       case 'member.added':
       case 'member.removed':
@@ -168,6 +170,8 @@ class SocketState {
       case 'member.role_changed':
       case 'message.edited':
       case 'message.deleted':
+      case 'reaction.added':
+      case 'reaction.removed':
         return this.#timeline(event);
     }
   }
