@@ -29,8 +29,8 @@ export function ReplyQuote(props: {
     <button
       type="button"
       class={`reply-quote${reply.deleted ? ' is-deleted' : ''}`}
-      aria-label={`Replying to ${who}: ${text}. Show that message`}
-      title="Show the message this replies to"
+      aria-label={`Replying to ${who}: ${text}${props.onJump ? '. Show that message' : ''}`}
+      title={props.onJump ? 'Show the message this replies to' : undefined}
       disabled={!props.onJump}
       onClick={props.onJump}
     >
