@@ -81,6 +81,9 @@ for (const mode of testModes()) {
         (await messageWith(bob.page, 'no mention here').getAttribute('class')) ?? '',
         /is-mention/,
       );
+      // The highlight of the jump fades; the mentions stay marked.
+      await target.and(bob.page.locator('.is-highlighted')).waitFor({ state: 'detached' });
+      if (mode === 'embedded') await screenshot(bob.page, 'mentions-highlighted', { docs: true });
       // Read: the count is gone, here and after a reload.
       await bob.page.getByRole('button', { name: 'Mentions', exact: true }).waitFor();
       await bob.page.reload();
