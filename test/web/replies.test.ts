@@ -37,7 +37,17 @@ for (const mode of testModes()) {
       assert.match((await bar.textContent()) ?? '', /Replying to alice.*Where shall we meet\?/);
       await bob.page.locator('#composer-input').press('Escape');
       await bar.waitFor({ state: 'detached' });
-      await replyTo(bob, 'Where shall we meet?');
+      // By keyboard: the message takes focus, which shows its actions; Enter on Reply.
+      const parent = messageWith(bob.page, 'Where shall we meet?');
+      await parent.locator('.bubble').focus();
+      const replyButton = parent.getByRole('button', { name: 'Reply to alice' });
+      await bob.page.waitForFunction(
+        (el) => el !== null && getComputedStyle(el).opacity === '1',
+        await parent.locator('.message-actions').elementHandle(),
+      );
+      await replyButton.focus();
+      await bob.page.keyboard.press('Enter');
+      await bar.waitFor();
       await sendMessage(bob, 'At the station');
       await bar.waitFor({ state: 'detached' });
 
