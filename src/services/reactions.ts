@@ -2,8 +2,8 @@ import { isReactionEmoji } from '../domain/emoji.js';
 import { AppError } from '../domain/errors.js';
 import { MAX_EMOJI_UNITS, MAX_REACTIONS_PER_MESSAGE } from '../domain/limits.js';
 import { MAX_SEQ } from '../domain/replies.js';
-import type { Message, ReactionGroup, User } from '../domain/model.js';
-import type { StoreOps, TransactionsStore } from '../ports/store.js';
+import type { ReactionGroup, User } from '../domain/model.js';
+import type { MessageRecord, StoreOps, TransactionsStore } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { requireMember } from './membership.js';
 import { commitAndPublish, type Publications } from './publications.js';
@@ -96,8 +96,9 @@ export class ReactionService {
     return commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
       await requireMember(tx, conversationId, me.id);
       await tx.lockConversation(conversationId);
-      // A seq past the store's integer column names no message: not asked of the engine.
-      requireLive(seq > MAX_SEQ ? null : await tx.getMessage(conversationId, seq));
+      // A seq past the store's integer column names no message: not asked of the engine. The
+      // stored row is enough (no quote, counts or reactions read for it).
+      requireLive(seq > MAX_SEQ ? null : await tx.getMessageRecord(conversationId, seq));
       await change(tx, pubs);
       return tx.listReactions(conversationId, seq);
     });
@@ -115,7 +116,7 @@ function requireEmoji(emoji: string): void {
 }
 
 /** The message reacted to: `not_found` for a seq that is no message, `conflict` once deleted. */
-function requireLive(message: Message | null): Message {
+function requireLive(message: MessageRecord | null): MessageRecord {
   if (!message) throw new AppError('not_found', 'message not found');
   if (message.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
   return message;

@@ -9,29 +9,21 @@ import {
 } from '../../src/cli/chat/format.js';
 import { toEmoji } from '../../src/cli/chat/message-commands.js';
 import type { ConversationDto, MessageDto } from '../../src/protocol/schemas.js';
+import { messageDto } from '../helpers/dtos.js';
 
 const me = { id: 'u-ann', username: 'ann' };
 
-const message = (extra: Partial<MessageDto> = {}): MessageDto => ({
-  id: 'm1',
-  conversationId: 'c1',
-  seq: 13,
-  sender: 'u-bob',
-  senderName: 'bob',
-  clientMsgId: 'k1',
-  body: 'hello **there**',
-  createdAt: Date.UTC(2026, 0, 1, 12, 0),
-  editedAt: null,
-  deletedAt: null,
-  replyTo: null,
-  threadRoot: null,
-  mentions: [],
-  mentionsAll: false,
-  reply: null,
-  replyCount: 0,
-  reactions: [],
-  ...extra,
-});
+const message = (extra: Partial<MessageDto> = {}): MessageDto =>
+  messageDto({
+    id: 'm1',
+    seq: 13,
+    sender: 'u-bob',
+    senderName: 'bob',
+    clientMsgId: 'k1',
+    body: 'hello **there**',
+    createdAt: Date.UTC(2026, 0, 1, 12, 0),
+    ...extra,
+  });
 
 const source = (extra: Partial<CompletionSource> = {}): CompletionSource => ({
   commands: () => ['react', 'reply', 'remove', 'unreact', 'mentions', 'me', 'open'],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConversationCache } from '../../src/client/conversation-cache.js';
+import { messageDto } from '../helpers/dtos.js';
 import type { ConversationDto, MessageDto, TimelineEventDto } from '../../src/protocol/schemas.js';
 
 const group = (): ConversationDto => ({
@@ -21,25 +22,15 @@ const group = (): ConversationDto => ({
   lastMessage: null,
 });
 
-const message = (seq: number, sender: string): MessageDto => ({
-  id: `m${seq}`,
-  conversationId: 'c1',
-  seq,
-  sender,
-  senderName: sender,
-  clientMsgId: `k${seq}`,
-  body: `hello ${seq}`,
-  createdAt: 100 + seq,
-  editedAt: null,
-  deletedAt: null,
-  replyTo: null,
-  threadRoot: null,
-  mentions: [],
-  mentionsAll: false,
-  reply: null,
-  replyCount: 0,
-  reactions: [],
-});
+const message = (seq: number, sender: string): MessageDto =>
+  messageDto({
+    seq,
+    sender,
+    senderName: sender,
+    clientMsgId: `k${seq}`,
+    body: `hello ${seq}`,
+    createdAt: 100 + seq,
+  });
 
 const base = { conversationId: 'c1', actor: 'ann', createdAt: 50 };
 

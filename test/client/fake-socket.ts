@@ -1,4 +1,5 @@
 import type { WebSocketFactory, WebSocketLike } from '../../src/client/transport.js';
+import { messageDto } from '../helpers/dtos.js';
 
 /**
  * A scripted stand-in for the network, for unit tests of the client's state machine only:
@@ -89,23 +90,13 @@ export function messageFrame(
   return {
     type: 'message',
     message: {
-      id: `m${seq}`,
-      conversationId,
-      seq,
-      sender: 'u-other',
-      senderName: 'other',
-      clientMsgId: `c${seq}`,
-      body: `body ${seq}`,
-      createdAt: 1,
-      editedAt: null,
-      deletedAt: null,
-      replyTo: null,
-      threadRoot: null,
-      mentions: [],
-      mentionsAll: false,
-      reply: null,
-      replyCount: 0,
-      reactions: [],
+      ...messageDto({
+        seq,
+        conversationId,
+        clientMsgId: `c${seq}`,
+        body: `body ${seq}`,
+        createdAt: 1,
+      }),
       ...extra,
     },
   };

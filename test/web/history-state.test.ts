@@ -5,31 +5,19 @@ import type { ConversationDto, MessageDto, TimelineEventDto } from '../../src/pr
 import { LoadedHistory } from '../../web/src/state/history.js';
 import { Mentions } from '../../web/src/state/mentions.js';
 import { systemText, type SystemEvent } from '../../web/src/state/timeline-entries.js';
+import { messageDto } from '../helpers/dtos.js';
 
 const alice = { userId: 'u-alice', username: 'alice' };
 const bob = { userId: 'u-bob', username: 'bob' };
 
 function message(seq: number, extra: Partial<MessageDto> = {}): MessageDto {
-  return {
-    id: `m${seq}`,
-    conversationId: 'c',
+  return messageDto({
     seq,
+    conversationId: 'c',
     sender: alice.userId,
     senderName: 'alice',
-    clientMsgId: `c${seq}`,
-    body: `message ${seq}`,
-    createdAt: seq,
-    editedAt: null,
-    deletedAt: null,
-    replyTo: null,
-    threadRoot: null,
-    mentions: [],
-    mentionsAll: false,
-    reply: null,
-    replyCount: 0,
-    reactions: [],
     ...extra,
-  };
+  });
 }
 
 function reply(seq: number, parent: MessageDto, extra: Partial<MessageDto> = {}): MessageDto {

@@ -11,30 +11,12 @@ import {
 import { chunk, moveInGrid } from '../../web/src/lib/grid-nav.js';
 import { whoReacted } from '../../web/src/lib/reactions.js';
 import { seenTarget } from '../../web/src/lib/receipts.js';
+import { messageDto } from '../helpers/dtos.js';
 
 const user = (userId: string) => ({ userId, username: userId });
 
 function message(seq: number, sender: string, extra: Partial<MessageDto> = {}): MessageDto {
-  return {
-    id: `m${seq}`,
-    conversationId: 'c',
-    seq,
-    sender,
-    senderName: sender,
-    clientMsgId: `c${seq}`,
-    body: `message ${seq}`,
-    createdAt: seq,
-    editedAt: null,
-    deletedAt: null,
-    replyTo: null,
-    threadRoot: null,
-    mentions: [],
-    mentionsAll: false,
-    reply: null,
-    replyCount: 0,
-    reactions: [],
-    ...extra,
-  };
+  return messageDto({ seq, conversationId: 'c', sender, senderName: sender, ...extra });
 }
 
 describe('web: who reacted (a chip’s tooltip)', () => {
