@@ -161,3 +161,37 @@ export const RetryIcon = (p: IconProps) => (
     <path d="M3 21v-5h5" />
   </Icon>
 );
+
+/** Reply (a curved arrow back); 16 px unless told. */
+export const ReplyIcon = (p: IconProps) => (
+  <Icon size={p.size ?? 16}>
+    <path d="M9 14 4 9l5-5" />
+    <path d="M4 9h10.5A5.5 5.5 0 0 1 20 14.5v0a5.5 5.5 0 0 1-5.5 5.5H11" />
+  </Icon>
+);
+
+/** A thread (a speech bubble with lines); 16 px unless told. */
+export const ThreadIcon = (p: IconProps) => (
+  <Icon size={p.size ?? 16}>
+    <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z" />
+    <path d="M8 10h8M8 14h5" />
+  </Icon>
+);
+
+/** Mentions (an at sign); 16 px unless told. */
+export const AtIcon = (p: IconProps) => (
+  <Icon size={p.size ?? 16}>
+    <circle cx="12" cy="12" r="4" />
+    <path d="M16 8v5a3 3 0 0 0 6 0v-1a10 10 0 1 0-4 8" />
+  </Icon>
+);
+
+/** A smiley with a plus: "add a reaction" (its button carries the name). */
+export const SmileyPlusIcon = (p: IconProps) => (
+  <Icon size={p.size}>
+    <path d="M20.8 10.5A9 9 0 1 1 13.5 3.1" />
+    <path d="M8 14s1.5 2 4 2 4-2 4-2" />
+    <path d="M9 9h.01M15 9h.01" />
+    <path d="M19 2v6M16 5h6" />
+  </Icon>
+);

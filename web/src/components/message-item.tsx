@@ -5,10 +5,18 @@ import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { formatFull, formatTime } from '../lib/format.js';
 import { Avatar } from './avatar.js';
-import { AlertIcon, CheckIcon, ClockIcon, EditIcon, RetryIcon, TrashIcon } from './icons.js';
+import {
+  AlertIcon,
+  CheckIcon,
+  ClockIcon,
+  EditIcon,
+  ReplyIcon,
+  RetryIcon,
+  ThreadIcon,
+  TrashIcon,
+} from './icons.js';
 import { MessageBody } from './message-body.js';
 import { ReplyQuote } from './reply-quote.js';
-import { ReplyIcon, ThreadIcon } from './thread-icons.js';
 
 /** A message's delivery state as its sender sees it. */
 export type DeliveryState = 'pending' | 'sent' | 'failed';

@@ -4,6 +4,7 @@ import { describeError } from '../lib/errors.js';
 import { myEmoji, whoReacted } from '../lib/reactions.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { EmojiPicker } from './emoji-picker.js';
+import { SmileyPlusIcon } from './icons.js';
 
 interface ReactionProps {
   store: ChatStore;
@@ -124,29 +125,5 @@ export function AddReactionButton(
         />
       )}
     </>
-  );
-}
-
-/** A smiley with a plus: "add a reaction" (decorative; its button carries the name). */
-function SmileyPlusIcon({ size }: { size: number }) {
-  return (
-    <svg
-      class="icon"
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      stroke-width="2"
-      stroke-linecap="round"
-      stroke-linejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      <path d="M20.8 10.5A9 9 0 1 1 13.5 3.1" />
-      <path d="M8 14s1.5 2 4 2 4-2 4-2" />
-      <path d="M9 9h.01M15 9h.01" />
-      <path d="M19 2v6M16 5h6" />
-    </svg>
   );
 }

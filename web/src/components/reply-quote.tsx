@@ -1,6 +1,6 @@
 import { plainText } from '../../../src/format/markdown.js';
 import type { ReplyPreviewDto } from '../../../src/protocol/schemas.js';
-import { ReplyIcon } from './thread-icons.js';
+import { ReplyIcon } from './icons.js';
 
 /** Characters of the quoted text shown on one line (the rest is cut with an ellipsis). */
 const SHOWN = 140;

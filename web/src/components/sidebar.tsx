@@ -10,8 +10,7 @@ import {
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import type { DialogKind } from './dialog-kind.js';
-import { ComposeIcon, GroupIcon, Logo, SearchIcon, SettingsIcon } from './icons.js';
-import { AtIcon } from './thread-icons.js';
+import { AtIcon, ComposeIcon, GroupIcon, Logo, SearchIcon, SettingsIcon } from './icons.js';
 
 /**
  * Conversations by latest activity, with unread and mention badges, previews and presence;
