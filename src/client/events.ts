@@ -98,6 +98,7 @@ export async function* iterateEvents(
 const SIDE_EVENT_TYPES: Record<SideEvent['type'], true> = {
   'conversation.added': true,
   'conversation.deleted': true,
+  'conversation.muted': true,
   'conversation.removed': true,
   read: true,
   receipt: true,

@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     ws: 1008,
     message: 'The message has as many different reactions as it may have.',
   },
+  quota_exceeded: {
+    http: 413,
+    ws: 1008,
+    message: 'That would take you past your storage quota.',
+  },
   rate_limited: { http: 429, ws: 4029, message: 'Too many requests; slow down.' },
   unsupported_protocol: { http: 400, ws: 4002, message: 'Unsupported protocol version.' },
   unknown_frame: { http: 400, ws: 1008, message: 'Unknown frame type.' },

@@ -24,6 +24,10 @@ export interface Limits {
   maxQueuedHashes: number;
   /** Session lifetime, in days. */
   sessionDays: number;
+  /** Largest file one upload may carry, in bytes (rule F1). */
+  maxUploadBytes: number;
+  /** Bytes of files one user may have stored at once, attached or not (rule F1). */
+  uploadQuotaBytes: number;
 }
 
 /** The default limits, as documented in docs/SPEC.md. */
@@ -40,6 +44,8 @@ export const DEFAULT_LIMITS: Limits = {
   passwordFailuresPerIp: 30,
   maxQueuedHashes: 16,
   sessionDays: 30,
+  maxUploadBytes: 25 * 1024 * 1024,
+  uploadQuotaBytes: 1024 * 1024 * 1024,
 };
 
 /** Username and password rules (rule A1). */
@@ -57,3 +63,13 @@ export const MAX_EMOJI_UNITS = 64;
 export const REPLY_SNIPPET_CHARS = 200;
 /** Distinct users one message may mention (rule R6); more is `invalid_request`. */
 export const MAX_MENTIONS_PER_MESSAGE = 50;
+/** Files one message may carry (rule F3). */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+/** The longest file name kept, in code points (rule F1). */
+export const FILE_NAME_MAX = 255;
+/** A search query's length, in code points (rule Q2). */
+export const SEARCH_QUERY_MAX = 200;
+/** Search results per page (rule Q2). */
+export const SEARCH_PAGE_MAX = 50;
+/** Web Push subscriptions one user may have (rule N6); the oldest is dropped for a new one. */
+export const MAX_PUSH_SUBSCRIPTIONS = 20;

@@ -55,6 +55,44 @@ export interface Conversation {
 export interface UserSettings {
   /** Others see this user's read markers (read receipts). Default true. */
   shareReadMarkers: boolean;
+  /**
+   * Do-not-disturb (rule N4): until this time no notification (desktop, Web Push, terminal
+   * bell) reaches the user; null: off. A far future time means "until turned off".
+   */
+  doNotDisturbUntil: number | null;
+}
+
+/**
+ * A file as a message carries it, or as its uploader sees it before attaching it (rules
+ * F1-F9). `contentType` is what the server sniffed from the bytes, never the client's claim.
+ */
+export interface Attachment {
+  id: string;
+  /** The file's name as uploaded (one line, at most FILE_NAME_MAX code points). */
+  name: string;
+  contentType: string;
+  /** Bytes as stored (images: after their metadata was stripped, rule F5). */
+  size: number;
+  /** Images: their size in pixels; null for other files. */
+  width: number | null;
+  height: number | null;
+  /** The thumbnail's size in pixels, when the server made one (images); null otherwise. */
+  thumbnail: { width: number; height: number } | null;
+}
+
+/** Where a search term matched in a snippet: [start, end) in UTF-16 units of `text`. */
+export type Highlight = [number, number];
+
+/** A piece of a message's text around its matches (rule Q4). */
+export interface Snippet {
+  text: string;
+  highlights: Highlight[];
+}
+
+/** One message a search found (rule Q2), with the snippet to show. */
+export interface SearchHit {
+  message: Message;
+  snippet: Snippet;
 }
 
 /** A user's membership in a conversation. */
@@ -121,6 +159,8 @@ export interface Message extends StoredMessage {
   /** Replies in this message's thread that are not deleted (0 unless it is a thread root). */
   replyCount: number;
   reactions: ReactionGroup[];
+  /** The files attached to the message, in the order the sender gave them (rule F3). */
+  attachments: Attachment[];
 }
 
 /** A member named in an event's data. */
@@ -192,6 +232,8 @@ export interface ConversationSummary extends Conversation {
   memberCount: number;
   /** For DMs: the other user's name. */
   peer: string | null;
+  /** The user muted this conversation (rule N3): counts still show, nothing notifies. */
+  muted: boolean;
   lastMessage: Message | null;
 }
 

@@ -24,6 +24,8 @@ export const ErrorCode = {
   Conflict: 'conflict',
   GroupFull: 'group_full',
   TooManyReactions: 'too_many_reactions',
+  /** An upload would take the user past their storage quota (rule F1). */
+  QuotaExceeded: 'quota_exceeded',
   RateLimited: 'rate_limited',
   UnsupportedProtocol: 'unsupported_protocol',
   UnknownFrame: 'unknown_frame',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_ATTACHMENTS_PER_MESSAGE } from '../domain/limits.js';
 import { MAX_CURSORS_PER_FRAME } from './limits.js';
 import { TimelineEventSchema } from './events.js';
 import { id, seq } from './primitives.js';
@@ -24,6 +25,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
     body: text(1_000_000),
     /** The seq of the message this one replies to (rule R1). */
     replyTo: seq.min(1).optional(),
+    /** Uploaded files to attach (rule F3); with at least one, the body may be empty. */
+    attachments: z.array(identifier()).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
   }),
   z.object({ type: z.literal('sync'), cursors, ref: z.string().max(64).optional() }),
   z.object({
@@ -49,6 +52,8 @@ export const SideEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('read'), conversationId: id, seq }),
   /** Another member's read marker moved (rule R9): only of members who share read markers. */
   z.object({ type: z.literal('receipt'), conversationId: id, userId: id, seq }),
+  /** The user muted or unmuted a conversation on one device (rule N3); told to all of theirs. */
+  z.object({ type: z.literal('conversation.muted'), conversationId: id, muted: z.boolean() }),
 ]);
 export type SideEvent = z.infer<typeof SideEventSchema>;
 

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { alphabetMessage, inAlphabet, type Alphabet } from '../domain/text.js';
+import {
+  MAX_ATTACHMENTS_PER_MESSAGE,
+  SEARCH_PAGE_MAX,
+  SEARCH_QUERY_MAX,
+} from '../domain/limits.js';
 import { AllMentionsSchema, TimelineEventSchema } from './events.js';
 import { id, RoleSchema, seq } from './primitives.js';
 
@@ -68,6 +73,19 @@ export const ReactionGroupSchema = z
   .object({ emoji: z.string(), users: z.array(MemberRefSchema) })
   .meta({ id: 'ReactionGroup' });
 
+/** A file attached to a message (rules F1-F9); its bytes are at /api/v1/files/{id}. */
+export const AttachmentSchema = z
+  .object({
+    id,
+    name: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+    thumbnail: z.object({ width: z.number().int(), height: z.number().int() }).nullable(),
+  })
+  .meta({ id: 'Attachment' });
+
 export const MessageSchema = z
   .object({
     id,
@@ -87,6 +105,7 @@ export const MessageSchema = z
     reply: ReplyPreviewSchema.nullable(),
     replyCount: z.number().int(),
     reactions: z.array(ReactionGroupSchema),
+    attachments: z.array(AttachmentSchema),
   })
   .meta({ id: 'Message' });
 
@@ -118,6 +137,7 @@ export const ConversationSchema = z
     mentionCount: z.number().int(),
     memberCount: z.number().int(),
     peer: z.string().nullable(),
+    muted: z.boolean(),
     lastMessage: MessageSchema.nullable(),
   })
   .meta({ id: 'Conversation' });
@@ -182,6 +202,8 @@ export const SendBody = z.object({
   body: text(1_000_000),
   /** The seq of the message this one replies to (rule R1). */
   replyTo: seq.min(1).optional(),
+  /** Uploaded files to attach (rule F3); with at least one, the body may be empty. */
+  attachments: z.array(identifier()).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
 });
 export const EditBody = z.object({ body: text(1_000_000) });
 export const ReadBody = z.object({ seq });
@@ -207,7 +229,7 @@ export const MentionsQuery = z.object({
 });
 export const GroupSettingsBody = z.object({ allMentions: AllMentionsSchema });
 export const UserSettingsSchema = z
-  .object({ shareReadMarkers: z.boolean() })
+  .object({ shareReadMarkers: z.boolean(), doNotDisturbUntil: z.number().int().min(0).nullable() })
   .meta({ id: 'UserSettings' });
 export const UserSettingsBody = UserSettingsSchema.partial();
 /** A page of a thread (rule R3): the root, then its replies in seq order after `after`. */
@@ -218,6 +240,41 @@ export const ThreadPageSchema = z
 export const MentionsPageSchema = z
   .object({ messages: z.array(MessageSchema), nextBefore: z.string().nullable() })
   .meta({ id: 'MentionsPage' });
+
+/** `GET /api/v1/search` (rule Q2). */
+export const SearchQuerySchema = z.object({
+  q: z
+    .string()
+    .min(1)
+    .max(SEARCH_QUERY_MAX * 4),
+  conversation: identifier().optional(),
+  /** A username. */
+  sender: identifier().optional(),
+  order: z.enum(['newest', 'relevance']).optional(),
+  cursor: z.string().max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(SEARCH_PAGE_MAX).optional(),
+});
+export const SnippetSchema = z
+  .object({
+    text: z.string(),
+    highlights: z.array(z.tuple([z.number().int(), z.number().int()])),
+  })
+  .meta({ id: 'Snippet' });
+export const SearchHitSchema = z
+  .object({ message: MessageSchema, snippet: SnippetSchema })
+  .meta({ id: 'SearchHit' });
+/** A page of search results (rule Q2); `nextCursor` pages on, null at the end. */
+export const SearchPageSchema = z
+  .object({ results: z.array(SearchHitSchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'SearchPage' });
+/** `PUT /api/v1/conversations/:id/mute` (rule N3). */
+export const MuteBody = z.object({ muted: z.boolean() });
+/** `POST /api/v1/push/subscriptions` (rule N6): a browser PushSubscription's JSON. */
+export const PushSubscriptionBody = z.object({
+  endpoint: z.string().min(1).max(2048),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({ p256dh: z.string().min(1).max(256), auth: z.string().min(1).max(64) }),
+});
 
 /** Wire types inferred from the schemas. */
 export type UserDto = z.infer<typeof UserSchema>;
@@ -231,4 +288,8 @@ export type ReactionGroupDto = z.infer<typeof ReactionGroupSchema>;
 export type ThreadPageDto = z.infer<typeof ThreadPageSchema>;
 export type MentionsPageDto = z.infer<typeof MentionsPageSchema>;
 export type UserSettingsDto = z.infer<typeof UserSettingsSchema>;
+export type AttachmentDto = z.infer<typeof AttachmentSchema>;
+export type SnippetDto = z.infer<typeof SnippetSchema>;
+export type SearchHitDto = z.infer<typeof SearchHitSchema>;
+export type SearchPageDto = z.infer<typeof SearchPageSchema>;
 export type AllMentionsPolicyDto = z.infer<typeof AllMentionsSchema>;

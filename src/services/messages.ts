@@ -184,6 +184,7 @@ export class MessageService {
       reply: parent?.preview ?? null,
       replyCount: 0,
       reactions: [],
+      attachments: [],
     };
     return { message, created: true };
   }

@@ -132,6 +132,7 @@ describe('terminal client: how messages look and what Tab completes', () => {
       mentionCount: 1,
       memberCount: 3,
       peer: null,
+      muted: false,
       lastMessage: message({ body: 'see `this`' }),
     };
     assert.equal(formatConversation(c), '#team (3 unread, 1 mention) — bob: see this');

@@ -19,6 +19,7 @@ const group = (): ConversationDto => ({
   mentionCount: 0,
   memberCount: 3,
   peer: null,
+  muted: false,
   lastMessage: null,
 });
 

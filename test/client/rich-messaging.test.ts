@@ -173,6 +173,7 @@ describe('client library: replies, reactions, mentions and receipts', () => {
       mentionCount: 0,
       memberCount: 3,
       peer: null,
+      muted: false,
       lastMessage: null,
     };
     const cache = new ConversationCache([['c1', summary]]);

@@ -251,6 +251,7 @@ export function busContract(name: string, open: OpenBus): void {
         reply: null,
         replyCount: 0,
         reactions: [],
+        attachments: [],
       };
       const events: BusEvent[] = [
         { type: 'timeline', entry: { kind: 'message', message } },

@@ -23,6 +23,7 @@ export function messageDto(fields: Partial<MessageDto> & Pick<MessageDto, 'seq'>
     reply: null,
     replyCount: 0,
     reactions: [],
+    attachments: [],
     ...fields,
   };
 }

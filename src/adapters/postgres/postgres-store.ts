@@ -86,7 +86,7 @@ export async function openPostgresStore(
     async open() {
       await checkDurability(db);
       // Collation "C": text orders by bytes as on SQLite, whatever the database's locale.
-      await migrate(db, { byteCollation: 'C' });
+      await migrate(db, { byteCollation: 'C', bytes: 'bytea', fullText: 'tsvector' });
     },
     readReplication: () => readReplication(db),
     deadlineMs,

@@ -1,4 +1,5 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { searchText } from '../../domain/search.js';
 import type { Database } from './schema.js';
 
 /** What the migrations must know about an engine. */
@@ -8,6 +9,14 @@ export interface MigrationOptions {
    * columns use the engine's default, which must already be byte order (SQLite's `BINARY`).
    */
   byteCollation?: string;
+  /** The column type of raw bytes (file chunks): SQLite `blob`, PostgreSQL `bytea`. */
+  bytes?: 'blob' | 'bytea';
+  /**
+   * How messages are indexed for full-text search (rule Q1): an FTS5 table kept by triggers
+   * (SQLite), or a generated `tsvector` column with a GIN index (PostgreSQL). Both index the
+   * same `messages.search_text` tokens (domain/search.ts), so both match alike.
+   */
+  fullText?: 'fts5' | 'tsvector';
 }
 
 /**
@@ -197,7 +206,156 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_files_search_notifications': {
+      // Files (rules F1-F9), message search (Q1-Q6), notifications (N1-N8); issue 15.
+      async up(db: Kysely<unknown>) {
+        const bytes = options.bytes ?? 'blob';
+        // A file's bytes, in chunks of at most 256 KiB, each written in its own short
+        // transaction while the upload streams in; `complete` once the last one is written.
+        await db.schema
+          .createTable('blobs')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('chunks', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('complete', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('blob_chunks')
+          .addColumn('blob_id', text, (c) => c.notNull().references('blobs.id').onDelete('cascade'))
+          .addColumn('idx', 'integer', (c) => c.notNull())
+          .addColumn('data', bytes, (c) => c.notNull())
+          .addPrimaryKeyConstraint('blob_chunks_pk', ['blob_id', 'idx'])
+          .execute();
+        // An uploaded file: its uploader's until a message attaches it (conversation_id, seq,
+        // position set), then the conversation's. Images have their size and a thumbnail.
+        await db.schema
+          .createTable('attachments')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('uploader_id', text, (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('content_type', text, (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('blob_id', text, (c) => c.notNull())
+          .addColumn('width', 'integer')
+          .addColumn('height', 'integer')
+          .addColumn('thumb_blob_id', text)
+          .addColumn('thumb_width', 'integer')
+          .addColumn('thumb_height', 'integer')
+          .addColumn('conversation_id', text)
+          .addColumn('seq', 'integer')
+          .addColumn('position', 'integer')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('attachments_uploader')
+          .on('attachments')
+          .column('uploader_id')
+          .execute();
+        await db.schema
+          .createIndex('attachments_message')
+          .on('attachments')
+          .columns(['conversation_id', 'seq', 'position'])
+          .where(sql.ref('conversation_id'), 'is not', null)
+          .execute();
+
+        // Search: the body's tokens (domain/search.ts), "" once deleted; indexed per engine.
+        await db.schema
+          .alterTable('messages')
+          .addColumn('search_text', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+        await backfillSearchText(db);
+        if ((options.fullText ?? 'fts5') === 'fts5') {
+          // FTS5 over messages.search_text (external content, keyed by the rowid, which the
+          // node never renumbers: it never runs VACUUM; backups copy pages). The `ascii`
+          // tokenizer splits only at ASCII separators: exactly at the spaces between tokens.
+          await sql`create virtual table messages_fts using fts5(search_text, content='messages', content_rowid='rowid', tokenize='ascii')`.execute(
+            db,
+          );
+          await sql`insert into messages_fts(messages_fts) values ('rebuild')`.execute(db);
+          await sql`create trigger messages_fts_insert after insert on messages begin
+            insert into messages_fts(rowid, search_text) values (new.rowid, new.search_text);
+          end`.execute(db);
+          await sql`create trigger messages_fts_delete after delete on messages begin
+            insert into messages_fts(messages_fts, rowid, search_text) values ('delete', old.rowid, old.search_text);
+          end`.execute(db);
+          await sql`create trigger messages_fts_update after update of search_text on messages begin
+            insert into messages_fts(messages_fts, rowid, search_text) values ('delete', old.rowid, old.search_text);
+            insert into messages_fts(rowid, search_text) values (new.rowid, new.search_text);
+          end`.execute(db);
+        } else {
+          // The tokens as lexemes, unparsed: no dictionary, no stemming, as on SQLite.
+          await sql`alter table messages add column search_vector tsvector generated always as (array_to_tsvector(string_to_array(search_text, ' '))) stored`.execute(
+            db,
+          );
+          await sql`create index messages_search on messages using gin (search_vector)`.execute(db);
+        }
+
+        // Notifications: per-conversation mute (N3), do-not-disturb (N4), Web Push (N5-N7).
+        await db.schema
+          .alterTable('members')
+          .addColumn('muted', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('users').addColumn('dnd_until', 'bigint').execute();
+        await db.schema
+          .createTable('push_subscriptions')
+          .addColumn('id', text, (c) => c.primaryKey())
+          .addColumn('user_id', text, (c) => c.notNull())
+          .addColumn('session_id', text, (c) => c.notNull())
+          .addColumn('endpoint', 'text', (c) => c.notNull().unique())
+          .addColumn('p256dh', 'text', (c) => c.notNull())
+          .addColumn('auth', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('push_subscriptions_user')
+          .on('push_subscriptions')
+          .column('user_id')
+          .execute();
+        await db.schema
+          .createIndex('push_subscriptions_session')
+          .on('push_subscriptions')
+          .column('session_id')
+          .execute();
+        // Secrets every node of a deployment shares, made once by whichever node needs one
+        // first (insert-if-absent, then read back): the VAPID key pair of Web Push (N5).
+        await db.schema
+          .createTable('server_secrets')
+          .addColumn('name', text, (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
+}
+
+/** Fills `messages.search_text` for the messages stored before search existed, in pages. */
+async function backfillSearchText(db: Kysely<unknown>): Promise<void> {
+  const typed = db as Kysely<Database>;
+  let after = '';
+  for (;;) {
+    const rows = await typed
+      .selectFrom('messages')
+      .select(['id', 'body'])
+      .where('id', '>', after)
+      .where('deleted_at', 'is', null)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    for (const row of rows) {
+      const tokens = searchText(row.body);
+      if (tokens !== '') {
+        await typed
+          .updateTable('messages')
+          .set({ search_text: tokens })
+          .where('id', '=', row.id)
+          .execute();
+      }
+    }
+    if (rows.length < 1000) return;
+    after = rows[rows.length - 1]!.id;
+  }
 }
 
 /** Supplies the migration set, built for an engine, to Kysely's Migrator. */

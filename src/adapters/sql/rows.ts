@@ -112,6 +112,7 @@ export function toMessage(row: MessageRow): Message {
     reply: null,
     replyCount: 0,
     reactions: [],
+    attachments: [],
   };
 }
 

@@ -9,6 +9,8 @@ export interface Database {
     created_at: number;
     deleted_at: number | null;
     share_read_markers: Generated<number>;
+    /** Do-not-disturb until this time (rule N4); null: off. */
+    dnd_until: number | null;
   };
   sessions: {
     id: string;
@@ -35,6 +37,8 @@ export interface Database {
     role: string;
     joined_at: number;
     last_read_seq: number;
+    /** 1: the member muted the conversation (rule N3). */
+    muted: Generated<number>;
   };
   messages: {
     id: string;
@@ -51,6 +55,56 @@ export interface Database {
     /** JSON array of the mentioned user ids (the `mentions` table indexes them). */
     mentions: Generated<string>;
     mentions_all: Generated<number>;
+    /** The body's search tokens joined by spaces (domain/search.ts); "" once deleted (rule Q1). */
+    search_text: Generated<string>;
+  };
+  /** A file's bytes, stored in chunks (rule F2). */
+  blobs: {
+    id: string;
+    size: Generated<number>;
+    chunks: Generated<number>;
+    /** 1 once every chunk is written; an incomplete blob older than an hour is swept. */
+    complete: Generated<number>;
+    created_at: number;
+  };
+  blob_chunks: {
+    blob_id: string;
+    idx: number;
+    data: Uint8Array;
+  };
+  /** An uploaded file (rules F1-F9); conversation_id, seq and position once a message attaches it. */
+  attachments: {
+    id: string;
+    uploader_id: string;
+    name: string;
+    content_type: string;
+    size: number;
+    blob_id: string;
+    width: number | null;
+    height: number | null;
+    thumb_blob_id: string | null;
+    thumb_width: number | null;
+    thumb_height: number | null;
+    conversation_id: string | null;
+    seq: number | null;
+    position: number | null;
+    created_at: number;
+  };
+  /** A browser's Web Push subscription, bound to the session that made it (rule N6). */
+  push_subscriptions: {
+    id: string;
+    user_id: string;
+    session_id: string;
+    endpoint: string;
+    p256dh: string;
+    auth: string;
+    created_at: number;
+  };
+  /** Secrets shared by every node of a deployment (the VAPID key pair, rule N5). */
+  server_secrets: {
+    name: string;
+    value: string;
+    created_at: number;
   };
   /** One row per mentioned member of a message (rule R6), for mention counts and lists. */
   mentions: {

@@ -37,7 +37,7 @@ async function summariesOf(
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .selectAll('c')
-    .select(['m.role', 'm.last_read_seq'])
+    .select(['m.role', 'm.last_read_seq', 'm.muted'])
     .select((eb) => [
       eb
         .selectFrom('messages as x')
@@ -123,6 +123,7 @@ async function summariesOf(
       mentionCount: num(r.mention_count ?? 0),
       memberCount: num(r.member_count ?? 0),
       peer: peerId === null ? null : (peerName.get(peerId) ?? DELETED_USER_NAME),
+      muted: num(r.muted) === 1,
       lastMessage: lastByConversation.get(r.id) ?? null,
     };
   });

@@ -15,10 +15,15 @@ export const users = sqlAggregate<UsersStore>({
     const getUserSettings = async (id: string): Promise<UserSettings | null> => {
       const row = await db
         .selectFrom('users')
-        .select('share_read_markers')
+        .select(['share_read_markers', 'dnd_until'])
         .where('id', '=', id)
         .executeTakeFirst();
-      return row ? { shareReadMarkers: num(row.share_read_markers) === 1 } : null;
+      return row
+        ? {
+            shareReadMarkers: num(row.share_read_markers) === 1,
+            doNotDisturbUntil: row.dnd_until === null ? null : num(row.dnd_until),
+          }
+        : null;
     };
     return {
       async createUser(user: UserWithSecret): Promise<User> {

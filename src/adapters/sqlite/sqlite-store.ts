@@ -30,7 +30,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: withStatementCache(sqlite, walSync) }),
   });
-  await migrate(db);
+  await migrate(db, { bytes: 'blob', fullText: 'fts5' });
   await walSync.durable();
   return createSqlStore({
     name: 'sqlite',

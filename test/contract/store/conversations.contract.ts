@@ -206,6 +206,7 @@ function summariesContract(open: OpenStore): void {
         mentionCount: 0,
         memberCount: 2,
         peer: null,
+        muted: false,
         lastMessage: last,
       });
       assert.equal((await store.getSummaryForUser(group.id, me.id))?.role, 'owner');

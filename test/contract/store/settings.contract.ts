@@ -10,7 +10,10 @@ export function settingsContract(open: OpenStore): void {
     it('[R9] a new account shares its read markers; unknown ids have no settings', async () => {
       const { store } = fx();
       const alice = await fx().user();
-      assert.deepEqual(await store.getUserSettings(alice.id), { shareReadMarkers: true });
+      assert.deepEqual(await store.getUserSettings(alice.id), {
+        shareReadMarkers: true,
+        doNotDisturbUntil: null,
+      });
       assert.equal(await store.getUserSettings('no-such-id'), null);
       assert.equal(await store.updateUserSettings('no-such-id', { shareReadMarkers: false }), null);
     });
@@ -21,12 +24,23 @@ export function settingsContract(open: OpenStore): void {
       const bob = await fx().user();
       assert.deepEqual(await store.updateUserSettings(alice.id, { shareReadMarkers: false }), {
         shareReadMarkers: false,
+        doNotDisturbUntil: null,
       });
-      assert.deepEqual(await store.updateUserSettings(alice.id, {}), { shareReadMarkers: false });
-      assert.deepEqual(await store.getUserSettings(alice.id), { shareReadMarkers: false });
-      assert.deepEqual(await store.getUserSettings(bob.id), { shareReadMarkers: true });
+      assert.deepEqual(await store.updateUserSettings(alice.id, {}), {
+        shareReadMarkers: false,
+        doNotDisturbUntil: null,
+      });
+      assert.deepEqual(await store.getUserSettings(alice.id), {
+        shareReadMarkers: false,
+        doNotDisturbUntil: null,
+      });
+      assert.deepEqual(await store.getUserSettings(bob.id), {
+        shareReadMarkers: true,
+        doNotDisturbUntil: null,
+      });
       assert.deepEqual(await store.updateUserSettings(alice.id, { shareReadMarkers: true }), {
         shareReadMarkers: true,
+        doNotDisturbUntil: null,
       });
     });
 

@@ -44,6 +44,7 @@ function messagesContract(open: OpenStore): void {
         reply: null,
         replyCount: 0,
         reactions: [],
+        attachments: [],
       };
       assert.deepEqual(await store.getMessage(group.id, seq), expected);
       assert.deepEqual(await store.getMessageByClientId(sender.id, 'client-abc'), expected);

@@ -171,5 +171,6 @@ export function draftOf(store: ChatStore, c: ConversationDto, entry: OutboxEntry
     reply,
     replyCount: 0,
     reactions: [],
+    attachments: [],
   };
 }
