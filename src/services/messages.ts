@@ -64,6 +64,11 @@ export interface MessageServiceOptions {
    * every send is (tools and tests that write without a gateway).
    */
   sendAllowed?: (userId: string) => boolean;
+  /**
+   * Told of each message this node committed and published, once, after the commit (the
+   * notifier's hook, rule N1). Not told of retries that returned the original. Must not throw.
+   */
+  onSent?: (message: Message) => void;
 }
 
 /** Sending, history, timeline, edits and deletes (rules M1-M4, M6); read markers are read-markers.ts. */
@@ -72,6 +77,7 @@ export class MessageService {
   readonly #conversations: ConversationService;
   readonly #batcher: CommitBatcher;
   readonly #sendAllowed: (userId: string) => boolean;
+  readonly #onSent: ((message: Message) => void) | undefined;
 
   constructor(
     deps: MessageDeps,
@@ -81,6 +87,7 @@ export class MessageService {
     this.#deps = deps;
     this.#conversations = conversations;
     this.#sendAllowed = options.sendAllowed ?? (() => true);
+    this.#onSent = options.onSent;
     this.#batcher = new CommitBatcher(deps.store, {
       concurrency: deps.store.writeConcurrency,
       onCommit: (ms, size) => {
@@ -125,6 +132,7 @@ export class MessageService {
       const pubs = new Publications();
       pubs.timeline({ kind: 'message', message: result.message });
       pubs.publish(this.#deps.bus);
+      this.#onSent?.(result.message);
     }
     return result;
   }
