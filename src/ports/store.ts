@@ -15,6 +15,14 @@ export {
   type StoreProblem,
   type UniqueKey,
 } from './store/errors.js';
+  BLOB_CHUNK_BYTES,
+  messageKey,
+  type AttachmentRecord,
+  type AttachmentsStore,
+  type BlobInfo,
+  type BlobStore,
+  type MessageRef,
+} from './store/files.js';
 export type { Lease, LeasesStore } from './store/leases.js';
 export type { MembersStore, MemberView } from './store/members.js';
 export type { NodesStore, PresenceStore } from './store/registry.js';

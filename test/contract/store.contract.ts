@@ -2,6 +2,7 @@ import { describe } from 'node:test';
 import { alphabetContract } from './store/alphabet.contract.js';
 import { conversationsContract } from './store/conversations.contract.js';
 import type { OpenStore } from './store/fixture.js';
+import { filesContract } from './store/files.contract.js';
 import { leasesContract } from './store/leases.contract.js';
 import { membersContract } from './store/members.contract.js';
 import { reactionsContract } from './store/reactions.contract.js';
@@ -30,6 +31,7 @@ export function storeContract(name: string, open: OpenStore): void {
     membersContract(open);
     timelineContract(open);
     reactionsContract(open);
+    filesContract(open);
     settingsContract(open);
     transactionsContract(open);
     registryContract(open);

@@ -4,6 +4,7 @@ import {
   type ConversationCursor,
   type ConversationsStore,
 } from '../../ports/store.js';
+import { deleteConversationAttachments } from './attachments.js';
 import { insertUnique, sqlAggregate, type SqlExecutor } from './executor.js';
 import { num, toConversation } from './rows.js';
 
@@ -73,6 +74,7 @@ export const conversations = sqlAggregate<ConversationRows>({
 
       async deleteConversation(id: string): Promise<void> {
         // Explicit child deletes keep this independent of the engine's foreign-key enforcement.
+        await deleteConversationAttachments(db, id);
         await db.deleteFrom('reactions').where('conversation_id', '=', id).execute();
         await db.deleteFrom('mentions').where('conversation_id', '=', id).execute();
         await db.deleteFrom('events').where('conversation_id', '=', id).execute();

@@ -1,14 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { Message, ReplyPreview } from '../../domain/model.js';
 import { replyPreviewOf } from '../../domain/replies.js';
+import { messageKey } from '../../ports/store.js';
+import { attachmentsOfMessages } from './attachments.js';
 import { reactionsOfMessages } from './reactions.js';
 import { DELETED_USER_NAME, num } from './rows.js';
 import type { Database } from './schema.js';
 
 /**
- * Messages as every read returns them (rules R2-R4): each with its parent's preview, its
- * thread's reply count and its reactions, as of the read. A page costs at most three queries
- * (parents, reply counts, reactions), whatever its size and however many conversations it
+ * Messages as every read returns them (rules R2-R4, F3): each with its parent's preview, its
+ * thread's reply count, its reactions and its attachments, as of the read. A page costs at most
+ * four queries (parents, reply counts, reactions, attachments), whatever its size and however many conversations it
  * spans, and none of them when nothing in the page needs it (no reply, no root, only deleted
  * messages).
  */
@@ -29,16 +31,19 @@ export async function decorateMessages(
       list.filter((m) => m.deletedAt === null).map((m) => m.seq),
     ]),
   );
-  const [previews, counts, reactions] = await Promise.all([
+  const liveRefs = messages.filter((m) => m.deletedAt === null);
+  const [previews, counts, reactions, files] = await Promise.all([
     replyPreviews(db, byConversation),
     replyCounts(db, byConversation),
     reactionsOfMessages(db, live),
+    attachmentsOfMessages(db, liveRefs),
   ]);
   return messages.map((m) => ({
     ...m,
     reply: m.replyTo === null ? null : (previews.get(key(m.conversationId, m.replyTo)) ?? null),
     replyCount: m.threadRoot === null ? (counts.get(key(m.conversationId, m.seq)) ?? 0) : 0,
     reactions: reactions.get(m.conversationId)?.get(m.seq) ?? [],
+    attachments: files.get(messageKey(m)) ?? [],
   }));
 }
 

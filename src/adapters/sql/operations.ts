@@ -1,4 +1,6 @@
 import type { StoreOps } from '../../ports/store.js';
+import { attachments } from './attachments.js';
+import { blobs } from './blobs.js';
 import { conversations } from './conversations.js';
 import type { SqlExecutor } from './executor.js';
 import { members } from './members.js';
@@ -20,6 +22,8 @@ const AGGREGATES = [
   messages,
   timeline,
   reactions,
+  blobs,
+  attachments,
   registry,
 ] as const;
 

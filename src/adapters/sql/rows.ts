@@ -24,7 +24,8 @@ export function num(value: number | string | bigint): number {
   return typeof value === 'number' ? value : Number(value);
 }
 
-function numOrNull(value: number | string | bigint | null): number | null {
+/** {@link num}, keeping null. */
+export function numOrNull(value: number | string | bigint | null): number | null {
   return value === null ? null : num(value);
 }
 

@@ -1,5 +1,6 @@
 import type { ConversationsStore } from './conversations.js';
 import type { StoreProblem } from './errors.js';
+import type { AttachmentsStore } from './files.js';
 import type { LeasesStore } from './leases.js';
 import type { MembersStore } from './members.js';
 import type { NodesStore, PresenceStore } from './registry.js';
@@ -24,6 +25,7 @@ export interface StoreOps
     MembersStore,
     TimelineStore,
     ReactionsStore,
+    AttachmentsStore,
     NodesStore,
     PresenceStore {}
 
