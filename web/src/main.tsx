@@ -2,5 +2,7 @@ import { render } from 'preact';
 import { App } from './app.js';
 import './styles.css';
 import './format.css';
+import './files.css';
+import './search-notify.css';
 
 render(<App />, document.getElementById('app')!);

@@ -195,3 +195,81 @@ export const SmileyPlusIcon = (p: IconProps) => (
     <path d="M19 2v6M16 5h6" />
   </Icon>
 );
+
+/** A paper clip: "attach files". */
+export const PaperclipIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />
+  </Icon>
+);
+
+/** A sheet with a folded corner; `kind` draws what is on it (lines, a picture, a play mark…). */
+export const FileIcon = (p: IconProps & { kind?: string }) => (
+  <Icon {...p}>
+    <path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z" />
+    <path d="M14 2v6h6" />
+    {p.kind === 'text' && <path d="M8 13h8M8 17h6" />}
+    {p.kind === 'pdf' && <path d="M8 13h8M8 17h8M8 9h2" />}
+    {p.kind === 'image' && (
+      <>
+        <circle cx="10" cy="12" r="1.5" />
+        <path d="m20 17-3.5-3.5L9 20" />
+      </>
+    )}
+    {p.kind === 'video' && <path d="m10 12 5 3-5 3z" />}
+    {p.kind === 'audio' && (
+      <>
+        <circle cx="10" cy="17" r="2" />
+        <path d="M12 17v-6l3 1" />
+      </>
+    )}
+    {p.kind === 'archive' && <path d="M10 6h2M10 10h2M10 14h2M10 18h2" />}
+  </Icon>
+);
+
+export const DownloadIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4" />
+    <path d="m7 10 5 5 5-5" />
+    <path d="M12 15V3" />
+  </Icon>
+);
+
+export const UploadIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M21 15v4a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-4" />
+    <path d="m17 8-5-5-5 5" />
+    <path d="M12 3v12" />
+  </Icon>
+);
+
+export const ForwardIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="m9 18 6-6-6-6" />
+  </Icon>
+);
+
+/** A bell: notifications (its button carries the name). */
+export const BellIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+    <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+  </Icon>
+);
+
+/** A struck-through bell: a muted conversation. */
+export const BellOffIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M8.7 3A6 6 0 0 1 18 8a21.3 21.3 0 0 0 .6 5" />
+    <path d="M17 17H3s3-2 3-9a4.67 4.67 0 0 1 .3-1.7" />
+    <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+    <path d="m2 2 20 20" />
+  </Icon>
+);
+
+/** A crescent moon: do not disturb. */
+export const MoonIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 3a6 6 0 0 0 9 9 9 9 0 1 1-9-9z" />
+  </Icon>
+);

@@ -4,6 +4,7 @@ import { replaceShortcodes } from '../../../src/format/emoji.js';
 import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { formatFull, formatTime } from '../lib/format.js';
+import { AttachmentList } from './attachment-list.js';
 import { Avatar } from './avatar.js';
 import {
   AlertIcon,
@@ -25,7 +26,8 @@ export type DeliveryState = 'pending' | 'sent' | 'failed';
  * One message. Its text goes to the DOM as elements (MessageBody, nothing parsed as HTML).
  * A reply shows a quote of its parent that jumps to it, a thread root its reply count that opens
  * the thread; a message that mentions the user is highlighted. Stored messages offer Reply;
- * own ones show their delivery state and, once stored, can be edited or deleted.
+ * own ones show their delivery state and, once stored, can be edited or deleted. Its files
+ * show under the text (AttachmentList: thumbnails that open the viewer, download cards).
  */
 export function MessageItem(props: {
   message: MessageDto;
@@ -100,8 +102,12 @@ export function MessageItem(props: {
             {deleted ? (
               <p class="message-body message-deleted">This message was deleted.</p>
             ) : (
-              <MessageBody body={m.body} me={props.me.username} mentionsAll={m.mentionsAll} />
+              // A message of files alone has no text to show.
+              m.body !== '' && (
+                <MessageBody body={m.body} me={props.me.username} mentionsAll={m.mentionsAll} />
+              )
             )}
+            {!deleted && m.attachments.length > 0 && <AttachmentList attachments={m.attachments} />}
             <span class="message-meta">
               {m.editedAt !== null && !deleted && <span class="message-edited">edited</span>}
               <time dateTime={new Date(m.createdAt).toISOString()} title={formatFull(m.createdAt)}>
