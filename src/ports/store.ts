@@ -15,6 +15,7 @@ export {
   type StoreProblem,
   type UniqueKey,
 } from './store/errors.js';
+export {
   BLOB_CHUNK_BYTES,
   messageKey,
   type AttachmentRecord,
@@ -25,6 +26,7 @@ export {
 } from './store/files.js';
 export type { Lease, LeasesStore } from './store/leases.js';
 export type { MembersStore, MemberView } from './store/members.js';
+export type { PushStore, PushSubscriptionRecord } from './store/push.js';
 export type { NodesStore, PresenceStore } from './store/registry.js';
 export type { Reaction, ReactionsStore } from './store/reactions.js';
 export type { SessionsStore } from './store/sessions.js';

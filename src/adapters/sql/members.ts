@@ -11,7 +11,7 @@ import { num, toMember } from './rows.js';
 
 /** Memberships (MembersStore) over SQL. */
 export const members = sqlAggregate<MembersStore>({
-  userWrites: ['addMember', 'removeMember', 'setMemberRole', 'raiseReadMarker'],
+  userWrites: ['addMember', 'removeMember', 'setMemberRole', 'raiseReadMarker', 'setMuted'],
   ops(x: SqlExecutor): MembersStore {
     const { db } = x;
     const withUsers = () =>
@@ -116,6 +116,25 @@ export const members = sqlAggregate<MembersStore>({
           .executeTakeFirst();
         if (!row) throw new RecordNotFoundError('member');
         return num(row.last_read_seq);
+      },
+
+      async setMuted(conversationId: string, userId: string, muted: boolean): Promise<boolean> {
+        const result = await byMember(conversationId, userId)
+          .set({ muted: muted ? 1 : 0 })
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) > 0;
+      },
+
+      async mutedAmong(conversationId: string, userIds: string[]): Promise<Set<string>> {
+        if (userIds.length === 0) return new Set();
+        const rows = await db
+          .selectFrom('members')
+          .select('user_id')
+          .where('conversation_id', '=', conversationId)
+          .where('user_id', 'in', userIds)
+          .where('muted', '=', 1)
+          .execute();
+        return new Set(rows.map((r) => r.user_id));
       },
 
       async listConversationIdsForUser(userId: string): Promise<string[]> {

@@ -5,6 +5,7 @@ import { conversations } from './conversations.js';
 import type { SqlExecutor } from './executor.js';
 import { members } from './members.js';
 import { messages } from './messages.js';
+import { push } from './push.js';
 import { reactions } from './reactions.js';
 import { registry } from './registry.js';
 import { sessions } from './sessions.js';
@@ -25,6 +26,7 @@ const AGGREGATES = [
   blobs,
   attachments,
   registry,
+  push,
 ] as const;
 
 /** The intersection of the operations of a list of aggregates. */

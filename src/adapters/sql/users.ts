@@ -98,14 +98,24 @@ export const users = sqlAggregate<UsersStore>({
         id: string,
         patch: Partial<UserSettings>,
       ): Promise<UserSettings | null> {
-        if (patch.shareReadMarkers !== undefined) {
-          await db
-            .updateTable('users')
-            .set({ share_read_markers: patch.shareReadMarkers ? 1 : 0 })
-            .where('id', '=', id)
-            .execute();
-        }
+        const set: { share_read_markers?: number; dnd_until?: number | null } = {};
+        if (patch.shareReadMarkers !== undefined)
+          set.share_read_markers = patch.shareReadMarkers ? 1 : 0;
+        if (patch.doNotDisturbUntil !== undefined) set.dnd_until = patch.doNotDisturbUntil;
+        if (Object.keys(set).length > 0)
+          await db.updateTable('users').set(set).where('id', '=', id).execute();
         return getUserSettings(id);
+      },
+
+      async usersInDoNotDisturb(ids: string[], now: number): Promise<Set<string>> {
+        if (ids.length === 0) return new Set();
+        const rows = await db
+          .selectFrom('users')
+          .select('id')
+          .where('id', 'in', ids)
+          .where('dnd_until', '>', now)
+          .execute();
+        return new Set(rows.map((r) => r.id));
       },
 
       async usersHidingReadMarkers(ids: string[]): Promise<Set<string>> {

@@ -24,6 +24,10 @@ export interface MembersStore {
    * with `RecordNotFoundError` for a non-member.
    */
   raiseReadMarker(conversationId: string, userId: string, seq: number): Promise<number>;
+  /** Sets whether the member muted the conversation (rule N3); false for a non-member. */
+  setMuted(conversationId: string, userId: string, muted: boolean): Promise<boolean>;
+  /** Of these users, the members who muted the conversation (rule N3). */
+  mutedAmong(conversationId: string, userIds: string[]): Promise<Set<string>>;
   listConversationIdsForUser(userId: string): Promise<string[]>;
   /** How many conversations each of these users is in; a user in none is absent. */
   countConversationsOfUsers(userIds: string[]): Promise<Map<string, number>>;

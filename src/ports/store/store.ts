@@ -3,6 +3,7 @@ import type { StoreProblem } from './errors.js';
 import type { AttachmentsStore } from './files.js';
 import type { LeasesStore } from './leases.js';
 import type { MembersStore } from './members.js';
+import type { PushStore } from './push.js';
 import type { NodesStore, PresenceStore } from './registry.js';
 import type { ReactionsStore } from './reactions.js';
 import type { SessionsStore } from './sessions.js';
@@ -27,7 +28,8 @@ export interface StoreOps
     ReactionsStore,
     AttachmentsStore,
     NodesStore,
-    PresenceStore {}
+    PresenceStore,
+    PushStore {}
 
 /** The operations inside a transaction: the store's own, plus savepoints. */
 export interface TransactionOps extends StoreOps {

@@ -23,6 +23,8 @@ export interface UsersStore {
   getUserSettings(id: string): Promise<UserSettings | null>;
   /** Changes the given settings, leaves the others; answers them all, null for an unknown id. */
   updateUserSettings(id: string, patch: Partial<UserSettings>): Promise<UserSettings | null>;
+  /** Of these users, those whose do-not-disturb lasts past `now` (rule N4). */
+  usersInDoNotDisturb(ids: string[], now: number): Promise<Set<string>>;
   /** Of these users, those who do not share their read markers (rule R9). */
   usersHidingReadMarkers(ids: string[]): Promise<Set<string>>;
 }
