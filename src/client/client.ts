@@ -188,12 +188,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * Sends a message: it enters the outbox as `pending`, is written now if online (or on the
    * next connection), retried with the same clientMsgId until acked, and resolves with the
    * stored message. Refusals such as `forbidden` reject with a SendError and mark it `failed`.
-   * `replyTo` names the message it replies to (rule R1); it stays with the entry's retries.
+   * `replyTo` names the message it replies to (rule R1) and `attachments` the uploaded files it
+   * carries (rule F3, ids from {@link RestApi.uploadFile}); both stay with the entry's retries.
    */
   send(
     conversationId: string,
     body: string,
-    options: { clientMsgId?: string; replyTo?: number } = {},
+    options: { clientMsgId?: string; replyTo?: number; attachments?: readonly string[] } = {},
   ): { entry: OutboxEntry; done: Promise<MessageDto> } {
     const result = this.outbox.add(conversationId, body, options);
     this.emit('outbox', result.entry);
@@ -326,18 +327,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
           reason: event.type === 'conversation.deleted' ? 'deleted' : 'removed',
         });
         return;
+      case 'conversation.muted': {
+        const conversation = this.conversations.setMuted(event.conversationId, event.muted);
+        if (conversation) this.emit('conversation', conversation);
+        return;
+      }
       case 'read': {
         const conversation = this.conversations.markRead(event.conversationId, event.seq);
         if (conversation) this.emit('conversation', conversation);
-        this.emit('read', { conversationId: event.conversationId, seq: event.seq });
-        return;
+        return this.emit('read', { conversationId: event.conversationId, seq: event.seq });
       }
-      case 'receipt':
-        return this.emit('receipt', {
-          conversationId: event.conversationId,
-          userId: event.userId,
-          seq: event.seq,
-        });
+      case 'receipt': {
+        const { conversationId, userId, seq } = event;
+        return this.emit('receipt', { conversationId, userId, seq });
+      }
     }
   }
 
@@ -368,6 +371,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       clientMsgId: entry.clientMsgId,
       body: entry.body,
       ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),
+      ...(entry.attachments ? { attachments: entry.attachments } : {}),
     });
   }
 

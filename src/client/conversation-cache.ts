@@ -5,7 +5,7 @@ import { mentionsUser } from './mentions.js';
 /**
  * The conversation list as the client last knew it (REST summaries), kept in step with the
  * live timeline: last seq and message, unread and mention counts, names, member counts, read
- * markers, the user's role, the @all policy.
+ * markers, the user's role, the @all policy, whether the user muted it.
  */
 export class ConversationCache extends Map<string, ConversationDto> {
   /** Applies a delivered timeline item; returns the summary it changed, if cached. */
@@ -34,6 +34,17 @@ export class ConversationCache extends Map<string, ConversationDto> {
       conversation.role = event.data.role;
     if (event.type === 'conversation.settings_changed')
       conversation.allMentions = event.data.allMentions;
+    return conversation;
+  }
+
+  /**
+   * The user muted or unmuted the conversation (rule N3, here or on another device: the
+   * `conversation.muted` side event); returns the changed summary.
+   */
+  setMuted(conversationId: string, muted: boolean): ConversationDto | undefined {
+    const conversation = this.get(conversationId);
+    if (!conversation) return undefined;
+    conversation.muted = muted;
     return conversation;
   }
 

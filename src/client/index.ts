@@ -11,7 +11,16 @@ export { positionOf } from './events.js';
 export { applyReaction, isReactionEvent, type ReactionEvent } from './reactions.js';
 export { mentionsUser } from './mentions.js';
 export { Outbox, SendError, type OutboxEntry, type OutboxState } from './outbox.js';
-export { ApiError, RestApi, type ListedUser } from './rest.js';
+export {
+  ApiError,
+  checkUpload,
+  formatBytes,
+  RestApi,
+  type ListedUser,
+  type StorageDto,
+  type UploadBody,
+  type UploadOptions,
+} from './rest.js';
 export { Backoff } from './backoff.js';
 export { Cursors } from './cursors.js';
 export type { WebSocketFactory, WebSocketLike } from './transport.js';

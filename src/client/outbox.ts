@@ -11,6 +11,8 @@ export interface OutboxEntry {
   body: string;
   /** The seq of the message this one replies to (rule R1); every retry carries it. */
   replyTo?: number;
+  /** Uploaded file ids to attach (rule F3), in order; every retry carries them. Never empty. */
+  attachments?: string[];
   state: OutboxState;
   /** Frames written for it so far (retries reuse the same clientMsgId). */
   attempts: number;
@@ -65,14 +67,18 @@ export class Outbox {
 
   /**
    * Adds a pending send (with a generated id unless one is given, replying to `replyTo` if
-   * set); settles on ack or final refusal.
+   * set, carrying `attachments` if any); settles on ack or final refusal.
    */
   add(
     conversationId: string,
     body: string,
-    options: { clientMsgId?: string | undefined; replyTo?: number | undefined } = {},
+    options: {
+      clientMsgId?: string | undefined;
+      replyTo?: number | undefined;
+      attachments?: readonly string[] | undefined;
+    } = {},
   ): { entry: OutboxEntry; done: Promise<MessageDto> } {
-    const { clientMsgId, replyTo } = options;
+    const { clientMsgId, replyTo, attachments } = options;
     if (clientMsgId !== undefined && this.#entries.has(clientMsgId)) {
       throw new Error(`clientMsgId ${clientMsgId} is already in the outbox`);
     }
@@ -81,6 +87,7 @@ export class Outbox {
       conversationId,
       body,
       ...(replyTo !== undefined ? { replyTo } : {}),
+      ...(attachments && attachments.length > 0 ? { attachments: [...attachments] } : {}),
       state: 'pending',
       attempts: 0,
       createdAt: this.#now(),

@@ -1,29 +1,30 @@
 import type {
   AllMentionsPolicyDto,
+  AttachmentDto,
   ConversationDto,
   MemberDto,
   MentionsPageDto,
   MessageDto,
   ReactionGroupDto,
+  SearchPageDto,
   ThreadPageDto,
   UserSettingsDto,
   TimelineItemDto,
   TimelinePageDto,
   UserDto,
 } from '../protocol/schemas.js';
+import { ApiError } from './api-error.js';
 import { ClientErrorCode } from './error-codes.js';
+import { upload, type StorageDto, type UploadBody, type UploadOptions } from './uploads.js';
 
-/** A REST call the server refused, with its stable error code (`not_found`, `forbidden`, …). */
-export class ApiError extends Error {
-  override readonly name = 'ApiError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiError } from './api-error.js';
+export {
+  checkUpload,
+  formatBytes,
+  type StorageDto,
+  type UploadBody,
+  type UploadOptions,
+} from './uploads.js';
 
 /** A user as listed by search. */
 export type ListedUser = Pick<UserDto, 'id' | 'username' | 'createdAt'> & { online: boolean };
@@ -56,17 +57,28 @@ export class RestApi {
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    return this.call<T>(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /**
+   * One call with the session's credentials and a body of any kind (an upload's bytes); the
+   * answer's JSON, or an ApiError.
+   */
+  async call<T>(path: string, init: RequestInit & { headers: Record<string, string> }): Promise<T> {
+    if (this.token) init.headers.authorization = `Bearer ${this.token}`;
     let res: Response;
     try {
       res = await this.#fetch(this.baseUrl + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...init,
         ...(this.#cookieSession ? { credentials: 'same-origin' as const } : {}),
       });
     } catch (err) {
+      if (init.signal?.aborted) throw err;
       throw new ApiError(
         0,
         ClientErrorCode.Unreachable,
@@ -87,11 +99,16 @@ export class RestApi {
       }
     }
     if (!res.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const error = (
+        parsed as
+          | { error?: { code?: string; message?: string; details?: Record<string, unknown> } }
+          | undefined
+      )?.error;
       throw new ApiError(
         res.status,
         error?.code ?? ClientErrorCode.HttpError,
         error?.message ?? `HTTP ${res.status}`,
+        error?.details ?? {},
       );
     }
     return parsed as T;
@@ -306,6 +323,70 @@ export class RestApi {
 
   updateSettings(patch: Partial<UserSettingsDto>): Promise<{ settings: UserSettingsDto }> {
     return this.request('PATCH', '/api/v1/me/settings', patch);
+  }
+
+  /**
+   * Do-not-disturb (rule N4): no notification of any kind until `until` (epoch ms); null
+   * turns it off.
+   */
+  setDoNotDisturb(until: number | null): Promise<{ settings: UserSettingsDto }> {
+    return this.updateSettings({ doNotDisturbUntil: until });
+  }
+
+  /** Mutes or unmutes a conversation for the user (rule N3): no bell, no notification. */
+  setMuted(conversationId: string, muted: boolean): Promise<{ muted: boolean }> {
+    return this.request('PUT', `/api/v1/conversations/${encodeURIComponent(conversationId)}/mute`, {
+      muted,
+    });
+  }
+
+  /**
+   * Full-text search over the user's conversations (rules Q1-Q4), newest first unless
+   * `order: 'relevance'`; `conversation` and `sender` (a username) narrow it, `cursor` (a
+   * page's `nextCursor`) pages on.
+   */
+  search(
+    q: string,
+    filters: {
+      conversation?: string;
+      sender?: string;
+      order?: 'newest' | 'relevance';
+      cursor?: string;
+      limit?: number;
+    } = {},
+  ): Promise<SearchPageDto> {
+    const params = new URLSearchParams({ q });
+    for (const [k, v] of Object.entries(filters)) if (v !== undefined) params.set(k, String(v));
+    return this.request('GET', `/api/v1/search?${params}`);
+  }
+
+  /** The user's storage figures (rule F1), so an oversize file is refused before it is sent. */
+  storage(): Promise<StorageDto> {
+    return this.request('GET', '/api/v1/me/storage');
+  }
+
+  /**
+   * Uploads one file (rule F1) as the raw request body, streamed when `body` is a stream;
+   * answers the unattached upload, whose id a send then attaches (rule F3). Refused before a
+   * byte is sent, with the code the server would answer, when the file is empty
+   * (`invalid_request`), larger than the node's `maxUploadBytes` (`payload_too_large`) or past
+   * the user's quota (`quota_exceeded`).
+   */
+  uploadFile(body: UploadBody, name: string, options: UploadOptions = {}): Promise<AttachmentDto> {
+    return upload(this, body, name, options);
+  }
+
+  /** Removes an upload not attached to any message (rule F7). */
+  deleteUpload(fileId: string): Promise<void> {
+    return this.request('DELETE', `/api/v1/files/${encodeURIComponent(fileId)}`);
+  }
+
+  /**
+   * Where a file's bytes are (rule F4): absolute, to open in a browser logged in to this
+   * node, or to fetch with the session's token. `download` asks for `attachment`.
+   */
+  fileUrl(fileId: string, options: { download?: boolean } = {}): string {
+    return `${this.baseUrl}/api/v1/files/${encodeURIComponent(fileId)}${options.download ? '?download=1' : ''}`;
   }
 }
 
