@@ -69,6 +69,8 @@ export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
 export const FILE_NAME_MAX = 255;
 /** A search query's length, in code points (rule Q2). */
 export const SEARCH_QUERY_MAX = 200;
+/** Terms one search query may have, after tokenizing (rule Q2). */
+export const SEARCH_TERMS_MAX = 10;
 /** Search results per page (rule Q2). */
 export const SEARCH_PAGE_MAX = 50;
 /** Web Push subscriptions one user may have (rule N6); the oldest is dropped for a new one. */

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Store } from '../../ports/store.js';
+import type { FullTextSearch } from '../sql/engine.js';
 import { migrate } from '../sql/migrations.js';
 import { createSqlStore } from '../sql/sql-store.js';
 import { isPostgresUnavailable } from './errors.js';
@@ -108,6 +109,7 @@ export async function openPostgresStore(
     name: 'postgres',
     db,
     rowLocks: true,
+    fullText: TSVECTOR_SEARCH,
     tryLease: (name) => leases.tryLease(name),
     guard: (call, guardOptions) => monitor.guard(call, guardOptions),
     problem: () => monitor.problem(),
@@ -118,6 +120,26 @@ export async function openPostgresStore(
     isTransientConflict: (err) => TRANSIENT_CONFLICTS.has(sqlState(err) ?? ''),
     isUnavailable: isPostgresUnavailable,
   });
+}
+
+/**
+ * Search through the generated `messages.search_vector` and its GIN index (rule Q1): a tsquery
+ * of quoted prefix lexemes, all required (`'dep':* & 'café':*`; a `'` or backslash escaped), cast
+ * from text rather than parsed by to_tsquery, so no dictionary changes a term and it matches
+ * exactly what SQLite matches; relevance is ts_rank, scaled down for longer messages.
+ */
+const TSVECTOR_SEARCH: FullTextSearch = {
+  from: sql`messages`,
+  matches: (prefixes) => sql<boolean>`messages.search_vector @@ ${tsquery(prefixes)}::tsquery`,
+  // Normalization 1 divides by 1 + log(lexemes): a short message ranks above a long one
+  // with the same matches, as bm25 ranks them.
+  score: (prefixes) =>
+    sql<number>`ts_rank(messages.search_vector, ${tsquery(prefixes)}::tsquery, 1)`,
+};
+
+/** The tsquery text requiring every prefix. */
+function tsquery(prefixes: readonly string[]): string {
+  return prefixes.map((p) => `'${p.replace(/['\\]/g, (c) => `\\${c}`)}':*`).join(' & ');
 }
 
 /** Refuses a server that would acknowledge commits it has not flushed (guarantee G1). */

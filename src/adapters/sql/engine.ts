@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder, SqlBool } from 'kysely';
 import type { Lease, StoreProblem, SyncStandbys } from '../../ports/store.js';
 import type { Database } from './schema.js';
 
@@ -17,6 +17,8 @@ export interface SqlEngine {
    * `lockConversation`; false if it runs one write transaction at a time, so needs none.
    */
   rowLocks: boolean;
+  /** How the engine's full-text index over `messages.search_text` is queried (rule Q1). */
+  fullText: FullTextSearch;
   /**
    * True if `err`, escaping a transaction, means it lost a race with a concurrent one and
    * rolled back (surfaced as TransactionConflictError). Engines with one writer leave it out.
@@ -60,4 +62,22 @@ export interface GuardOptions {
   userWrite: boolean;
   /** Overrides the engine's deadline (readiness checks answer sooner). */
   deadlineMs?: number;
+}
+
+/**
+ * One engine's full-text index over `messages.search_text` (migration 0004), as SQL fragments
+ * the search query (search.ts) puts together. Both engines index the same tokens
+ * (domain/search.ts) and match each query token as a token prefix, so they find the same
+ * messages; only the relevance score is the engine's own.
+ */
+export interface FullTextSearch {
+  /**
+   * The FROM items: `messages` itself, or joined with the index table, so every other clause
+   * may name `messages` (SQLite: the FTS5 table joined on the rowid).
+   */
+  from: RawBuilder<unknown>;
+  /** True for messages whose tokens include, for each of `prefixes`, one starting with it. */
+  matches(prefixes: readonly string[]): RawBuilder<SqlBool>;
+  /** The relevance of a matching message (higher is better), in the query `matches` is in. */
+  score(prefixes: readonly string[]): RawBuilder<number>;
 }

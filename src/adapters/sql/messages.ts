@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Message, StoredMessage } from '../../domain/model.js';
 import { MAX_SEQ } from '../../domain/replies.js';
+import { searchText } from '../../domain/search.js';
 import type {
   HistoryQuery,
   MentionsQuery,
@@ -75,6 +76,7 @@ export const messages = sqlAggregate<MessageOps>({
             threadRoot: number | null,
             mentions: string,
             mentionsAll: number,
+            searchText: string,
           ) =>
             db.insertInto('messages').values({
               id,
@@ -90,6 +92,7 @@ export const messages = sqlAggregate<MessageOps>({
               thread_root: threadRoot,
               mentions,
               mentions_all: mentionsAll,
+              search_text: searchText,
             }),
           m.id,
           m.conversationId,
@@ -104,6 +107,8 @@ export const messages = sqlAggregate<MessageOps>({
           m.threadRoot,
           JSON.stringify(m.mentions),
           m.mentionsAll ? 1 : 0,
+          // Indexed by the engine's full-text index (rule Q1); a deleted message has none.
+          m.deletedAt === null ? searchText(m.body) : '',
         );
         // A plain send writes no mention rows: no statement.
         if (m.mentions.length > 0) {
@@ -141,6 +146,8 @@ export const messages = sqlAggregate<MessageOps>({
         await bySeq(conversationId, seq)
           .set({
             body,
+            // Re-indexed in the edit's own statement (rule Q5).
+            search_text: searchText(body),
             edited_at: at,
             mentions: JSON.stringify(mentions.mentions),
             mentions_all: mentions.mentionsAll ? 1 : 0,
@@ -151,7 +158,7 @@ export const messages = sqlAggregate<MessageOps>({
 
       async deleteMessage(conversationId: string, seq: number, at: number): Promise<void> {
         await bySeq(conversationId, seq)
-          .set({ body: '', deleted_at: at, mentions: '[]', mentions_all: 0 })
+          .set({ body: '', search_text: '', deleted_at: at, mentions: '[]', mentions_all: 0 })
           .execute();
         await replaceMentionRows(db, conversationId, seq, []);
         await db

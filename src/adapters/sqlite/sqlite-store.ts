@@ -1,8 +1,9 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Store } from '../../ports/store.js';
+import type { FullTextSearch } from '../sql/engine.js';
 import { migrate } from '../sql/migrations.js';
 import { createSqlStore } from '../sql/sql-store.js';
 import type { Database } from '../sql/schema.js';
@@ -39,6 +40,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
     close: () => walSync.close(),
     // One connection: Kysely runs its transactions one at a time, so nothing needs a row lock.
     rowLocks: false,
+    fullText: FTS5_SEARCH,
     isUniqueViolation: (err) =>
       typeof err === 'object' &&
       err !== null &&
@@ -46,6 +48,18 @@ export async function openSqliteStore(file: string): Promise<Store> {
       (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'),
   });
 }
+
+/**
+ * Search through the FTS5 table `messages_fts` (rule Q1): a query of quoted prefix terms, all
+ * required (`"dep"* AND "café"*`; a `"` inside a term doubled); relevance is bm25, negated
+ * so that higher is better.
+ */
+export const FTS5_SEARCH: FullTextSearch = {
+  from: sql`messages_fts join messages on messages.rowid = messages_fts.rowid`,
+  matches: (prefixes) =>
+    sql<boolean>`messages_fts match ${prefixes.map((p) => `"${p.replaceAll('"', '""')}"*`).join(' AND ')}`,
+  score: () => sql<number>`-bm25(messages_fts)`,
+};
 
 /** Owner-only permissions (rule S12): a directory the node creates is 0700, its files 0600. */
 const DIR_MODE = 0o700;

@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import type { Message } from '../../domain/model.js';
+import { searchTokens } from '../../domain/search.js';
+import type { SearchQuery, SearchStore } from '../../ports/store.js';
+import { sqlAggregate, type SqlExecutor } from './executor.js';
+import { decorateMessages } from './message-views.js';
+import { toMessage } from './rows.js';
+
+/** A row of the query: the message's columns and its sender's name. */
+type MessageRow = Parameters<typeof toMessage>[0];
+
+/**
+ * Full-text search over messages (SearchStore, rules Q1-Q3) in one query: the engine's index
+ * (SqlEngine.fullText) finds the messages holding every prefix, and only those of the
+ * conversations the user is a member of as the query runs, not deleted, are kept. `newest`
+ * orders by message id (the same list on every engine) and resumes after the last id;
+ * `relevance` orders by the engine's score, then id, and resumes at an offset.
+ */
+export const search = sqlAggregate<SearchStore>({
+  userWrites: [],
+  ops(x: SqlExecutor): SearchStore {
+    const { db, engine } = x;
+    const fullText = engine.fullText;
+    return {
+      async searchMessages(userId: string, query: SearchQuery): Promise<Message[]> {
+        // Only what the tokenizer makes can be in the index: anything else matches nothing,
+        // on every engine, whatever its query syntax would make of it.
+        if (query.prefixes.length === 0 || !query.prefixes.every(isToken)) return [];
+        if (query.limit <= 0) return [];
+        const filters = [
+          fullText.matches(query.prefixes),
+          sql`messages.deleted_at is null`,
+          sql`messages.conversation_id in (select members.conversation_id from members where members.user_id = ${userId})`,
+        ];
+        if (query.conversationId !== null) {
+          filters.push(sql`messages.conversation_id = ${query.conversationId}`);
+        }
+        if (query.senderId !== null) filters.push(sql`messages.sender_id = ${query.senderId}`);
+        const { position } = query;
+        if (position.kind === 'newest' && position.beforeId !== null) {
+          filters.push(sql`messages.id < ${position.beforeId}`);
+        }
+        const relevance = query.order === 'relevance';
+        const order = relevance
+          ? sql`${fullText.score(query.prefixes)} desc, messages.id desc`
+          : sql`messages.id desc`;
+        const offset = position.kind === 'offset' ? position.offset : 0;
+        const { rows } = await sql<MessageRow>`
+          select ${sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(`messages.${c}`)))},
+            users.username as sender_name, users.deleted_at as sender_deleted_at
+          from ${fullText.from}
+          left join users on users.id = messages.sender_id
+          where ${sql.join(filters, sql` and `)}
+          order by ${order}
+          limit ${query.limit} offset ${offset}`.execute(db);
+        return decorateMessages(db, rows.map(toMessage));
+      },
+    };
+  },
+});
+
+/** True if `prefix` is one search token, as domain/search.ts makes them. */
+function isToken(prefix: string): boolean {
+  const tokens = searchTokens(prefix);
+  return tokens.length === 1 && tokens[0] === prefix;
+}
+
+/** The columns of `messages` a message is read from (not the index's own). */
+const MESSAGE_COLUMNS = [
+  'id',
+  'conversation_id',
+  'seq',
+  'sender_id',
+  'client_msg_id',
+  'body',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+  'reply_to',
+  'thread_root',
+  'mentions',
+  'mentions_all',
+] as const;
