@@ -29,6 +29,7 @@ export type { MembersStore, MemberView } from './store/members.js';
 export type { PushStore, PushSubscriptionRecord } from './store/push.js';
 export type { NodesStore, PresenceStore } from './store/registry.js';
 export type { Reaction, ReactionsStore } from './store/reactions.js';
+export type { SearchPosition, SearchQuery, SearchStore } from './store/search.js';
 export type { SessionsStore } from './store/sessions.js';
 export type {
   Store,

@@ -8,6 +8,7 @@ import { membersContract } from './store/members.contract.js';
 import { pushContract } from './store/push.contract.js';
 import { reactionsContract } from './store/reactions.contract.js';
 import { registryContract } from './store/registry.contract.js';
+import { searchContract } from './store/search.contract.js';
 import { sessionsContract } from './store/sessions.contract.js';
 import { settingsContract } from './store/settings.contract.js';
 import { timelineContract } from './store/timeline.contract.js';
@@ -32,6 +33,7 @@ export function storeContract(name: string, open: OpenStore): void {
     membersContract(open);
     timelineContract(open);
     reactionsContract(open);
+    searchContract(open);
     filesContract(open);
     settingsContract(open);
     pushContract(open);

@@ -8,6 +8,7 @@ import { messages } from './messages.js';
 import { push } from './push.js';
 import { reactions } from './reactions.js';
 import { registry } from './registry.js';
+import { search } from './search.js';
 import { sessions } from './sessions.js';
 import { summaries } from './summaries.js';
 import { timeline } from './timeline.js';
@@ -23,6 +24,7 @@ const AGGREGATES = [
   messages,
   timeline,
   reactions,
+  search,
   blobs,
   attachments,
   registry,

@@ -6,6 +6,7 @@ import type { MembersStore } from './members.js';
 import type { PushStore } from './push.js';
 import type { NodesStore, PresenceStore } from './registry.js';
 import type { ReactionsStore } from './reactions.js';
+import type { SearchStore } from './search.js';
 import type { SessionsStore } from './sessions.js';
 import type { TimelineStore } from './timeline.js';
 import type { UsersStore } from './users.js';
@@ -26,6 +27,7 @@ export interface StoreOps
     MembersStore,
     TimelineStore,
     ReactionsStore,
+    SearchStore,
     AttachmentsStore,
     NodesStore,
     PresenceStore,
