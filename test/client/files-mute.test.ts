@@ -42,12 +42,16 @@ function client(conversations: ConversationDto[] = []) {
   return { c, net };
 }
 
+/** A fetch input as its URL (RestApi passes strings). */
+const urlOf = (input: RequestInfo | URL): string =>
+  typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+
 /** A fetch that answers GET /api/v1/me/storage with `storage` and records every request. */
 function storageFetch(storage: { usedBytes: number; quotaBytes: number; maxUploadBytes: number }) {
   const calls: string[] = [];
   const fetcher: typeof fetch = (input, init) => {
-    calls.push(`${init?.method ?? 'GET'} ${String(input)}`);
-    if (String(input).endsWith('/api/v1/me/storage'))
+    calls.push(`${init?.method ?? 'GET'} ${urlOf(input)}`);
+    if (urlOf(input).endsWith('/api/v1/me/storage'))
       return Promise.resolve(new Response(JSON.stringify(storage), { status: 200 }));
     return Promise.resolve(
       new Response(JSON.stringify({ error: { code: 'internal', message: 'unexpected' } }), {
@@ -183,12 +187,12 @@ describe('client library: attachments on sends, refusals before upload, mute', (
   it('[F1] a stream upload says its length, reports progress and keeps the server’s error details', async () => {
     let seen: { headers: Headers; bytes: number; url: string } | undefined;
     const fetcher: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/storage'))
+      if (urlOf(input).endsWith('/storage'))
         return new Response(
           JSON.stringify({ usedBytes: 0, quotaBytes: 1 << 20, maxUploadBytes: 1 << 20 }),
         );
       const body = new Uint8Array(await new Response(init!.body).arrayBuffer());
-      seen = { headers: new Headers(init!.headers), bytes: body.byteLength, url: String(input) };
+      seen = { headers: new Headers(init!.headers), bytes: body.byteLength, url: urlOf(input) };
       return new Response(
         JSON.stringify({
           error: { code: 'quota_exceeded', message: 'full', details: { quota: 5, used: 4 } },
