@@ -9,9 +9,12 @@ import {
 import { replaceShortcodes } from '../../../src/format/emoji.js';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { codePoints } from '../lib/format.js';
+import { readStorage, refusal } from '../lib/upload.js';
+import { MAX_FILES_PER_MESSAGE, trayFor } from '../lib/upload-tray.js';
 import type { ChatStore } from '../state/chat-store.js';
+import { AttachmentTray, DropOverlay, useFileDrop } from './attachment-tray.js';
 import { Autocomplete, optionId, type AutocompleteOption } from './autocomplete.js';
-import { SendIcon } from './icons.js';
+import { PaperclipIcon, SendIcon } from './icons.js';
 
 /** Unsent text per conversation, kept while switching between them. */
 const drafts = new Map<string, string>();
@@ -26,6 +29,11 @@ const SUGGESTIONS = 8;
  * edits your last message. Sends go to the client's outbox, so they survive a lost connection.
  * `:thu` suggests emoji shortcodes and `@al` the conversation's `members` (and `@all` when
  * `allowAll`); a complete `:shortcode:` becomes its emoji when the message is sent.
+ *
+ * Files come from the paper clip, a drop anywhere on the conversation, or a paste; each is
+ * checked (not empty, not a folder, within the node's maximum size) before any request,
+ * uploads at once as a chip above the box, and goes with the next message (whose text may
+ * then be empty). While one is still uploading, Enter does not send: the footer says to wait.
  */
 export function Composer(props: {
   store: ChatStore;
@@ -51,6 +59,16 @@ export function Composer(props: {
   const length = codePoints(outgoing);
   const over = length > limit;
   const blank = text.trim() === '';
+  const tray = trayFor(id);
+  const [, setTrayVersion] = useState(0);
+  useEffect(() => tray.subscribe(() => setTrayVersion((n) => n + 1)), [tray]);
+  /** Why Enter did not send (an upload still running, or one that failed). */
+  const [held, setHeld] = useState<string | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const form = useRef<HTMLFormElement>(null);
+  const picker = useRef<HTMLInputElement>(null);
+  const empty = blank && tray.ready === 0;
+  const waiting = tray.uploading > 0 || tray.failed > 0;
 
   const token = caret === null ? null : completionAt(text, caret);
   const suggestions = useMemo(
@@ -85,13 +103,61 @@ export function Composer(props: {
     if (value.trim()) store.typing(id);
   };
 
+  // Once nothing holds the message back any more, the footer stops saying so.
+  useEffect(() => {
+    if (held && !waiting) setHeld(null);
+  }, [held, waiting]);
+
   const send = () => {
-    if (blank || over) return;
-    store.send(id, outgoing);
+    if (over) return;
+    if (tray.uploading > 0) {
+      const n = tray.uploading;
+      return setHeld(`Wait for ${n === 1 ? 'the upload' : `${n} uploads`} to finish, then send.`);
+    }
+    if (tray.failed > 0) return setHeld('Remove the file that could not be uploaded, then send.');
+    if (empty) return;
+    // Without text the message is its files alone (the server allows an empty body then).
+    store.send(id, blank ? '' : outgoing, undefined, tray.take());
     props.onSent();
     update('', null);
     input.current?.focus();
   };
+
+  /**
+   * Checks and starts uploading files from the picker, a drop or a paste. Refused ones (and
+   * those past the per-message limit) are named in one notice; none of them is sent anywhere.
+   */
+  const attach = async (files: readonly File[], folders: ReadonlySet<File> = new Set()) => {
+    if (files.length === 0) return;
+    let max: number;
+    try {
+      max = (await readStorage()).maxUploadBytes;
+    } catch {
+      return store.notify(
+        "Can't check the upload limit. Check your connection and try again.",
+        'error',
+      );
+    }
+    const problems: string[] = [];
+    let room = tray.room;
+    for (const file of files) {
+      const why = refusal(file, max, folders.has(file));
+      if (why) problems.push(why);
+      else if (room <= 0) {
+        problems.push(
+          `A message takes at most ${MAX_FILES_PER_MESSAGE} files; “${file.name}” was left out.`,
+        );
+      } else {
+        room -= 1;
+        tray.add(file);
+      }
+    }
+    if (problems.length > 0) store.notify(problems.join(' '), 'error');
+    input.current?.focus();
+  };
+
+  // Files dropped anywhere on the conversation (its history too) are attached here.
+  useFileDrop(form, setDragging, (files, folders) => void attach(files, folders));
 
   const pick = (index: number) => {
     const option = suggestions[index];
@@ -127,13 +193,39 @@ export function Composer(props: {
 
   return (
     <form
+      ref={form}
       class="composer"
       onSubmit={(e) => {
         e.preventDefault();
         send();
       }}
     >
+      {dragging && <DropOverlay title={props.title} />}
+      <AttachmentTray items={tray.items} onRemove={(key) => tray.remove(key)} />
       <div class={`composer-box${over ? ' is-over' : ''}`}>
+        <input
+          ref={picker}
+          type="file"
+          multiple
+          class="sr-only"
+          tabIndex={-1}
+          aria-hidden="true"
+          onChange={(e) => {
+            const files = [...(e.currentTarget.files ?? [])];
+            // Cleared, so choosing the same file again fires another change.
+            e.currentTarget.value = '';
+            void attach(files);
+          }}
+        />
+        <button
+          type="button"
+          class="icon-button attach-button"
+          aria-label="Attach files"
+          title="Attach files (or drop or paste them)"
+          onClick={() => picker.current?.click()}
+        >
+          <PaperclipIcon size={20} />
+        </button>
         {open && (
           <Autocomplete
             id={listId}
@@ -163,6 +255,13 @@ export function Composer(props: {
           onKeyUp={(e) => setCaret(e.currentTarget.selectionStart)}
           onClick={(e) => setCaret(e.currentTarget.selectionStart)}
           onBlur={() => setCaret(null)}
+          onPaste={(e) => {
+            // Pasted files (a screenshot, files copied in a file manager) attach; text pastes.
+            const files = [...(e.clipboardData?.files ?? [])];
+            if (files.length === 0) return;
+            e.preventDefault();
+            void attach(files);
+          }}
           onKeyDown={(e) => {
             if (suggestionKey(e)) {
               e.preventDefault();
@@ -180,7 +279,7 @@ export function Composer(props: {
           class="send-button"
           aria-label="Send message"
           title="Send (Enter)"
-          disabled={blank || over}
+          disabled={empty || over || tray.uploading > 0}
         >
           <SendIcon size={18} />
         </button>
@@ -194,7 +293,9 @@ export function Composer(props: {
           class={`composer-counter${over ? ' is-over' : ''}`}
           aria-live="polite"
         >
-          {length >= limit * COUNTER_FROM &&
+          {held && <span class="composer-held">{held}</span>}
+          {!held &&
+            length >= limit * COUNTER_FROM &&
             (over
               ? `${length - limit} over the ${limit} character limit`
               : `${limit - length} characters left`)}

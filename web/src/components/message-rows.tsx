@@ -171,6 +171,6 @@ export function draftOf(store: ChatStore, c: ConversationDto, entry: OutboxEntry
     reply,
     replyCount: 0,
     reactions: [],
-    attachments: [],
+    attachments: store.sends.attachmentsOf(entry.clientMsgId),
   };
 }

@@ -5,7 +5,12 @@ import {
   type ParleyClient,
   type TimelineItem,
 } from '../../../src/client/index.js';
-import type { ConversationDto, MemberDto, UserDto } from '../../../src/protocol/schemas.js';
+import type {
+  AttachmentDto,
+  ConversationDto,
+  MemberDto,
+  UserDto,
+} from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { Presence } from './presence.js';
 import { conversationInLocation, conversationPath, watchBrowser } from './browser.js';
@@ -261,9 +266,12 @@ export class ChatStore {
 
   // --- actions -------------------------------------------------------------------------------
 
-  /** Sends through the outbox (pending, sent on ack); a reply to `replyTo` or the composer's. */
-  send(id: string, body: string, replyTo?: number): void {
-    this.sends.send(id, body, replyTo);
+  /**
+   * Sends through the outbox (pending, sent on ack); a reply to `replyTo` or the composer's,
+   * with the given uploaded files.
+   */
+  send(id: string, body: string, replyTo?: number, attachments: AttachmentDto[] = []): void {
+    this.sends.send(id, body, replyTo, attachments);
   }
 
   /** Opens a conversation at one of its messages: loads back to it, scrolls, highlights it. */

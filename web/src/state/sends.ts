@@ -1,5 +1,6 @@
 import type { OutboxEntry, ParleyClient } from '../../../src/client/index.js';
-import type { MessageDto } from '../../../src/protocol/schemas.js';
+import type { AttachmentDto, MessageDto } from '../../../src/protocol/schemas.js';
+import { deleteUpload } from '../lib/upload.js';
 import type { Histories } from './histories.js';
 import type { Threads } from './threads.js';
 import type { Typing } from './typing.js';
@@ -18,6 +19,8 @@ export class Sends {
   readonly #discarded = new Set<string>();
   /** Per conversation: the message the composer's next send replies to. */
   readonly #replyingTo = new Map<string, MessageDto>();
+  /** Per unsent message: its files, shown on the pending message (the outbox keeps the ids). */
+  readonly #attachments = new Map<string, AttachmentDto[]>();
 
   constructor(options: {
     client: ParleyClient;
@@ -53,14 +56,28 @@ export class Sends {
     this.#changed();
   }
 
+  /** The files of an unsent message (none for a send without attachments). */
+  attachmentsOf(clientMsgId: string): AttachmentDto[] {
+    return this.#attachments.get(clientMsgId) ?? [];
+  }
+
   /**
-   * Sends `body`; as a reply to `replyTo` when given, else to the message the composer is
-   * replying to (which it then no longer is).
+   * Sends `body` with the uploaded `attachments`; as a reply to `replyTo` when given, else to
+   * the message the composer is replying to (which it then no longer is). The outbox keeps the
+   * attachment ids with the entry, so every retry carries the same ones (the server answers a
+   * retry of a stored clientMsgId with the original message).
    */
-  send(id: string, body: string, replyTo?: number): void {
+  send(id: string, body: string, replyTo?: number, attachments: AttachmentDto[] = []): void {
     const target = replyTo ?? this.#replyingTo.get(id)?.seq;
     if (replyTo === undefined) this.setReplyingTo(id, null);
-    const { done } = this.#client.send(id, body, target === undefined ? {} : { replyTo: target });
+    // Our own clientMsgId, so the pending message shows its files from its first render.
+    const clientMsgId = crypto.randomUUID();
+    if (attachments.length > 0) this.#attachments.set(clientMsgId, attachments);
+    const { done } = this.#client.send(id, body, {
+      clientMsgId,
+      ...(target === undefined ? {} : { replyTo: target }),
+      ...(attachments.length > 0 ? { attachments: attachments.map((a) => a.id) } : {}),
+    });
     this.#typing.sent(id);
     // A final refusal is shown on the message itself (state `failed`, with Retry).
     done.catch(() => undefined);
@@ -70,9 +87,11 @@ export class Sends {
     this.#client.retry(clientMsgId)?.catch(() => undefined);
   }
 
-  /** Hides a failed send for good. */
+  /** Hides a failed send for good; its uploaded files, now attached to nothing, are deleted. */
   discard(clientMsgId: string): void {
     this.#discarded.add(clientMsgId);
+    for (const a of this.attachmentsOf(clientMsgId)) void deleteUpload(a.id);
+    this.#attachments.delete(clientMsgId);
     this.#changed();
   }
 
@@ -82,6 +101,7 @@ export class Sends {
       // The acked message joins the history; the client keeps only unacknowledged sends.
       this.#histories.merge(entry.conversationId, [entry.message], { live: true });
       this.#threads.acked(entry.message);
+      this.#attachments.delete(entry.clientMsgId);
       this.#client.outbox.prune();
     }
     this.#changed();
