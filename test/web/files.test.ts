@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page, Request } from 'playwright-core';
 import sharp from 'sharp';
+import { formatBytes } from '../../src/client/index.js';
 import type { TestNode } from '../helpers/node.js';
 import {
   launchBrowser,
@@ -15,7 +16,7 @@ import {
 } from '../helpers/web.js';
 
 /** The node's upload limit in this test: small, so an oversize file is cheap to make. */
-const MAX_UPLOAD = 3_000_000;
+const MAX_UPLOAD = 3 * 1024 * 1024;
 
 /** A PNG of a diagonal gradient (so the thumbnail and the viewer show something real). */
 async function gradientPng(width: number, height: number, hue: [number, number, number]) {
@@ -256,7 +257,7 @@ describe('web UI: files and images', () => {
       .locator('.file-card');
     await card.waitFor();
     assert.equal(await card.locator('.file-card-name').textContent(), 'notes.txt');
-    assert.equal(await card.locator('.file-card-size').textContent(), '1 KB');
+    assert.equal(await card.locator('.file-card-size').textContent(), formatBytes(notes.length));
     const link = card.getByRole('link', { name: 'Download notes.txt' });
     const href = (await link.getAttribute('href')) ?? '';
     assert.match(href, /^\/api\/v1\/files\/[^/]+\?download=1$/);
@@ -287,7 +288,12 @@ describe('web UI: files and images', () => {
     const toast = ann.page.locator('.toast-error');
     await toast.waitFor();
     const text = (await toast.textContent()) ?? '';
-    assert.match(text, /“huge\.bin” is too large \(3 MB\)\. The limit is 3 MB\./);
+    assert.ok(
+      text.includes(
+        `“huge.bin” is too large (${formatBytes(MAX_UPLOAD + 1)}). The limit is ${formatBytes(MAX_UPLOAD)}.`,
+      ),
+      text,
+    );
     assert.match(text, /“blank\.txt” is empty\./);
     assert.equal(await chips(ann).count(), 0);
     // A dropped folder: its DataTransfer entry says it is a directory (stubbed: a synthetic

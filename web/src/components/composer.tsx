@@ -7,9 +7,10 @@ import {
   type CompletionToken,
 } from '../../../src/format/completion.js';
 import { replaceShortcodes } from '../../../src/format/emoji.js';
+import type { StorageDto } from '../../../src/client/index.js';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { codePoints } from '../lib/format.js';
-import { readStorage, refusal } from '../lib/upload.js';
+import { refusals } from '../lib/upload.js';
 import { MAX_FILES_PER_MESSAGE, trayFor } from '../lib/upload-tray.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { AttachmentTray, DropOverlay, useFileDrop } from './attachment-tray.js';
@@ -129,20 +130,21 @@ export function Composer(props: {
    */
   const attach = async (files: readonly File[], folders: ReadonlySet<File> = new Set()) => {
     if (files.length === 0) return;
-    let max: number;
+    let storage: StorageDto;
     try {
-      max = (await readStorage()).maxUploadBytes;
+      // Read again for every batch: the quota's use changes with each upload.
+      storage = await store.client.api.storage();
     } catch {
       return store.notify(
-        "Can't check the upload limit. Check your connection and try again.",
+        "Can't check the upload limits. Check your connection and try again.",
         'error',
       );
     }
     const problems: string[] = [];
     let room = tray.room;
-    for (const file of files) {
-      const why = refusal(file, max, folders.has(file));
-      if (why) problems.push(why);
+    const why = refusals(files, storage, folders);
+    files.forEach((file, i) => {
+      if (why[i]) problems.push(why[i]);
       else if (room <= 0) {
         problems.push(
           `A message takes at most ${MAX_FILES_PER_MESSAGE} files; “${file.name}” was left out.`,
@@ -151,7 +153,7 @@ export function Composer(props: {
         room -= 1;
         tray.add(file);
       }
-    }
+    });
     if (problems.length > 0) store.notify(problems.join(' '), 'error');
     input.current?.focus();
   };

@@ -1,4 +1,9 @@
-import { ApiError, ClientErrorCode } from '../../../src/client/index.js';
+import {
+  ApiError,
+  ClientErrorCode,
+  formatBytes,
+  type StorageDto,
+} from '../../../src/client/index.js';
 import type { AttachmentDto } from '../../../src/protocol/schemas.js';
 
 /** Where a file's bytes, thumbnail and download are (same origin: `img-src 'self'` covers them). */
@@ -6,20 +11,7 @@ export const fileUrl = (id: string) => `/api/v1/files/${encodeURIComponent(id)}`
 export const thumbnailUrl = (id: string) => `${fileUrl(id)}/thumbnail`;
 export const downloadUrl = (id: string) => `${fileUrl(id)}?download=1`;
 
-/** "1.4 MB", "812 KB", "17 bytes" (decimal units, as file managers show them). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} ${n === 1 ? 'byte' : 'bytes'}`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = n / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${value >= 100 ? Math.round(value) : Number(value.toFixed(1))} ${units[unit]}`;
-}
-
-/** True for the types the server makes thumbnails of and serves inline (rule F-contract). */
+/** True for the images shown inline: those the server made a thumbnail of. */
 export function isImage(a: Pick<AttachmentDto, 'contentType' | 'thumbnail'>): boolean {
   return a.thumbnail !== null && /^image\/(png|jpeg|webp|gif)$/.test(a.contentType);
 }
@@ -38,41 +30,33 @@ export function fileKind(contentType: string, name: string): FileKind {
   return 'file';
 }
 
+/** Byte counts as the terminal client shows them too (`1.5 KB`, `25 MB`). */
+export { formatBytes };
+
 /**
- * Why a file cannot be uploaded, checked before any request: empty, a folder (a dropped
- * directory arrives as a File of 0 bytes, or is known from its DataTransfer entry), or over
- * the node's maximum upload size. Null when it may go.
+ * Why each of a batch of files cannot be uploaded, checked before any request: empty, a
+ * folder (a dropped directory arrives as a File too; its DataTransfer entry tells it apart),
+ * over the node's maximum upload size, or past what is left of the user's quota (counting
+ * the batch's files before it). Null for a file that may go.
  */
-export function refusal(file: File, maxBytes: number, isFolder = false): string | null {
-  if (isFolder) return `“${file.name}” is a folder. Attach the files inside it instead.`;
-  if (file.size === 0) return `“${file.name}” is empty.`;
-  if (file.size > maxBytes) {
-    return `“${file.name}” is too large (${formatBytes(file.size)}). The limit is ${formatBytes(maxBytes)}.`;
-  }
-  return null;
-}
-
-/** The user's storage as `GET /api/v1/me/storage` tells it. */
-export interface Storage {
-  usedBytes: number;
-  quotaBytes: number;
-  maxUploadBytes: number;
-}
-
-let storage: Promise<Storage> | null = null;
-
-/** The node's upload limits, read once per page (a failed read is tried again next time). */
-export function readStorage(): Promise<Storage> {
-  storage ??= fetch('/api/v1/me/storage', { credentials: 'same-origin' })
-    .then(async (res) => {
-      if (!res.ok) throw apiError(res.status, await res.text());
-      return (await res.json()) as Storage;
-    })
-    .catch((err: unknown) => {
-      storage = null;
-      throw err instanceof ApiError ? err : unreachable();
-    });
-  return storage;
+export function refusals(
+  files: readonly File[],
+  storage: StorageDto,
+  folders: ReadonlySet<File> = new Set(),
+): (string | null)[] {
+  let used = storage.usedBytes;
+  return files.map((file) => {
+    if (folders.has(file)) return `“${file.name}” is a folder. Attach the files inside it instead.`;
+    if (file.size === 0) return `“${file.name}” is empty.`;
+    if (file.size > storage.maxUploadBytes) {
+      return `“${file.name}” is too large (${formatBytes(file.size)}). The limit is ${formatBytes(storage.maxUploadBytes)}.`;
+    }
+    if (used + file.size > storage.quotaBytes) {
+      return `“${file.name}” does not fit in your storage (${formatBytes(storage.quotaBytes - used)} left).`;
+    }
+    used += file.size;
+    return null;
+  });
 }
 
 /** A running upload: its result, and how to stop it. */
