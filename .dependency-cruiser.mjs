@@ -34,6 +34,7 @@ const LAYERS = [
   'services',
   'delivery',
   'adapters',
+  'media',
   'gateway',
   'config',
   'log',
@@ -134,6 +135,7 @@ const DRIVERS = [
     'protocol, gateway, config, bench, verify',
   ),
   driver(['hdr-histogram-js'], [dir('bench')], 'bench'),
+  driver(['sharp', 'file-type'], [dir('media')], 'media'),
   driver(['preact'], ['^web/src/'], 'web'),
   driver(['markdown-it', 'emojibase-data', 'emojibase'], [dir('format')], 'format'),
 ];
@@ -153,6 +155,8 @@ const KNOWN_PACKAGES = [
   'commander',
   'zod',
   'hdr-histogram-js',
+  'sharp',
+  'file-type',
   'preact',
   'markdown-it',
   'emojibase-data',
@@ -182,16 +186,21 @@ export default {
         {
           // Not among the four bends architecture.md lists (found when this rule was written).
           file: 'src/protocol/schemas.ts',
-          to: file('src/domain/text.ts'),
-          why: 'the input alphabet (rule S6) is shared by the edge schemas and the store',
+          to: '^src/domain/(text|limits)[.]ts$',
+          why: 'the input alphabet (rule S6) is shared by the edge schemas and the store, and so are the wire limits of domain/limits.ts (attachments per message, search sizes; rules F3, Q2)',
         },
+        ...['frames', 'limits'].map((name) => ({
+          file: `src/protocol/${name}.ts`,
+          to: file('src/domain/limits.ts'),
+          why: "the wire limits are the services' own (domain/limits.ts): one definition, re-exported to clients by protocol/limits.ts",
+        })),
       ],
     }),
     ...layer('format', {
       from: dir('format'),
-      allowed: [file('src/domain/limits.ts')],
+      allowed: [file('src/domain/limits.ts'), file('src/domain/search.ts')],
       comment:
-        'format (the Markdown subset and emoji, shared by every front end) imports nothing of Parley but the username pattern of domain/limits.ts: it must stay browser-safe.',
+        'format (the Markdown subset and emoji, shared by every front end) imports nothing of Parley but the username pattern of domain/limits.ts and the search tokenizer of domain/search.ts (snippets): it must stay browser-safe.',
     }),
     ...layer('ports', {
       from: dir('ports'),
@@ -235,6 +244,12 @@ export default {
         },
       ],
     }),
+    ...layer('media', {
+      from: dir('media'),
+      allowed: [dir('domain'), dir('ports')],
+      comment:
+        'media (file-type and sharp behind the MediaInspector port) imports domain and ports.',
+    }),
     ...layer('adapters', {
       from: '^src/adapters/(sqlite|postgres)/',
       own: '^src/adapters/$1/',
@@ -271,6 +286,7 @@ export default {
         dir('services'),
         dir('delivery'),
         dir('adapters'),
+        dir('media'),
         dir('gateway'),
         dir('config'),
         dir('log'),
