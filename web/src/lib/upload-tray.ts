@@ -1,9 +1,10 @@
+import { MAX_ATTACHMENTS_PER_MESSAGE } from '../../../src/protocol/limits.js';
 import type { AttachmentDto } from '../../../src/protocol/schemas.js';
 import { describeError } from './errors.js';
 import { deleteUpload, upload, type UploadHandle } from './upload.js';
 
-/** Files one message takes (the server's MAX_ATTACHMENTS_PER_MESSAGE). */
-export const MAX_FILES_PER_MESSAGE = 10;
+/** Files one message takes (rule F3). */
+export const MAX_FILES_PER_MESSAGE = MAX_ATTACHMENTS_PER_MESSAGE;
 
 /** One file chosen for the next message, from the moment it was picked until it is sent. */
 export interface TrayItem {

@@ -4,6 +4,7 @@ import {
   formatBytes,
   type StorageDto,
 } from '../../../src/client/index.js';
+import { FILE_NAME_MAX } from '../../../src/protocol/limits.js';
 import type { AttachmentDto } from '../../../src/protocol/schemas.js';
 
 /** Where a file's bytes, thumbnail and download are (same origin: `img-src 'self'` covers them). */
@@ -36,7 +37,7 @@ export { formatBytes };
 /**
  * Why each of a batch of files cannot be uploaded, checked before any request: empty, a
  * folder (a dropped directory arrives as a File too; its DataTransfer entry tells it apart),
- * over the node's maximum upload size, or past what is left of the user's quota (counting
+ * a name over FILE_NAME_MAX, over the node's maximum upload size, or past what is left of the user's quota (counting
  * the batch's files before it). Null for a file that may go.
  */
 export function refusals(
@@ -48,6 +49,9 @@ export function refusals(
   return files.map((file) => {
     if (folders.has(file)) return `“${file.name}” is a folder. Attach the files inside it instead.`;
     if (file.size === 0) return `“${file.name}” is empty.`;
+    if ([...file.name].length > FILE_NAME_MAX) {
+      return `“${[...file.name].slice(0, 40).join('')}…” has too long a name (at most ${FILE_NAME_MAX} characters).`;
+    }
     if (file.size > storage.maxUploadBytes) {
       return `“${file.name}” is too large (${formatBytes(file.size)}). The limit is ${formatBytes(storage.maxUploadBytes)}.`;
     }
