@@ -63,7 +63,14 @@ export function conversationTitle(c: ConversationDto): string {
 export function lastMessagePreview(c: ConversationDto, myId: string): string {
   const m = c.lastMessage;
   if (!m) return c.kind === 'group' ? 'Group created' : 'No messages yet';
-  const text = m.deletedAt ? 'Message deleted' : m.body.replace(/\s+/g, ' ').trim();
+  const body = m.body.replace(/\s+/g, ' ').trim();
+  const files = m.attachments;
+  // A message of files alone reads as its first file, as a push notification says it.
+  const text = m.deletedAt
+    ? 'Message deleted'
+    : body || files.length === 0
+      ? body
+      : `📎 ${files[0]!.name}${files.length > 1 ? ` and ${files.length - 1} more` : ''}`;
   if (m.sender === myId) return `You: ${text}`;
   return c.kind === 'group' ? `${m.senderName}: ${text}` : text;
 }
