@@ -1,8 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { searchQueries } from './corpus.js';
 import { merge, summary } from './histogram.js';
-import type { BenchOptions, WorkerPlan, WorkerResult } from './options.js';
-import { formatRun, type RunReport } from './report.js';
+import type { BenchOptions, SearchQuery, WorkerPlan, WorkerResult } from './options.js';
+import { formatRun, type RequestReport, type RunReport } from './report.js';
+import { seedInChild, type SeedResult } from './seeding.js';
 import { ProcessSampler, readProcesses } from './sampler.js';
 import { Flood } from './flood.js';
 import { createUsers, prepare, type BenchSetup } from './setup.js';
@@ -71,10 +73,26 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
       `target ${urls.join(', ')}${pids.length ? ` (pid ${pids.join(', ')})` : ''}; preparing ${options.scenario}…`,
     );
     const setup = await prepare(url, options);
+    let seeded: SeedResult | null = null;
+    let queries: SearchQuery[] = [];
+    if (options.scenario === 'search') {
+      if (!target) throw new Error('the search scenario seeds the store itself: give --spawn');
+      log(options, `seeding ${options.history} messages into ${target.store.kind}…`);
+      seeded = await seedInChild({
+        store: target.store,
+        seed: options.seed,
+        history: options.history,
+        conversations: setup.conversations ?? [],
+        endAt: Date.now(),
+        progress: !options.json,
+      });
+      log(options, `seeded ${seeded.written} messages in ${seeded.seconds} s`);
+      queries = searchQueries(seeded.terms);
+    }
     const baseline = pids.length ? readProcesses(pids) : null;
     const heapBefore = options.scenario === 'idle' ? await heapUsed(urls) : null;
 
-    const plans = split(setup, options, urls);
+    const plans = split(setup, options, urls, queries);
     for (const plan of plans) {
       const child = fork(workerScript, ['bench-worker'], {
         execArgv: process.execArgv,
@@ -112,10 +130,19 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
       log(options, `${options.flood} flooding sockets running`);
     }
     const reports: RunReport[] = [];
-    for (const [i, rate] of options.rates.entries()) {
+    // upload and search run closed loops: one run, no offered rate.
+    const rates = requestScenario(options) ? [0] : options.rates;
+    for (const [i, rate] of rates.entries()) {
       const before = flood?.stats;
       const report = await measure(options, workers, setup, rate, `${i}`, pids);
       report.connectMs = summary(merge(connectHistograms));
+      if (seeded) {
+        report.seeded = {
+          messages: seeded.written,
+          seconds: seeded.seconds,
+          perSec: Math.round(seeded.written / Math.max(0.1, seeded.seconds)),
+        };
+      }
       const after = flood?.stats;
       if (before && after)
         report.flood = {
@@ -141,8 +168,18 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
   }
 }
 
+/** Scenarios of plain HTTP requests in closed loops (rule B3). */
+function requestScenario(o: BenchOptions): boolean {
+  return o.scenario === 'upload' || o.scenario === 'search';
+}
+
 /** Deals clients out to workers round-robin. */
-function split(setup: BenchSetup, o: BenchOptions, urls: string[]): WorkerPlan[] {
+function split(
+  setup: BenchSetup,
+  o: BenchOptions,
+  urls: string[],
+  queries: SearchQuery[],
+): WorkerPlan[] {
   const n = Math.min(o.workers, Math.max(1, setup.clients.length));
   return Array.from({ length: n }, (_, w) => ({
     scenario: o.scenario,
@@ -156,6 +193,8 @@ function split(setup: BenchSetup, o: BenchOptions, urls: string[]): WorkerPlan[]
     warmupMs: o.warmupS * 1000,
     durationMs: o.durationS * 1000,
     sockets: o.scenario === 'idle' ? o.socketsPerUser : 1,
+    fileSize: o.fileSize,
+    queries,
   }));
 }
 
@@ -222,15 +261,17 @@ function aggregate(
   for (const r of results)
     for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
   const acked = results.reduce((a, r) => a + r.ackedIds.length, 0);
+  // Scenarios without deliveries count the requests answered (all of them, warm-up included).
+  const counted = o.scenario === 'history' || requestScenario(o);
   return {
     scenario: o.scenario,
     offeredRate: rate,
     durationS: o.durationS,
     connections: results.reduce((a, r) => a + r.connected, 0),
     sent: results.reduce((a, r) => a + r.sent, 0),
-    acked: o.scenario === 'history' ? results.reduce((a, r) => a + r.acked, 0) : acked,
+    acked: counted ? results.reduce((a, r) => a + r.acked, 0) : acked,
     ackedPerSec: Math.round(
-      (o.scenario === 'history' ? results.reduce((a, r) => a + r.acked, 0) : acked) / o.durationS,
+      (counted ? results.reduce((a, r) => a + r.acked, 0) : acked) / o.durationS,
     ),
     deliveredPerSec: Math.round(delivered / o.durationS),
     expectedDeliveries: expected,
@@ -242,6 +283,7 @@ function aggregate(
     ...(o.scenario === 'history'
       ? { historyMs: summary(merge(results.map((r) => r.history ?? ''))) }
       : {}),
+    ...(requestScenario(o) ? { requests: requestReports(o, results) } : {}),
     connectMs: summary(merge(results.map((r) => r.connectMs))),
     server: server
       ? {
@@ -307,4 +349,25 @@ async function heapUsed(urls: string[]): Promise<number | null> {
     }
   }
   return total;
+}
+
+/** Per request kind, over the workers: throughput and latency of the measured window. */
+function requestReports(o: BenchOptions, results: WorkerResult[]): Record<string, RequestReport> {
+  const kinds = new Set(results.flatMap((r) => Object.keys(r.requests ?? {})));
+  const out: Record<string, RequestReport> = {};
+  for (const kind of [...kinds].sort()) {
+    const all = results.flatMap((r) => (r.requests?.[kind] ? [r.requests[kind]] : []));
+    const ok = all.reduce((a, k) => a + k.ok, 0);
+    const bytes = all.reduce((a, k) => a + k.bytes, 0);
+    const results_ = all.reduce((a, k) => a + k.results, 0);
+    out[kind] = {
+      ok,
+      perSec: Math.round((ok / o.durationS) * 10) / 10,
+      ...(o.scenario === 'upload'
+        ? { mbPerSec: Math.round((bytes / 1e6 / o.durationS) * 10) / 10 }
+        : { resultsPerRequest: ok ? Math.round((results_ / ok) * 10) / 10 : 0 }),
+      ms: summary(merge(all.map((k) => k.ms))),
+    };
+  }
+  return out;
 }

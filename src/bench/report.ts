@@ -20,6 +20,10 @@ export interface RunReport {
   ackMs: Percentiles;
   e2eMs: Percentiles;
   historyMs?: Percentiles;
+  /** upload and search (rule B3): per request kind. */
+  requests?: Record<string, RequestReport>;
+  /** search: the history written into the store before the run. */
+  seeded?: { messages: number; seconds: number; perSec: number };
   connectMs: Percentiles;
   server: { cpuCores: number; rssMB: number; peakRssMB: number } | null;
   /** The hostile sockets of `--flood`, if any, during this run. */
@@ -27,6 +31,18 @@ export interface RunReport {
   memoryPerConnectionKB?: number;
   /** Of that, the growth of the nodes' JavaScript heap (`parley_heap_used_bytes`) per connection. */
   heapPerConnectionKB?: number;
+}
+
+/** One kind of request of the upload or search scenario, over the measured window. */
+export interface RequestReport {
+  /** Answered successfully and completed inside the window. */
+  ok: number;
+  perSec: number;
+  /** upload, download: megabytes (10^6 bytes) per second of file content. */
+  mbPerSec?: number;
+  /** search: results per answered query (page size at most). */
+  resultsPerRequest?: number;
+  ms: Percentiles;
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
@@ -39,7 +55,7 @@ function latencyRow(name: string, p: Percentiles): string {
 export function formatRun(r: RunReport): string {
   const lines = [
     '',
-    `scenario ${r.scenario}   offered ${fmt(r.offeredRate)}/s   ${r.durationS}s ${r.scenario === 'idle' ? 'held' : 'measured'}   ${r.connections} connections`,
+    `scenario ${r.scenario}   ${r.requests ? 'closed loop' : `offered ${fmt(r.offeredRate)}/s`}   ${r.durationS}s ${r.scenario === 'idle' ? 'held' : 'measured'}   ${r.connections} ${r.requests ? 'clients' : 'connections'}`,
   ];
   if (r.scenario === 'idle') {
     lines.push(`  connected      ${r.connections}`);
@@ -49,6 +65,19 @@ export function formatRun(r: RunReport): string {
       lines.push(
         `  server heap    ${fmt(r.heapPerConnectionKB)} KB per connection (JS heap in use)`,
       );
+  } else if (r.requests) {
+    if (r.seeded)
+      lines.push(
+        `  seeded         ${r.seeded.messages} messages in ${fmt(r.seeded.seconds)} s (${r.seeded.perSec} msg/s)`,
+      );
+    lines.push(`  answered       ${r.acked} of ${r.sent} requests (warm-up included)`);
+    for (const [kind, k] of Object.entries(r.requests)) {
+      const extra =
+        k.mbPerSec !== undefined
+          ? `   ${fmt(k.mbPerSec)} MB/s`
+          : `   ${fmt(k.resultsPerRequest ?? 0)} results each`;
+      lines.push(`  ${kind.padEnd(14)} ${fmt(k.perSec)}/s${extra}   (${k.ok} in the window)`);
+    }
   } else {
     lines.push(`  acked          ${fmt(r.ackedPerSec)} msg/s   (${r.acked} of ${r.sent} sent)`);
     if (r.scenario !== 'history') {
@@ -63,11 +92,12 @@ export function formatRun(r: RunReport): string {
     `  errors         ${errors.length ? errors.map(([c, n]) => `${c}=${n}`).join(' ') : 'none'}`,
   );
   lines.push(`  latency ms          p50      p90      p99    p99.9      max`);
-  if (r.scenario !== 'idle' && r.scenario !== 'history') {
+  if (r.scenario !== 'idle' && r.scenario !== 'history' && !r.requests) {
     lines.push(latencyRow('ack', r.ackMs), latencyRow('end-to-end', r.e2eMs));
   }
   if (r.historyMs) lines.push(latencyRow('history page', r.historyMs));
-  lines.push(latencyRow('connect', r.connectMs));
+  for (const [kind, k] of Object.entries(r.requests ?? {})) lines.push(latencyRow(kind, k.ms));
+  if (!r.requests) lines.push(latencyRow('connect', r.connectMs));
   if (r.flood) {
     const f = r.flood;
     lines.push(

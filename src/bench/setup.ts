@@ -1,4 +1,5 @@
 import { RestApi } from '../client/rest.js';
+import { prng } from './corpus.js';
 import type { BenchOptions, WorkerPlan } from './options.js';
 
 /** A benchmark user with its session. */
@@ -48,6 +49,8 @@ export interface BenchSetup {
   recipients: Record<string, number>;
   senders: number;
   connections: number;
+  /** search: every conversation made, with its members' user ids (the seeded history's senders). */
+  conversations?: Array<{ id: string; members: string[] }>;
 }
 
 /**
@@ -57,6 +60,21 @@ export interface BenchSetup {
  */
 export async function prepare(url: string, o: BenchOptions): Promise<BenchSetup> {
   const tag = Date.now().toString(36);
+  if (o.scenario === 'upload') {
+    const users = await createUsers(url, o.clients, tag);
+    return {
+      clients: users.map((u) => ({
+        token: u.token,
+        userId: u.userId,
+        sends: false,
+        conversations: [],
+      })),
+      recipients: {},
+      senders: 0,
+      connections: users.length,
+    };
+  }
+  if (o.scenario === 'search') return prepareSearch(url, o, tag);
   if (o.scenario === 'idle') {
     const users = await createUsers(url, Math.ceil(o.clients / o.socketsPerUser), tag);
     return {
@@ -129,5 +147,57 @@ export async function prepare(url: string, o: BenchOptions): Promise<BenchSetup>
     recipients,
     senders: clients.filter((c) => c.conversations.length > 0).length,
     connections: clients.length,
+  };
+}
+
+/**
+ * The search scenario's users and conversations, through the API: `--conversations` (default
+ * three per client) of which about a third are DMs and the rest groups of 3 to 40 (mostly
+ * small), each started by the clients in turn, so every client is in several conversations and
+ * sees only part of the history. The choices follow from `--seed`.
+ */
+async function prepareSearch(url: string, o: BenchOptions, tag: string): Promise<BenchSetup> {
+  if (o.clients < 2) throw new Error('the search scenario needs at least 2 clients');
+  const users = await createUsers(url, o.clients, tag);
+  const random = prng(o.seed ^ 0x5eed);
+  const count = o.conversations ?? Math.min(10_000, o.clients * 3);
+  const pairs = new Set<string>();
+  const specs = Array.from({ length: count }, (_, i) => {
+    const owner = i % users.length;
+    const other = (owner + 1 + Math.floor(random() * (users.length - 1))) % users.length;
+    const key = [owner, other].sort((a, b) => a - b).join(':');
+    if (random() < 0.35 && !pairs.has(key)) {
+      pairs.add(key);
+      return { owner, members: [owner, other], dm: true };
+    }
+    // 3 to 40 members, most near the low end.
+    const size = Math.min(users.length, 3 + Math.floor(37 * random() ** 3));
+    const members = new Set([owner]);
+    while (members.size < size) members.add(Math.floor(random() * users.length));
+    return { owner, members: [...members], dm: false };
+  });
+  const api = (i: number) => new RestApi({ baseUrl: url, token: users[i]!.token });
+  const conversations = await pool(specs, 8, async (spec, i) => {
+    const { conversation } = spec.dm
+      ? await api(spec.owner).dm(users[spec.members[1]!]!.username)
+      : await api(spec.owner).createGroup(
+          `bench ${tag} ${i}`,
+          spec.members.slice(1).map((m) => users[m]!.username),
+        );
+    return { id: conversation.id, members: spec.members.map((m) => users[m]!.userId) };
+  });
+  const mine = new Map<string, string[]>(users.map((u) => [u.userId, []]));
+  for (const c of conversations) for (const m of c.members) mine.get(m)!.push(c.id);
+  return {
+    clients: users.map((u) => ({
+      token: u.token,
+      userId: u.userId,
+      sends: false,
+      conversations: mine.get(u.userId)!,
+    })),
+    recipients: {},
+    senders: 0,
+    connections: users.length,
+    conversations,
   };
 }

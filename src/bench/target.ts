@@ -8,8 +8,13 @@ import { ManagedProcess } from '../supervisor/processes.js';
 export interface SpawnedTarget {
   urls: string[];
   pids: number[];
+  /** Where its data is: what the search scenario seeds its history into (rule B3). */
+  store: BenchStore;
   stop(): Promise<void>;
 }
+
+/** A spawned target's store: the embedded node's data directory, or the cluster's PostgreSQL. */
+export type BenchStore = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: string };
 
 /** Starts a local cluster (PostgreSQL, 3 NATS servers, `nodes` chat nodes) for the benchmark. */
 export async function spawnCluster(nodes = 2): Promise<SpawnedTarget> {
@@ -21,6 +26,7 @@ export async function spawnCluster(nodes = 2): Promise<SpawnedTarget> {
   return {
     urls: cluster.urls,
     pids: cluster.nodes.map((n) => n.process?.child.pid ?? 0).filter((pid) => pid > 0),
+    store: { kind: 'postgres', url: cluster.postgres.url },
     stop: () => cluster.stop(),
   };
 }
@@ -79,6 +85,7 @@ export async function spawnEmbedded(): Promise<SpawnedTarget> {
   return {
     urls: [url],
     pids: node.child.pid ? [node.child.pid] : [],
+    store: { kind: 'sqlite', dataDir },
     async stop() {
       await node.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { nodeWebSocket } from '../client/node.js';
 import { SendError } from '../client/outbox.js';
 import { encode, newHistogram, recordMs, type Histogram } from './histogram.js';
 import type { WorkerPlan, WorkerProgress, WorkerResult } from './options.js';
+import { runRequests } from './requests.js';
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes. */
 const now = () => performance.timeOrigin + performance.now();
@@ -23,6 +24,11 @@ function tell(message: ToCoordinator): void {
 }
 
 type ClientSpec = WorkerPlan['clients'][number];
+
+/** Scenarios of plain HTTP requests (no sockets): upload and search (rule B3). */
+function isRequestScenario(p: WorkerPlan): boolean {
+  return p.scenario === 'upload' || p.scenario === 'search';
+}
 
 /** Everything measured in one run (one rate of a sweep). */
 class RunState {
@@ -56,6 +62,11 @@ export function runBenchWorker(): void {
 
   async function connect(p: WorkerPlan): Promise<void> {
     plan = p;
+    if (isRequestScenario(p)) {
+      // HTTP clients only: nothing to connect beforehand.
+      tell({ type: 'connected', connected: p.clients.length, connectMs: encode(connectMs) });
+      return;
+    }
     const specs = p.clients.flatMap((spec) => Array.from({ length: p.sockets }, () => spec));
     // Connect in waves so a large idle run does not stampede the node's accept queue.
     for (let i = 0; i < specs.length; i += 200) {
@@ -99,8 +110,32 @@ export function runBenchWorker(): void {
     return head + 'x'.repeat(Math.max(0, size - head.length));
   }
 
+  async function runHttp(p: WorkerPlan, startAt: number): Promise<void> {
+    const run = await runRequests(p, startAt, (r) =>
+      tell({ type: 'progress', progress: { ...r.counters } }),
+    );
+    const empty = encode(newHistogram());
+    tell({
+      type: 'result',
+      result: {
+        connectMs: empty,
+        ack: empty,
+        e2e: empty,
+        sent: run.counters.sent,
+        acked: run.counters.acked,
+        errors: run.errors,
+        received: {},
+        ackedIds: [],
+        duplicates: 0,
+        connected: p.clients.length,
+        requests: Object.fromEntries([...run.kinds].map(([name, k]) => [name, k.encode()])),
+      },
+    });
+  }
+
   async function run(startAt: number, runId: string, ratePerSender: number): Promise<void> {
     const p = plan!;
+    if (isRequestScenario(p)) return runHttp(p, startAt);
     const s = (state = new RunState(runId));
     const measureFrom = startAt + p.warmupMs;
     const endAt = measureFrom + p.durationMs;
