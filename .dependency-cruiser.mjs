@@ -287,13 +287,15 @@ export default {
         dir('delivery'),
         dir('adapters'),
         dir('media'),
+        dir('format'),
         dir('gateway'),
         dir('config'),
         dir('log'),
         dir('observability'),
         file('src/version.ts'),
       ],
-      comment: 'node (the composition root) imports every layer below it, adapters included.',
+      comment:
+        'node (the composition root) imports every layer below it, adapters included (and format: search snippets).',
     }),
     ...layer('supervisor', {
       from: dir('supervisor'),

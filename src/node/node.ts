@@ -27,11 +27,13 @@ import { MessageService } from '../services/messages.js';
 import { ReactionService } from '../services/reactions.js';
 import { ReadMarkerService } from '../services/read-markers.js';
 import { RateLimiter } from '../services/rate-limiter.js';
+import { SEARCH_RATE, SearchService } from '../services/search.js';
 import { SettingsService } from '../services/settings.js';
 import { ThreadService } from '../services/threads.js';
 import { UserService } from '../services/users.js';
 import { VERSION } from '../version.js';
 import { Metrics } from '../observability/metrics.js';
+import { snippetOf } from '../format/snippet.js';
 
 /** A running node: its URL and how to stop it. */
 export interface ParleyNode {
@@ -84,6 +86,7 @@ export async function startNode(
   const messages = new MessageService(deps, conversations, {
     sendAllowed: (userId) => sendLimiter.take(userId),
   });
+  const searchLimiter = new RateLimiter(SEARCH_RATE);
   const readMarkers = new ReadMarkerService(deps);
   const reactions = new ReactionService(deps);
   const settings = new SettingsService(deps);
@@ -109,6 +112,10 @@ export async function startNode(
     mentions: new MentionService(deps),
     readMarkers,
     reactions,
+    search: new SearchService(deps, {
+      snippet: snippetOf,
+      allowed: (userId) => searchLimiter.take(userId),
+    }),
     settings,
     cluster,
     trustedProxies: new TrustedProxies(config.trustProxy),

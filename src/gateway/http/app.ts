@@ -15,6 +15,7 @@ import { mentionRoutes } from './routes/mentions.js';
 import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
 import { reactionRoutes } from './routes/reactions.js';
+import { searchRoutes } from './routes/search.js';
 import { settingsRoutes } from './routes/settings.js';
 import { userRoutes } from './routes/users.js';
 import { securityHeaders } from './security-headers.js';
@@ -81,6 +82,7 @@ export function buildHttpApp(
     ...conversationRoutes,
     ...messageRoutes,
     ...mentionRoutes,
+    ...searchRoutes,
     ...reactionRoutes,
     ...discoveryRoutes,
     ...metaRoutes(() => routes, version),

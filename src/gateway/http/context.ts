@@ -10,6 +10,7 @@ import type { MentionService } from '../../services/mentions.js';
 import type { MessageService } from '../../services/messages.js';
 import type { ReactionService } from '../../services/reactions.js';
 import type { ReadMarkerService } from '../../services/read-markers.js';
+import type { SearchService } from '../../services/search.js';
 import type { RateLimiter } from '../../services/rate-limiter.js';
 import type { SettingsService } from '../../services/settings.js';
 import type { ThreadService } from '../../services/threads.js';
@@ -31,6 +32,8 @@ export interface GatewayContext {
   mentions: MentionService;
   readMarkers: ReadMarkerService;
   reactions: ReactionService;
+  /** Full-text search over the user's conversations (rules Q1-Q4). */
+  search: SearchService;
   settings: SettingsService;
   cluster: ClusterService;
   /** Proxies whose forwarding headers are believed (rule S9). */
