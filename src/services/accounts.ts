@@ -182,6 +182,8 @@ export class AccountService {
         );
       }
       await tx.deleteUserSessions(user.id);
+      // Uploads never sent go; files of sent messages stay with the messages (rule F7).
+      await tx.deleteUnattachedUploads(user.id);
       await tx.markUserDeleted(user.id, this.#deps.now());
       pubs.revoked(user.id, null);
     });

@@ -1,10 +1,12 @@
 import type {
+  AttachmentsStore,
   Lease,
   LeasesStore,
   NodesStore,
   PresenceStore,
   SessionsStore,
 } from '../ports/store.js';
+import { INCOMPLETE_TTL_MS, UNATTACHED_TTL_MS } from './attachments.js';
 import type { ServiceDeps } from './deps.js';
 import type { PresenceService } from './presence.js';
 
@@ -14,6 +16,8 @@ export const REAP_AFTER_MS = 30_000;
 export const DUTIES_LEASE = 'parley.singleton-duties';
 /** How often the leader purges expired sessions (rule A4). */
 const PURGE_EVERY_MS = 3_600_000;
+/** How often the leader sweeps old unattached uploads and dead uploads' blobs (rule F9). */
+const SWEEP_FILES_EVERY_MS = 10 * 60_000;
 /** A follower asks for the lease every this many heartbeats (10 s): asking costs a session. */
 const ASK_EVERY_TICKS = 5;
 
@@ -22,13 +26,14 @@ export type LeaderDeps = Pick<ServiceDeps, 'log' | 'now'> & {
   store: LeasesStore &
     Pick<NodesStore, 'listNodes' | 'deleteNode'> &
     Pick<PresenceStore, 'clearPresence'> &
-    Pick<SessionsStore, 'deleteExpiredSessions'>;
+    Pick<SessionsStore, 'deleteExpiredSessions'> &
+    Pick<AttachmentsStore, 'sweepUnattachedUploads' | 'deleteIncompleteBlobs'>;
 };
 
 /**
  * The singleton duties (rule K4): one node at a time, under a store lease (a PostgreSQL
- * advisory lock), reaps dead nodes (announcing their users offline) and purges expired
- * sessions. When it dies its lease ends with its database session and another node's next
+ * advisory lock), reaps dead nodes (announcing their users offline), purges expired
+ * sessions and sweeps abandoned uploads (rule F9). When it dies its lease ends with its database session and another node's next
  * attempt takes over.
  */
 export class LeaderDuties {
@@ -36,6 +41,7 @@ export class LeaderDuties {
   readonly #presence: PresenceService;
   #lease: Lease | null = null;
   #lastPurge = 0;
+  #lastFileSweep = 0;
   #ticks = 0;
 
   constructor(deps: LeaderDeps, presence: PresenceService) {
@@ -66,6 +72,10 @@ export class LeaderDuties {
       this.#lastPurge = now;
       await this.#purgeExpiredSessions(now);
     }
+    if (now - this.#lastFileSweep > SWEEP_FILES_EVERY_MS) {
+      this.#lastFileSweep = now;
+      await this.#sweepFiles(now);
+    }
   }
 
   /** Gives the lease up (the node is stopping). */
@@ -87,6 +97,18 @@ export class LeaderDuties {
       this.#deps.log.info(
         { event: 'cluster.reaped', nodes: dead.map((n) => n.id) },
         'removed dead nodes',
+      );
+    }
+  }
+
+  /** Unattached uploads older than a day, blobs of uploads that died an hour ago (rule F9). */
+  async #sweepFiles(now: number): Promise<void> {
+    const uploads = await this.#deps.store.sweepUnattachedUploads(now - UNATTACHED_TTL_MS);
+    const blobs = await this.#deps.store.deleteIncompleteBlobs(now - INCOMPLETE_TTL_MS);
+    if (uploads + blobs > 0) {
+      this.#deps.log.info(
+        { event: 'files.swept', uploads, blobs },
+        'removed unattached uploads and incomplete blobs',
       );
     }
   }

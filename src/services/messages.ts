@@ -1,8 +1,9 @@
 import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
-import { CLIENT_MSG_ID_MAX } from '../domain/limits.js';
+import { CLIENT_MSG_ID_MAX, MAX_ATTACHMENTS_PER_MESSAGE } from '../domain/limits.js';
 import {
   seqOf,
+  type Attachment,
   type Member,
   type Message,
   type ReplyPreview,
@@ -55,6 +56,8 @@ export type MessageDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'metrics' | 'now'
 export interface SendOptions {
   /** The seq of the message this one replies to (rule R1). */
   replyTo?: number | undefined;
+  /** Ids of the sender's unattached uploads to attach, in order (rule F3). */
+  attachments?: readonly string[] | undefined;
 }
 
 /** How a {@link MessageService} is tuned beyond its dependencies. */
@@ -116,7 +119,10 @@ export class MessageService {
       if (!original) throw new AppError('rate_limited', 'sending too fast');
       return { message: original, created: false };
     }
-    this.#checkBody(body);
+    const files = options.attachments ?? [];
+    this.#checkAttachmentIds(files);
+    // With a file attached the body may be empty (rule F3).
+    this.#checkBody(body, files.length > 0);
     if (clientMsgId.length < 1 || clientMsgId.length > CLIENT_MSG_ID_MAX) {
       throw new AppError(
         'invalid_request',
@@ -124,7 +130,8 @@ export class MessageService {
       );
     }
     const result = await this.#batcher.submit(
-      (tx) => this.#sendInTx(tx, me, conversationId, clientMsgId, body, options.replyTo ?? null),
+      (tx) =>
+        this.#sendInTx(tx, me, conversationId, clientMsgId, body, options.replyTo ?? null, files),
       { lockKey: conversationId },
     );
     if (result.created) this.#deps.metrics?.sends.inc();
@@ -144,6 +151,7 @@ export class MessageService {
     clientMsgId: string,
     body: string,
     replyTo: number | null,
+    files: readonly string[],
   ): Promise<SendResult> {
     // Lock first, look for a retry second. Two nodes retrying the same send at once then run
     // one after the other: the second waits here until the first committed, and its lookup
@@ -169,6 +177,7 @@ export class MessageService {
     const parent = replyTo === null ? null : await this.#replyTarget(tx, conversationId, replyTo);
     const author = { conversationId, userId: me.id, role: view.role };
     const mentions = await resolveMentions(tx, author, body);
+    const attachments = await this.#attachable(tx, me, files);
     const createdAt = this.#deps.now();
     const seq = await tx.nextSeq(conversationId, createdAt, true).catch(notFoundFrom);
     const stored: StoredMessage = {
@@ -186,15 +195,55 @@ export class MessageService {
       ...mentions,
     };
     await tx.insertMessage(stored);
+    if (files.length > 0 && (await tx.attachToMessage(files, { conversationId, seq })) !== files.length) {
+      // Attached or deleted by a concurrent request since #attachable read them.
+      throw new AppError('invalid_request', 'an attachment is not an unattached upload of yours');
+    }
     const message: Message = {
       ...stored,
       senderName: me.username,
       reply: parent?.preview ?? null,
       replyCount: 0,
       reactions: [],
-      attachments: [],
+      attachments,
     };
     return { message, created: true };
+  }
+
+  /**
+   * The uploads a send attaches (rule F3), in the order given: each must be the sender's own
+   * and not attached yet. Anything else is `invalid_request`, not `not_found`: the ids are the
+   * sender's own, so nothing is disclosed by saying which.
+   */
+  async #attachable(tx: StoreOps, me: User, ids: readonly string[]): Promise<Attachment[]> {
+    if (ids.length === 0) return [];
+    const found = new Map((await tx.getAttachments(ids)).map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const r = found.get(id);
+      if (!r || r.uploaderId !== me.id || r.conversationId !== null) {
+        throw new AppError('invalid_request', `attachment ${id} is not an unattached upload of yours`);
+      }
+      return {
+        id: r.id,
+        name: r.name,
+        contentType: r.contentType,
+        size: r.size,
+        width: r.width,
+        height: r.height,
+        thumbnail: r.thumbnail,
+      };
+    });
+  }
+
+  #checkAttachmentIds(ids: readonly string[]): void {
+    if (ids.length > MAX_ATTACHMENTS_PER_MESSAGE) {
+      throw new AppError(
+        'invalid_request',
+        `a message carries at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments`,
+      );
+    }
+    if (new Set(ids).size !== ids.length)
+      throw new AppError('invalid_request', 'an attachment is listed twice');
   }
 
   /** The message a reply quotes (rule R1): a live message of the same conversation. */
@@ -273,6 +322,8 @@ export class MessageService {
       if (message.deletedAt !== null) return;
       const at = this.#deps.now();
       await tx.deleteMessage(conversationId, seq, at);
+      // Its files go with it, in the same transaction (rule F6).
+      await tx.deleteMessageAttachments({ conversationId, seq });
       await tx.redactEdits(conversationId, seq);
       const event = await appendTimelineEvent(
         this.#deps,
@@ -322,8 +373,8 @@ export class MessageService {
     });
   }
 
-  #checkBody(body: string): void {
-    if (body.trim().length === 0) throw new AppError('invalid_request', 'message body is empty');
+  #checkBody(body: string, blankAllowed = false): void {
+    if (!blankAllowed && body.trim().length === 0) throw new AppError('invalid_request', 'message body is empty');
     const max = this.#deps.limits.maxMessageChars;
     if ([...body].length > max) {
       throw new AppError('message_too_long', `a message has at most ${max} characters`, {

@@ -20,6 +20,7 @@ const TEST_DEFAULTS: RawConfig = {
   passwordFailuresPerAccount: 10_000,
   passwordFailuresPerIp: 10_000,
   maxQueuedHashes: 10_000,
+  uploadsPerMinute: 10_000,
 };
 
 /** Starts an embedded node (SQLite + in-process bus) on 127.0.0.1 and a free port. */

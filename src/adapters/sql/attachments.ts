@@ -22,6 +22,7 @@ export const attachments = sqlAggregate<AttachmentOps>({
     'attachToMessage',
     'deleteMessageAttachments',
     'deleteUnattachedUploads',
+    'deleteUpload',
   ],
   ops({ db, engine }: SqlExecutor): AttachmentOps {
     const used = async (userId: string) => {
@@ -128,6 +129,17 @@ export const attachments = sqlAggregate<AttachmentOps>({
           .orderBy('id')
           .execute();
         return rows.map(toRecord);
+      },
+
+      async deleteUpload(id, uploaderId) {
+        const rows = await db
+          .selectFrom('attachments')
+          .select(['id', 'blob_id', 'thumb_blob_id'])
+          .where('id', '=', id)
+          .where('uploader_id', '=', uploaderId)
+          .where('conversation_id', 'is', null)
+          .execute();
+        return (await deleteWithBlobs(rows)) === 1;
       },
 
       async deleteUnattachedUploads(userId) {

@@ -64,7 +64,19 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Record<string
               content: { 'application/json': { schema: jsonSchema(route.body, 'input', schemas) } },
             },
           }
-        : {}),
+        : route.rawBody
+          ? {
+              requestBody: {
+                required: true,
+                description: route.rawBody.description,
+                content: {
+                  [route.rawBody.contentType]: {
+                    schema: { type: 'string', contentMediaType: route.rawBody.contentType },
+                  },
+                },
+              },
+            }
+          : {}),
       responses,
     };
   }

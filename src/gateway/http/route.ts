@@ -37,6 +37,11 @@ export interface RouteSpec<
   tag: string;
   auth: A;
   body?: B;
+  /**
+   * A body that is not JSON (a file upload's raw bytes): documented as such, never parsed by
+   * the router; the handler reads the request stream itself.
+   */
+  rawBody?: { contentType: string; description: string };
   query?: Q;
   /**
    * The path parameters' schema. Without one, every parameter must still be one line of the

@@ -240,7 +240,7 @@ export class Connection implements DeliverySocket {
       frame.conversationId,
       frame.clientMsgId,
       frame.body,
-      { replyTo: frame.replyTo },
+      { replyTo: frame.replyTo, attachments: frame.attachments },
     );
     this.#frame({ type: 'ack', clientMsgId: frame.clientMsgId, message, created });
   }

@@ -94,6 +94,11 @@ export interface AttachmentsStore extends BlobStore {
   usedUploadBytes(userId: string): Promise<number>;
   /** The user's unattached uploads, oldest first. */
   listUnattachedUploads(userId: string): Promise<AttachmentRecord[]>;
+  /**
+   * Deletes one unattached upload of `uploaderId` with its blobs; false (nothing deleted) if
+   * there is none: missing, someone else's, or attached meanwhile.
+   */
+  deleteUpload(id: string, uploaderId: string): Promise<boolean>;
   /** Deletes the user's unattached uploads and their blobs (account deletion); how many. */
   deleteUnattachedUploads(userId: string): Promise<number>;
   /** Deletes unattached uploads created before `before`, with their blobs; how many. */

@@ -85,7 +85,9 @@ export const messageRoutes = [
     summary:
       'Send a message, or a reply (replyTo: the seq of a message of this conversation, rule R1); ' +
       '201 once durably stored, 200 with the original on a retry of the same clientMsgId. ' +
-      '@username of members and @all (groups, by policy) become mentions (rules R6, R7)',
+      '@username of members and @all (groups, by policy) become mentions (rules R6, R7). ' +
+      'attachments: up to 10 ids of your unattached uploads (POST /api/v1/files), in order; with one, ' +
+      'the body may be empty (rule F3)',
     tag,
     auth: true,
     body: SendBody,
@@ -93,7 +95,8 @@ export const messageRoutes = [
       201: { description: 'Stored', schema: One },
       200: { description: 'Already stored (idempotent retry)', schema: One },
       400: {
-        description: 'invalid_request (also more than 50 mentions) or message_too_long',
+        description:
+          'invalid_request (also more than 50 mentions; an attachment not an unattached upload of yours) or message_too_long',
         schema: ErrorSchema,
       },
       403: {
@@ -113,7 +116,7 @@ export const messageRoutes = [
         params.id,
         body.clientMsgId,
         body.body,
-        { replyTo: body.replyTo },
+        { replyTo: body.replyTo, attachments: body.attachments },
       );
       return c.json({ message }, created ? 201 : 200);
     },

@@ -1,0 +1,130 @@
+import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
+import {
+  ImageTooLargeError,
+  type MediaInspector,
+  type ProcessedImage,
+  type TextDetector,
+} from '../ports/media.js';
+
+/** The raster types images are decoded for (rule F5); GIF is kept as uploaded (animation). */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+/** The box a thumbnail fits inside (rule F5). */
+export const THUMBNAIL_BOX = 400;
+/**
+ * The decoder's bound (rule F5): 50 megapixels, past every camera's JPEG, far below what a few
+ * kilobytes of PNG can claim. Checked on the header before any pixel is decoded.
+ */
+export const MAX_IMAGE_PIXELS = 50_000_000;
+
+/** How a {@link SharpMedia} is tuned; tests lower the bound. */
+export interface MediaOptions {
+  maxPixels?: number;
+}
+
+/**
+ * The media layer (rules F4, F5): `file-type` sniffs, `sharp` (libvips) decodes, strips and
+ * thumbnails. Only this folder imports either (.dependency-cruiser.mjs).
+ */
+export class SharpMedia implements MediaInspector {
+  readonly #maxPixels: number;
+
+  constructor(options: MediaOptions = {}) {
+    this.#maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  }
+
+  async sniff(head: Uint8Array): Promise<string | null> {
+    return (await fileTypeFromBuffer(head))?.mime ?? null;
+  }
+
+  isImage(contentType: string): boolean {
+    return IMAGE_TYPES.has(contentType);
+  }
+
+  async processImage(data: Uint8Array, contentType: string): Promise<ProcessedImage | null> {
+    if (!this.isImage(contentType)) return null;
+    // `failOn: 'error'` refuses corrupt data instead of decoding garbage; the pixel limit makes
+    // libvips refuse a bomb itself too, should the header check below ever be passed.
+    const open = () =>
+      sharp(data, { limitInputPixels: this.#maxPixels, failOn: 'error', animated: false });
+    let meta: sharp.Metadata;
+    try {
+      meta = await open().metadata();
+    } catch {
+      return null;
+    }
+    const { width, height } = meta;
+    if (!width || !height) return null;
+    if (width * height > this.#maxPixels) throw new ImageTooLargeError(this.#maxPixels);
+    try {
+      // Orientation applied to the pixels (rotate() without an angle reads EXIF), so nothing
+      // depends on the metadata that is dropped; sharp writes no metadata unless told to.
+      const stored =
+        contentType === 'image/gif'
+          ? { data: Buffer.from(data), info: { width, height } }
+          : await reencode(open().rotate(), contentType).toBuffer({ resolveWithObject: true });
+      const thumb = await open()
+        .rotate()
+        .resize(THUMBNAIL_BOX, THUMBNAIL_BOX, { fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 80 })
+        .toBuffer({ resolveWithObject: true });
+      return {
+        data: new Uint8Array(stored.data.buffer, stored.data.byteOffset, stored.data.byteLength),
+        contentType,
+        width: stored.info.width,
+        height: stored.info.height,
+        thumbnail: {
+          data: new Uint8Array(thumb.data.buffer, thumb.data.byteOffset, thumb.data.byteLength),
+          width: thumb.info.width,
+          height: thumb.info.height,
+        },
+      };
+    } catch (err) {
+      if (isPixelLimit(err)) throw new ImageTooLargeError(this.#maxPixels);
+      return null;
+    }
+  }
+
+  textDetector(): TextDetector {
+    return new Utf8Detector();
+  }
+}
+
+function reencode(image: sharp.Sharp, contentType: string): sharp.Sharp {
+  if (contentType === 'image/png') return image.png();
+  if (contentType === 'image/webp') return image.webp({ quality: 90 });
+  return image.jpeg({ quality: 90, mozjpeg: true });
+}
+
+function isPixelLimit(err: unknown): boolean {
+  return err instanceof Error && /pixel limit/i.test(err.message);
+}
+
+/** Valid UTF-8 (a streaming decoder that throws on the first bad sequence) and no NUL byte. */
+class Utf8Detector implements TextDetector {
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+  #text = true;
+
+  push(chunk: Uint8Array): void {
+    if (!this.#text) return;
+    if (chunk.includes(0)) {
+      this.#text = false;
+      return;
+    }
+    try {
+      this.#decoder.decode(chunk, { stream: true });
+    } catch {
+      this.#text = false;
+    }
+  }
+
+  end(): boolean {
+    if (!this.#text) return false;
+    try {
+      this.#decoder.decode();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
