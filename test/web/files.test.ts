@@ -60,23 +60,33 @@ const cspViolations = (page: Page) =>
 
 /** Drops files on the history as a person dragging them from their desktop would. */
 async function dropFiles(page: Page, files: { name: string; type: string; base64: string }[]) {
+  // No named functions in the page's code: the test's transpiler would wrap them in a helper
+  // the page does not have.
   await page.evaluate((list) => {
     const data = new DataTransfer();
     for (const f of list) {
       const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
       data.items.add(new File([bytes], f.name, { type: f.type }));
     }
-    const target = document.querySelector('.message-list')!;
-    const fire = (type: string) =>
-      target.dispatchEvent(
-        new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }),
-      );
-    fire('dragenter');
-    fire('dragover');
-    // The overlay shows while files are over the conversation.
-    if (!document.querySelector('.drop-overlay')) throw new Error('no drop overlay');
-    fire('drop');
+    (window as unknown as { __drop: DataTransfer }).__drop = data;
+    for (const type of ['dragenter', 'dragover']) {
+      document
+        .querySelector('.message-list')!
+        .dispatchEvent(
+          new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }),
+        );
+    }
   }, files);
+  // The overlay shows while files are over the conversation.
+  await page.locator('.drop-overlay').waitFor();
+  await page.evaluate(() => {
+    const data = (window as unknown as { __drop: DataTransfer }).__drop;
+    document
+      .querySelector('.message-list')!
+      .dispatchEvent(
+        new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }),
+      );
+  });
 }
 
 /** Pastes a file into the composer, as a screenshot pasted from the clipboard arrives. */
@@ -201,6 +211,7 @@ describe('web UI: files and images', () => {
     );
     assert.equal(await full.getAttribute('alt'), 'sunset.png');
     assert.match((await viewer.textContent()) ?? '', /960 × 640/);
+    await screenshot(bob.page, 'image-viewer');
     const download = viewer.getByRole('link', { name: 'Download sunset.png' });
     assert.match(
       (await download.getAttribute('href')) ?? '',
@@ -298,23 +309,22 @@ describe('web UI: files and images', () => {
     assert.equal(await chips(ann).count(), 0);
     // A dropped folder: its DataTransfer entry says it is a directory (stubbed: a synthetic
     // DataTransfer cannot hold one).
-    await ann.page.evaluate(() => {
+    // (A string, not a function: the stub's function must not be renamed by the transpiler.)
+    await ann.page.evaluate(`(() => {
       const data = new DataTransfer();
       data.items.add(new File(['x'], 'holiday', { type: '' }));
       const proto = DataTransferItem.prototype;
-      const original = Object.getOwnPropertyDescriptor(proto, 'webkitGetAsEntry')!;
+      const original = Object.getOwnPropertyDescriptor(proto, 'webkitGetAsEntry');
       Object.defineProperty(proto, 'webkitGetAsEntry', {
         configurable: true,
-        value: () => ({ isDirectory: true }),
+        value: function () { return { isDirectory: true }; },
       });
-      const target = document.querySelector('.message-list')!;
+      const target = document.querySelector('.message-list');
       for (const type of ['dragenter', 'drop']) {
-        target.dispatchEvent(
-          new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }),
-        );
+        target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: data }));
       }
       Object.defineProperty(proto, 'webkitGetAsEntry', original);
-    });
+    })()`);
     await ann.page.locator('.toast-error', { hasText: '“holiday” is a folder' }).waitFor();
     assert.equal(await chips(ann).count(), 0);
     assert.deepEqual(
