@@ -49,6 +49,12 @@ export const BENCH_LIMITS = [
   '10000',
   '--max-group-members',
   '10000',
+  '--rate-uploads',
+  '1000000',
+  '--rate-search',
+  '1000000',
+  '--upload-quota-mb',
+  '1048576',
 ];
 
 /** The command that runs this same `parley` CLI (compiled, or through tsx in development). */

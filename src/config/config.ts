@@ -57,6 +57,8 @@ export interface Config {
   headerTimeoutMs: number;
   /** File uploads one user may start per minute (rule F1). */
   uploadsPerMinute: number;
+  /** Searches one user may run per minute, in bursts of up to a quarter of them. */
+  searchesPerMinute: number;
   /** Directory of the built web UI; defaults to `dist/web` of this installation (no flag). */
   webDir?: string;
   limits: Limits;
@@ -191,6 +193,11 @@ export const CONFIG_OPTIONS = {
     flag: "--rate-uploads <n>",
     env: "PARLEY_RATE_UPLOADS",
     help: "file uploads per user per minute (default 30)",
+  },
+  searchesPerMinute: {
+    flag: "--rate-search <n>",
+    env: "PARLEY_RATE_SEARCH",
+    help: "searches per user per minute, in bursts of a quarter of them (default 120)",
   },
   uploadQuotaMb: {
     flag: "--upload-quota-mb <n>",
@@ -342,6 +349,7 @@ const schema = z.object({
     .max(1024, "max upload must be at most 1024 MiB")
     .default(DEFAULT_LIMITS.maxUploadBytes / MIB),
   uploadsPerMinute: positiveInt("upload rate").default(30),
+  searchesPerMinute: positiveInt("search rate").default(120),
   uploadQuotaMb: positiveInt("upload quota")
     .max(1024 * 1024, "upload quota must be at most 1048576 MiB")
     .default(DEFAULT_LIMITS.uploadQuotaBytes / MIB),
@@ -433,6 +441,7 @@ export function parseConfig(raw: RawConfig): Config {
     trustProxy: c.trustProxy,
     headerTimeoutMs: c.headerTimeoutMs,
     uploadsPerMinute: c.uploadsPerMinute,
+    searchesPerMinute: c.searchesPerMinute,
     limits: {
       ...DEFAULT_LIMITS,
       maxBodyBytes: c.maxBodyBytes,

@@ -37,7 +37,7 @@ import { MessageService } from "../services/messages.js";
 import { ReactionService } from "../services/reactions.js";
 import { ReadMarkerService } from "../services/read-markers.js";
 import { RateLimiter } from "../services/rate-limiter.js";
-import { SEARCH_RATE, SearchService } from "../services/search.js";
+import { SearchService } from "../services/search.js";
 import { SettingsService } from "../services/settings.js";
 import { ThreadService } from "../services/threads.js";
 import { UserService } from "../services/users.js";
@@ -108,7 +108,12 @@ export async function startNode(
   const messages = new MessageService(deps, conversations, {
     sendAllowed: (userId) => sendLimiter.take(userId),
   });
-  const searchLimiter = new RateLimiter(SEARCH_RATE);
+  // Bursts of a quarter of the minute's searches: the defaults are SEARCH_RATE's (120, 30).
+  const searchLimiter = new RateLimiter({
+    count: config.searchesPerMinute,
+    perMs: 60_000,
+    burst: Math.max(1, Math.ceil(config.searchesPerMinute / 4)),
+  });
   const files = new AttachmentService(deps, new SharpMedia(), {
     uploadAllowed: (
       (limiter) => (userId: string) =>
