@@ -19,6 +19,18 @@ export default defineConfig({
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     reportCompressedSize: false,
+    rollupOptions: {
+      // The page, and the service worker: at the root as `sw.js` (its scope is the folder it is
+      // served from, so it cannot live under assets/), not hashed (the browser checks it for
+      // updates itself, and the node serves it uncached).
+      input: {
+        index: fileURLToPath(new URL('index.html', import.meta.url)),
+        sw: fileURLToPath(new URL('src/sw.ts', import.meta.url)),
+      },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js'),
+      },
+    },
   },
   // `npm run dev:web`: hot reload against a node on :8080 (`npm run dev`).
   server: {

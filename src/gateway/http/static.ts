@@ -54,6 +54,16 @@ export function mountWebUi(app: Hono<AppEnv>, options: { dir: string; settings: 
   app.get('/', page);
   app.get('/c/:id', page);
 
+  // The service worker (rule UI7) lives at the root so its scope is the whole page; uncached,
+  // so the browser's update check sees a new build at once.
+  app.get('/sw.js', async (c) => {
+    const body = await readFile(join(dir, 'sw.js')).catch(() => null);
+    if (body === null) return c.notFound();
+    c.header('content-type', 'text/javascript; charset=utf-8');
+    c.header('cache-control', 'no-cache');
+    return c.body(new Uint8Array(body));
+  });
+
   app.get('/assets/:name', async (c) => {
     const name = c.req.param('name');
     if (!ASSET_NAME.test(name)) return c.notFound();

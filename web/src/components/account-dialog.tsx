@@ -1,10 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ErrorCode } from '../../../src/client/index.js';
 import { describeError, errorCode } from '../lib/errors.js';
+import {
+  dndText,
+  FOREVER,
+  notificationPermission,
+  pushSupported,
+  type Permission,
+} from '../lib/notifications.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { Dialog } from './dialog.js';
-import { LogOutIcon } from './icons.js';
+import { BellIcon, LogOutIcon } from './icons.js';
 
 const joinedFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 
@@ -65,6 +72,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
           {error}
         </p>
       )}
+      <NotificationSettings store={store} />
       <PrivacySettings store={store} />
       <section class="settings-section settings-danger" aria-labelledby="account-delete">
         <h3 id="account-delete">Delete account</h3>
@@ -175,6 +183,123 @@ function PrivacySettings({ store }: { store: ChatStore }) {
           ? 'Others don’t see when you have read their messages. You still see when they have read yours.'
           : 'Others see when you have read their messages (“Seen”).'}
       </p>
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The do-not-disturb choices (UI8): how long from now, as an epoch ms, or null for off. */
+const DND_CHOICES: ReadonlyArray<{
+  id: string;
+  label: string;
+  until: (now: Date) => number | null;
+}> = [
+  { id: 'off', label: 'Off', until: () => null },
+  { id: 'hour', label: 'For 1 hour', until: (now) => now.getTime() + 3_600_000 },
+  {
+    id: 'morning',
+    label: 'Until tomorrow, 8:00',
+    until: (now) =>
+      new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 8, 0, 0, 0).getTime(),
+  },
+  { id: 'forever', label: 'Until I turn it off', until: () => FOREVER },
+];
+
+/**
+ * Desktop notifications (UI7): asked for only from the button (a user action), then this
+ * device subscribes to Web Push; and do-not-disturb (UI8), which silences both everywhere.
+ */
+function NotificationSettings({ store }: { store: ChatStore }) {
+  const [permission, setPermission] = useState<Permission>(notificationPermission);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const dnd = store.alerts.dndActive() ? (store.alerts.dndUntil ?? null) : null;
+
+  const enable = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const answer = await Notification.requestPermission();
+      setPermission(answer);
+      if (answer === 'granted') await store.alerts.push.subscribe();
+    } catch (err) {
+      setError(
+        `Notifications are on in this tab, but not when it is closed: ${describeError(err)}`,
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const setDnd = async (id: string) => {
+    const choice = DND_CHOICES.find((c) => c.id === id);
+    if (!choice) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await store.alerts.setDoNotDisturb(choice.until(new Date()));
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section class="settings-section" aria-labelledby="account-notifications">
+      <h3 id="account-notifications">Notifications</h3>
+      {permission === 'granted' ? (
+        <p class="field-hint" id="notifications-state">
+          On in this browser: direct messages and mentions of you show as notifications while Parley
+          is in the background{pushSupported() ? ' or closed' : ''}.
+        </p>
+      ) : permission === 'denied' ? (
+        <p class="field-hint" id="notifications-state">
+          Blocked in this browser. Allow notifications for this site in the browser’s settings.
+        </p>
+      ) : permission === 'unsupported' ? (
+        <p class="field-hint" id="notifications-state">
+          This browser can’t show notifications.
+        </p>
+      ) : (
+        <>
+          <p class="field-hint" id="notifications-state">
+            Get a notification for direct messages and mentions of you while Parley is in the
+            background.
+          </p>
+          <button type="button" class="button" disabled={busy} onClick={() => void enable()}>
+            <BellIcon size={18} /> Turn on notifications
+          </button>
+        </>
+      )}
+      <div class="field dnd-field">
+        <label for="dnd-choice">Do not disturb</label>
+        <select
+          id="dnd-choice"
+          disabled={busy || store.alerts.dndUntil === undefined}
+          value=""
+          aria-describedby="dnd-state"
+          onChange={(e) => void setDnd(e.currentTarget.value)}
+        >
+          <option value="" disabled>
+            {dnd === null ? 'Choose…' : 'Change…'}
+          </option>
+          {DND_CHOICES.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        <p class={`field-hint${dnd !== null ? ' dnd-on' : ''}`} id="dnd-state">
+          {dnd === null
+            ? 'Off: notifications arrive as usual.'
+            : `${dndText(dnd)}: no notifications or pushes on any device.`}
+        </p>
+      </div>
       {error && (
         <p class="form-error" role="alert">
           {error}

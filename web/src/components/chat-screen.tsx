@@ -8,6 +8,7 @@ import type { DialogKind } from './dialog-kind.js';
 import { GroupSettings } from './group-settings.js';
 import { MentionList } from './mention-list.js';
 import { NewDmDialog, NewGroupDialog } from './new-conversation.js';
+import { SearchPanel } from './search-panel.js';
 import { Sidebar } from './sidebar.js';
 import { Toast } from './toast.js';
 import { Welcome } from './welcome.js';
@@ -17,6 +18,8 @@ export function ChatScreen({ store }: { store: ChatStore }) {
   useStore(store);
   const [dialog, setDialog] = useState<DialogKind>(null);
   const [mentionsOpen, setMentionsOpen] = useState(false);
+  /** The search panel, open from anywhere or limited to the open conversation. */
+  const [search, setSearch] = useState<{ scoped: boolean } | null>(null);
   const selected = store.conversation(store.selectedId);
   const close = () => setDialog(null);
 
@@ -32,6 +35,12 @@ export function ChatScreen({ store }: { store: ChatStore }) {
         e.preventDefault();
         document.getElementById('conversation-filter')?.focus();
       }
+      // "/": search messages (as on GitHub and Slack), unless typing somewhere or a dialog is up.
+      if (e.key === '/' && !e.ctrlKey && !e.metaKey && !e.altKey && !typingIn(e.target)) {
+        if (document.querySelector('dialog[open]')) return;
+        e.preventDefault();
+        setSearch({ scoped: false });
+      }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -41,7 +50,12 @@ export function ChatScreen({ store }: { store: ChatStore }) {
     <div class={selected ? 'app app-conversation' : 'app app-list'}>
       <ConnectionBanner store={store} />
       <div class="shell">
-        <Sidebar store={store} onOpen={setDialog} onOpenMentions={() => setMentionsOpen(true)} />
+        <Sidebar
+          store={store}
+          onOpen={setDialog}
+          onOpenMentions={() => setMentionsOpen(true)}
+          onOpenSearch={() => setSearch({ scoped: false })}
+        />
         <main class="main" id="main">
           {selected ? (
             <ConversationView
@@ -49,6 +63,7 @@ export function ChatScreen({ store }: { store: ChatStore }) {
               store={store}
               conversation={selected}
               onOpenSettings={() => setDialog('group-settings')}
+              onOpenSearch={() => setSearch({ scoped: true })}
             />
           ) : (
             <Welcome store={store} onOpen={setDialog} />
@@ -59,6 +74,14 @@ export function ChatScreen({ store }: { store: ChatStore }) {
       {dialog === 'new-group' && <NewGroupDialog store={store} onClose={close} />}
       {dialog === 'account' && <AccountDialog store={store} onClose={close} />}
       {mentionsOpen && <MentionList store={store} onClose={() => setMentionsOpen(false)} />}
+      {search && (
+        <SearchPanel
+          store={store}
+          conversationId={store.selectedId}
+          scoped={search.scoped}
+          onClose={() => setSearch(null)}
+        />
+      )}
       {dialog === 'group-settings' && selected?.kind === 'group' && (
         <GroupSettings store={store} conversation={selected} onClose={close} />
       )}
@@ -68,6 +91,12 @@ export function ChatScreen({ store }: { store: ChatStore }) {
       <Toast store={store} />
     </div>
   );
+}
+
+/** Whether a key went to something the user types in (there "/" is just a slash). */
+function typingIn(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
 function titleOf(store: ChatStore): string {

@@ -11,7 +11,7 @@ export function ConnectionBanner({ store }: { store: ChatStore }) {
   return (
     <div class="banner-region" role="status" aria-live="polite">
       {text && (
-        <div class={`banner banner-${text.tone}`} data-connection={store.connection}>
+        <div class={`banner banner-${text.tone}`} data-connection={store.connectivity.state}>
           {text.tone === 'offline' && <WifiOffIcon size={16} />}
           {text.tone !== 'offline' && <span class="spinner" aria-hidden="true" />}
           <span>{text.message}</span>
@@ -22,20 +22,25 @@ export function ConnectionBanner({ store }: { store: ChatStore }) {
 }
 
 function bannerText(store: ChatStore): { tone: 'offline' | 'busy'; message: string } | null {
-  if (store.browserOffline)
+  if (store.connectivity.browserOffline)
     return {
       tone: 'offline',
       message: "You're offline. Messages you write will be sent when you're back.",
     };
-  switch (store.connection) {
+  switch (store.connectivity.state) {
     case 'online':
       return null;
     case 'syncing':
-      return store.everOnline ? { tone: 'busy', message: 'Catching up on new messages…' } : null;
+      return store.connectivity.everOnline
+        ? { tone: 'busy', message: 'Catching up on new messages…' }
+        : null;
     case 'connecting':
-      return { tone: 'busy', message: store.everOnline ? 'Reconnecting…' : 'Connecting…' };
+      return {
+        tone: 'busy',
+        message: store.connectivity.everOnline ? 'Reconnecting…' : 'Connecting…',
+      };
     case 'offline':
-      return store.everOnline
+      return store.connectivity.everOnline
         ? { tone: 'offline', message: 'Connection lost. Reconnecting…' }
         : { tone: 'busy', message: 'Connecting…' };
   }

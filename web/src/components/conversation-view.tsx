@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
+import { describeError } from '../lib/errors.js';
 import { conversationTitle } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { Composer } from './composer.js';
-import { BackIcon, SettingsIcon } from './icons.js';
+import { BackIcon, BellIcon, BellOffIcon, SearchIcon, SettingsIcon } from './icons.js';
 import { MessageList } from './message-list.js';
 import { quoteText } from './reply-quote.js';
 import { typingText } from './sidebar.js';
@@ -21,6 +22,8 @@ export function ConversationView(props: {
   store: ChatStore;
   conversation: ConversationDto;
   onOpenSettings: () => void;
+  /** Opens the message search, limited to this conversation. */
+  onOpenSearch: () => void;
 }) {
   const { store, conversation: c } = props;
   const title = conversationTitle(c);
@@ -75,6 +78,16 @@ export function ConversationView(props: {
             <h1 id="conversation-title">{title}</h1>
             <p class={`conversation-subtitle${online ? ' is-online' : ''}`}>{subtitle}</p>
           </div>
+          <button
+            type="button"
+            class="icon-button"
+            aria-label="Search in this conversation"
+            title="Search in this conversation"
+            onClick={props.onOpenSearch}
+          >
+            <SearchIcon />
+          </button>
+          <MuteButton store={store} conversation={c} />
           {c.kind === 'group' && (
             <button
               type="button"
@@ -146,5 +159,48 @@ export function ConversationView(props: {
         <ThreadPanel store={store} conversation={c} thread={thread} />
       )}
     </div>
+  );
+}
+
+/**
+ * The bell of the header (UI8): mutes the conversation's notifications and pushes on every
+ * device of the user (rule N3), or unmutes them; pressed while muted.
+ */
+function MuteButton({
+  store,
+  conversation: c,
+}: {
+  store: ChatStore;
+  conversation: ConversationDto;
+}) {
+  const [busy, setBusy] = useState(false);
+  const muted = c.muted;
+  const toggle = async () => {
+    setBusy(true);
+    try {
+      await store.alerts.setMuted(c.id, !muted);
+      store.notify(
+        muted
+          ? 'Notifications are on for this conversation.'
+          : 'Muted: no notifications from this conversation.',
+      );
+    } catch (err) {
+      store.notify(`Couldn't change notifications: ${describeError(err)}`, 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button
+      type="button"
+      class={`icon-button mute-button${muted ? ' is-muted' : ''}`}
+      aria-label="Mute notifications"
+      aria-pressed={muted}
+      title={muted ? 'Muted: click to get notifications again' : 'Mute notifications'}
+      disabled={busy}
+      onClick={() => void toggle()}
+    >
+      {muted ? <BellOffIcon /> : <BellIcon />}
+    </button>
   );
 }

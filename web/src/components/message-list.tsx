@@ -33,6 +33,7 @@ export function MessageList(props: {
   const outbox = store.outbox(c.id);
   const scroller = useRef<HTMLDivElement>(null);
   const sentinel = useRef<HTMLDivElement>(null);
+  const bottom = useRef<HTMLDivElement>(null);
   const last = useRef<{ height: number; firstSeq: number | undefined }>({
     height: 0,
     firstSeq: undefined,
@@ -57,7 +58,7 @@ export function MessageList(props: {
     const el = scroller.current;
     if (!el) return;
     const firstSeq = messages[0]?.seq;
-    if (stickToEnd.current) el.scrollTop = el.scrollHeight;
+    if (stickToEnd.current && !view.hasNewer) el.scrollTop = el.scrollHeight;
     else if (
       last.current.firstSeq !== undefined &&
       firstSeq !== undefined &&
@@ -98,10 +99,25 @@ export function MessageList(props: {
     return () => observer.disconnect();
   }, [store, c.id, view.hasMore, view.loading, messages.length]);
 
+  // Likewise newer pages, in a history loaded around a jump, as its end comes near.
+  useEffect(() => {
+    const el = bottom.current;
+    if (!el || !view.hasNewer || view.loading) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) void store.histories.loadNewer(c.id);
+      },
+      { root: scroller.current, rootMargin: `0px 0px ${TOP_SLACK}px 0px` },
+    );
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [store, c.id, view.hasNewer, view.loading, messages.length]);
+
   // What is on screen at the end is read.
   useEffect(() => {
     const mark = () => {
-      if (atEnd && view.loaded && document.visibilityState === 'visible') store.markRead(c.id);
+      if (atEnd && view.loaded && !view.hasNewer && document.visibilityState === 'visible')
+        store.markRead(c.id);
     };
     mark();
     document.addEventListener('visibilitychange', mark);
@@ -110,7 +126,7 @@ export function MessageList(props: {
       document.removeEventListener('visibilitychange', mark);
       window.removeEventListener('focus', mark);
     };
-  }, [store, c.id, atEnd, view.loaded, c.lastSeq]);
+  }, [store, c.id, atEnd, view.loaded, view.hasNewer, c.lastSeq]);
 
   // ↑ in the empty composer: edit the last message of ours.
   useEffect(() => {
@@ -123,8 +139,11 @@ export function MessageList(props: {
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
-    const end = el.scrollHeight - el.scrollTop - el.clientHeight < END_SLACK;
+    const below = el.scrollHeight - el.scrollTop - el.clientHeight;
+    // History loaded around a jump ends before the conversation does: its end is not the end.
+    const end = below < END_SLACK && !view.hasNewer;
     stickToEnd.current = end;
+    if (below < TOP_SLACK && view.hasNewer && !view.loading) void store.histories.loadNewer(c.id);
     if (end !== atEnd) setAtEnd(end);
     // The observer reports changes only; a scroll that ends near the top asks as well, so a
     // page that finished loading while the reader was already up there is followed by the next.
@@ -136,8 +155,10 @@ export function MessageList(props: {
     const el = scroller.current;
     if (!el) return;
     stickToEnd.current = true;
-    el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
     setAtEnd(true);
+    // Far back in the history (a jump): the latest page, read afresh, instead of every page.
+    if (view.hasNewer) void store.histories.reload(c.id);
+    else el.scrollTo({ top: el.scrollHeight, behavior: 'smooth' });
   };
 
   const confirmDelete = async () => {
@@ -209,6 +230,23 @@ export function MessageList(props: {
             },
           })}
         </ol>
+        {view.hasNewer && view.loaded && (
+          <div ref={bottom} class="history-more history-newer">
+            {view.loading ? (
+              <span class="history-loading">
+                <span class="spinner" aria-hidden="true" /> Loading later messages…
+              </span>
+            ) : (
+              <button
+                type="button"
+                class="button button-small button-quiet"
+                onClick={() => void store.histories.loadNewer(c.id)}
+              >
+                Load later messages
+              </button>
+            )}
+          </div>
+        )}
       </div>
       {!atEnd && (
         <button type="button" class="jump-button" onClick={jumpToEnd}>

@@ -7,10 +7,20 @@ import {
   formatFull,
   lastMessagePreview,
 } from '../lib/format.js';
+import { dndText } from '../lib/notifications.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import type { DialogKind } from './dialog-kind.js';
-import { AtIcon, ComposeIcon, GroupIcon, Logo, SearchIcon, SettingsIcon } from './icons.js';
+import {
+  AtIcon,
+  BellOffIcon,
+  ComposeIcon,
+  GroupIcon,
+  Logo,
+  MoonIcon,
+  SearchIcon,
+  SettingsIcon,
+} from './icons.js';
 
 /**
  * Conversations by latest activity, with unread and mention badges, previews and presence;
@@ -20,10 +30,13 @@ export function Sidebar({
   store,
   onOpen,
   onOpenMentions,
+  onOpenSearch,
 }: {
   store: ChatStore;
   onOpen: (d: DialogKind) => void;
   onOpenMentions: () => void;
+  /** Opens the message search (UI6). */
+  onOpenSearch: () => void;
 }) {
   const [filter, setFilter] = useState('');
   const all = store.conversations();
@@ -42,6 +55,16 @@ export function Sidebar({
           <span class="brand-name">Parley</span>
         </div>
         <div class="sidebar-actions">
+          <button
+            type="button"
+            class="icon-button"
+            title="Search messages (/)"
+            aria-label="Search messages"
+            aria-keyshortcuts="/"
+            onClick={onOpenSearch}
+          >
+            <SearchIcon size={20} />
+          </button>
           <button
             type="button"
             class="icon-button mentions-button"
@@ -123,8 +146,18 @@ export function Sidebar({
           aria-label={`Account and settings (${store.me.username})`}
           onClick={() => onOpen('account')}
         >
-          <Avatar name={store.me.username} size="sm" online={store.connection === 'online'} />
+          <Avatar
+            name={store.me.username}
+            size="sm"
+            online={store.connectivity.state === 'online'}
+          />
           <span class="account-name">{store.me.username}</span>
+          {store.alerts.dndActive() && (
+            <span class="dnd-flag" title={dndText(store.alerts.dndUntil ?? null)}>
+              <MoonIcon size={16} />
+              <span class="sr-only">, {dndText(store.alerts.dndUntil ?? null)}</span>
+            </span>
+          )}
           <SettingsIcon size={18} />
         </button>
       </footer>
@@ -176,6 +209,12 @@ function ConversationRow({
               <span class="row-preview row-typing">{typingText(typing)}</span>
             ) : (
               <span class="row-preview">{lastMessagePreview(plain(c), store.me.id)}</span>
+            )}
+            {c.muted && (
+              <span class="muted-flag" title="Muted">
+                <BellOffIcon size={14} />
+                <span class="sr-only">, muted</span>
+              </span>
             )}
             {mentions > 0 && (
               <span class="mention-badge" title="Mentions of you">

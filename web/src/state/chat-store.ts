@@ -1,6 +1,5 @@
 import {
   CloseCode,
-  type ConnectionState,
   type OutboxEntry,
   type ParleyClient,
   type TimelineItem,
@@ -12,7 +11,9 @@ import type {
   UserDto,
 } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
+import { Alerts } from './alerts.js';
 import { Presence } from './presence.js';
+import { Search } from './search.js';
 import { conversationInLocation, conversationPath, watchBrowser } from './browser.js';
 import { Connectivity } from './connectivity.js';
 import { ConversationList } from './conversation-list.js';
@@ -52,8 +53,12 @@ export class ChatStore {
   readonly histories: Histories;
   /** The outbox as shown (retry, discard), and the message each composer replies to. */
   readonly sends: Sends;
+  /** Message search (UI6); desktop notifications, Web Push, mute, do-not-disturb (UI7, UI8). */
+  readonly search = new Search(this, () => this.#changed());
+  readonly alerts = new Alerts(this, () => this.#changed());
+  /** The connection as the screens show it (state, first connection, the browser's network). */
+  readonly connectivity: Connectivity;
 
-  readonly #connectivity: Connectivity;
   readonly #conversations: ConversationList;
   readonly #presence: Presence;
   readonly #typing = new Typing(() => this.#changed());
@@ -93,7 +98,7 @@ export class ChatStore {
       typing: this.#typing,
       changed,
     });
-    this.#connectivity = new Connectivity({
+    this.connectivity = new Connectivity({
       client,
       changed,
       online: () => this.#conversations.online(),
@@ -112,7 +117,7 @@ export class ChatStore {
   start(): void {
     const { client } = this;
     this.#offs.push(
-      client.on('state', (state) => this.#connectivity.onState(state)),
+      client.on('state', (state) => this.connectivity.onState(state)),
       client.on('conversation', (c) => {
         this.#conversations.saw(c);
         this.#changed();
@@ -138,24 +143,26 @@ export class ChatStore {
     );
     this.#offs.push(
       watchBrowser({
-        network: (online) => this.#connectivity.setBrowserOffline(!online),
+        network: (online) => this.connectivity.setBrowserOffline(!online),
         navigated: () => this.#fromLocation(),
         // The outbox lives in this page: closing it with sends not yet stored would lose them.
         hasUnsent: () => this.client.outbox.pending().length > 0,
       }),
     );
     this.#fromLocation();
-    this.#connectivity.start();
+    this.connectivity.start();
     void this.#loadConversations();
+    this.#offs.push(this.alerts.start());
   }
 
   /** Ends the session on this page: disconnects and tells the app (`reason` shown on login). */
   end(reason: string | null): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#connectivity.stop();
+    this.connectivity.stop();
     for (const off of this.#offs.splice(0)) off();
     this.#typing.dispose();
+    this.alerts.stop();
     this.client.close();
     if (location.pathname !== '/') history.replaceState(null, '', '/');
     this.#onEnd(reason);
@@ -163,7 +170,7 @@ export class ChatStore {
 
   /** Logs out: this session ends everywhere it is open (rule A5). */
   logout(): Promise<void> {
-    return this.#endWith('You have logged out.', () => this.client.api.logout());
+    return this.#endWith('You have logged out.', () => this.alerts.loggingOut(this.client.api));
   }
 
   /** Deletes the account (rule A6); the password confirms it. */
@@ -192,21 +199,6 @@ export class ChatStore {
 
   // --- reading -------------------------------------------------------------------------------
 
-  /** The connection as the screens show it. */
-  get connection(): ConnectionState {
-    return this.#connectivity.state;
-  }
-
-  /** True once the first connection came up: later drops show "reconnecting". */
-  get everOnline(): boolean {
-    return this.#connectivity.everOnline;
-  }
-
-  /** The browser says there is no network: the connection is paused until it is back. */
-  get browserOffline(): boolean {
-    return this.#connectivity.browserOffline;
-  }
-
   /** Conversations, most recent activity first. */
   conversations(): ConversationDto[] {
     return this.#conversations.sorted();
@@ -232,7 +224,7 @@ export class ChatStore {
 
   /** Whether a user is online, if known (best effort, rule G7; unknown while we are not). */
   online(username: string | null): boolean | undefined {
-    if (!username || this.connection !== 'online') return undefined;
+    if (!username || this.connectivity.state !== 'online') return undefined;
     return this.#presence.get(username);
   }
 
@@ -271,13 +263,14 @@ export class ChatStore {
    * with the given uploaded files.
    */
   send(id: string, body: string, replyTo?: number, attachments: AttachmentDto[] = []): void {
+    if (this.histories.view(id).hasNewer) void this.histories.reload(id); // back to the latest
     this.sends.send(id, body, replyTo, attachments);
   }
 
-  /** Opens a conversation at one of its messages: loads back to it, scrolls, highlights it. */
+  /** Opens a conversation at one of its messages (history read around it), highlighted. */
   async jumpTo(id: string, seq: number): Promise<void> {
     this.select(id);
-    const found = await this.histories.loadUntil(id, seq);
+    const found = await this.histories.around(id, seq);
     if (found) this.focus = { id: ++this.#counter, conversationId: id, seq };
     else if (this.selectedId === id) this.notify('That message is not in the conversation.');
     this.#changed();
@@ -351,6 +344,7 @@ export class ChatStore {
   // --- client events -------------------------------------------------------------------------
 
   #onTimeline(item: TimelineItem): void {
+    if (item.kind === 'message') this.alerts.message(item.message); // before it is merged
     applyTimeline(item, {
       me: this.me.id,
       histories: this.histories,

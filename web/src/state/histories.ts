@@ -7,8 +7,9 @@ import { LoadedHistory, type HistoryView } from './history.js';
 const PAGE = 50;
 /** Timeline entries per request when reading the system events of a page. */
 const EVENTS_PAGE = 1000;
-/** Older pages a jump to a message loads at most before it gives up. */
-const JUMP_PAGES = 40;
+
+/** Which page to read: the latest, the one before or after a seq, or those around one. */
+type PageAt = { latest: true } | { before: number } | { after: number } | { around: number };
 
 /**
  * The loaded history of each opened conversation: the latest page on first open, older pages
@@ -45,32 +46,39 @@ export class Histories {
     if (this.#histories.has(id)) return;
     const history = new LoadedHistory();
     this.#histories.set(id, history);
-    await this.#page(id, history, undefined);
+    await this.#page(id, history, { latest: true });
   }
 
   /** Loads the page before the oldest loaded message. */
   async loadOlder(id: string): Promise<void> {
     const history = this.#histories.get(id);
     if (!history || history.loading || !history.hasMore) return;
-    await this.#page(id, history, history.oldestSeq());
+    await this.#page(id, history, { before: history.oldestSeq() ?? 1 });
   }
 
-  /** Loads older pages until message `seq` is loaded; true when it is. */
-  async loadUntil(id: string, seq: number): Promise<boolean> {
-    await this.open(id);
-    for (let i = 0; i < JUMP_PAGES; i++) {
-      const history = this.#histories.get(id);
-      if (!history) return false;
-      const inflight = this.#inflight.get(history);
-      if (inflight) {
-        await inflight;
-        continue;
-      }
-      if (history.has(seq)) return true;
-      const oldest = history.oldestSeq();
-      if (history.error || !history.hasMore || (oldest !== undefined && oldest < seq)) return false;
-      await this.#page(id, history, oldest);
-    }
+  /** Loads the page after the newest loaded message (a history loaded around a jump). */
+  async loadNewer(id: string): Promise<void> {
+    const history = this.#histories.get(id);
+    if (!history || history.loading || !history.hasNewer) return;
+    await this.#page(id, history, { after: history.newestSeq() ?? 0 });
+  }
+
+  /**
+   * Makes message `seq` loaded, for a jump to it: kept as is when it already is, else the
+   * history is read again around it (a page before it and one after), so an old message needs
+   * two reads rather than every page between it and the end. True when the message is there.
+   */
+  async around(id: string, seq: number): Promise<boolean> {
+    let history = this.#histories.get(id);
+    const inflight = history && this.#inflight.get(history);
+    if (inflight) await inflight;
+    history = this.#histories.get(id);
+    if (history?.has(seq)) return true;
+    history = new LoadedHistory();
+    // Live messages arriving meanwhile are held until the pages around `seq` are in.
+    history.hasNewer = true;
+    this.#histories.set(id, history);
+    await this.#page(id, history, { around: seq });
     return this.#histories.get(id)?.has(seq) ?? false;
   }
 
@@ -102,27 +110,20 @@ export class Histories {
     this.#histories.delete(id);
   }
 
-  #page(id: string, history: LoadedHistory, before: number | undefined): Promise<void> {
-    const loading = this.#load(id, history, before).finally(() => this.#inflight.delete(history));
+  #page(id: string, history: LoadedHistory, at: PageAt): Promise<void> {
+    const loading = this.#load(id, history, at).finally(() => this.#inflight.delete(history));
     this.#inflight.set(history, loading);
     return loading;
   }
 
-  async #load(id: string, history: LoadedHistory, before: number | undefined): Promise<void> {
+  async #load(id: string, history: LoadedHistory, at: PageAt): Promise<void> {
     history.loading = true;
     history.error = null;
     history.touch();
     this.#changed();
     try {
-      const { messages } = await this.#api.history(id, { before, limit: PAGE });
-      const hasMore = messages.length === PAGE;
-      // The page's system events: from its first message (from seq 1 for the first page of
-      // the conversation) up to the page after it (or the end for the latest page).
-      const from = hasMore ? (messages[0]?.seq ?? 1) - 1 : 0;
-      const events = await this.#events(id, from, before);
-      history.merge(messages);
-      history.mergeEvents(events);
-      history.hasMore = hasMore;
+      if ('after' in at) await this.#newer(id, history, at.after);
+      else await this.#older(id, history, at);
       history.loaded = true;
     } catch (err) {
       history.error = describeError(err);
@@ -132,6 +133,45 @@ export class Histories {
       history.touch();
       this.#changed();
     }
+  }
+
+  /**
+   * The latest page, the page before a seq, or (around a seq) the page up to it and the page
+   * after it; each with the system events of its seq range.
+   */
+  async #older(
+    id: string,
+    history: LoadedHistory,
+    at: { latest: true } | { before: number } | { around: number },
+  ): Promise<void> {
+    const before = 'before' in at ? at.before : 'around' in at ? at.around + 1 : undefined;
+    const { messages } = await this.#api.history(id, { before, limit: PAGE });
+    const hasMore = messages.length === PAGE;
+    // The page's system events: from its first message (from seq 1 for the first page of
+    // the conversation) up to the page after it (or the end for the latest page).
+    const from = hasMore ? (messages[0]?.seq ?? 1) - 1 : 0;
+    if ('around' in at) {
+      const after = messages.at(-1)?.seq ?? at.around;
+      const newer = await this.#api.history(id, { after, limit: PAGE });
+      const more = newer.messages.length === PAGE;
+      const until = more ? (newer.messages.at(-1)?.seq ?? after) + 1 : undefined;
+      const events = await this.#events(id, from, until);
+      history.extend([...messages, ...newer.messages], events, more);
+    } else {
+      const events = await this.#events(id, from, before);
+      history.merge(messages);
+      history.mergeEvents(events);
+    }
+    history.hasMore = hasMore;
+  }
+
+  /** The page after `after` with its system events, at the loaded end. */
+  async #newer(id: string, history: LoadedHistory, after: number): Promise<void> {
+    const { messages } = await this.#api.history(id, { after, limit: PAGE });
+    const more = messages.length === PAGE;
+    const until = more ? (messages.at(-1)?.seq ?? after) + 1 : undefined;
+    const events = await this.#events(id, after, until);
+    history.extend(messages, events, more);
   }
 
   /** The events of the timeline with `after` < seq < `until` (or to its end). */

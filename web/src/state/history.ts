@@ -18,6 +18,11 @@ export interface HistoryView {
   /** Messages and system events together, in seq order. */
   readonly entries: readonly HistoryEntry[];
   readonly hasMore: boolean;
+  /**
+   * The loaded part ends before the conversation does (a jump loaded history around an old
+   * message): newer pages load as the end comes into view, live messages wait until then.
+   */
+  readonly hasNewer: boolean;
   readonly loading: boolean;
   readonly loaded: boolean;
   readonly error: string | null;
@@ -34,12 +39,14 @@ export class LoadedHistory {
     messages: [],
     entries: [],
     hasMore: false,
+    hasNewer: false,
     loading: false,
     loaded: false,
     error: null,
   };
 
   hasMore = false;
+  hasNewer = false;
   loading = false;
   loaded = false;
   error: string | null = null;
@@ -53,6 +60,10 @@ export class LoadedHistory {
    */
   readonly #reactionLog = new Map<number, ReactionEvent[]>();
   #sorted: { messages: MessageDto[]; entries: HistoryEntry[] } | null = null;
+  /** Messages past the loaded end while {@link hasNewer}: merged once the end is reached. */
+  #held: Array<{ message: MessageDto; live: boolean }> = [];
+  /** System events past the loaded end while {@link hasNewer}, likewise. */
+  #heldEvents: TimelineEventDto[] = [];
 
   has(seq: number): boolean {
     return this.#bySeq.has(seq);
@@ -68,7 +79,13 @@ export class LoadedHistory {
    * count the replies of their read).
    */
   merge(messages: readonly MessageDto[], options: { live?: boolean } = {}): void {
+    const newest = this.hasNewer ? this.newestSeq() : undefined;
     for (const m of messages) {
+      if (this.hasNewer && (newest === undefined || m.seq > newest)) {
+        // Past a gap: shown once the newer pages reach it, or it would skip what lies between.
+        this.#held.push({ message: m, live: options.live ?? false });
+        continue;
+      }
       const patch = this.#patches.get(m.seq);
       const current = this.#bySeq.get(m.seq);
       // A message replayed in an older state must not undo an edit or deletion we applied.
@@ -85,8 +102,28 @@ export class LoadedHistory {
 
   /** Keeps the system events among `entries` (others are ignored). */
   mergeEvents(events: readonly TimelineEventDto[]): void {
-    for (const e of events) if (isSystemEvent(e)) this.#events.set(e.seq, e);
+    const newest = this.hasNewer ? this.newestSeq() : undefined;
+    for (const e of events) {
+      if (!isSystemEvent(e)) continue;
+      if (this.hasNewer && (newest === undefined || e.seq > newest)) this.#heldEvents.push(e);
+      else this.#events.set(e.seq, e);
+    }
     this.#sorted = null;
+  }
+
+  /**
+   * Adds a page of newer messages (and its system events) at the loaded end; `more` says
+   * whether the conversation goes on past it. What was held back and now falls inside the
+   * loaded part joins (an entry the page brought too is kept once, by seq).
+   */
+  extend(messages: readonly MessageDto[], events: readonly TimelineEventDto[], more: boolean) {
+    this.hasNewer = false;
+    this.merge(messages);
+    this.mergeEvents(events);
+    this.hasNewer = more;
+    const held = this.#held.splice(0);
+    for (const { message, live } of held) this.merge([message], { live });
+    this.mergeEvents(this.#heldEvents.splice(0));
   }
 
   /** Applies a live event: edits, deletions and reactions to messages, system lines. */
@@ -156,11 +193,17 @@ export class LoadedHistory {
     return this.view().messages[0]?.seq;
   }
 
+  /** The highest loaded seq (the `after` of the next newer page). */
+  newestSeq(): number | undefined {
+    return this.view().messages.at(-1)?.seq;
+  }
+
   view(): HistoryView {
     this.#sorted ??= this.#sort();
     return {
       ...this.#sorted,
       hasMore: this.hasMore,
+      hasNewer: this.hasNewer,
       loading: this.loading,
       loaded: this.loaded,
       error: this.error,
