@@ -1,7 +1,16 @@
-import type { RestApi } from '../../../src/client/index.js';
-import type { MessageDto } from '../../../src/protocol/schemas.js';
+import type { ParleyClient, RestApi } from '../../../src/client/index.js';
+import type { ConversationDto, MessageDto, UserDto } from '../../../src/protocol/schemas.js';
 import { DesktopNotifier, notifyKind, PushSubscriptions } from '../lib/notifications.js';
-import type { ChatStore } from './chat-store.js';
+
+/** What Alerts reads of the page's store (ChatStore), and how it opens a conversation. */
+export interface AlertsHost {
+  readonly client: ParleyClient;
+  readonly me: UserDto;
+  conversation(id: string): ConversationDto | undefined;
+  readonly histories: { message(id: string, seq: number): MessageDto | undefined };
+  jumpTo(id: string, seq: number): Promise<void>;
+  select(id: string): void;
+}
 
 /**
  * What tells the user about messages while they look elsewhere (UI7, UI8): desktop
@@ -15,7 +24,7 @@ export class Alerts {
    * settings are read.
    */
   dndUntil: number | null | undefined = undefined;
-  readonly #store: ChatStore;
+  readonly #store: AlertsHost;
   readonly #changed: () => void;
   readonly #notifier: DesktopNotifier;
 
@@ -23,7 +32,7 @@ export class Alerts {
    * For `store`'s page: its client, conversations, history and navigation (read when used:
    * the store makes this first).
    */
-  constructor(store: ChatStore, changed: () => void) {
+  constructor(store: AlertsHost, changed: () => void) {
     this.#store = store;
     this.#changed = changed;
     this.#notifier = new DesktopNotifier({ open: (id, seq) => void store.jumpTo(id, seq) });
