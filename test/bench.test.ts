@@ -1,6 +1,24 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import type { RunReport } from '../src/bench/report.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Argon2Hasher } from '../src/adapters/argon2/argon2-hasher.js';
+import { MemoryBus } from '../src/adapters/memory-bus/memory-bus.js';
+import { openPostgresStore } from '../src/adapters/postgres/postgres-store.js';
+import { openSqliteStore, sqlitePath } from '../src/adapters/sqlite/sqlite-store.js';
+import { generateHistory, pickTerms, searchQueries, VOCABULARY_SIZE } from '../src/bench/corpus.js';
+import { parseBytes } from '../src/bench/options.js';
+import type { RequestReport, RunReport } from '../src/bench/report.js';
+import { ulid } from '../src/domain/ids.js';
+import { DEFAULT_LIMITS } from '../src/domain/limits.js';
+import type { Message, User } from '../src/domain/model.js';
+import { createLogger } from '../src/log/logger.js';
+import { seedHistory, type SeedStore } from '../src/node/seed-history.js';
+import type { Store } from '../src/ports/store.js';
+import { ConversationService } from '../src/services/conversations.js';
+import { MessageService } from '../src/services/messages.js';
+import { startPostgres, type PostgresServer } from '../src/supervisor/postgres-server.js';
 import { runCli } from './helpers/process.js';
 
 /**
@@ -131,4 +149,218 @@ describe('parley bench [B1][B2]', () => {
       assert.match(stderr, new RegExp(`parley bench: .*${names}`), stderr);
     }
   });
+});
+
+function assertLatencies(name: string, k: RequestReport | undefined): RequestReport {
+  assert.ok(k, `${name} measured`);
+  assert.ok(k.ok > 0 && k.ms.count === k.ok, `${name}: ${k.ok} ok, ${k.ms.count} timed`);
+  assert.ok(k.ms.p50 > 0 && k.ms.p50 <= k.ms.p99 && k.ms.p99 <= k.ms.max, `${name} percentiles`);
+  assert.ok(k.perSec > 0, `${name} throughput`);
+  return k;
+}
+
+describe('parley bench upload and search [B3]', () => {
+  it('upload: files go up, come back whole and are deleted; uploads/s, MB/s and latency per upload', async () => {
+    const size = 64 * 1024;
+    const [report] = await bench([
+      '--scenario',
+      'upload',
+      '--clients',
+      '3',
+      '--file-size',
+      '64KiB',
+      '--duration',
+      '1',
+    ]);
+    assert.ok(report);
+    assert.equal(report.scenario, 'upload');
+    assert.deepEqual(report.errors, {});
+    const upload = assertLatencies('upload', report.requests?.upload);
+    const download = assertLatencies('download', report.requests?.download);
+    // MB/s is the bytes of the uploads completed in the window over its length (rounded to 0.1).
+    assert.ok(Math.abs(upload.mbPerSec! - (upload.ok * size) / 1e6 / report.durationS) <= 0.05);
+    assert.ok(Math.abs(download.mbPerSec! - (download.ok * size) / 1e6 / report.durationS) <= 0.05);
+    assert.ok(report.server && report.server.rssMB > 0, 'the spawned node was sampled');
+  });
+
+  it('search: seeds the history through the store, then times each query kind; results found', async () => {
+    const [report] = await bench([
+      '--scenario',
+      'search',
+      '--clients',
+      '3',
+      '--history',
+      '3000',
+      '--duration',
+      '1',
+    ]);
+    assert.ok(report);
+    assert.equal(report.scenario, 'search');
+    assert.deepEqual(report.errors, {});
+    assert.equal(report.seeded?.messages, 3000);
+    assert.ok(report.seeded.seconds > 0 && report.seeded.perSec > 0);
+    const kinds = report.requests ?? {};
+    assert.deepEqual(Object.keys(kinds).sort(), [
+      'common',
+      'conversation',
+      'prefix',
+      'rare',
+      'relevance',
+      'two-terms',
+    ]);
+    for (const [kind, k] of Object.entries(kinds)) assertLatencies(kind, k);
+    // A common word is in most messages: every such query fills a page.
+    assert.ok(kinds.common!.resultsPerRequest! >= 10, `common: ${kinds.common!.resultsPerRequest}`);
+    assert.ok(kinds.prefix!.resultsPerRequest! > 0);
+  });
+
+  it('bad options of the new scenarios exit 2, naming them', async () => {
+    for (const [args, names] of [
+      [['--scenario', 'upload', '--file-size', '26MiB'], 'fileSize'],
+      [['--scenario', 'upload', '--file-size', '1 parsec'], 'fileSize'],
+      [['--scenario', 'search', '--history', '0'], 'history'],
+    ] as const) {
+      const { code, stderr } = await runCli(['bench', '--spawn', 'embedded', ...args]);
+      assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+      assert.match(stderr, new RegExp(`parley bench: .*${names}`), stderr);
+    }
+    // The search scenario writes into the store: it needs a target it started itself.
+    const { code, stderr } = await runCli([
+      'bench',
+      '--url',
+      'http://127.0.0.1:9',
+      '--scenario',
+      'search',
+    ]);
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /parley bench: spawn: the search scenario seeds the store itself/);
+  });
+
+  it('file sizes parse with units', () => {
+    assert.equal(parseBytes('1MiB'), 1024 ** 2);
+    assert.equal(parseBytes('512kib'), 512 * 1024);
+    assert.equal(parseBytes('2MB'), 2e6);
+    assert.equal(parseBytes('4096'), 4096);
+    assert.ok(Number.isNaN(parseBytes('MiB')));
+  });
+
+  it('the generated history is the same for a seed, Zipf-shaped, and its query terms occur in it', () => {
+    const plan = { seed: 7, history: 5000, memberCounts: [2, 3, 10, 40], endAt: 1_800_000_000_000 };
+    const counts = new Uint32Array(VOCABULARY_SIZE);
+    const a = [...generateHistory(plan, counts)];
+    const b = [...generateHistory(plan, new Uint32Array(VOCABULARY_SIZE))];
+    assert.deepEqual(a, b);
+    assert.equal(a.length, 5000);
+    for (let i = 1; i < a.length; i++) assert.ok(a[i]!.createdAt > a[i - 1]!.createdAt);
+    for (const m of a) assert.ok(m.sender < plan.memberCounts[m.conversation]!);
+    // The most frequent word is in far more messages than the hundredth.
+    assert.ok(counts[0]! > 10 * counts[99]!, `${counts[0]} vs ${counts[99]}`);
+    const terms = pickTerms(plan.seed, counts, plan.history);
+    const text = a.map((m) => ` ${m.body.toLowerCase().replace('.', '')} `);
+    const found = (w: string) => text.filter((t) => t.includes(` ${w} `)).length;
+    for (const w of terms.rare) assert.ok(found(w) >= 1 && found(w) <= 5, `rare ${w}: ${found(w)}`);
+    assert.ok(found(terms.common[0]!) > plan.history / 3);
+    const kinds = new Set(searchQueries(terms).map((q) => q.kind));
+    assert.equal(kinds.size, 6);
+  });
+});
+
+/**
+ * The seeder (rule B3) writes through the store port what a send writes: a seeded message reads
+ * and is found by search exactly like one sent through the MessageService, on both engines.
+ */
+describe('seeded history is indistinguishable from sent messages [B3]', () => {
+  let postgres: Promise<PostgresServer> | null = null;
+  after(async () => {
+    if (postgres) await (await postgres).stop();
+  });
+  const engines: Array<
+    [string, () => Promise<{ target: SeedStore; open(): Promise<Store>; dispose(): void }>]
+  > = [
+    [
+      'sqlite',
+      async () => {
+        const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-seed-'));
+        return {
+          target: { kind: 'sqlite', dataDir },
+          open: () => openSqliteStore(sqlitePath(dataDir)),
+          dispose: () => rmSync(dataDir, { recursive: true, force: true }),
+        };
+      },
+    ],
+    [
+      'postgres',
+      async () => {
+        const url = await (await (postgres ??= startPostgres())).createDatabase('seed');
+        return {
+          target: { kind: 'postgres', url },
+          open: () => openPostgresStore(url, { poolSize: 2 }),
+          dispose: () => undefined,
+        };
+      },
+    ],
+  ];
+  for (const [engine, make] of engines) {
+    it(`${engine}: same row, next seq, found by the same search, newest first`, async () => {
+      const env = await make();
+      const store = await env.open();
+      try {
+        const deps = {
+          store,
+          bus: new MemoryBus(),
+          hasher: new Argon2Hasher(),
+          limits: DEFAULT_LIMITS,
+          log: createLogger({ level: 'silent', nodeId: 'seed-test', pretty: false }),
+          now: Date.now,
+        };
+        const user = (username: string): Promise<User> =>
+          store.createUser({
+            id: ulid(),
+            username,
+            passwordHash: 'x',
+            createdAt: Date.now(),
+            deletedAt: null,
+          });
+        const ann = await user('ann');
+        const bob = await user('bob');
+        const conversations = new ConversationService(deps);
+        const messages = new MessageService(deps, conversations);
+        const { conversation } = await conversations.getOrCreateDm(ann, 'bob');
+        const body = 'Deploy the **Café** build, tomorrow!';
+        await messages.send(bob, conversation.id, 'sent-1', body);
+        const { written } = await seedHistory(env.target, [
+          { conversationId: conversation.id, sender: bob.id, body, createdAt: Date.now() + 5 },
+        ]);
+        assert.equal(written, 1);
+        const [sent, seeded] = await store.listMessages(conversation.id, {
+          before: null,
+          after: null,
+          limit: 10,
+        });
+        assert.ok(sent && seeded);
+        assert.equal(seeded.seq, sent.seq + 1);
+        assert.ok(seeded.id > sent.id && seeded.createdAt > sent.createdAt);
+        const same = (m: Message) => ({ ...m, id: '', seq: 0, clientMsgId: '', createdAt: 0 });
+        assert.deepEqual(same(seeded), same(sent));
+        assert.deepEqual(await store.latestSeqs([conversation.id]), [
+          { conversationId: conversation.id, lastSeq: seeded.seq },
+        ]);
+        const found = await store.searchMessages(ann.id, {
+          prefixes: ['cafe', 'dep'],
+          conversationId: null,
+          senderId: null,
+          order: 'newest',
+          position: { kind: 'newest', beforeId: null },
+          limit: 10,
+        });
+        assert.deepEqual(
+          found.map((m) => m.seq),
+          [seeded.seq, sent.seq],
+        );
+      } finally {
+        await store.close();
+        env.dispose();
+      }
+    });
+  }
 });
