@@ -72,14 +72,22 @@ for (const mode of testModes())
         },
       );
       const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+      return {
+        status: res.status,
+        body: text ? JSON.parse(text) : undefined,
+        headers: res.headers,
+      };
     }
 
     async function download(user: TestUser, path: string) {
       const res = await fetch(`${api.urlFor(user.token)}${path}`, {
         headers: { authorization: `Bearer ${user.token}` },
       });
-      return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
+      return {
+        status: res.status,
+        headers: res.headers,
+        bytes: Buffer.from(await res.arrayBuffer()),
+      };
     }
 
     async function sendWith(user: TestUser, id: string, body: string, attachments: string[]) {
@@ -94,7 +102,9 @@ for (const mode of testModes())
       const before = await sharp(original).metadata();
       assert.ok(before.exif?.includes('ParleyCam'), 'the test image carries EXIF');
       assert.equal(before.orientation, 6);
-      const up = await upload(alice, 'holiday photo.jpg', original, { 'content-type': 'image/jpeg' });
+      const up = await upload(alice, 'holiday photo.jpg', original, {
+        'content-type': 'image/jpeg',
+      });
       expectStatus(up, 201);
       const file = up.body.file;
       assert.equal(file.contentType, 'image/jpeg');
@@ -156,7 +166,10 @@ for (const mode of testModes())
       assert.equal(up.body.file.thumbnail, null);
       const got = await download(alice, `/api/v1/files/${up.body.file.id}`);
       assert.equal(got.headers.get('content-type'), 'text/plain; charset=utf-8');
-      assert.equal(got.headers.get('content-disposition'), "attachment; filename*=UTF-8''page.html");
+      assert.equal(
+        got.headers.get('content-disposition'),
+        "attachment; filename*=UTF-8''page.html",
+      );
       assert.equal(got.headers.get('x-content-type-options'), 'nosniff');
       assert.equal(got.headers.get('content-security-policy'), "sandbox; default-src 'none'");
       assert.equal(got.bytes.toString(), html);
@@ -248,9 +261,14 @@ for (const mode of testModes())
 
       // The refused uploads stored nothing.
       const storage = await api.request('GET', '/api/v1/me/storage', { token: quinn.token });
-      assert.deepEqual(storage.body, { usedBytes: 0, quotaBytes: QUOTA, maxUploadBytes: MAX_UPLOAD });
+      assert.deepEqual(storage.body, {
+        usedBytes: 0,
+        quotaBytes: QUOTA,
+        maxUploadBytes: MAX_UPLOAD,
+      });
 
-      for (let i = 0; i < 3; i++) expectStatus(await upload(quinn, `f${i}.bin`, binary(MAX_UPLOAD)), 201);
+      for (let i = 0; i < 3; i++)
+        expectStatus(await upload(quinn, `f${i}.bin`, binary(MAX_UPLOAD)), 201);
       const over = await upload(quinn, 'one-more.bin', binary(10));
       expectError(over, 413, 'quota_exceeded');
       assert.deepEqual(over.body.error.details, { quota: QUOTA, used: QUOTA });
@@ -281,7 +299,12 @@ for (const mode of testModes())
       expectError(await sendWith(alice, group, 'x', ['no-such-file']), 400, 'invalid_request');
       expectError(await sendWith(alice, group, 'x', [mine[0]!, mine[0]!]), 400, 'invalid_request');
       expectError(
-        await sendWith(alice, group, 'x', Array.from({ length: 11 }, () => mine[0]!)),
+        await sendWith(
+          alice,
+          group,
+          'x',
+          Array.from({ length: 11 }, () => mine[0]!),
+        ),
         400,
         'invalid_request',
       );
@@ -322,9 +345,13 @@ for (const mode of testModes())
       const sent = await sendWith(alice, group, 'temporary', [id]);
       const before = (await api.request('GET', '/api/v1/me/storage', { token: alice.token })).body;
       expectStatus(
-        await api.request('DELETE', `/api/v1/conversations/${group}/messages/${sent.body.message.seq}`, {
-          token: alice.token,
-        }),
+        await api.request(
+          'DELETE',
+          `/api/v1/conversations/${group}/messages/${sent.body.message.seq}`,
+          {
+            token: alice.token,
+          },
+        ),
         204,
       );
       assert.equal((await download(alice, `/api/v1/files/${id}`)).status, 404);
@@ -342,7 +369,10 @@ for (const mode of testModes())
         404,
         'not_found',
       );
-      expectStatus(await api.request('DELETE', `/api/v1/files/${draft}`, { token: alice.token }), 204);
+      expectStatus(
+        await api.request('DELETE', `/api/v1/files/${draft}`, { token: alice.token }),
+        204,
+      );
       assert.equal((await download(alice, `/api/v1/files/${draft}`)).status, 404);
     });
 

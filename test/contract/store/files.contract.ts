@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { User } from '../../../src/domain/model.js';
-import {
-  BLOB_CHUNK_BYTES,
-  messageKey,
-  type AttachmentRecord,
-} from '../../../src/ports/store.js';
+import { BLOB_CHUNK_BYTES, messageKey, type AttachmentRecord } from '../../../src/ports/store.js';
 import { must, rejectsWith, useStore, type Fixture, type OpenStore } from './fixture.js';
 
 /** Bytes with every value 0-255 in them, so no engine may treat them as text. */
@@ -149,7 +145,11 @@ export function filesContract(open: OpenStore): void {
       const alice = await f.user();
       const group = await f.group(alice);
       const [m1, m2] = [await f.send(group, alice), await f.send(group, alice)];
-      const [a, b, c] = [await upload(f, alice, 3), await upload(f, alice, 4), await upload(f, alice, 5)];
+      const [a, b, c] = [
+        await upload(f, alice, 3),
+        await upload(f, alice, 4),
+        await upload(f, alice, 5),
+      ];
       const ref1 = { conversationId: group.id, seq: m1.seq };
       const ref2 = { conversationId: group.id, seq: m2.seq };
       assert.equal(await f.store.attachToMessage([c.id, a.id], ref1), 2);
@@ -168,10 +168,15 @@ export function filesContract(open: OpenStore): void {
         { conversationId: stored.conversationId, seq: stored.seq, position: stored.position },
         { conversationId: group.id, seq: m1.seq, position: 0 },
       );
-      assert.deepEqual(
-        listed.get(messageKey(ref1))?.[0],
-        { id: c.id, name: c.name, contentType: c.contentType, size: 5, width: null, height: null, thumbnail: null },
-      );
+      assert.deepEqual(listed.get(messageKey(ref1))?.[0], {
+        id: c.id,
+        name: c.name,
+        contentType: c.contentType,
+        size: 5,
+        width: null,
+        height: null,
+        thumbnail: null,
+      });
       assert.deepEqual(
         (await f.store.getAttachments([a.id, c.id, f.id('none')])).map((x) => x.id).sort(),
         [a.id, c.id].sort(),
