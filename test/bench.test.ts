@@ -279,13 +279,13 @@ describe('seeded history is indistinguishable from sent messages [B3]', () => {
   > = [
     [
       'sqlite',
-      async () => {
+      () => {
         const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-seed-'));
-        return {
+        return Promise.resolve({
           target: { kind: 'sqlite', dataDir },
           open: () => openSqliteStore(sqlitePath(dataDir)),
           dispose: () => rmSync(dataDir, { recursive: true, force: true }),
-        };
+        });
       },
     ],
     [
