@@ -388,4 +388,61 @@ describe('web UI: files and images', () => {
     assert.deepEqual(ann.errors, []);
     assert.deepEqual(bob.errors, []);
   });
+
+  it('[UI9][G3] a refused send with a file shows the file, and Retry sends the same id with the same attachment ids', async () => {
+    const attempts: { clientMsgId: string; attachments: string[] }[] = [];
+    await ann.page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        const frame = JSON.parse(String(message)) as {
+          type: string;
+          body?: string;
+          clientMsgId: string;
+          attachments?: string[];
+        };
+        if (frame.type === 'send' && frame.body === 'Second try') {
+          attempts.push({ clientMsgId: frame.clientMsgId, attachments: frame.attachments ?? [] });
+          if (attempts.length === 1) {
+            ws.send(
+              JSON.stringify({
+                type: 'error',
+                code: 'forbidden',
+                message: 'you cannot post here',
+                ref: frame.clientMsgId,
+              }),
+            );
+            return;
+          }
+        }
+        server.send(message);
+      });
+    });
+    await ann.page.reload();
+    await openConversation(ann, 'bob');
+    await ann.page
+      .locator('.composer input[type="file"]')
+      .setInputFiles({ name: 'retry.png', mimeType: 'image/png', buffer: second });
+    await ann.page.locator('.attachment-tray [data-state="done"]').waitFor();
+    await ann.page.locator('#composer-input').fill('Second try');
+    await ann.page.locator('#composer-input').press('Enter');
+    // Refused: the message stays, with its file, marked not sent; Retry sends it again.
+    const failed = ann.page.locator('.message[data-state="failed"]', { hasText: 'Second try' });
+    await failed.getByText('Not sent: you cannot post here.').waitFor();
+    await ann.page.waitForFunction(
+      () =>
+        (document.querySelector<HTMLImageElement>('.message.is-failed img[alt="retry.png"]')
+          ?.naturalWidth ?? 0) > 0,
+    );
+    await failed.getByRole('button', { name: 'Retry', exact: true }).click();
+    await ann.page.locator('.message[data-state="sent"]', { hasText: 'Second try' }).waitFor();
+    await bob.page
+      .locator('.message', { hasText: 'Second try' })
+      .locator('img[alt="retry.png"]')
+      .waitFor();
+    assert.equal(attempts.length, 2);
+    assert.equal(attempts[0]!.clientMsgId, attempts[1]!.clientMsgId);
+    assert.equal(attempts[0]!.attachments.length, 1);
+    assert.deepEqual(attempts[0]!.attachments, attempts[1]!.attachments);
+    await ann.page.unrouteAll();
+  });
 });
