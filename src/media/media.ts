@@ -50,7 +50,9 @@ export class SharpMedia implements MediaInspector {
     let meta: sharp.Metadata;
     try {
       meta = await open().metadata();
-    } catch {
+    } catch (err) {
+      // libvips itself refuses a header past the bound; anything else does not decode.
+      if (isPixelLimit(err)) throw new ImageTooLargeError(this.#maxPixels);
       return null;
     }
     const { width, height } = meta;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { crc32, deflateSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { uniqueName, type Api, type TestUser } from '../helpers/api.js';
@@ -25,6 +26,31 @@ async function jpegWithGps(): Promise<Buffer> {
     })
     .withMetadata({ orientation: 6 })
     .toBuffer();
+}
+
+/**
+ * A decompression bomb: a PNG whose header claims 20000x20000 pixels (400 megapixels, 1.2 GB
+ * decoded) in a few hundred bytes.
+ */
+function pngBomb(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(20_000, 0);
+  ihdr.writeUInt32BE(20_000, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(20_000 * 3 + 1))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Bytes that are neither text nor a known type. */
@@ -195,6 +221,47 @@ for (const mode of testModes())
       expectStatus(bad, 201);
       assert.equal(bad.body.file.contentType, 'application/octet-stream');
       assert.equal(bad.body.file.thumbnail, null);
+    });
+
+    it('[F5] a decompression bomb is refused before it is decoded, and the node serves on', async () => {
+      const bomb = await upload(alice, 'bomb.png', pngBomb());
+      expectError(bomb, 400, 'invalid_request');
+      assert.equal(bomb.body.error.details.maxPixels, 50_000_000);
+      const fine = await upload(alice, 'fine.txt', 'still here');
+      expectStatus(fine, 201);
+    });
+
+    it('[F3] a WebSocket send takes attachments too, validated alike', async () => {
+      const group = await api.group(alice, uniqueName('g'), [bob.username]);
+      const id = (await upload(alice, 'ws.txt', 'over the socket')).body.file.id;
+      const ws = (await world().deployment.open(alice)).client;
+      try {
+        ws.send({
+          type: 'send',
+          conversationId: group,
+          clientMsgId: 'ws-bad',
+          body: '',
+          attachments: ['nope'],
+        });
+        const refused = await ws.next((f) => f.type === 'error');
+        assert.equal(refused.code, 'invalid_request');
+        ws.send({
+          type: 'send',
+          conversationId: group,
+          clientMsgId: 'ws-ok',
+          body: '',
+          attachments: [id],
+        });
+        const ack = await ws.next((f) => f.type === 'ack');
+        assert.equal(ack.message.body, '');
+        assert.deepEqual(
+          ack.message.attachments.map((a: { id: string }) => a.id),
+          [id],
+        );
+        assert.equal((await download(bob, `/api/v1/files/${id}`)).status, 200);
+      } finally {
+        await ws.close();
+      }
     });
 
     it('[F6] a file is readable by its uploader while unattached, by members once sent; others get 404', async () => {
