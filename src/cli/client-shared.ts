@@ -11,12 +11,14 @@ export function die(message: string, code = 1): never {
 
 /**
  * Exits with the one line a refusal deserves: 3 when the session is missing or expired, 4
- * when the node is unreachable, 2 for input the command itself refused, else 1.
+ * when the node is unreachable, 2 for input the command itself refused (a file it cannot
+ * read included), else 1.
  */
 export function explain(err: unknown): never {
   if (err instanceof ApiError) {
     if (err.status === 401 && err.code !== ErrorCode.InvalidCredentials)
       die('not logged in (or the session expired): run `parley login` or `parley chat`', 3);
+    if (err.code === ClientErrorCode.FileUnreadable) die(err.message, 2);
     die(
       `${err.message}${err.code === ClientErrorCode.Unreachable ? '' : ` (${err.code})`}`,
       err.code === ClientErrorCode.Unreachable ? 4 : 1,

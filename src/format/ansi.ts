@@ -131,3 +131,29 @@ function plainOf(nodes: readonly Inline[]): string {
 function clean(text: string): string {
   return text.replace(UNSAFE, '\uFFFD');
 }
+
+/**
+ * Plain text (a search snippet, rule Q3) with its highlighted ranges (UTF-16 offsets, as the
+ * server gives them) bold and inverse, on one line: line breaks and control characters become
+ * spaces, so the offsets still hold. With `color: false` the same text without escapes.
+ */
+export function renderHighlights(
+  text: string,
+  highlights: ReadonlyArray<readonly [number, number]>,
+  options: Pick<AnsiOptions, 'color'>,
+): string {
+  const flat = text.replace(/\p{Cc}/gu, ' ');
+  if (!options.color) return flat;
+  let out = '';
+  let at = 0;
+  const ranges = [...highlights]
+    .map(([start, end]) => [Math.max(0, start), Math.min(flat.length, end)] as const)
+    .sort((a, b) => a[0] - b[0]);
+  for (const [start, end] of ranges) {
+    if (end <= Math.max(start, at)) continue;
+    const from = Math.max(start, at);
+    out += flat.slice(at, from) + SGR.bold + SGR.inverse + flat.slice(from, end) + SGR.reset;
+    at = end;
+  }
+  return out + flat.slice(at);
+}

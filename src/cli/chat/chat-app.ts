@@ -10,6 +10,7 @@ import {
 } from '../../client/index.js';
 import { replaceShortcodes } from '../../format/emoji.js';
 import type { ConversationDto, MessageDto } from '../../protocol/schemas.js';
+import { Bell } from './bell.js';
 import { chatCommands, type Command } from './commands.js';
 import { completeLine } from './completer.js';
 import { forgetSession } from './config-file.js';
@@ -18,11 +19,12 @@ import {
   formatConversation,
   formatEvent,
   formatMessage,
-  snippet,
+  messageSnippet,
   type RenderOptions,
 } from './format.js';
 import { historyPage } from './history.js';
 import { Pane } from './pane.js';
+import { listFiles } from './paths.js';
 import type { Terminal } from './terminal.js';
 
 const STATE_TEXT = {
@@ -47,6 +49,7 @@ export class ChatApp {
   #shownState: string | null = null;
   #quit = false;
   readonly #commands: Record<string, Command>;
+  readonly #bell = new Bell();
 
   constructor(term: Terminal, client: ParleyClient, configPath: string) {
     this.#term = term;
@@ -66,6 +69,8 @@ export class ChatApp {
       showOlder: () => this.#showOlder(),
       send: (text, options) => this.#sendText(text, options),
       render: (message) => this.#render(message),
+      renderOptions: () => this.#options,
+      bell: this.#bell,
       reactionsOf: (seq) => this.#pane?.reactionsOf(seq),
       flushOutbox: () => this.#flushOutbox(),
       quit: () => void (this.#quit = true),
@@ -77,6 +82,7 @@ export class ChatApp {
         members: () => this.#pane?.others() ?? [],
         conversations: () => [...client.conversations.values()].map(conversationLabel),
         allowAll: () => this.#pane?.allowAll() ?? false,
+        files: listFiles,
       }),
     );
     this.#wire();
@@ -87,7 +93,11 @@ export class ChatApp {
   }
 
   get #options(): RenderOptions {
-    return { color: this.#color, me: this.#client.user };
+    return {
+      color: this.#color,
+      me: this.#client.user,
+      fileUrl: (id) => this.#client.api.fileUrl(id),
+    };
   }
 
   #render(message: MessageDto): string {
@@ -124,31 +134,45 @@ export class ChatApp {
         const rest = line.slice(1 + name.length).trim();
         return await command.run(args, rest);
       }
-      this.#sendText(line);
+      void this.#sendText(line);
     } catch (err) {
       this.#fail(err);
     }
   }
 
-  #sendText(text: string, options: { replyTo?: number } = {}): void {
+  #sendText(
+    text: string,
+    options: { replyTo?: number; attachments?: string[] } = {},
+  ): Promise<MessageDto> | null {
     const current = this.#current;
-    if (!current)
-      return this.#term.print(
-        'No conversation open: /dm USER, /open NAME or /group create NAME USER…',
-      );
+    if (!current) {
+      this.#term.print('No conversation open: /dm USER, /open NAME or /group create NAME USER…');
+      return null;
+    }
     const { entry, done } = this.#client.send(current.id, replaceShortcodes(text), options);
     if (this.#client.state !== 'online')
       this.#term.print(`(queued: will send when ${STATE_TEXT[this.#client.state]})`);
     done.catch((err: unknown) => {
+      const what = entry.body ? `"${entry.body.slice(0, 40)}"` : 'the file';
       if (err instanceof SendError)
-        this.#term.print(`✗ not sent: "${entry.body.slice(0, 40)}" — ${err.message} (${err.code})`);
+        this.#term.print(`✗ not sent: ${what} — ${err.message} (${err.code})`);
     });
+    return done;
+  }
+
+  /** Reads do-not-disturb (it may have changed on another device while away). */
+  #readSettings(): void {
+    void this.#client.api.settings().then(
+      ({ settings }) => (this.#bell.dndUntil = settings.doNotDisturbUntil),
+      () => undefined,
+    );
   }
 
   #wire(): void {
     const c = this.#client;
     c.on('state', (state) => {
       if (this.#quit) return;
+      if (state === 'online') this.#readSettings();
       this.#updatePrompt();
       if (state === 'connecting' || this.#shownState === state) return;
       this.#shownState = state;
@@ -198,7 +222,7 @@ export class ChatApp {
     const own = message.sender === c.user?.id;
     const conversation = c.conversations.get(message.conversationId) ?? null;
     const mentioned = mentionsUser(message, c.user?.id);
-    if (!own && (mentioned || conversation?.kind === 'dm')) this.#term.bell();
+    if (this.#bell.rings(message, conversation, c.user?.id)) this.#term.bell();
     if (message.conversationId === pane?.conversation.id) {
       this.#term.print(this.#render(message));
       c.markRead(message.conversationId, message.seq);
@@ -206,7 +230,7 @@ export class ChatApp {
     }
     if (own) return;
     const label = conversation ? conversationLabel(conversation) : 'a conversation';
-    const text = message.deletedAt === null ? snippet(message.body) : '(deleted)';
+    const text = message.deletedAt === null ? messageSnippet(message) : '(deleted)';
     this.#term.print(
       mentioned
         ? `• ${message.senderName} mentioned you in ${label}: ${text}`

@@ -1,5 +1,6 @@
 import type { ConversationDto } from '../../protocol/schemas.js';
-import type { ChatView, Command } from './chat-view.js';
+import { findConversation, type ChatView, type Command } from './chat-view.js';
+import { fileCommands } from './file-commands.js';
 import { conversationLabel } from './format.js';
 import { messageCommands } from './message-commands.js';
 
@@ -53,8 +54,8 @@ export function chatCommands(view: ChatView): Record<string, Command> {
       help: 'open a group (#name) or DM (@user)',
       run: async ([name]) => {
         if (!name) throw new Error('usage: /open NAME');
-        if (!find(view, name)) await c.refreshConversations();
-        const conversation = find(view, name);
+        if (!findConversation(view, name)) await c.refreshConversations();
+        const conversation = findConversation(view, name);
         if (!conversation) throw new Error(`no conversation named ${name} (see /conversations)`);
         await view.open(conversation);
       },
@@ -135,6 +136,7 @@ export function chatCommands(view: ChatView): Record<string, Command> {
       },
     },
     ...messageCommands(view),
+    ...fileCommands(view),
     more: {
       usage: '/more',
       help: 'show older messages',
@@ -170,16 +172,6 @@ export function chatCommands(view: ChatView): Record<string, Command> {
     quit: { usage: '/quit', help: 'leave the client', run: () => view.quit() },
   };
   return commands;
-}
-
-/** A group or DM of the cached list by name: `#group`, `@peer`, or the bare name. */
-function find(view: ChatView, name: string): ConversationDto | undefined {
-  const wanted = name.replace(/^[#@]/, '').toLowerCase();
-  const all = [...view.client.conversations.values()];
-  return (
-    all.find((c) => c.kind === 'group' && c.name?.toLowerCase() === wanted) ??
-    all.find((c) => c.kind === 'dm' && c.peer === wanted)
-  );
 }
 
 function requireGroup(view: ChatView): ConversationDto {

@@ -11,19 +11,27 @@ export interface CompletionSource {
   conversations(): readonly string[];
   /** The open conversation is a group where the user may mention `@all`. */
   allowAll(): boolean;
+  /** Paths on disk that complete a typed one (directories end with `/`), for `/upload`. */
+  files?(typed: string): readonly string[];
 }
 
 /** Most candidates offered for one Tab. */
 const LIMIT = 30;
 /** Commands whose first argument names a conversation. */
 const CONVERSATION_ARGUMENT = /^\/open\s+(\S*)$/;
+/** `/upload`'s path (completed from the disk). */
+const PATH_ARGUMENT = /^\/upload\s+(\S*)$/;
+/** `/dnd`'s argument, and what it is offered. */
+const DND_ARGUMENT = /^\/dnd\s+(\S*)$/;
+const DND_CHOICES = ['30m', '1h', '2h', '8h', '1d', 'off'];
 /** A complete `:shortcode:` at the end of the line, not glued to a word. */
 const WHOLE_SHORTCODE = /(?:^|[^\p{L}\p{N}]):([a-z0-9_+-]+):$/iu;
 
 /**
  * A readline completer (`[candidates, the text they replace]`) for the line left of the caret:
  * `/co` → `/conversations `, `@bo` → `@bob ` (members of the open conversation), `#te` →
- * `#team ` (and `/open te`), `:thu` → `:thumbsup:` and friends, a whole `:thumbsup:` → 👍.
+ * `#team ` (and `/open te`), `:thu` → `:thumbsup:` and friends, a whole `:thumbsup:` → 👍,
+ * `/upload ~/Doc` → `~/Documents/` (paths on disk), `/dnd o` → `/dnd off `.
  * Nothing to complete gives no candidates, so Tab never inserts whitespace.
  */
 export function completeLine(line: string, source: CompletionSource): [string[], string] {
@@ -32,6 +40,18 @@ export function completeLine(line: string, source: CompletionSource): [string[],
     const prefix = command[1]!.toLowerCase();
     const names = source.commands().filter((name) => name.startsWith(prefix));
     return [finish(names.map((name) => `/${name}`)), line];
+  }
+  const pathArgument = PATH_ARGUMENT.exec(line);
+  if (pathArgument) {
+    const typed = pathArgument[1]!;
+    const paths = [...(source.files?.(typed) ?? [])];
+    // A directory goes on being typed into; only a file gets its trailing space.
+    return [paths.length === 1 && paths[0]!.endsWith('/') ? paths : finish(paths), typed];
+  }
+  const dndArgument = DND_ARGUMENT.exec(line);
+  if (dndArgument) {
+    const typed = dndArgument[1]!.toLowerCase();
+    return [finish(DND_CHOICES.filter((choice) => choice.startsWith(typed))), dndArgument[1]!];
   }
   const openArgument = CONVERSATION_ARGUMENT.exec(line);
   if (openArgument) {

@@ -1,8 +1,10 @@
-import { mentionsUser } from '../../client/index.js';
-import { renderAnsi } from '../../format/ansi.js';
+import { formatBytes, mentionsUser } from '../../client/index.js';
+import { renderAnsi, renderHighlights } from '../../format/ansi.js';
 import { plainText } from '../../format/markdown.js';
 import type {
+  AttachmentDto,
   ConversationDto,
+  SearchHitDto,
   MessageDto,
   ReactionGroupDto,
   TimelineEventDto,
@@ -15,6 +17,8 @@ import type {
 export interface RenderOptions {
   color: boolean;
   me?: { id: string; username: string } | null | undefined;
+  /** Where a file's bytes are (the node's absolute URL); default the path on the node. */
+  fileUrl?: ((fileId: string) => string) | undefined;
 }
 
 const PLAIN: RenderOptions = { color: false };
@@ -31,6 +35,45 @@ export function localTime(ms: number): string {
 /** How a conversation is named in the terminal: `#group` or `@peer`. */
 export function conversationLabel(c: Pick<ConversationDto, 'kind' | 'name' | 'peer'>): string {
   return c.kind === 'group' ? `#${c.name ?? '?'}` : `@${c.peer ?? '?'}`;
+}
+
+/** Local date and time of a timestamp, `2026-12-01 14:02` (search results may be old). */
+export function localDateTime(ms: number): string {
+  const d = new Date(ms);
+  const day = [d.getFullYear(), d.getMonth() + 1, d.getDate()]
+    .map((n, i) => String(n).padStart(i === 0 ? 4 : 2, '0'))
+    .join('-');
+  return `${day} ${localTime(ms)}`;
+}
+
+/**
+ * A message's text on one line for notices and lists: its snippet, or `📎 name` for a message
+ * that is only files (rule F3).
+ */
+export function messageSnippet(m: Pick<MessageDto, 'body' | 'attachments'>): string {
+  const text = snippet(m.body);
+  if (text !== '' || m.attachments.length === 0) return text;
+  const more = m.attachments.length > 1 ? ` +${m.attachments.length - 1}` : '';
+  return `📎 ${oneLine(m.attachments[0]!.name, SNIPPET_CHARS)}${more}`;
+}
+
+/**
+ * One attached file: `📎 photo.jpg (1.2 MB, image/jpeg, 800×600) <url>`; the URL opens it in
+ * a browser logged in to the node (rule F4).
+ */
+export function formatAttachment(a: AttachmentDto, options: RenderOptions = PLAIN): string {
+  const facts = [formatBytes(a.size), oneLine(a.contentType, 100)];
+  if (a.width !== null && a.height !== null) facts.push(`${a.width}×${a.height}`);
+  const url = options.fileUrl?.(a.id) ?? `/api/v1/files/${encodeURIComponent(a.id)}`;
+  const link = options.color ? `\x1b[4m${url}\x1b[0m` : url;
+  return `📎 ${bold(oneLine(a.name, 255), options)} (${facts.join(', ')}) ${link}`;
+}
+
+/** Text as it is (no Markdown: a file name's `_` stays) on one line, cut to `max` characters. */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/[\p{Cc}\s]+/gu, ' ').trim();
+  const chars = [...flat];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
 }
 
 /** A body on one line without markup or control characters, cut to `max` characters. */
@@ -68,10 +111,14 @@ export function formatMessage(m: MessageDto, options: RenderOptions = PLAIN): st
   if (m.editedAt !== null && m.deletedAt === null) tags.push('(edited)');
   if (m.replyCount > 0) tags.push(`[${m.replyCount} ${m.replyCount === 1 ? 'reply' : 'replies'}]`);
   if (mentioned && !options.color) tags.push('(mentions you)');
+  const files = m.deletedAt === null ? m.attachments.map((a) => formatAttachment(a, options)) : [];
   const body =
     m.deletedAt !== null
       ? ['(deleted)']
-      : renderAnsi(m.body, { color: options.color, me: options.me?.username }).split('\n');
+      : m.body === '' && files.length > 0
+        ? [files.shift()!]
+        : renderAnsi(m.body, { color: options.color, me: options.me?.username }).split('\n');
+  body.push(...files);
   const [first = '', ...rest] = body;
   const tail = tags.length > 0 ? ` ${tags.join(' ')}` : '';
   const shownHead = mentioned && options.color ? `\x1b[1;33;7m${head}\x1b[0m` : bold(head, options);
@@ -136,15 +183,34 @@ export function formatEvent(
   }
 }
 
-/** A line of the conversation list: `#team (3 unread, 1 mention) — bob: hi`. */
+/** A line of the conversation list: `#team (3 unread, 1 mention, muted) — bob: hi`. */
 export function formatConversation(c: ConversationDto): string {
   const counts: string[] = [];
   if (c.unreadCount > 0) counts.push(`${c.unreadCount} unread`);
   if (c.mentionCount > 0)
     counts.push(`${c.mentionCount} ${c.mentionCount === 1 ? 'mention' : 'mentions'}`);
+  if (c.muted) counts.push('muted');
   const unread = counts.length > 0 ? ` (${counts.join(', ')})` : '';
   const last = c.lastMessage
-    ? ` — ${c.lastMessage.senderName}: ${c.lastMessage.deletedAt ? '(deleted)' : snippet(c.lastMessage.body)}`
+    ? ` — ${c.lastMessage.senderName}: ${c.lastMessage.deletedAt ? '(deleted)' : messageSnippet(c.lastMessage)}`
     : '';
   return `${conversationLabel(c)}${unread}${last}`;
+}
+
+/**
+ * A search result (rule Q3) on one line: `#team [2026-12-01 14:02] #13 alice: …the snippet…`
+ * with the matched words bold and inverse on a TTY; `label` names the conversation.
+ */
+export function formatSearchHit(
+  hit: SearchHitDto,
+  label: string,
+  options: RenderOptions = PLAIN,
+): string {
+  const m = hit.message;
+  const head = `${label} [${localDateTime(m.createdAt)}] #${m.seq} ${m.senderName}:`;
+  const text =
+    hit.snippet.text === '' && m.attachments.length > 0
+      ? messageSnippet(m)
+      : renderHighlights(hit.snippet.text, hit.snippet.highlights, options);
+  return `${bold(head, options)} ${text}`;
 }

@@ -19,7 +19,7 @@ export function messageCommands(view: ChatView): Record<string, Command> {
         const text = rest.slice(seq!.length).trim();
         if (!text) throw new Error('usage: /reply SEQ TEXT');
         requireOpen(view);
-        view.send(text, { replyTo });
+        void view.send(text, { replyTo });
       },
     },
     thread: {
@@ -87,7 +87,7 @@ export function messageCommands(view: ChatView): Record<string, Command> {
       run: (_args, rest) => {
         if (!rest) throw new Error('usage: /me ACTION');
         requireOpen(view);
-        view.send(rest.includes('_') ? `*${rest}*` : `_${rest}_`);
+        void view.send(rest.includes('_') ? `*${rest}*` : `_${rest}_`);
       },
     },
     edit: {

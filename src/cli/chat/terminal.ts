@@ -84,6 +84,14 @@ export class Terminal {
     this.#completer = completer;
   }
 
+  /**
+   * A passing status (an upload's progress) in place of the line being typed, rewritten by
+   * each call; the next {@link print} replaces it. Nothing on a pipe.
+   */
+  status(text: string): void {
+    if (this.isTTY && !this.#closed) this.#out.write(`\r\x1b[2K${text}`);
+  }
+
   /** Rings the terminal bell (a mention, a direct message); nothing on a pipe. */
   bell(): void {
     if (this.isTTY) this.#out.write('\x07');
