@@ -327,6 +327,16 @@ describe('web UI: files and images', () => {
     })()`);
     await ann.page.locator('.toast-error', { hasText: '“holiday” is a folder' }).waitFor();
     assert.equal(await chips(ann).count(), 0);
+    // Files dropped beside the conversation (the sidebar) are ignored, not opened by the browser.
+    const prevented = await ann.page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['x'], 'stray.txt', { type: 'text/plain' }));
+      const drop = new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data });
+      document.querySelector('.sidebar')!.dispatchEvent(drop);
+      return drop.defaultPrevented;
+    });
+    assert.equal(prevented, true);
+    assert.equal(await chips(ann).count(), 0);
     assert.deepEqual(
       uploads.map((r) => r.url()),
       [],

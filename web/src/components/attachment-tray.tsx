@@ -83,7 +83,8 @@ export function DropOverlay(props: { title: string }) {
 /**
  * Makes the `.conversation` around `inside` a drop target for files: `onDragging` says when
  * files are over it (enter and leave counted, as they fire for every child), `onFiles` gets
- * the dropped ones. Drags of anything else (text, links) are left alone.
+ * the dropped ones. Drags of anything else (text, links) are left alone; files dropped
+ * elsewhere on the page are ignored rather than opened by the browser.
  */
 export function useFileDrop(
   inside: RefObject<HTMLElement>,
@@ -126,8 +127,19 @@ export function useFileDrop(
       area.addEventListener(type, only);
       return () => area.removeEventListener(type, only);
     });
+    // Files dropped beside the target (the sidebar, the thread panel) would make the browser
+    // open them in place of the app: such a drop does nothing instead.
+    const elsewhere = (e: DragEvent) => {
+      if (!carriesFiles(e) || e.defaultPrevented) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = 'none';
+    };
+    window.addEventListener('dragover', elsewhere);
+    window.addEventListener('drop', elsewhere);
     return () => {
       for (const off of wrapped) off();
+      window.removeEventListener('dragover', elsewhere);
+      window.removeEventListener('drop', elsewhere);
     };
   }, [inside, onDragging]);
 }
