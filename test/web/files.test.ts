@@ -139,7 +139,7 @@ describe('web UI: files and images', () => {
     await node?.dispose();
   });
 
-  it('[UI9][UI10] ann shares images by the file picker, a drop and a paste; bob sees thumbnails and opens the viewer', async () => {
+  it('[UI9][UI10][F5] ann shares images by the file picker, a drop and a paste; bob sees thumbnails and opens the viewer', async () => {
     await startDm(ann, 'bob');
     // The file picker (the paper clip's hidden input), then a caption: one message.
     await ann.page
@@ -240,7 +240,7 @@ describe('web UI: files and images', () => {
     assert.deepEqual(await cspViolations(ann.page), []);
   });
 
-  it('[UI10][F] the file and its thumbnail are for the conversation only: a non-member gets 404', async () => {
+  it('[UI10][F6] the file and its thumbnail are for the conversation only: a non-member gets 404', async () => {
     const src = await bob.page.locator('img[alt="sunset.png"]').getAttribute('src');
     assert.ok(src);
     const fileId = /\/api\/v1\/files\/([^/]+)\/thumbnail$/.exec(src)?.[1];
@@ -254,7 +254,7 @@ describe('web UI: files and images', () => {
     }
   });
 
-  it('[UI10] a file that is not an image is a card with its size and a download link', async () => {
+  it('[UI10][F6] a file that is not an image is a card with its size and a download link', async () => {
     const notes = Buffer.from('Agenda\n- budget\n- hiring\n'.repeat(40));
     await ann.page
       .locator('.composer input[type="file"]')
@@ -399,7 +399,7 @@ describe('web UI: files and images', () => {
     assert.deepEqual(bob.errors, []);
   });
 
-  it('[UI9][G3] a refused send with a file shows the file, and Retry sends the same id with the same attachment ids', async () => {
+  it('[UI9][F3][G3] a refused send with a file shows the file, and Retry sends the same id with the same attachment ids', async () => {
     const attempts: { clientMsgId: string; attachments: string[] }[] = [];
     await ann.page.routeWebSocket(/\/api\/v1\/ws$/, (ws) => {
       const server = ws.connectToServer();
