@@ -5,8 +5,11 @@ import { testModes } from '../helpers/deployment.js';
 import { screenshot } from '../helpers/web.js';
 import { messageWith, rest, useRichWorld } from './rich-world.js';
 
-/** Messages sent after the one searched for: three history pages of 50 lie between. */
-const FILLER = 150;
+/**
+ * Messages sent after the one searched for: five history pages of 50, more than a jump reads
+ * page by page (it reads around the message instead).
+ */
+const FILLER = 250;
 
 /** Sends messages from inside a signed-in page, one after another (each acknowledged). */
 async function sendMany(page: Page, conversationId: string, bodies: string[]) {

@@ -7,6 +7,8 @@ import { LoadedHistory, type HistoryView } from './history.js';
 const PAGE = 50;
 /** Timeline entries per request when reading the system events of a page. */
 const EVENTS_PAGE = 1000;
+/** How far back (in seqs) a jump reads the pages in between rather than around the message. */
+const NEAR = 3 * PAGE;
 
 /** Which page to read: the latest, the one before or after a seq, or those around one. */
 type PageAt = { latest: true } | { before: number } | { after: number } | { around: number };
@@ -64,9 +66,10 @@ export class Histories {
   }
 
   /**
-   * Makes message `seq` loaded, for a jump to it: kept as is when it already is, else the
-   * history is read again around it (a page before it and one after), so an old message needs
-   * two reads rather than every page between it and the end. True when the message is there.
+   * Makes message `seq` loaded, for a jump to it: kept as is when it already is, older pages
+   * read when it is a few pages back, else the history is read again around it (a page before
+   * it and one after), so an old message needs two reads rather than every page between it and
+   * the end. True when the message is there.
    */
   async around(id: string, seq: number): Promise<boolean> {
     let history = this.#histories.get(id);
@@ -74,6 +77,15 @@ export class Histories {
     if (inflight) await inflight;
     history = this.#histories.get(id);
     if (history?.has(seq)) return true;
+    // A few pages back (a reply's parent, say): the pages in between, so the history stays
+    // one piece from it to the end.
+    const oldest = history?.oldestSeq();
+    if (history?.loaded && !history.error && oldest !== undefined && oldest - seq <= NEAR) {
+      while (history.hasMore && !history.has(seq) && !history.error) {
+        await this.#page(id, history, { before: history.oldestSeq() ?? 1 });
+      }
+      if (history.has(seq) || !history.hasMore) return history.has(seq);
+    }
     history = new LoadedHistory();
     // Live messages arriving meanwhile are held until the pages around `seq` are in.
     history.hasNewer = true;
