@@ -220,7 +220,12 @@ async function measure(
       }),
       { sent: 0, acked: 0, delivered: 0 },
     );
-    log(o, `  … sent ${p.sent}  acked ${p.acked}  delivered ${p.delivered}`);
+    log(
+      o,
+      requestScenario(o)
+        ? `  … requests ${p.sent}  answered ${p.acked}`
+        : `  … sent ${p.sent}  acked ${p.acked}  delivered ${p.delivered}`,
+    );
   }, 2000);
   let results: WorkerResult[];
   try {
