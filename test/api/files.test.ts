@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { crc32, deflateSync } from 'node:zlib';
 import { before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
-import { uniqueName, type Api, type TestUser } from '../helpers/api.js';
+import { sqlitePath } from '../../src/adapters/sqlite/sqlite-store.js';
+import { Api, uniqueName, type TestUser } from '../helpers/api.js';
+import { startTestNode } from '../helpers/node.js';
 import { testModes, useDeploymentWithUsers } from '../helpers/deployment.js';
 import { expectError, expectStatus } from './support.js';
 
@@ -443,6 +447,63 @@ for (const mode of testModes())
       assert.equal((await download(alice, `/api/v1/files/${draft}`)).status, 404);
     });
 
+    it('[F7] deleting an account deletes its unattached uploads; its sent files stay with the messages', async () => {
+      const dora = await api.signup(uniqueName('dora'));
+      const group = await api.group(dora, uniqueName('g'), [bob.username]);
+      const sentFile = (await upload(dora, 'kept.txt', 'kept')).body.file.id;
+      const draft = (await upload(dora, 'draft.txt', 'draft')).body.file.id;
+      expectStatus(await sendWith(dora, group, '', [sentFile]), 201);
+      expectStatus(
+        await api.request('DELETE', '/api/v1/me', {
+          token: dora.token,
+          body: { password: dora.password },
+        }),
+        204,
+      );
+      assert.equal((await download(bob, `/api/v1/files/${sentFile}`)).status, 200);
+      const history = await api.request('GET', `/api/v1/conversations/${group}/messages`, {
+        token: bob.token,
+      });
+      assert.equal(history.body.messages.at(-1).attachments[0].id, sentFile);
+      // The draft is gone from the database, its bytes with it (embedded: read the file itself).
+      if (mode === 'embedded') {
+        const db = new Database(sqlitePath(world().deployment.nodes[0]!.dataDir), {
+          readonly: true,
+        });
+        try {
+          const count = (sql: string, ...args: string[]) =>
+            (db.prepare(sql).get(...args) as { n: number }).n;
+          assert.equal(count('select count(*) as n from attachments where id = ?', draft), 0);
+          assert.equal(count('select count(*) as n from attachments where id = ?', sentFile), 1);
+          assert.equal(
+            count(
+              'select count(*) as n from blobs where complete = 1 and id not in ' +
+                '(select blob_id from attachments union ' +
+                'select thumb_blob_id from attachments where thumb_blob_id is not null)',
+            ),
+            0,
+            'no complete blob is left without its attachment',
+          );
+        } finally {
+          db.close();
+        }
+      }
+    });
+
+    it('[F7] deleting a group deletes its files', async () => {
+      const group = await api.group(alice, uniqueName('g'), [bob.username]);
+      const id = (await upload(alice, 'group.txt', 'in the group')).body.file.id;
+      expectStatus(await sendWith(alice, group, 'file', [id]), 201);
+      const before = (await api.request('GET', '/api/v1/me/storage', { token: alice.token })).body;
+      expectStatus(
+        await api.request('DELETE', `/api/v1/conversations/${group}`, { token: alice.token }),
+        204,
+      );
+      assert.equal((await download(alice, `/api/v1/files/${id}`)).status, 404);
+      const after = (await api.request('GET', '/api/v1/me/storage', { token: alice.token })).body;
+      assert.equal(after.usedBytes, before.usedBytes - 'in the group'.length);
+    });
+
     it('[F1] the upload route is in the OpenAPI document with a binary body', async () => {
       const doc = (await api.request('GET', '/api/v1/openapi.json')).body;
       const post = doc.paths['/api/v1/files'].post;
@@ -457,3 +518,65 @@ for (const mode of testModes())
 function expect201(res: { status: number; body: unknown }): void {
   assert.equal(res.status, 201, JSON.stringify(res.body));
 }
+
+describe('files: slow uploads [F8][S11]', () => {
+  it('[F8][S11] an upload may trickle past the 20 s body deadline that still cuts off a slow JSON body', async () => {
+    const node = await startTestNode({
+      config: { headerTimeoutMs: 300 },
+      tweak: (c) => {
+        c.limits.maxUploadBytes = 2 * 1024 * 1024;
+      },
+    });
+    try {
+      const api = new Api(node.url);
+      const user = await api.signup(uniqueName('slow'));
+      const port = Number(new URL(node.url).port);
+      /** Sends the head and then `pieces` one a second; resolves with the raw answer. */
+      const trickle = (head: string, pieces: Buffer[]) =>
+        new Promise<string>((resolve) => {
+          const socket = connect(port, '127.0.0.1');
+          socket.on('error', () => {});
+          let received = '';
+          let timer: NodeJS.Timeout | undefined;
+          socket.setEncoding('utf8');
+          socket.on('data', (d: string) => (received += d));
+          socket.on('close', () => {
+            clearInterval(timer);
+            resolve(received);
+          });
+          socket.on('connect', () => {
+            socket.write(head);
+            let i = 0;
+            timer = setInterval(() => {
+              if (i < pieces.length && socket.writable) socket.write(pieces[i++]!);
+              if (i >= pieces.length) clearInterval(timer);
+            }, 1_000);
+          });
+          // The answer ends the exchange: close our side once it is complete.
+          socket.on('data', () => {
+            if (/\r\n\r\n[\s\S]*\}$/.test(received)) socket.end();
+          });
+        });
+      const piece = binary(64 * 1024);
+      const pieces = Array.from({ length: 23 }, () => piece);
+      const uploadBytes = piece.length * pieces.length;
+      const upload = trickle(
+        `POST /api/v1/files?name=slow.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${user.token}\r\n` +
+          `Content-Type: application/octet-stream\r\nContent-Length: ${uploadBytes}\r\nConnection: close\r\n\r\n`,
+        pieces,
+      );
+      const json = trickle(
+        `POST /api/v1/groups HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${user.token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n`,
+        Array.from({ length: 30 }, () => Buffer.from(' ')),
+      );
+      const [uploaded, refused] = await Promise.all([upload, json]);
+      assert.match(refused, /^HTTP\/1\.1 408 /, refused);
+      assert.match(refused, /"request_timeout"/);
+      assert.match(uploaded, /^HTTP\/1\.1 201 /, uploaded.slice(0, 300));
+      assert.match(uploaded, new RegExp(`"size":${uploadBytes}`));
+    } finally {
+      await node.dispose();
+    }
+  });
+});
