@@ -12,7 +12,7 @@ const JOINED_RETRY_MS = 1_000;
 
 /**
  * Bus events other than timeline entries, turned into frames: typing (sent by typing.ts) and
- * presence (best effort, G7), read markers of the user's other sockets, other members' read
+ * presence (best effort, G7), read markers and mutes (N3) of the user's other sockets, other members' read
  * receipts (R9, best effort like presence), and membership: a conversation
  * joined (`conversation.added`, then its timeline) or deleted, a session revoked (G6).
  * Timeline entries go to {@link LiveDelivery}.
@@ -91,6 +91,7 @@ export class Relays {
       case 'joined':
       case 'read':
       case 'revoked':
+      case 'conversation.muted':
         return; // user-scoped events travel on user subjects
     }
   }
@@ -113,6 +114,18 @@ export class Relays {
         const frame = encode({
           type: 'event',
           event: { type: 'read', conversationId: event.conversationId, seq: event.seq },
+        });
+        for (const session of room.sessions) session.send(frame);
+        return;
+      }
+      case 'conversation.muted': {
+        const frame = encode({
+          type: 'event',
+          event: {
+            type: 'conversation.muted',
+            conversationId: event.conversationId,
+            muted: event.muted,
+          },
         });
         for (const session of room.sessions) session.send(frame);
         return;

@@ -1,49 +1,50 @@
-import { MAX_CURSORS_PER_FRAME } from "../protocol/limits.js";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { getRequestListener } from "@hono/node-server";
-import { Argon2Hasher } from "../adapters/argon2/argon2-hasher.js";
-import { MemoryBus } from "../adapters/memory-bus/memory-bus.js";
-import {
-  openSqliteStore,
-  sqlitePath,
-} from "../adapters/sqlite/sqlite-store.js";
-import { openPostgresStore } from "../adapters/postgres/postgres-store.js";
-import { connectNatsBus } from "../adapters/nats/nats-bus.js";
-import type { Config } from "../config/config.js";
-import { DeliveryCore } from "../delivery/core.js";
-import { CLOSE_CODES } from "../domain/errors.js";
-import { buildHttpApp } from "../gateway/http/app.js";
-import { TrustedProxies } from "../gateway/http/client-ip.js";
-import type { GatewayContext } from "../gateway/http/context.js";
+import { MAX_CURSORS_PER_FRAME } from '../protocol/limits.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { Argon2Hasher } from '../adapters/argon2/argon2-hasher.js';
+import { MemoryBus } from '../adapters/memory-bus/memory-bus.js';
+import { openSqliteStore, sqlitePath } from '../adapters/sqlite/sqlite-store.js';
+import { openPostgresStore } from '../adapters/postgres/postgres-store.js';
+import { connectNatsBus } from '../adapters/nats/nats-bus.js';
+import type { Config } from '../config/config.js';
+import { DeliveryCore } from '../delivery/core.js';
+import { CLOSE_CODES } from '../domain/errors.js';
+import { buildHttpApp } from '../gateway/http/app.js';
+import { TrustedProxies } from '../gateway/http/client-ip.js';
+import type { GatewayContext } from '../gateway/http/context.js';
 import {
   answerClientErrors,
   httpServerOptions,
   limitBodyTime,
-} from "../gateway/http/server-options.js";
-import { UPLOAD_PATH } from "../gateway/http/routes/files.js";
-import { SharpMedia } from "../media/media.js";
-import { attachWebSockets } from "../gateway/ws/ws-server.js";
-import { createLogger, type Logger } from "../log/logger.js";
-import type { Bus, BusStatus } from "../ports/bus.js";
-import type { PasswordHasher } from "../ports/password-hasher.js";
-import { StoreUnavailableError, type Store } from "../ports/store.js";
-import { AccountService } from "../services/accounts.js";
-import { AttachmentService } from "../services/attachments.js";
-import { ClusterService } from "../services/cluster.js";
-import { ConversationService } from "../services/conversations.js";
-import { MentionService } from "../services/mentions.js";
-import { MessageService } from "../services/messages.js";
-import { ReactionService } from "../services/reactions.js";
-import { ReadMarkerService } from "../services/read-markers.js";
-import { RateLimiter } from "../services/rate-limiter.js";
-import { SearchService } from "../services/search.js";
-import { SettingsService } from "../services/settings.js";
-import { ThreadService } from "../services/threads.js";
-import { UserService } from "../services/users.js";
-import { VERSION } from "../version.js";
-import { Metrics } from "../observability/metrics.js";
-import { snippetOf } from "../format/snippet.js";
+} from '../gateway/http/server-options.js';
+import { UPLOAD_PATH } from '../gateway/http/routes/files.js';
+import { SharpMedia } from '../media/media.js';
+import { attachWebSockets } from '../gateway/ws/ws-server.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import type { Bus, BusStatus } from '../ports/bus.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import { StoreUnavailableError, type Store } from '../ports/store.js';
+import { AccountService } from '../services/accounts.js';
+import { WebPushTransport } from '../adapters/web-push/web-push.js';
+import { plainText } from '../format/markdown.js';
+import { NotificationService } from '../services/notifications.js';
+import { PushService } from '../services/push.js';
+import { AttachmentService } from '../services/attachments.js';
+import { ClusterService } from '../services/cluster.js';
+import { ConversationService } from '../services/conversations.js';
+import { MentionService } from '../services/mentions.js';
+import { MessageService } from '../services/messages.js';
+import { ReactionService } from '../services/reactions.js';
+import { ReadMarkerService } from '../services/read-markers.js';
+import { RateLimiter } from '../services/rate-limiter.js';
+import { SearchService } from '../services/search.js';
+import { SettingsService } from '../services/settings.js';
+import { ThreadService } from '../services/threads.js';
+import { UserService } from '../services/users.js';
+import { VERSION } from '../version.js';
+import { Metrics } from '../observability/metrics.js';
+import { snippetOf } from '../format/snippet.js';
 
 /** A running node: its URL and how to stop it. */
 export interface ParleyNode {
@@ -71,9 +72,7 @@ export async function startNode(
   config: Config,
   overrides: NodeOverrides = {},
 ): Promise<ParleyNode> {
-  const log =
-    overrides.log ??
-    createLogger({ level: config.logLevel, nodeId: config.nodeId });
+  const log = overrides.log ?? createLogger({ level: config.logLevel, nodeId: config.nodeId });
   const store = overrides.store ?? (await openStore(config, log));
   let bus: Bus;
   try {
@@ -82,21 +81,11 @@ export async function startNode(
     await store.close();
     throw err;
   }
-  let busState: BusStatus = "connected";
+  let busState: BusStatus = 'connected';
   bus.onStatus((status) => (busState = status));
-  const hasher =
-    overrides.hasher ??
-    new Argon2Hasher({ maxQueued: config.limits.maxQueuedHashes });
+  const hasher = overrides.hasher ?? new Argon2Hasher({ maxQueued: config.limits.maxQueuedHashes });
   const metrics = new Metrics();
-  const deps = {
-    store,
-    bus,
-    hasher,
-    limits: config.limits,
-    log,
-    now: Date.now,
-    metrics,
-  };
+  const deps = { store, bus, hasher, limits: config.limits, log, now: Date.now, metrics };
   const conversations = new ConversationService(deps);
   const accounts = new AccountService(deps, conversations);
   const { limits } = config;
@@ -105,8 +94,19 @@ export async function startNode(
     perMs: 1_000,
     burst: limits.sendsPerSecond * 2,
   });
+  const push = new PushService(
+    deps,
+    new WebPushTransport({ allowLoopback: config.push.allowLoopback }),
+    config.push,
+  );
+  const notifications = new NotificationService(deps, {
+    push,
+    onlineAmong: (userIds) => ctx.onlineAmong(userIds),
+    plainText,
+  });
   const messages = new MessageService(deps, conversations, {
     sendAllowed: (userId) => sendLimiter.take(userId),
+    onSent: (message) => notifications.messageSent(message),
   });
   // Bursts of a quarter of the minute's searches: the defaults are SEARCH_RATE's (120, 30).
   const searchLimiter = new RateLimiter({
@@ -126,7 +126,7 @@ export async function startNode(
   const users = new UserService(deps);
   let accepting = true;
   let delivery: DeliveryCore | null = null;
-  let selfUrl = config.advertiseUrl ?? "";
+  let selfUrl = config.advertiseUrl ?? '';
   const cluster = new ClusterService(deps, {
     id: config.nodeId,
     url: () => selfUrl,
@@ -145,6 +145,8 @@ export async function startNode(
     mentions: new MentionService(deps),
     readMarkers,
     reactions,
+    notifications,
+    push,
     files,
     search: new SearchService(deps, {
       snippet: snippetOf,
@@ -155,33 +157,22 @@ export async function startNode(
     trustedProxies: new TrustedProxies(config.trustProxy),
     limiters: {
       login: new RateLimiter({ count: limits.loginPerMinute, perMs: 60_000 }),
-      register: new RateLimiter({
-        count: limits.registerPerHour,
-        perMs: 3_600_000,
-      }),
-      connections: new RateLimiter({
-        count: limits.connectionsPerMinute,
-        perMs: 60_000,
-      }),
+      register: new RateLimiter({ count: limits.registerPerHour, perMs: 3_600_000 }),
+      connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
     },
     async onlineAmong(userIds) {
-      const online = await cluster.presence
-        .onlineAmong(userIds)
-        .catch(() => new Set<string>());
+      const online = await cluster.presence.onlineAmong(userIds).catch(() => new Set<string>());
       for (const id of userIds) if (delivery?.isOnline(id)) online.add(id);
       return online;
     },
     async health() {
       const checks: Record<string, string> = {};
-      checks.store = await storeCheck(
-        store,
-        Math.min(READY_TIMEOUT_MS, config.storeTimeoutMs),
-      );
-      checks.bus = busState === "disconnected" ? "reconnecting" : "ok";
+      checks.store = await storeCheck(store, Math.min(READY_TIMEOUT_MS, config.storeTimeoutMs));
+      checks.bus = busState === 'disconnected' ? 'reconnecting' : 'ok';
       const standbys = store.syncStandbys();
       // A bus outage degrades cross-node latency only (clients resync), so the node stays ready.
       return {
-        ready: checks.store === "ok",
+        ready: checks.store === 'ok',
         checks,
         ...(standbys
           ? {
@@ -213,8 +204,7 @@ export async function startNode(
       positions: (userId) => conversations.positionsOf(userId),
       latestSeqs: (ids) => conversations.latestSeqs(ids),
       conversation: (user, id) => conversations.get(user, id),
-      readTimeline: (id, afterSeq, limit) =>
-        messages.readTimeline(id, afterSeq, limit),
+      readTimeline: (id, afterSeq, limit) => messages.readTimeline(id, afterSeq, limit),
     },
     presence: cluster.presence,
     allowUnknownIds: (userId, count) => syncUnknownIds.take(userId, count),
@@ -228,20 +218,21 @@ export async function startNode(
     },
   });
   delivery = core;
+  metrics.gauge('parley_connections', 'Open authenticated WebSocket connections.', () => core.size);
   metrics.gauge(
-    "parley_connections",
-    "Open authenticated WebSocket connections.",
-    () => core.size,
+    'parley_push_pending',
+    'Notification tasks (recipients to resolve, pushes to send) queued or in flight.',
+    () => push.pending,
   );
   if (store.reportsSyncStandbys) registerDurabilityGauges(metrics, store);
   metrics.gauge(
-    "parley_process_resident_memory_bytes",
-    "Resident memory of the node process.",
+    'parley_process_resident_memory_bytes',
+    'Resident memory of the node process.',
     () => process.memoryUsage.rss(),
   );
   metrics.gauge(
-    "parley_heap_used_bytes",
-    "JavaScript heap in use (live objects and garbage not yet collected).",
+    'parley_heap_used_bytes',
+    'JavaScript heap in use (live objects and garbage not yet collected).',
     () => process.memoryUsage().heapUsed,
   );
 
@@ -253,8 +244,7 @@ export async function startNode(
       maxUploadBytes: config.limits.maxUploadBytes,
     }),
     (req, res) => {
-      const isUpload =
-        req.method === "POST" && req.url?.split("?")[0] === UPLOAD_PATH;
+      const isUpload = req.method === 'POST' && req.url?.split('?')[0] === UPLOAD_PATH;
       limitBodyTime(req, { headerTimeoutMs: config.headerTimeoutMs, isUpload });
       void listener(req, res);
     },
@@ -263,27 +253,19 @@ export async function startNode(
   attachWebSockets(server, ctx, core);
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once('error', reject);
     server.listen(config.port, config.host, () => {
-      server.off("error", reject);
+      server.off('error', reject);
       resolve();
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const url =
-    config.advertiseUrl ??
-    `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = config.advertiseUrl ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
   selfUrl = url;
   await cluster.start();
   log.info(
-    {
-      event: "node.started",
-      url,
-      store: store.engine,
-      bus: bus.engine,
-      version: VERSION,
-    },
+    { event: 'node.started', url, store: store.engine, bus: bus.engine, version: VERSION },
     `Parley node listening on ${url}`,
   );
 
@@ -296,20 +278,19 @@ export async function startNode(
     stop() {
       stopping ??= (async () => {
         accepting = false;
-        log.info({ event: "node.stopping" }, "draining");
+        log.info({ event: 'node.stopping' }, 'draining');
         await cluster.drain();
-        const closed = new Promise<void>((resolve) =>
-          server.close(() => resolve()),
-        );
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await messages.drained();
+        await push.stop();
         await bus.flush();
-        core.closeAll(CLOSE_CODES.goingAway, "server shutting down");
+        core.closeAll(CLOSE_CODES.goingAway, 'server shutting down');
         server.closeAllConnections();
         await closed;
         await cluster.stop();
         await bus.close();
         await store.close();
-        log.info({ event: "node.stopped" }, "stopped");
+        log.info({ event: 'node.stopped' }, 'stopped');
       })();
       return stopping;
     },
@@ -325,51 +306,45 @@ async function storeCheck(store: Store, timeoutMs: number): Promise<string> {
   if (problem) return problem;
   try {
     await store.ping(timeoutMs);
-    return "ok";
+    return 'ok';
   } catch (err) {
-    return err instanceof StoreUnavailableError && err.reason === "timeout"
-      ? "timeout"
-      : "unreachable";
+    return err instanceof StoreUnavailableError && err.reason === 'timeout'
+      ? 'timeout'
+      : 'unreachable';
   }
 }
 
 /** Gauges of the synchronous standbys behind commits (rules O6, K10); -1 until first read. */
 function registerDurabilityGauges(metrics: Metrics, store: Store): void {
-  const read =
-    (pick: (s: NonNullable<ReturnType<Store["syncStandbys"]>>) => number) =>
-    () => {
-      const standbys = store.syncStandbys();
-      return standbys ? pick(standbys) : -1;
-    };
+  const read = (pick: (s: NonNullable<ReturnType<Store['syncStandbys']>>) => number) => () => {
+    const standbys = store.syncStandbys();
+    return standbys ? pick(standbys) : -1;
+  };
   metrics.gauge(
-    "parley_sync_standbys",
-    "Synchronous standbys an acknowledged commit is on besides the primary (streaming and waited for).",
+    'parley_sync_standbys',
+    'Synchronous standbys an acknowledged commit is on besides the primary (streaming and waited for).',
     read((s) => s.current),
   );
   metrics.gauge(
-    "parley_sync_standbys_configured",
+    'parley_sync_standbys_configured',
     "Synchronous standbys the primary's synchronous_standby_names makes each commit wait for.",
     read((s) => s.configured),
   );
   metrics.gauge(
-    "parley_sync_standbys_required",
-    "Synchronous standbys this node requires before it takes writes (--require-sync-standbys).",
+    'parley_sync_standbys_required',
+    'Synchronous standbys this node requires before it takes writes (--require-sync-standbys).',
     () => store.syncStandbys()?.required ?? 0,
   );
 }
 
 /** The Store the configuration names: embedded SQLite, or PostgreSQL in cluster mode. */
 async function openStore(config: Config, log: Logger): Promise<Store> {
-  if (config.store.kind === "sqlite")
-    return openSqliteStore(sqlitePath(config.dataDir));
+  if (config.store.kind === 'sqlite') return openSqliteStore(sqlitePath(config.dataDir));
   const { url } = config.store;
   try {
     return await openPostgresStore(url, {
       onConnectionError: (err) =>
-        log.warn(
-          { event: "store.connection_error", err },
-          "PostgreSQL connection error",
-        ),
+        log.warn({ event: 'store.connection_error', err }, 'PostgreSQL connection error'),
       deadlineMs: config.storeTimeoutMs,
       requireSyncStandbys: config.requireSyncStandbys,
       waitForDatabase: true,
@@ -377,15 +352,13 @@ async function openStore(config: Config, log: Logger): Promise<Store> {
     });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`cannot use PostgreSQL at ${redactUrl(url)}: ${reason}`, {
-      cause: err,
-    });
+    throw new Error(`cannot use PostgreSQL at ${redactUrl(url)}: ${reason}`, { cause: err });
   }
 }
 
 /** The Bus the configuration names: in-process, or NATS in cluster mode. */
 async function openBus(config: Config, log: Logger): Promise<Bus> {
-  if (config.bus.kind === "memory") return new MemoryBus();
+  if (config.bus.kind === 'memory') return new MemoryBus();
   return connectNatsBus(config.bus.servers, { name: config.nodeId, log });
 }
 
@@ -393,9 +366,9 @@ async function openBus(config: Config, log: Logger): Promise<Bus> {
 function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = "***";
+    if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return "the configured URL";
+    return 'the configured URL';
   }
 }

@@ -139,6 +139,21 @@ export class Metrics {
   readonly busReconnects = this.#add(
     new Counter('parley_bus_reconnects_total', 'Bus reconnections.'),
   );
+  readonly pushesSent = this.#add(
+    new Counter('parley_pushes_sent_total', 'Web Push messages a push service accepted (2xx).'),
+  );
+  readonly pushesFailed = this.#add(
+    new Counter(
+      'parley_pushes_failed_total',
+      'Web Push messages not accepted, by reason: gone (404/410, subscription deleted), status (other answers), timeout, network, blocked (a non-public address).',
+    ),
+  );
+  readonly pushesDropped = this.#add(
+    new Counter(
+      'parley_pushes_dropped_total',
+      'Notification work dropped because the push queue was full (or the node stopping).',
+    ),
+  );
   readonly commitLatency = this.#add(
     new Histogram('parley_commit_seconds', 'Group-commit transaction time.'),
   );

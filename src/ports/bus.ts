@@ -12,6 +12,8 @@ export type BusEvent =
   | { type: 'joined'; userId: string; conversationId: string; fromSeq: number }
   | { type: 'revoked'; userId: string; sessionId: string | null }
   | { type: 'read'; userId: string; conversationId: string; seq: number }
+  /** The user muted or unmuted a conversation (rule N3): for the user's own sockets. */
+  | { type: 'conversation.muted'; userId: string; conversationId: string; muted: boolean }
   /** A member who shares read markers moved theirs (rule R9): for the other members' sockets. */
   | { type: 'receipt'; conversationId: string; userId: string; seq: number };
 

@@ -6,6 +6,7 @@ import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.j
 import type { Principal, Session, User } from '../domain/model.js';
 import {
   DuplicateKeyError,
+  type PushStore,
   type SessionsStore,
   type TransactionsStore,
   type UsersStore,
@@ -28,7 +29,10 @@ export function hashToken(token: string): string {
 
 /** What AccountService uses: accounts, sessions and transactions of the store. */
 export type AccountDeps = Pick<ServiceDeps, 'bus' | 'hasher' | 'limits' | 'log' | 'now'> & {
-  store: UsersStore & SessionsStore & TransactionsStore;
+  store: UsersStore &
+    SessionsStore &
+    TransactionsStore &
+    Pick<PushStore, 'deleteSessionPushSubscriptions'>;
 };
 
 /** Registration, login, sessions and account deletion. */
@@ -142,8 +146,12 @@ export class AccountService {
     return user !== null && user.deletedAt === null;
   }
 
-  /** Revokes the session; its sockets on every node are closed through the bus. */
+  /**
+   * Revokes the session; its sockets on every node are closed through the bus, and the push
+   * subscriptions it made are deleted (rule N6): a logged-out browser gets no more pushes.
+   */
   async logout(principal: Principal): Promise<void> {
+    await this.#deps.store.deleteSessionPushSubscriptions(principal.session.id);
     await this.#deps.store.deleteSession(principal.session.id);
     const pubs = new Publications();
     pubs.revoked(principal.user.id, principal.session.id);
@@ -157,7 +165,8 @@ export class AccountService {
   /**
    * Deletes the account after confirming the password (rule A6): the user leaves every
    * conversation (owned groups pass to the next admin or member, empty groups are deleted),
-   * their sessions end, and their past messages stay in place attributed to "[deleted]".
+   * their sessions end with their push subscriptions (N6), and their past messages stay in
+   * place attributed to "[deleted]".
    */
   async deleteAccount(principal: Principal, password: string, from: { ip: string }): Promise<void> {
     const user = await this.#deps.store.getUserSecretById(principal.user.id);
@@ -182,6 +191,7 @@ export class AccountService {
         );
       }
       await tx.deleteUserSessions(user.id);
+      await tx.deleteUserPushSubscriptions(user.id);
       // Uploads never sent go; files of sent messages stay with the messages (rule F7).
       await tx.deleteUnattachedUploads(user.id);
       await tx.markUserDeleted(user.id, this.#deps.now());

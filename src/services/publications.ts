@@ -46,6 +46,14 @@ export class Publications {
     });
   }
 
+  /** The user muted or unmuted a conversation (rule N3), for their own sockets. */
+  muted(userId: string, conversationId: string, muted: boolean): void {
+    this.#items.push({
+      subject: subjects.user(userId),
+      event: { type: 'conversation.muted', userId, conversationId, muted },
+    });
+  }
+
   /** A member's read marker moved, for the other members (rule R9); not a timeline entry. */
   receipt(userId: string, conversationId: string, seq: number): void {
     this.#items.push({

@@ -2,13 +2,18 @@ import { AppError } from '../domain/errors.js';
 import type { Member, User, UserSettings } from '../domain/model.js';
 import type { UsersStore } from '../ports/store.js';
 
-/** What SettingsService uses: the users' settings. */
+/** How far ahead do-not-disturb may be set (rule N4): ten years, "until turned off". */
+export const DND_MAX_AHEAD_MS = 10 * 365 * 86_400_000;
+
+/** What SettingsService uses: the users' settings, and the clock (do-not-disturb). */
 export interface SettingsDeps {
   store: Pick<UsersStore, 'getUserSettings' | 'updateUserSettings' | 'usersHidingReadMarkers'>;
+  now: () => number;
 }
 
 /**
- * A user's own settings (rule R9): for now whether others see their read markers. A user
+ * A user's own settings: whether others see their read markers (rule R9), and
+ * do-not-disturb (rule N4: an end time, or null for off). A user
  * who does not share has their `lastReadSeq` read as 0 by everyone else in member lists,
  * and moves of their marker send no `receipt` (read-markers.ts).
  */
@@ -25,8 +30,18 @@ export class SettingsService {
     return settings;
   }
 
-  /** Changes the settings given, keeps the others; answers them all. */
+  /**
+   * Changes the settings given, keeps the others; answers them all. Do-not-disturb may end at
+   * most DND_MAX_AHEAD_MS from now; a time already past is stored and means off.
+   */
   async update(me: User, patch: Partial<UserSettings>): Promise<UserSettings> {
+    const until = patch.doNotDisturbUntil;
+    if (typeof until === 'number' && until > this.#deps.now() + DND_MAX_AHEAD_MS)
+      throw new AppError(
+        'invalid_request',
+        'doNotDisturbUntil must be at most ten years from now (null turns it off)',
+        { details: { max: this.#deps.now() + DND_MAX_AHEAD_MS } },
+      );
     const settings = await this.#deps.store.updateUserSettings(me.id, patch);
     if (!settings) throw new AppError('not_found', 'user not found');
     return settings;

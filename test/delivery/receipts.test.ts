@@ -38,7 +38,9 @@ describe('delivery core: read receipts (R9)', () => {
     assert.ok(!b.socket.frames.some((f) => f.type === 'event' && f.event.type === 'receipt'));
 
     // Carol does not share: her read moves her marker (her sockets hear of it), nobody else's.
-    await new SettingsService(world).update(carol.user, { shareReadMarkers: false });
+    await new SettingsService({ store: world.store, now: Date.now }).update(carol.user, {
+      shareReadMarkers: false,
+    });
     assert.equal(await world.readMarkers.markRead(carol.user, group.id, seq), seq);
     await c.socket.next((f) => f.type === 'event' && f.event.type === 'read');
     // The in-process bus delivers in publish order: a later message fences the receipts.

@@ -1,22 +1,24 @@
-import type { HttpBindings } from "@hono/node-server";
-import type { Context } from "hono";
-import type { Config } from "../../config/config.js";
-import type { Logger } from "../../log/logger.js";
-import type { Metrics } from "../../observability/metrics.js";
-import type { AccountService, Principal } from "../../services/accounts.js";
-import type { AttachmentService } from "../../services/attachments.js";
-import type { ClusterService } from "../../services/cluster.js";
-import type { ConversationService } from "../../services/conversations.js";
-import type { MentionService } from "../../services/mentions.js";
-import type { MessageService } from "../../services/messages.js";
-import type { ReactionService } from "../../services/reactions.js";
-import type { ReadMarkerService } from "../../services/read-markers.js";
-import type { SearchService } from "../../services/search.js";
-import type { RateLimiter } from "../../services/rate-limiter.js";
-import type { SettingsService } from "../../services/settings.js";
-import type { ThreadService } from "../../services/threads.js";
-import type { UserService } from "../../services/users.js";
-import type { ClientAddress, TrustedProxies } from "./client-ip.js";
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import type { Config } from '../../config/config.js';
+import type { Logger } from '../../log/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { AccountService, Principal } from '../../services/accounts.js';
+import type { AttachmentService } from '../../services/attachments.js';
+import type { ClusterService } from '../../services/cluster.js';
+import type { ConversationService } from '../../services/conversations.js';
+import type { MentionService } from '../../services/mentions.js';
+import type { MessageService } from '../../services/messages.js';
+import type { NotificationService } from '../../services/notifications.js';
+import type { PushService } from '../../services/push.js';
+import type { ReactionService } from '../../services/reactions.js';
+import type { ReadMarkerService } from '../../services/read-markers.js';
+import type { SearchService } from '../../services/search.js';
+import type { RateLimiter } from '../../services/rate-limiter.js';
+import type { SettingsService } from '../../services/settings.js';
+import type { ThreadService } from '../../services/threads.js';
+import type { UserService } from '../../services/users.js';
+import type { ClientAddress, TrustedProxies } from './client-ip.js';
 
 /** Everything the HTTP and WebSocket gateways need, built by the composition root. */
 export interface GatewayContext {
@@ -38,6 +40,10 @@ export interface GatewayContext {
   /** Full-text search over the user's conversations (rules Q1-Q4). */
   search: SearchService;
   settings: SettingsService;
+  /** Per-conversation mute and the notifier of new messages (rules N1-N5). */
+  notifications: NotificationService;
+  /** Web Push: the VAPID key and the sessions' subscriptions (rules N5-N7). */
+  push: PushService;
   cluster: ClusterService;
   /** Proxies whose forwarding headers are believed (rule S9). */
   trustedProxies: TrustedProxies;
@@ -70,7 +76,7 @@ export interface RequestVars {
   /** The client's address and whether its connection is TLS (rule S9). */
   client: ClientAddress;
   principal: Principal | undefined;
-  authVia: "bearer" | "cookie" | undefined;
+  authVia: 'bearer' | 'cookie' | undefined;
 }
 
 /** The Hono environment of every route. */
@@ -81,5 +87,5 @@ export interface AppEnv {
 
 /** The client address of a REST request, as the first middleware resolved it. */
 export function clientIp(c: Context<AppEnv>): string {
-  return c.get("client").ip;
+  return c.get('client').ip;
 }

@@ -10,7 +10,9 @@ export const settingsRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/v1/me/settings',
-    summary: 'Your settings: shareReadMarkers (default true: others see how far you have read)',
+    summary:
+      'Your settings: shareReadMarkers (default true: others see how far you have read) and ' +
+      'doNotDisturbUntil (epoch ms until which nothing notifies you; null: off)',
     tag,
     auth: true,
     responses: { 200: { description: 'The settings', schema: Settings } },
@@ -22,7 +24,8 @@ export const settingsRoutes = [
     path: '/api/v1/me/settings',
     summary:
       'Change your settings (fields left out keep their value). With shareReadMarkers false, others see ' +
-      'your lastReadSeq as 0 and get no receipts of yours',
+      'your lastReadSeq as 0 and get no receipts of yours. doNotDisturbUntil: an epoch ms time at most ten ' +
+      'years ahead (a past time is off), or null to turn do-not-disturb off',
     tag,
     auth: true,
     body: UserSettingsBody,
