@@ -164,7 +164,8 @@ export class AttachmentService {
 
   async #readable(me: User, id: string): Promise<AttachmentRecord> {
     const record = await this.#deps.store.getAttachment(id);
-    if (!record || !(await this.#canRead(me, record))) throw new AppError('not_found', 'file not found');
+    if (!record || !(await this.#canRead(me, record)))
+      throw new AppError('not_found', 'file not found');
     return record;
   }
 
@@ -242,11 +243,15 @@ export class AttachmentService {
     if (received.held) {
       let data = received.held;
       if (this.#media.isImage(contentType)) {
-        const processed = await this.#media.processImage(data, contentType).catch((err: unknown) => {
-          if (err instanceof ImageTooLargeError)
-            throw new AppError('invalid_request', err.message, { details: { maxPixels: err.maxPixels } });
-          throw err;
-        });
+        const processed = await this.#media
+          .processImage(data, contentType)
+          .catch((err: unknown) => {
+            if (err instanceof ImageTooLargeError)
+              throw new AppError('invalid_request', err.message, {
+                details: { maxPixels: err.maxPixels },
+              });
+            throw err;
+          });
         if (processed) {
           data = processed.data;
           image = { width: processed.width, height: processed.height };

@@ -195,7 +195,10 @@ export class MessageService {
       ...mentions,
     };
     await tx.insertMessage(stored);
-    if (files.length > 0 && (await tx.attachToMessage(files, { conversationId, seq })) !== files.length) {
+    if (
+      files.length > 0 &&
+      (await tx.attachToMessage(files, { conversationId, seq })) !== files.length
+    ) {
       // Attached or deleted by a concurrent request since #attachable read them.
       throw new AppError('invalid_request', 'an attachment is not an unattached upload of yours');
     }
@@ -221,7 +224,10 @@ export class MessageService {
     return ids.map((id) => {
       const r = found.get(id);
       if (!r || r.uploaderId !== me.id || r.conversationId !== null) {
-        throw new AppError('invalid_request', `attachment ${id} is not an unattached upload of yours`);
+        throw new AppError(
+          'invalid_request',
+          `attachment ${id} is not an unattached upload of yours`,
+        );
       }
       return {
         id: r.id,
@@ -374,7 +380,8 @@ export class MessageService {
   }
 
   #checkBody(body: string, blankAllowed = false): void {
-    if (!blankAllowed && body.trim().length === 0) throw new AppError('invalid_request', 'message body is empty');
+    if (!blankAllowed && body.trim().length === 0)
+      throw new AppError('invalid_request', 'message body is empty');
     const max = this.#deps.limits.maxMessageChars;
     if ([...body].length > max) {
       throw new AppError('message_too_long', `a message has at most ${max} characters`, {

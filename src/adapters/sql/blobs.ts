@@ -52,7 +52,11 @@ export const blobs = sqlAggregate<BlobStore>({
       },
 
       async getBlob(id): Promise<BlobInfo | null> {
-        const row = await db.selectFrom('blobs').selectAll().where('id', '=', id).executeTakeFirst();
+        const row = await db
+          .selectFrom('blobs')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirst();
         if (!row) return null;
         return {
           id: row.id,
@@ -70,7 +74,9 @@ export const blobs = sqlAggregate<BlobStore>({
           .where('blob_id', '=', id)
           .where('idx', '=', index)
           .executeTakeFirst();
-        return row ? new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength) : null;
+        return row
+          ? new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength)
+          : null;
       },
 
       async deleteBlobs(ids): Promise<void> {
@@ -90,7 +96,10 @@ export const blobs = sqlAggregate<BlobStore>({
                   .selectFrom('attachments as a')
                   .select('a.id')
                   .where((w) =>
-                    w.or([w('a.blob_id', '=', w.ref('blobs.id')), w('a.thumb_blob_id', '=', w.ref('blobs.id'))]),
+                    w.or([
+                      w('a.blob_id', '=', w.ref('blobs.id')),
+                      w('a.thumb_blob_id', '=', w.ref('blobs.id')),
+                    ]),
                   ),
               ),
             ),
