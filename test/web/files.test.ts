@@ -455,4 +455,26 @@ describe('web UI: files and images', () => {
     assert.deepEqual(attempts[0]!.attachments, attempts[1]!.attachments);
     await ann.page.unrouteAll();
   });
+
+  it('[UI9][R3] the thread panel attaches files too: an image alone as a reply in the thread', async () => {
+    const root = bob.page.locator('.message-list .message', { hasText: 'Notes for tomorrow' });
+    await root.locator('.bubble').hover();
+    await root.getByRole('button', { name: 'Reply to ann' }).click();
+    await bob.page.locator('#composer-input').fill('Thanks, reading them now');
+    await bob.page.locator('#composer-input').press('Enter');
+    await bob.page.getByRole('button', { name: '1 reply, open thread' }).click();
+    const panel = bob.page.getByRole('complementary', { name: 'Thread' });
+    await panel.locator('input[type="file"]').setInputFiles({
+      name: 'whiteboard.png',
+      mimeType: 'image/png',
+      buffer: third,
+    });
+    await panel.locator('.attachment-tray [data-state="done"]').waitFor();
+    await panel.getByRole('textbox', { name: 'Reply in thread' }).press('Enter');
+    await panel.locator('.thread-list img[alt="whiteboard.png"]').waitFor();
+    await bob.page.getByRole('button', { name: '2 replies, open thread' }).waitFor();
+    // ann sees it inline, where it was sent, as a reply with its thumbnail.
+    await ann.page.locator('.message-list img[alt="whiteboard.png"]').waitFor();
+    assert.deepEqual(bob.errors, []);
+  });
 });

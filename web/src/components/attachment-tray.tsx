@@ -73,7 +73,7 @@ export function DropOverlay(props: { title: string }) {
     <div class="drop-overlay" aria-hidden="true">
       <div class="drop-overlay-card">
         <UploadIcon size={32} />
-        <strong>Drop files to send to {props.title}</strong>
+        <strong>Drop files to send {props.title}</strong>
         <span>Up to {MAX_FILES_PER_MESSAGE} files in one message</span>
       </div>
     </div>
@@ -81,13 +81,14 @@ export function DropOverlay(props: { title: string }) {
 }
 
 /**
- * Makes the `.conversation` around `inside` a drop target for files: `onDragging` says when
+ * Makes the element `area` (a selector) around `inside` a drop target for files: `onDragging` says when
  * files are over it (enter and leave counted, as they fire for every child), `onFiles` gets
  * the dropped ones. Drags of anything else (text, links) are left alone; files dropped
  * elsewhere on the page are ignored rather than opened by the browser.
  */
 export function useFileDrop(
   inside: RefObject<HTMLElement>,
+  area: string,
   onDragging: (dragging: boolean) => void,
   onFiles: (files: File[], folders: Set<File>) => void,
 ): void {
@@ -95,8 +96,8 @@ export function useFileDrop(
   const latest = useRef(onFiles);
   latest.current = onFiles;
   useEffect(() => {
-    const area = inside.current?.closest('.conversation');
-    if (!(area instanceof HTMLElement)) return;
+    const target = inside.current?.closest(area);
+    if (!(target instanceof HTMLElement)) return;
     let depth = 0;
     const carriesFiles = (e: DragEvent) => e.dataTransfer?.types.includes('Files') ?? false;
     const listeners: Record<string, (e: DragEvent) => void> = {
@@ -124,8 +125,8 @@ export function useFileDrop(
       const only = (e: Event) => {
         if (carriesFiles(e as DragEvent)) listener(e as DragEvent);
       };
-      area.addEventListener(type, only);
-      return () => area.removeEventListener(type, only);
+      target.addEventListener(type, only);
+      return () => target.removeEventListener(type, only);
     });
     // Files dropped beside the target (the sidebar, the thread panel) would make the browser
     // open them in place of the app: such a drop does nothing instead.
@@ -141,7 +142,7 @@ export function useFileDrop(
       window.removeEventListener('dragover', elsewhere);
       window.removeEventListener('drop', elsewhere);
     };
-  }, [inside, onDragging]);
+  }, [inside, area, onDragging]);
 }
 
 /**

@@ -7,15 +7,13 @@ import {
   type CompletionToken,
 } from '../../../src/format/completion.js';
 import { replaceShortcodes } from '../../../src/format/emoji.js';
-import type { StorageDto } from '../../../src/client/index.js';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { codePoints } from '../lib/format.js';
-import { refusals } from '../lib/upload.js';
-import { MAX_FILES_PER_MESSAGE, trayFor } from '../lib/upload-tray.js';
 import type { ChatStore } from '../state/chat-store.js';
-import { AttachmentTray, DropOverlay, useFileDrop } from './attachment-tray.js';
+import { AttachButton, pastedFiles, useAttachments } from './attachment-picker.js';
+import { AttachmentTray, DropOverlay } from './attachment-tray.js';
 import { Autocomplete, optionId, type AutocompleteOption } from './autocomplete.js';
-import { PaperclipIcon, SendIcon } from './icons.js';
+import { SendIcon } from './icons.js';
 
 /** Unsent text per conversation, kept while switching between them. */
 const drafts = new Map<string, string>();
@@ -60,16 +58,15 @@ export function Composer(props: {
   const length = codePoints(outgoing);
   const over = length > limit;
   const blank = text.trim() === '';
-  const tray = trayFor(id);
-  const [, setTrayVersion] = useState(0);
-  useEffect(() => tray.subscribe(() => setTrayVersion((n) => n + 1)), [tray]);
-  /** Why Enter did not send (an upload still running, or one that failed). */
-  const [held, setHeld] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const form = useRef<HTMLFormElement>(null);
-  const picker = useRef<HTMLInputElement>(null);
+  // Files dropped anywhere on the conversation (its history too) are attached here.
+  const files = useAttachments(store, id, {
+    form,
+    area: '.conversation',
+    focus: () => input.current?.focus(),
+  });
+  const { tray, held } = files;
   const empty = blank && tray.ready === 0;
-  const waiting = tray.uploading > 0 || tray.failed > 0;
 
   const token = caret === null ? null : completionAt(text, caret);
   const suggestions = useMemo(
@@ -104,62 +101,14 @@ export function Composer(props: {
     if (value.trim()) store.typing(id);
   };
 
-  // Once nothing holds the message back any more, the footer stops saying so.
-  useEffect(() => {
-    if (held && !waiting) setHeld(null);
-  }, [held, waiting]);
-
   const send = () => {
-    if (over) return;
-    if (tray.uploading > 0) {
-      const n = tray.uploading;
-      return setHeld(`Wait for ${n === 1 ? 'the upload' : `${n} uploads`} to finish, then send.`);
-    }
-    if (tray.failed > 0) return setHeld('Remove the file that could not be uploaded, then send.');
-    if (empty) return;
+    if (over || !files.ready() || empty) return;
     // Without text the message is its files alone (the server allows an empty body then).
     store.send(id, blank ? '' : outgoing, undefined, tray.take());
     props.onSent();
     update('', null);
     input.current?.focus();
   };
-
-  /**
-   * Checks and starts uploading files from the picker, a drop or a paste. Refused ones (and
-   * those past the per-message limit) are named in one notice; none of them is sent anywhere.
-   */
-  const attach = async (files: readonly File[], folders: ReadonlySet<File> = new Set()) => {
-    if (files.length === 0) return;
-    let storage: StorageDto;
-    try {
-      // Read again for every batch: the quota's use changes with each upload.
-      storage = await store.client.api.storage();
-    } catch {
-      return store.notify(
-        "Can't check the upload limits. Check your connection and try again.",
-        'error',
-      );
-    }
-    const problems: string[] = [];
-    let room = tray.room;
-    const why = refusals(files, storage, folders);
-    files.forEach((file, i) => {
-      if (why[i]) problems.push(why[i]);
-      else if (room <= 0) {
-        problems.push(
-          `A message takes at most ${MAX_FILES_PER_MESSAGE} files; “${file.name}” was left out.`,
-        );
-      } else {
-        room -= 1;
-        tray.add(file);
-      }
-    });
-    if (problems.length > 0) store.notify(problems.join(' '), 'error');
-    input.current?.focus();
-  };
-
-  // Files dropped anywhere on the conversation (its history too) are attached here.
-  useFileDrop(form, setDragging, (files, folders) => void attach(files, folders));
 
   const pick = (index: number) => {
     const option = suggestions[index];
@@ -202,32 +151,10 @@ export function Composer(props: {
         send();
       }}
     >
-      {dragging && <DropOverlay title={props.title} />}
+      {files.dragging && <DropOverlay title={`to ${props.title}`} />}
       <AttachmentTray items={tray.items} onRemove={(key) => tray.remove(key)} />
       <div class={`composer-box${over ? ' is-over' : ''}`}>
-        <input
-          ref={picker}
-          type="file"
-          multiple
-          class="sr-only"
-          tabIndex={-1}
-          aria-hidden="true"
-          onChange={(e) => {
-            const files = [...(e.currentTarget.files ?? [])];
-            // Cleared, so choosing the same file again fires another change.
-            e.currentTarget.value = '';
-            void attach(files);
-          }}
-        />
-        <button
-          type="button"
-          class="icon-button attach-button"
-          aria-label="Attach files"
-          title="Attach files (or drop or paste them)"
-          onClick={() => picker.current?.click()}
-        >
-          <PaperclipIcon size={20} />
-        </button>
+        <AttachButton onFiles={(chosen) => void files.attach(chosen)} />
         {open && (
           <Autocomplete
             id={listId}
@@ -257,13 +184,7 @@ export function Composer(props: {
           onKeyUp={(e) => setCaret(e.currentTarget.selectionStart)}
           onClick={(e) => setCaret(e.currentTarget.selectionStart)}
           onBlur={() => setCaret(null)}
-          onPaste={(e) => {
-            // Pasted files (a screenshot, files copied in a file manager) attach; text pastes.
-            const files = [...(e.clipboardData?.files ?? [])];
-            if (files.length === 0) return;
-            e.preventDefault();
-            void attach(files);
-          }}
+          onPaste={(e) => void files.attach(pastedFiles(e))}
           onKeyDown={(e) => {
             if (suggestionKey(e)) {
               e.preventDefault();

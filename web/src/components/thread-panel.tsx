@@ -4,6 +4,8 @@ import type { ConversationDto, MessageDto } from '../../../src/protocol/schemas.
 import { codePoints } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
 import type { ThreadView } from '../state/threads.js';
+import { AttachButton, pastedFiles, useAttachments } from './attachment-picker.js';
+import { AttachmentTray, DropOverlay } from './attachment-tray.js';
 import { CloseIcon, SendIcon } from './icons.js';
 import { MessageItem } from './message-item.js';
 import { draftOf } from './message-rows.js';
@@ -148,7 +150,10 @@ export function ThreadPanel(props: {
   );
 }
 
-/** The thread panel's composer: Enter sends in the thread, Shift+Enter adds a line. */
+/**
+ * The thread panel's composer: Enter sends in the thread, Shift+Enter adds a line; files
+ * attach as in the conversation's composer (UI9), dropped on the panel.
+ */
 function ThreadComposer(props: {
   store: ChatStore;
   conversation: ConversationDto;
@@ -159,17 +164,27 @@ function ThreadComposer(props: {
   const { store, conversation: c, quoting } = props;
   const [text, setText] = useState('');
   const input = useRef<HTMLTextAreaElement>(null);
+  const form = useRef<HTMLFormElement>(null);
+  // The thread's own files (dropped on the panel, picked or pasted here).
+  const files = useAttachments(store, `${c.id}:thread:${props.replyTo.seq}`, {
+    form,
+    area: '.thread-panel',
+    focus: () => input.current?.focus(),
+  });
   const outgoing = replaceShortcodes(text);
   const over = codePoints(outgoing) > store.limits.maxMessageChars;
+  const blank = !text.trim();
+  const empty = blank && files.tray.ready === 0;
   const send = () => {
-    if (!text.trim() || over) return;
-    store.send(c.id, outgoing, props.replyTo.seq);
+    if (over || !files.ready() || empty) return;
+    store.send(c.id, blank ? '' : outgoing, props.replyTo.seq, files.tray.take());
     setText('');
     props.onCancelQuote();
     input.current?.focus();
   };
   return (
     <form
+      ref={form}
       class="composer thread-composer"
       onSubmit={(e) => {
         e.preventDefault();
@@ -183,7 +198,10 @@ function ThreadComposer(props: {
           onCancel={props.onCancelQuote}
         />
       )}
+      {files.dragging && <DropOverlay title="in the thread" />}
+      <AttachmentTray items={files.tray.items} onRemove={(key) => files.tray.remove(key)} />
       <div class={`composer-box${over ? ' is-over' : ''}`}>
+        <AttachButton onFiles={(chosen) => void files.attach(chosen)} />
         <label class="sr-only" for="thread-input">
           Reply in thread
         </label>
@@ -197,6 +215,7 @@ function ThreadComposer(props: {
             setText(e.currentTarget.value);
             if (e.currentTarget.value.trim()) store.typing(c.id);
           }}
+          onPaste={(e) => void files.attach(pastedFiles(e))}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
               e.preventDefault();
@@ -212,11 +231,16 @@ function ThreadComposer(props: {
           type="submit"
           class="send-button"
           aria-label="Send reply"
-          disabled={!text.trim() || over}
+          disabled={empty || over || files.tray.uploading > 0}
         >
           <SendIcon size={18} />
         </button>
       </div>
+      {files.held && (
+        <p class="composer-held thread-held" role="status">
+          {files.held}
+        </p>
+      )}
     </form>
   );
 }
