@@ -54,7 +54,7 @@ describe('web state: a history loaded around a jump', () => {
       actor: 'u-alice',
       createdAt: 1,
       type: 'conversation.renamed' as const,
-      data: { name: 'New name' },
+      data: { name: 'New name', previous: 'Old' },
     };
     h.apply(renamed);
     assert.equal(h.view().entries.length, 3);
