@@ -30,7 +30,8 @@ export function useAttachments(
   key: string,
   options: { form: RefObject<HTMLFormElement>; area: string; focus: () => void },
 ): Attachments {
-  const tray = trayFor(key);
+  // Per user too: another account signing in on this page must not find these files.
+  const tray = trayFor(`${store.me.id}:${key}`);
   const [, setVersion] = useState(0);
   useEffect(() => tray.subscribe(() => setVersion((n) => n + 1)), [tray]);
   const [held, setHeld] = useState<string | null>(null);
