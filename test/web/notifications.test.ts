@@ -8,6 +8,7 @@ import {
   launchBrowser,
   openConversation,
   openPerson,
+  screenshot,
   signUp,
   type Person,
 } from '../helpers/web.js';
@@ -234,6 +235,7 @@ for (const mode of testModes()) {
       const dialog = bob.page.getByRole('dialog', { name: 'Account' });
       await dialog.getByLabel('Do not disturb').selectOption({ label: 'For 1 hour' });
       await dialog.getByText(/^Do not disturb until .*: no notifications/).waitFor();
+      if (mode === 'embedded') await screenshot(bob.page, 'notification-settings');
       await dialog.getByRole('button', { name: 'Close' }).click();
       await bob.page.locator('.dnd-flag').waitFor();
 
