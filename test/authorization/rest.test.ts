@@ -249,6 +249,18 @@ const A = {
     verify: (_w, _s, me, res) =>
       assert.ok(!res.body.reactions.some((g: any) => g.users.some((u: any) => u.userId === me.id))),
   },
+  mute: {
+    harmless: true,
+    what: 'mute the conversation for themself',
+    rules: ['G6', 'N3'],
+    ok: 200,
+    call: (_w, s) => ({ method: 'PUT', path: `${conv(s)}/mute`, body: { muted: true } }),
+    verify: async (w, s, me, res) => {
+      assert.deepEqual(res.body, { muted: true });
+      assert.equal((await get(w, s, me)).body.conversation.muted, true);
+      assert.equal((await get(w, s, w.cast.other)).body.conversation.muted, false);
+    },
+  },
 } satisfies Record<string, RestAction>;
 
 // prettier-ignore
@@ -273,6 +285,7 @@ const MATRIX: Array<[RestAction, Outcome[]]> = [
   [A.leave,           [401,    404,       'ok',  'ok',  'ok',  404,    401]],
   [A.react,           [401,    404,       'ok',  'ok',  'ok',  404,    401]],
   [A.unreact,         [401,    404,       'ok',  'ok',  'ok',  404,    401]],
+  [A.mute,            [401,    404,       'ok',  'ok',  'ok',  404,    401]],
 ];
 
 /** Whether each actor's conversation list (C10) shows the group; 401 without a valid session. */
