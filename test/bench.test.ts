@@ -160,7 +160,7 @@ function assertLatencies(name: string, k: RequestReport | undefined): RequestRep
 }
 
 describe('parley bench upload and search [B3]', () => {
-  it('upload: files go up, come back whole and are deleted; uploads/s, MB/s and latency per upload', async () => {
+  it('upload: files go up, come back whole and are deleted; uploads/s, MB/s and latency of each step', async () => {
     const size = 64 * 1024;
     const [report] = await bench([
       '--scenario',
@@ -177,6 +177,8 @@ describe('parley bench upload and search [B3]', () => {
     assert.deepEqual(report.errors, {});
     const upload = assertLatencies('upload', report.requests?.upload);
     const download = assertLatencies('download', report.requests?.download);
+    // Each file is deleted after its download, so its quota never fills.
+    assertLatencies('delete', report.requests?.delete);
     // MB/s is the bytes of the uploads completed in the window over its length (rounded to 0.1).
     assert.ok(Math.abs(upload.mbPerSec! - (upload.ok * size) / 1e6 / report.durationS) <= 0.05);
     assert.ok(Math.abs(download.mbPerSec! - (download.ok * size) / 1e6 / report.durationS) <= 0.05);

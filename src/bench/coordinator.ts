@@ -368,9 +368,11 @@ function requestReports(o: BenchOptions, results: WorkerResult[]): Record<string
     out[kind] = {
       ok,
       perSec: Math.round((ok / o.durationS) * 10) / 10,
-      ...(o.scenario === 'upload'
-        ? { mbPerSec: Math.round((bytes / 1e6 / o.durationS) * 10) / 10 }
-        : { resultsPerRequest: ok ? Math.round((results_ / ok) * 10) / 10 : 0 }),
+      ...(o.scenario === 'search'
+        ? { resultsPerRequest: ok ? Math.round((results_ / ok) * 10) / 10 : 0 }
+        : bytes > 0
+          ? { mbPerSec: Math.round((bytes / 1e6 / o.durationS) * 10) / 10 }
+          : {}),
       ms: summary(merge(all.map((k) => k.ms))),
     };
   }

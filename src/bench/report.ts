@@ -38,7 +38,7 @@ export interface RequestReport {
   /** Answered successfully and completed inside the window. */
   ok: number;
   perSec: number;
-  /** upload, download: megabytes (10^6 bytes) per second of file content. */
+  /** upload, download: megabytes (10^6 bytes) per second of file content (delete: none). */
   mbPerSec?: number;
   /** search: results per answered query (page size at most). */
   resultsPerRequest?: number;
@@ -75,7 +75,9 @@ export function formatRun(r: RunReport): string {
       const extra =
         k.mbPerSec !== undefined
           ? `   ${fmt(k.mbPerSec)} MB/s`
-          : `   ${fmt(k.resultsPerRequest ?? 0)} results each`;
+          : k.resultsPerRequest !== undefined
+            ? `   ${fmt(k.resultsPerRequest)} results each`
+            : '';
       lines.push(`  ${kind.padEnd(14)} ${fmt(k.perSec)}/s${extra}   (${k.ok} in the window)`);
     }
   } else {

@@ -106,8 +106,8 @@ type Timed = <T>(
 ) => Promise<T | null>;
 
 /**
- * Upload, download, delete, again: each file is read back whole (its length checked) and then
- * removed, so the uploader's quota and the database stay the same size however long the run.
+ * Upload, download, delete, again (each timed): each file is read back whole (its length checked)
+ * and then removed, so the uploader's quota and the database stay the same size however long the run.
  */
 async function uploadLoop(
   spec: ClientSpec,
@@ -150,8 +150,15 @@ async function uploadLoop(
       },
       (k, bytes) => (k.bytes += bytes),
     );
-    const res = await fetch(`${url}/api/v1/files/${id}`, { method: 'DELETE', headers: auth });
-    await res.arrayBuffer();
+    await timed(
+      'delete',
+      async () => {
+        const res = await fetch(`${url}/api/v1/files/${id}`, { method: 'DELETE', headers: auth });
+        await res.arrayBuffer();
+        if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, 'delete');
+      },
+      () => undefined,
+    );
   }
 }
 
