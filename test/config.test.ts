@@ -57,7 +57,26 @@ describe('configuration', () => {
       passwordFailuresPerIp: 30,
       maxQueuedHashes: 16,
       sessionDays: 30,
+      maxUploadBytes: 25 * 1024 * 1024,
+      uploadQuotaBytes: 1024 * 1024 * 1024,
     });
+  });
+
+  it('[F1][F8] upload limits come in MiB from flags or the environment, bounded', () => {
+    const config = parseConfig(
+      rawConfigFrom(
+        { maxUploadMb: '5' },
+        { PARLEY_UPLOAD_QUOTA_MB: '20', PARLEY_RATE_UPLOADS: '3' },
+      ),
+    );
+    assert.equal(config.limits.maxUploadBytes, 5 * 1024 * 1024);
+    assert.equal(config.limits.uploadQuotaBytes, 20 * 1024 * 1024);
+    assert.equal(config.uploadsPerMinute, 3);
+    const defaults = parseConfig({});
+    assert.equal(defaults.limits.maxUploadBytes, 25 * 1024 * 1024);
+    assert.equal(defaults.uploadsPerMinute, 30);
+    assert.throws(() => parseConfig({ maxUploadMb: '2048' }), /--max-upload-mb/);
+    assert.throws(() => parseConfig({ uploadQuotaMb: '0' }), /--upload-quota-mb/);
   });
 
   it('[O1] environment variables fill what flags leave out; flags win over the environment', () => {
