@@ -6,6 +6,7 @@ import {
   formatMessage,
   formatReactions,
   formatSearchHit,
+  type RenderOptions,
 } from './chat/format.js';
 import { toEmoji } from './chat/message-commands.js';
 import { replaceShortcodes } from '../format/emoji.js';
@@ -160,7 +161,7 @@ export function registerMessageCommands(program: Command): void {
         ...(before !== undefined ? { before } : {}),
       });
       output(Boolean(opts.json), messages, () =>
-        messages.map((m) => formatMessage(m, { color: false, me: client.user })),
+        messages.map((m) => formatMessage(m, plain(client))),
       );
     } catch (err) {
       explain(err);
@@ -211,7 +212,7 @@ export function registerMessageCommands(program: Command): void {
         limit,
         ...(after !== undefined ? { after } : {}),
       });
-      const render = (m: MessageDto) => formatMessage(m, { color: false, me: client.user });
+      const render = (m: MessageDto) => formatMessage(m, plain(client));
       output(Boolean(opts.json), page, () => [
         render(page.root),
         ...page.replies.map(render),
@@ -241,7 +242,8 @@ export function registerMessageCommands(program: Command): void {
         const labels = new Map(conversations.map((c) => [c.id, conversationLabel(c)]));
         output(Boolean(opts.json), page, () => [
           ...page.messages.map(
-            (m) => `${labels.get(m.conversationId) ?? '(a conversation)'} ${formatMessage(m)}`,
+            (m) =>
+              `${labels.get(m.conversationId) ?? '(a conversation)'} ${formatMessage(m, plain(client))}`,
           ),
           ...(page.nextBefore ? [`… more: --before ${page.nextBefore}`] : []),
         ]);
@@ -325,6 +327,11 @@ function pickConversation(list: readonly ConversationDto[], wanted: string): Con
     list.find((c) => c.kind === 'dm' && !wanted.startsWith('#') && c.peer === name);
   if (!found) throw new Error(`you are in no conversation "${wanted}" (see parley conversations)`);
   return found;
+}
+
+/** How one-shot commands print messages: plain text, files with the node's URLs. */
+function plain(client: ParleyClient): RenderOptions {
+  return { color: false, me: client.user, fileUrl: (id) => client.api.fileUrl(id) };
 }
 
 /** Runs a check whose Error means bad input (exit code 2). */

@@ -38,7 +38,7 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  const shown = value >= 10 || Number.isInteger(value) ? Math.round(value) : value.toFixed(1);
+  const shown = value >= 10 ? Math.round(value) : Number(value.toFixed(1));
   return `${shown} ${units[unit]}`;
 }
 
@@ -87,13 +87,15 @@ export async function upload(
 export function checkUpload(name: string, size: number, storage: StorageDto): void {
   if (size === 0)
     throw new ApiError(400, ErrorCode.InvalidRequest, `${name} is empty: there is nothing to send`);
-  if (size > storage.maxUploadBytes)
+  if (size > storage.maxUploadBytes) {
+    const [shown, max] = sizes(size, storage.maxUploadBytes);
     throw new ApiError(
       413,
       ErrorCode.PayloadTooLarge,
-      `${name} is ${formatBytes(size)}: files may be at most ${formatBytes(storage.maxUploadBytes)}`,
+      `${name} is ${shown}: files may be at most ${max}`,
       { max: storage.maxUploadBytes },
     );
+  }
   if (storage.usedBytes + size > storage.quotaBytes)
     throw new ApiError(
       413,
@@ -101,6 +103,12 @@ export function checkUpload(name: string, size: number, storage: StorageDto): vo
       `${name} (${formatBytes(size)}) does not fit: you use ${formatBytes(storage.usedBytes)} of your ${formatBytes(storage.quotaBytes)}`,
       { quota: storage.quotaBytes, used: storage.usedBytes },
     );
+}
+
+/** Two sizes as people read them, or in bytes where they would read the same (`1 MB`). */
+function sizes(a: number, b: number): [string, string] {
+  const [x, y] = [formatBytes(a), formatBytes(b)];
+  return x === y ? [`${a} bytes`, `${b} bytes`] : [x, y];
 }
 
 /** An upload body's length: the bytes' own, or the size given for a stream. */
