@@ -32,6 +32,7 @@ for (const mode of testModes())
       expectStatus(res, 201);
       const m = res.body.message;
       assert.deepEqual(Object.keys(m).sort(), [
+        'attachments',
         'body',
         'clientMsgId',
         'conversationId',
