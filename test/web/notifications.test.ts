@@ -273,6 +273,70 @@ for (const mode of testModes()) {
       await setHidden(bob.page, false);
     });
 
+    it('[UI7][N7] the service worker shows a push (N7 payload) unless a tab of Parley is in front', async () => {
+      // Chromium's DevTools protocol delivers a push to the registration as a push service would.
+      const cdp = await bob.context.newCDPSession(bob.page);
+      const registration = new Promise<string>((resolve) => {
+        cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
+          const r = e.registrations.find(
+            (r) => new URL(r.scopeURL).pathname === '/' && !r.isDeleted,
+          );
+          if (r) resolve(r.registrationId);
+        });
+      });
+      await cdp.send('ServiceWorker.enable');
+      const registrationId = await registration;
+      const origin = new URL(bob.page.url()).origin;
+      const push = (title: string, seq: number) =>
+        cdp.send('ServiceWorker.deliverPushMessage', {
+          origin,
+          registrationId,
+          data: JSON.stringify({
+            v: 1,
+            kind: 'dm',
+            conversationId: ids.dm,
+            seq,
+            title,
+            body: `push ${seq}`,
+            tag: `${ids.dm}:${seq}`,
+            url: `/c/${ids.dm}`,
+          }),
+        });
+      // Read in the worker: the test takes bob's tab away below.
+      const worker = bob.context.serviceWorkers()[0]!;
+      const shown = () =>
+        worker.evaluate<unknown[]>(`(async () =>
+          (await self.registration.getNotifications()).map((n) => ({
+            title: n.title, body: n.body, tag: n.tag, data: n.data,
+          })))()`);
+      // bob's tab is in front: the page shows the message itself, the worker nothing.
+      assert.equal(await bob.page.evaluate(() => document.hasFocus()), true);
+      await push('while in front', 900);
+      // Headless Chromium keeps a tab focused and visible even behind another one: bob's tab
+      // goes elsewhere instead, leaving no tab of Parley open.
+      await bob.page.goto('about:blank');
+      await push('in the background', 901);
+      // Nothing announces a shown notification to the page: poll for it (bounded).
+      for (let i = 0; i < 100 && (await shown()).length === 0; i++)
+        await bob.page.waitForTimeout(50);
+      assert.deepEqual(await shown(), [
+        {
+          title: 'in the background',
+          body: 'push 901',
+          tag: `${ids.dm}:901`,
+          data: { url: `${origin}/c/${ids.dm}` },
+        },
+      ]);
+      await cdp.detach();
+      // Back: the page starts again and files its subscription again.
+      const stored = bob.page.waitForResponse(
+        (r) => r.url().endsWith('/api/v1/push/subscriptions') && r.request().method() === 'POST',
+      );
+      await bob.page.goto(origin);
+      assert.equal((await stored).status(), 201);
+      await bob.page.getByRole('navigation', { name: 'Conversations' }).waitFor();
+    });
+
     it('[UI7][N6] logging out removes the subscription before the session ends', async () => {
       const calls: string[] = [];
       bob.page.on('response', (r) => {
