@@ -10,7 +10,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import ece from 'http_ece';
-import { Api, type TestUser } from '../helpers/api.js';
+import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { testModes, useDeploymentWithUsers, type Deployment } from '../helpers/deployment.js';
 import { startTestNode } from '../helpers/node.js';
 import { WsClient } from '../helpers/ws.js';
@@ -407,6 +407,21 @@ for (const mode of testModes())
       assert.equal(receiver.to(other.path).length, 1);
     });
 
+    it('[N6] a user keeps at most 20 subscriptions: the oldest is dropped for a new one', async () => {
+      const { alice } = users;
+      const ivy = await deployment.api.signup(uniqueName('ivy'));
+      const made: Device[] = [];
+      for (let i = 0; i < 21; i++) {
+        const d = device(receiver);
+        made.push(d);
+        await subscribe(ivy, d);
+      }
+      const dm = await deployment.api.dm(alice, ivy.username);
+      await send(alice, dm, 'to all your devices');
+      assert.equal(receiver.to(made[0]!.path).length, 0, 'the oldest was dropped');
+      for (const d of made.slice(1)) assert.equal(receiver.to(d.path).length, 1);
+    });
+
     it('[N6][N7] subscriptions: https endpoints only (http on loopback only when allowed), well-formed keys', async () => {
       const { alice } = users;
       const d = device(receiver);
@@ -459,6 +474,46 @@ describe('REST: Web Push endpoints by default', () => {
         await receiver.stop();
       }
     } finally {
+      await node.dispose();
+    }
+  });
+});
+
+describe('REST: Web Push never slows sends', () => {
+  it('[N8] a full push queue drops work (counted) while sends go on at full speed', async () => {
+    const node = await startTestNode({
+      config: { pushAllowLoopback: 'true' },
+      tweak: (config) => {
+        config.push.concurrency = 1;
+        config.push.queueSize = 1;
+        config.push.timeoutMs = 30_000;
+      },
+    });
+    const receiver = new Receiver();
+    await receiver.start();
+    try {
+      const api = new Api(node.url);
+      const [alice, bob] = [await api.signup(uniqueName('qa')), await api.signup(uniqueName('qb'))];
+      const d = device(receiver);
+      receiver.statuses.set(d.path, 'hang');
+      expectStatus(
+        await api.request('POST', '/api/v1/push/subscriptions', {
+          token: bob.token,
+          body: subscriptionOf(d),
+        }),
+        201,
+      );
+      const dm = await api.dm(alice, bob.username);
+      // The first push hangs in the one slot; the queue holds one task; the rest is dropped.
+      expectStatus(await api.send(alice, dm, 'first'), 201);
+      await receiver.next(d.path);
+      for (let i = 0; i < 5; i++) expectStatus(await api.send(alice, dm, `more ${i}`), 201);
+      const text = await (await fetch(`${node.url}/metrics`)).text();
+      const dropped = Number(/^parley_pushes_dropped_total (\d+)$/m.exec(text)?.[1]);
+      assert.ok(dropped >= 4, `dropped ${dropped} of 5`);
+      assert.equal(receiver.to(d.path).length, 1, 'the hanging push is still the only one');
+    } finally {
+      await receiver.stop();
       await node.dispose();
     }
   });
