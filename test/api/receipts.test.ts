@@ -76,19 +76,27 @@ for (const mode of testModes())
       const fresh = await api.signup(uniqueName('erin'));
       const got = await settings(fresh);
       expectStatus(got, 200);
-      assert.deepEqual(got.body, { settings: { shareReadMarkers: true } });
+      assert.deepEqual(got.body, { settings: { shareReadMarkers: true, doNotDisturbUntil: null } });
       const off = await share(fresh, false);
       expectStatus(off, 200);
-      assert.deepEqual(off.body, { settings: { shareReadMarkers: false } });
+      assert.deepEqual(off.body, {
+        settings: { shareReadMarkers: false, doNotDisturbUntil: null },
+      });
       const kept = await api.request('PATCH', '/api/v1/me/settings', {
         token: fresh.token,
         body: {},
       });
-      assert.deepEqual(kept.body, { settings: { shareReadMarkers: false } });
-      assert.deepEqual((await settings(fresh)).body, { settings: { shareReadMarkers: false } });
+      assert.deepEqual(kept.body, {
+        settings: { shareReadMarkers: false, doNotDisturbUntil: null },
+      });
+      assert.deepEqual((await settings(fresh)).body, {
+        settings: { shareReadMarkers: false, doNotDisturbUntil: null },
+      });
       expectError(await share(fresh, 'no'), 400, 'invalid_request');
       expectError(await api.request('GET', '/api/v1/me/settings'), 401, 'unauthorized');
-      assert.deepEqual((await share(fresh, true)).body, { settings: { shareReadMarkers: true } });
+      assert.deepEqual((await share(fresh, true)).body, {
+        settings: { shareReadMarkers: true, doNotDisturbUntil: null },
+      });
     });
 
     it('[R9] in a group, a read marker moved forward reaches the other members’ sockets as a receipt, not the reader’s', async () => {
