@@ -244,6 +244,23 @@ export function filesContract(open: OpenStore): void {
       assert.deepEqual(await f.store.listUnattachedUploads(alice.id), []);
     });
 
+    it('[F7] deleteUpload deletes only its uploader\u2019s unattached upload', async () => {
+      const f = fx();
+      const [alice, bob] = [await f.user(), await f.user()];
+      const group = await f.group(alice);
+      const message = await f.send(group, alice);
+      const [draft, sent] = [await upload(f, alice), await upload(f, alice)];
+      await f.store.attachToMessage([sent.id], { conversationId: group.id, seq: message.seq });
+      assert.equal(await f.store.deleteUpload(draft.id, bob.id), false);
+      assert.equal(await f.store.deleteUpload(sent.id, alice.id), false);
+      assert.equal(await f.store.deleteUpload(f.id('none'), alice.id), false);
+      assert.ok(await f.store.getAttachment(draft.id));
+      assert.equal(await f.store.deleteUpload(draft.id, alice.id), true);
+      assert.equal(await f.store.getAttachment(draft.id), null);
+      assert.equal(await f.store.getBlob(draft.blobId), null);
+      assert.ok(await f.store.getAttachment(sent.id));
+    });
+
     it('[F9] the sweep deletes old unattached uploads with their blobs', async () => {
       const f = fx();
       const alice = await f.user();
