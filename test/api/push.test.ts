@@ -251,6 +251,23 @@ for (const mode of testModes())
       assert.equal([...preview].length, 140);
       assert.ok(preview.endsWith('…'));
       assert.ok(preview.startsWith('😀'.repeat(100)));
+
+      // A message of files only previews its first file's name.
+      const upload = await fetch(`${deployment.urlOf(alice)}/api/v1/files?name=notes.txt`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'text/plain' },
+        body: 'some notes',
+      });
+      assert.equal(upload.status, 201);
+      const { file } = (await upload.json()) as { file: { id: string } };
+      const res = await deployment.api.request('POST', `/api/v1/conversations/${dm}/messages`, {
+        token: alice.token,
+        body: { clientMsgId: crypto.randomUUID(), body: '', attachments: [file.id] },
+      });
+      expectStatus(res, 201);
+      await settled(alice);
+      const filePush = decrypt(d, await receiver.next(d.path, 2)) as { body: string };
+      assert.equal(filePush.body, '📎 notes.txt');
     });
 
     it('[N1][N2] in a group only the mentioned are pushed (everyone for @all), never the sender', async () => {
