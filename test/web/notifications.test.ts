@@ -181,7 +181,14 @@ for (const mode of testModes()) {
     });
 
     it('[UI7][UI8][N2] a hidden tab raises a notification for a DM and a mention, not for a muted group', async () => {
-      // bob mutes Loud with the header's bell; the sidebar marks it.
+      // bob mutes Loud with the header's bell; the sidebar marks it, on his other tab too (the
+      // conversation.muted side event).
+      const second = await bob.context.newPage();
+      await second.goto('/');
+      const secondRow = second
+        .getByRole('navigation', { name: 'Conversations' })
+        .getByRole('link', { name: /^Loud\b/ });
+      await secondRow.waitFor();
       await openConversation(bob, 'Loud');
       const bell = bob.page.getByRole('button', { name: 'Mute notifications' });
       await bell.click();
@@ -192,6 +199,8 @@ for (const mode of testModes()) {
         .locator('.muted-flag')
         .waitFor();
       assert.equal(await nav.locator('.muted-flag').count(), 1);
+      await secondRow.locator('.muted-flag').waitFor();
+      await second.close();
 
       await setHidden(bob.page, true);
       await say(alice, ids.loud, '@bob the muted group calls');
