@@ -17,6 +17,12 @@ export const THUMBNAIL_BOX = 400;
  */
 export const MAX_IMAGE_PIXELS = 50_000_000;
 
+/**
+ * Images decoded at once. A 50-megapixel image takes some 200 MB decoded: the others wait
+ * their turn rather than multiplying that by the number of concurrent uploads.
+ */
+export const IMAGE_SLOTS = 2;
+
 /** How a {@link SharpMedia} is tuned; tests lower the bound. */
 export interface MediaOptions {
   maxPixels?: number;
@@ -28,6 +34,8 @@ export interface MediaOptions {
  */
 export class SharpMedia implements MediaInspector {
   readonly #maxPixels: number;
+  #busy = 0;
+  readonly #waiting: Array<() => void> = [];
 
   constructor(options: MediaOptions = {}) {
     this.#maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
@@ -43,6 +51,19 @@ export class SharpMedia implements MediaInspector {
 
   async processImage(data: Uint8Array, contentType: string): Promise<ProcessedImage | null> {
     if (!this.isImage(contentType)) return null;
+    // A finished image hands its slot straight to the next waiting one.
+    if (this.#busy < IMAGE_SLOTS) this.#busy++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await this.#process(data, contentType);
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#busy--;
+    }
+  }
+
+  async #process(data: Uint8Array, contentType: string): Promise<ProcessedImage | null> {
     // `failOn: 'error'` refuses corrupt data instead of decoding garbage; the pixel limit makes
     // libvips refuse a bomb itself too, should the header check below ever be passed.
     const open = () =>
