@@ -4,6 +4,7 @@ import type {
   LeasesStore,
   NodesStore,
   PresenceStore,
+  PushStore,
   SessionsStore,
 } from '../ports/store.js';
 import { INCOMPLETE_TTL_MS, UNATTACHED_TTL_MS } from './attachments.js';
@@ -27,6 +28,7 @@ export type LeaderDeps = Pick<ServiceDeps, 'log' | 'now'> & {
     Pick<NodesStore, 'listNodes' | 'deleteNode'> &
     Pick<PresenceStore, 'clearPresence'> &
     Pick<SessionsStore, 'deleteExpiredSessions'> &
+    Pick<PushStore, 'deleteOrphanPushSubscriptions'> &
     Pick<AttachmentsStore, 'sweepUnattachedUploads' | 'deleteIncompleteBlobs'>;
 };
 
@@ -115,9 +117,11 @@ export class LeaderDuties {
 
   async #purgeExpiredSessions(now: number): Promise<void> {
     const purged = await this.#deps.store.deleteExpiredSessions(now);
-    if (purged > 0) {
+    // Their push subscriptions go with them (rule N6), as a logout's do.
+    const subscriptions = await this.#deps.store.deleteOrphanPushSubscriptions();
+    if (purged + subscriptions > 0) {
       this.#deps.log.info(
-        { event: 'sessions.purged', sessions: purged },
+        { event: 'sessions.purged', sessions: purged, pushSubscriptions: subscriptions },
         'removed expired sessions',
       );
     }

@@ -101,6 +101,23 @@ export const push = sqlAggregate<PushStore>({
         return Number(result.numDeletedRows);
       },
 
+      async deleteOrphanPushSubscriptions(): Promise<number> {
+        const result = await db
+          .deleteFrom('push_subscriptions')
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('sessions')
+                  .select('sessions.id')
+                  .whereRef('sessions.id', '=', 'push_subscriptions.session_id'),
+              ),
+            ),
+          )
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      },
+
       async ensureServerSecret(name: string, value: string, at: number): Promise<string> {
         await db
           .insertInto('server_secrets')

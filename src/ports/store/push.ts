@@ -29,6 +29,8 @@ export interface PushStore {
   deleteSessionPushSubscriptions(sessionId: string): Promise<number>;
   /** Deletes every subscription of the user (account deletion); returns how many. */
   deleteUserPushSubscriptions(userId: string): Promise<number>;
+  /** Deletes the subscriptions whose session no longer exists (purged expired); returns how many. */
+  deleteOrphanPushSubscriptions(): Promise<number>;
   /**
    * Stores `value` as the secret `name` unless one is stored already, and answers the stored
    * one: of nodes racing to create a secret, all read back the first writer's.

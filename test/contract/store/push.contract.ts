@@ -150,7 +150,11 @@ export function pushContract(open: OpenStore): void {
       const { store } = fx();
       const [a, b] = [await fx().user(), await fx().user()];
       const [s1, s2] = [await session(fx(), a), await session(fx(), a)];
-      const subs = [subscription(fx(), a, s1), subscription(fx(), a, s1), subscription(fx(), a, s2)];
+      const subs = [
+        subscription(fx(), a, s1),
+        subscription(fx(), a, s1),
+        subscription(fx(), a, s2),
+      ];
       const ofB = subscription(fx(), b, await session(fx(), b));
       for (const s of [...subs, ofB]) await store.savePushSubscription(s, 20);
 
@@ -163,6 +167,23 @@ export function pushContract(open: OpenStore): void {
       assert.deepEqual(await store.listPushSubscriptions([a.id], 0), []);
       assert.equal(await store.deletePushSubscription(ofB.endpoint), true);
       assert.deepEqual(await store.listPushSubscriptions([b.id], 0), []);
+    });
+
+    it('[N6] deleteOrphanPushSubscriptions deletes those whose session is gone', async () => {
+      const { store } = fx();
+      const a = await fx().user();
+      const [kept, gone] = [await session(fx(), a), await session(fx(), a, 20_000)];
+      const [k, g] = [subscription(fx(), a, kept), subscription(fx(), a, gone)];
+      await store.savePushSubscription(k, 20);
+      await store.savePushSubscription(g, 20);
+      // Other tests' sessions share this store: counts are at least this test's own.
+      await store.deleteOrphanPushSubscriptions();
+      assert.ok((await store.deleteExpiredSessions(20_000)) >= 1);
+      assert.ok((await store.deleteOrphanPushSubscriptions()) >= 1);
+      assert.equal(await store.deleteOrphanPushSubscriptions(), 0);
+      // The orphan row itself is gone, not only hidden from the list.
+      assert.deepEqual(await store.listPushSubscriptions([a.id], 0), [k]);
+      assert.equal(await store.deletePushSubscription(g.endpoint), false);
     });
 
     it('[N5] ensureServerSecret keeps the first value written; racing writers all read it back', async () => {
