@@ -164,8 +164,11 @@ for (const mode of testModes()) {
     });
 
     it('[F3][Q3][N3][N4][CLI4] piped: /upload sends a file with text, /search lists and pages, /mute and /dnd say what they did', async () => {
-      const { users } = world();
-      const { ann } = users;
+      const { api, users } = world();
+      const { ann, bob } = users;
+      const dm = await api.dm(bob, ann.username);
+      for (let i = 1; i <= 11; i++)
+        assert.equal((await api.send(bob, dm, `page filler ${i}`)).status, 201);
       const term = new ChatProcess(['chat'], { PARLEY_CONFIG: configOf(ann) });
       chats.push(term);
       await term.waitFor(/\[online\]/);
@@ -191,6 +194,15 @@ for (const mode of testModes()) {
       await term.waitFor(/— end of results —/);
       term.type('/search');
       await term.waitFor(/error: usage: \/search TERMS/);
+      term.type('/search filler from:' + bob.username);
+      await term.waitFor(/— messages matching "filler", newest first —/);
+      await term.waitFor(new RegExp(`^@${bob.username} \\[[-\\d: ]+\\] #11 \\S+: page filler 11$`));
+      await term.waitFor(/#2 \S+: page filler 2$/);
+      await term.waitFor(/^ {2}… more: \/search$/);
+      term.type('/search');
+      await term.waitFor(/— more results —/);
+      await term.waitFor(/#1 \S+: page filler 1$/);
+      await term.waitFor(/— end of results —/);
       term.type('/search nothingmatches');
       await term.waitFor(/No messages match "nothingmatches"\./);
 
