@@ -1,6 +1,7 @@
 import { ErrorCode } from '../protocol/codes.js';
 import type { AttachmentDto } from '../protocol/schemas.js';
 import { ApiError } from './api-error.js';
+import { ClientErrorCode } from './error-codes.js';
 
 /** The user's file storage (rule F1): what they use, may use, and the largest one upload. */
 export interface StorageDto {
@@ -65,7 +66,7 @@ export async function upload(
     headers['content-length'] = String(size);
     sent = options.onProgress ? counted(body, size, options.onProgress) : body;
   }
-  const { file } = await api.call<{ file: AttachmentDto }>(
+  const sending = api.call<{ file: AttachmentDto }>(
     `/api/v1/files?${new URLSearchParams({ name })}`,
     {
       method: 'POST',
@@ -76,7 +77,15 @@ export async function upload(
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
     },
   );
-  return file;
+  try {
+    return (await sending).file;
+  } catch (err) {
+    // A node refusing a body by its length answers at once and closes the connection, which
+    // fetch may report as a failed connection instead of the answer: its figures say why.
+    if (!(err instanceof ApiError) || err.code !== ClientErrorCode.Unreachable) throw err;
+    checkUpload(name, size, await api.storage().catch(() => Promise.reject(err)));
+    throw err;
+  }
 }
 
 /**

@@ -231,6 +231,32 @@ describe('client library: attachments on sends, refusals before upload, mute', (
     assert.deepEqual(progress, [1000 / 1024, 1]);
   });
 
+  it('[F1] a node that refuses by length and closes before fetch reads its answer: the fresh figures say why', async () => {
+    let used = 0;
+    const fetcher: typeof fetch = (input) =>
+      urlOf(input).endsWith('/storage')
+        ? Promise.resolve(
+            new Response(
+              JSON.stringify({ usedBytes: used, quotaBytes: 1000, maxUploadBytes: 500 }),
+            ),
+          )
+        : Promise.reject(new TypeError('fetch failed: other side closed'));
+    const api = new RestApi({ baseUrl: 'http://a.test', token: 't', fetch: fetcher });
+    const stale = { usedBytes: 0, quotaBytes: 1000, maxUploadBytes: 500 };
+    used = 900; // another device uploaded meanwhile
+    const full = await api.uploadFile(new Uint8Array(200), 'f.bin', { storage: stale }).then(
+      () => null,
+      (err: unknown) => err as ApiError,
+    );
+    assert.deepEqual([full?.code, full?.details], ['quota_exceeded', { quota: 1000, used: 900 }]);
+    used = 0; // it fits: the failure was the network's
+    const lost = await api.uploadFile(new Uint8Array(200), 'f.bin').then(
+      () => null,
+      (err: unknown) => err as ApiError,
+    );
+    assert.equal(lost?.code, 'unreachable');
+  });
+
   it('formatBytes reads like people write sizes', () => {
     assert.deepEqual(
       [0, 512, 1024, 1536, 10 * 1024 + 200, 25 * 1024 * 1024, 3 * 1024 ** 3].map(formatBytes),
