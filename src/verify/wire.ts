@@ -160,6 +160,7 @@ class SocketState {
         return;
       case 'read':
       case 'receipt':
+      case 'conversation.muted':
         return;
       case 'conversation.created':
       case 'conversation.settings_changed':
