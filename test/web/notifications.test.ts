@@ -324,10 +324,17 @@ for (const mode of testModes()) {
       // Headless Chromium keeps a tab focused and visible even behind another one: bob's tab
       // goes elsewhere instead, leaving no tab of Parley open.
       await bob.page.goto('about:blank');
+      // The worker learns of the navigation on its own time: wait until it sees no tab of
+      // Parley, else it may still take the old page for one in front and rightly show nothing.
+      const tabs = () =>
+        worker.evaluate<number>(`(async () =>
+          (await self.clients.matchAll({ type: 'window', includeUncontrolled: true })).length)()`);
+      for (let i = 0; i < 400 && (await tabs()) > 0; i++) await bob.page.waitForTimeout(25);
+      assert.equal(await tabs(), 0);
       await push('in the background', 901);
-      // Nothing announces a shown notification to the page: poll for it (bounded).
-      for (let i = 0; i < 100 && (await shown()).length === 0; i++)
-        await bob.page.waitForTimeout(50);
+      // Nothing announces a shown notification to the page: poll for it (bounded, 10 s).
+      for (let i = 0; i < 400 && (await shown()).length === 0; i++)
+        await bob.page.waitForTimeout(25);
       assert.deepEqual(await shown(), [
         {
           title: 'in the background',
