@@ -191,16 +191,20 @@ describe('a socket joining while its conversations have traffic', () => {
     for (let i = 0; i < 4; i++) await api.send(alice, group, `m${i}`);
     // seq 1 is conversation.created, 2-5 the messages. Bob says hello at 3: the replay reads
     // the page after 3 (4, 5); while it is being read, bob asks again from 1.
-    let client: WsClient | null = null;
+    // The replay may read before this side has seen `ready` (the node sends it first; a
+    // loaded machine delivers it later): the held read waits for the open client.
+    let opened!: (client: WsClient) => void;
+    const open = new Promise<WsClient>((resolve) => (opened = resolve));
     const synced = new Promise<void>((resolve) => {
       race.holdTimelineRead(group, 3, async () => {
-        client!.send({ type: 'sync', cursors: { [group]: 1 }, ref: 'back' });
-        await client!.roundTrip();
+        const c = await open;
+        c.send({ type: 'sync', cursors: { [group]: 1 }, ref: 'back' });
+        await c.roundTrip();
         resolve();
       });
     });
-    const opened = await WsClient.open(node.url, bob.token, { [group]: 3 });
-    client = opened.client;
+    const { client } = await WsClient.open(node.url, bob.token, { [group]: 3 });
+    opened(client);
     try {
       await synced;
       const answered = await client.next((f) => f.type === 'synced' && f.ref === 'back', 2_000);
