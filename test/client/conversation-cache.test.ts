@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConversationCache } from '../../src/client/conversation-cache.js';
-import { messageDto } from '../helpers/dtos.js';
+import { conversationDto, messageDto } from '../helpers/dtos.js';
 import type { ConversationDto, MessageDto, TimelineEventDto } from '../../src/protocol/schemas.js';
 
-const group = (): ConversationDto => ({
-  id: 'c1',
-  kind: 'group',
-  name: 'team',
-  createdBy: 'ann',
-  createdAt: 1,
-  lastSeq: 3,
-  lastMessageAt: 1,
-  allMentions: 'members',
-  role: 'member',
-  lastReadSeq: 3,
-  unreadCount: 0,
-  mentionCount: 0,
-  memberCount: 3,
-  peer: null,
-  muted: false,
-  lastMessage: null,
-});
+const group = (): ConversationDto => conversationDto();
 
 const message = (seq: number, sender: string): MessageDto =>
   messageDto({

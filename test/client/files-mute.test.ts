@@ -5,26 +5,10 @@ import { ApiError } from '../../src/client/api-error.js';
 import { RestApi } from '../../src/client/rest.js';
 import { formatBytes } from '../../src/client/uploads.js';
 import type { ConversationDto } from '../../src/protocol/schemas.js';
+import { conversationDto } from '../helpers/dtos.js';
 import { fakeNetwork, messageFrame, readyFrame } from './fake-socket.js';
 
-const summary = (muted: boolean): ConversationDto => ({
-  id: 'c1',
-  kind: 'group',
-  name: 'team',
-  createdBy: 'ann',
-  createdAt: 1,
-  lastSeq: 3,
-  lastMessageAt: 1,
-  allMentions: 'members',
-  role: 'member',
-  lastReadSeq: 3,
-  unreadCount: 0,
-  mentionCount: 0,
-  memberCount: 3,
-  peer: null,
-  muted,
-  lastMessage: null,
-});
+const summary = (muted: boolean): ConversationDto => conversationDto({ muted });
 
 function client(conversations: ConversationDto[] = []) {
   const net = fakeNetwork();

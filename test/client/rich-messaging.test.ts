@@ -5,7 +5,7 @@ import { ConversationCache } from '../../src/client/conversation-cache.js';
 import { mentionsUser } from '../../src/client/mentions.js';
 import { Outbox } from '../../src/client/outbox.js';
 import { applyReaction, type ReactionEvent } from '../../src/client/reactions.js';
-import type { ConversationDto } from '../../src/protocol/schemas.js';
+import { conversationDto } from '../helpers/dtos.js';
 import { fakeNetwork, messageFrame, readyFrame } from './fake-socket.js';
 
 const noRest: typeof fetch = () =>
@@ -158,24 +158,7 @@ describe('client library: replies, reactions, mentions and receipts', () => {
     assert.equal(mentionsUser(m({ mentions: ['me'], deletedAt: 5 }), 'me'), false);
     assert.equal(mentionsUser(m({ mentions: ['you'] }), 'me'), false);
 
-    const summary: ConversationDto = {
-      id: 'c1',
-      kind: 'group',
-      name: 'team',
-      createdBy: 'ann',
-      createdAt: 1,
-      lastSeq: 3,
-      lastMessageAt: 1,
-      allMentions: 'members',
-      role: 'member',
-      lastReadSeq: 3,
-      unreadCount: 0,
-      mentionCount: 0,
-      memberCount: 3,
-      peer: null,
-      muted: false,
-      lastMessage: null,
-    };
+    const summary = conversationDto();
     const cache = new ConversationCache([['c1', summary]]);
     cache.applyTimeline({ kind: 'message', message: m({ seq: 4, mentions: ['me'] }) }, 'me');
     cache.applyTimeline({ kind: 'message', message: m({ seq: 5 }) }, 'me');

@@ -1,4 +1,4 @@
-import type { MessageDto } from '../../src/protocol/schemas.js';
+import type { ConversationDto, MessageDto } from '../../src/protocol/schemas.js';
 
 /**
  * A plain stored message as the wire carries it (no reply, mentions or reactions), for tests
@@ -24,6 +24,32 @@ export function messageDto(fields: Partial<MessageDto> & Pick<MessageDto, 'seq'>
     replyCount: 0,
     reactions: [],
     attachments: [],
+    ...fields,
+  };
+}
+
+/**
+ * A read group `team` of three (c1) as a member's conversation list carries it, for tests that
+ * feed the client's caches without a node; `fields` override the defaults.
+ */
+export function conversationDto(fields: Partial<ConversationDto> = {}): ConversationDto {
+  return {
+    id: 'c1',
+    kind: 'group',
+    name: 'team',
+    createdBy: 'ann',
+    createdAt: 1,
+    lastSeq: 3,
+    lastMessageAt: 1,
+    allMentions: 'members',
+    role: 'member',
+    lastReadSeq: 3,
+    unreadCount: 0,
+    mentionCount: 0,
+    memberCount: 3,
+    peer: null,
+    muted: false,
+    lastMessage: null,
     ...fields,
   };
 }
