@@ -4,6 +4,7 @@ import type { Api, TestUser } from '../helpers/api.js';
 import { testModes, useDeploymentWithUsers, type Deployment } from '../helpers/deployment.js';
 import { WsClient, type Frame } from '../helpers/ws.js';
 import { expectError, expectStatus } from './support.js';
+import type { ConversationDto } from '../../src/protocol/schemas.js';
 
 const TEN_YEARS_MS = 10 * 365 * 86_400_000;
 const isMuted = (f: Frame) => f.type === 'event' && f.event.type === 'conversation.muted';
@@ -35,7 +36,9 @@ for (const mode of testModes())
     const listed = async (user: TestUser, id: string) => {
       const res = await api.request('GET', '/api/v1/conversations', { token: user.token });
       expectStatus(res, 200);
-      return (res.body.conversations as any[]).find((c) => c.id === id);
+      const found = (res.body.conversations as ConversationDto[]).find((c) => c.id === id);
+      assert.ok(found, 'the conversation is in the list');
+      return found;
     };
     const dnd = (user: TestUser, doNotDisturbUntil: unknown) =>
       api.request('PATCH', '/api/v1/me/settings', {

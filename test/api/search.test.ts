@@ -4,6 +4,7 @@ import { uniqueName, type Api, type TestUser } from '../helpers/api.js';
 import { testModes, useDeploymentWithUsers } from '../helpers/deployment.js';
 import { SEARCH_RATE } from '../../src/services/search.js';
 import { expectError, expectStatus, tagOf } from './support.js';
+import type { SearchHitDto, SearchPageDto } from '../../src/protocol/schemas.js';
 
 for (const mode of testModes())
   describe(`REST: message search [${mode}]`, () => {
@@ -27,7 +28,8 @@ for (const mode of testModes())
         ).toString()}`,
         { token: user.token },
       );
-    const bodies = (res: { body: any }) => res.body.results.map((r: any) => r.message.body);
+    const bodies = (res: { body: SearchPageDto }) =>
+      res.body.results.map((r: SearchHitDto) => r.message.body);
     const base = (id: string) => `/api/v1/conversations/${id}`;
 
     it('[Q2] finds the members’ messages with every term as a word prefix, decorated, with a snippet', async () => {
@@ -140,7 +142,7 @@ for (const mode of testModes())
           const page = await search(alice, params);
           expectStatus(page, 200);
           sizes.push(page.body.results.length);
-          seen.push(...page.body.results.map((r: any) => r.message.id));
+          seen.push(...page.body.results.map((r: SearchHitDto) => r.message.id));
           cursor = page.body.nextCursor;
         } while (cursor);
         assert.deepEqual(sizes, [3, 3, 1], order);

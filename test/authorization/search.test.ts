@@ -18,6 +18,7 @@ import {
   type World,
   setUp,
 } from './world.js';
+import type { SearchHitDto } from '../../src/protocol/schemas.js';
 
 /** What each actor's search shows of the shared group: its messages, nothing, or 401. */
 // prettier-ignore
@@ -45,7 +46,7 @@ for (const mode of testModes())
         { token: cast.owner.token },
       );
       expectStatus(hello, 200);
-      ids = [sent.body.message.id, ...hello.body.results.map((r: any) => r.message.id)];
+      ids = [sent.body.message.id, ...hello.body.results.map((r: SearchHitDto) => r.message.id)];
       assert.equal(ids.length, 2, 'the removed member’s own message is in the group');
     });
     after(() => world.deployment.dispose());
@@ -71,7 +72,7 @@ for (const mode of testModes())
         }
         for (const res of [anywhere, inGroup]) expectStatus(res, 200);
         const found = [anywhere, inGroup].flatMap((res) =>
-          res.body.results.map((r: any) => r.message.id),
+          res.body.results.map((r: SearchHitDto) => r.message.id),
         );
         if (outcome === 'finds') {
           assert.deepEqual(found, ids);

@@ -6,6 +6,7 @@ import { startLocalCluster, type LocalCluster } from '../../src/supervisor/local
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { UNLIMITED } from '../helpers/limits.js';
 import { WsClient } from '../helpers/ws.js';
+import type { AttachmentDto } from '../../src/protocol/schemas.js';
 
 /**
  * Files across two node processes on one PostgreSQL (rule F2): the bytes live in the database,
@@ -35,7 +36,7 @@ describe('files across two nodes', () => {
       },
       body: new Uint8Array(data),
     });
-    const body = (await res.json()) as { file: any };
+    const body = (await res.json()) as { file: AttachmentDto };
     assert.equal(res.status, 201, JSON.stringify(body));
     return body.file;
   }
