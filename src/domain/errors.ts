@@ -30,6 +30,27 @@ export const ERROR_CODES = {
     ws: 1008,
     message: 'That would take you past your storage quota.',
   },
+  registration_closed: {
+    http: 403,
+    ws: 4003,
+    message: 'Registration is closed on this server, or needs an invite.',
+  },
+  invite_invalid: {
+    http: 403,
+    ws: 4003,
+    message: 'The invite is unknown, used up, revoked or expired.',
+  },
+  reset_invalid: {
+    http: 400,
+    ws: 1008,
+    message: 'The password reset link is unknown, used or expired.',
+  },
+  account_suspended: { http: 403, ws: 4004, message: 'This account is suspended.' },
+  member_muted: {
+    http: 403,
+    ws: 4003,
+    message: 'A moderator muted you in this conversation for now.',
+  },
   rate_limited: { http: 429, ws: 4029, message: 'Too many requests; slow down.' },
   unsupported_protocol: { http: 400, ws: 4002, message: 'Unsupported protocol version.' },
   unknown_frame: { http: 400, ws: 1008, message: 'Unknown frame type.' },

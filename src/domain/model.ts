@@ -16,6 +16,12 @@ export interface UserWithSecret extends User {
   passwordHash: string;
 }
 
+/** An account's server-wide standing (issue 16): admin, or suspended since a time. */
+export interface AccountStatus {
+  admin: boolean;
+  suspendedAt: number | null;
+}
+
 /** A login session; only the token's hash is stored. */
 export interface Session {
   id: string;
@@ -192,12 +198,30 @@ export interface TimelineEventDataMap {
     mentions?: string[];
     mentionsAll?: boolean;
   };
-  'message.deleted': { seq: number; deletedAt: number };
+  /** `by`: the moderator or server admin who removed another's message; absent for its sender. */
+  'message.deleted': { seq: number; deletedAt: number; by?: MemberRef };
   /** `seq` is the message's; `emoji` one RGI emoji (rule R4). */
   'reaction.added': MemberRef & { seq: number; emoji: string };
   'reaction.removed': MemberRef & { seq: number; emoji: string };
   'conversation.settings_changed': { allMentions: AllMentionsPolicy; previous: AllMentionsPolicy };
+  /** A user joined a public group by themselves (issue 16). */
+  'member.joined': MemberRef;
+  /** A moderator muted a member until `until`, or unmuted them (`until` null). */
+  'member.muted': MemberRef & { until: number | null };
+  /** Visibility or history setting of a group changed; each with its previous value. */
+  'conversation.access_changed': {
+    visibility: GroupVisibility;
+    history: HistoryVisibility;
+    previousVisibility: GroupVisibility;
+    previousHistory: HistoryVisibility;
+  };
 }
+
+/** Public groups are listed and joined by name; private ones by invitation only. */
+export type GroupVisibility = 'private' | 'public';
+
+/** What a member who joins later reads: the whole history, or from their joining on. */
+export type HistoryVisibility = 'all' | 'joined';
 
 /** Kinds of non-message timeline events; each takes a seq in the conversation's timeline. */
 export type TimelineEventType = keyof TimelineEventDataMap;

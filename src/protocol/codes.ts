@@ -26,6 +26,14 @@ export const ErrorCode = {
   TooManyReactions: 'too_many_reactions',
   /** An upload would take the user past their storage quota (rule F1). */
   QuotaExceeded: 'quota_exceeded',
+  /** Registration is closed, or needs an invite this request did not carry (issue 16). */
+  RegistrationClosed: 'registration_closed',
+  InviteInvalid: 'invite_invalid',
+  ResetInvalid: 'reset_invalid',
+  /** Login or a request of a suspended account. */
+  AccountSuspended: 'account_suspended',
+  /** A send by a member a moderator muted; details `{mutedUntil}`. */
+  MemberMuted: 'member_muted',
   RateLimited: 'rate_limited',
   UnsupportedProtocol: 'unsupported_protocol',
   UnknownFrame: 'unknown_frame',

@@ -12,6 +12,12 @@ const memberRef = z.object({ userId: id, username: z.string() });
 /** Who may mention `@all` in a group (rule R7). */
 export const AllMentionsSchema = z.enum(['members', 'admins']);
 
+/** Public groups are listed and joined by name; private ones by invitation only. */
+export const GroupVisibilitySchema = z.enum(['private', 'public']);
+
+/** What a member who joins later reads: the whole history, or from their joining on. */
+export const HistoryVisibilitySchema = z.enum(['all', 'joined']);
+
 /** The `data` schema of each timeline event type. */
 export const TimelineEventDataSchemas = {
   /** Seq 1 of a group; `members` lists the owner first. */
@@ -35,13 +41,24 @@ export const TimelineEventDataSchemas = {
     mentions: z.array(id).optional(),
     mentionsAll: z.boolean().optional(),
   }),
-  'message.deleted': z.object({ seq, deletedAt: z.number() }),
+  /** `by`: the moderator or server admin who removed another's message; absent for its sender. */
+  'message.deleted': z.object({ seq, deletedAt: z.number(), by: memberRef.optional() }),
   /** `seq` is the message's; `emoji` is one RGI emoji (rule R4). */
   'reaction.added': memberRef.extend({ seq, emoji: z.string() }),
   'reaction.removed': memberRef.extend({ seq, emoji: z.string() }),
   'conversation.settings_changed': z.object({
     allMentions: AllMentionsSchema,
     previous: AllMentionsSchema,
+  }),
+  /** A user joined a public group by themselves. */
+  'member.joined': memberRef,
+  /** A moderator muted a member until `until` (epoch ms), or unmuted them (`until` null). */
+  'member.muted': memberRef.extend({ until: z.number().nullable() }),
+  'conversation.access_changed': z.object({
+    visibility: GroupVisibilitySchema,
+    history: HistoryVisibilitySchema,
+    previousVisibility: GroupVisibilitySchema,
+    previousHistory: HistoryVisibilitySchema,
   }),
 } as const;
 
@@ -78,6 +95,9 @@ export const TimelineEventSchema = z
     eventSchema('reaction.added'),
     eventSchema('reaction.removed'),
     eventSchema('conversation.settings_changed'),
+    eventSchema('member.joined'),
+    eventSchema('member.muted'),
+    eventSchema('conversation.access_changed'),
   ])
   .meta({ id: 'TimelineEvent' });
 

@@ -1,5 +1,6 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { searchText } from '../../domain/search.js';
+import { communityMigration } from './migration-community.js';
 import type { Database } from './schema.js';
 
 /** What the migrations must know about an engine. */
@@ -327,6 +328,7 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_community': communityMigration(text),
   };
 }
 

@@ -11,6 +11,22 @@ export interface Database {
     share_read_markers: Generated<number>;
     /** Do-not-disturb until this time (rule N4); null: off. */
     dnd_until: number | null;
+    /** 1: a server admin (issue 16). */
+    admin: Generated<number>;
+    suspended_at: number | null;
+    suspended_reason: string | null;
+    display_name: string | null;
+    status_text: string | null;
+    /** The avatar's bytes (a re-encoded square image) in `blobs`; null: a generated one. */
+    avatar_blob_id: string | null;
+    avatar_updated_at: number | null;
+    /** When the user was last connected (their last socket closed, or a heartbeat). */
+    last_seen_at: number | null;
+    /** 1: others may see `last_seen_at`. */
+    share_last_seen: Generated<number>;
+    /** Private: seen by the user and admins; where password reset links are mailed. */
+    email: string | null;
+    password_changed_at: number | null;
   };
   sessions: {
     id: string;
@@ -30,6 +46,10 @@ export interface Database {
     last_seq: number;
     last_message_at: number;
     all_mentions: Generated<string>;
+    /** 'private' (invite only) or 'public' (listed, anyone may join). */
+    visibility: Generated<string>;
+    /** 'all': members read the whole history; 'joined': from their joining on. */
+    history: Generated<string>;
   };
   members: {
     conversation_id: string;
@@ -39,6 +59,10 @@ export interface Database {
     last_read_seq: number;
     /** 1: the member muted the conversation (rule N3). */
     muted: Generated<number>;
+    /** The first seq the member may read; 0: the whole history. */
+    history_from: Generated<number>;
+    /** A moderator muted the member until then (they cannot send); null: not muted. */
+    muted_until: number | null;
   };
   messages: {
     id: string;
@@ -57,6 +81,8 @@ export interface Database {
     mentions_all: Generated<number>;
     /** The body's search tokens joined by spaces (domain/search.ts); "" once deleted (rule Q1). */
     search_text: Generated<string>;
+    /** Who deleted the message when it was not its sender (a moderator or server admin). */
+    deleted_by: string | null;
   };
   /** A file's bytes, stored in chunks (rule F2). */
   blobs: {
@@ -99,6 +125,45 @@ export interface Database {
     p256dh: string;
     auth: string;
     created_at: number;
+  };
+  /** Invite codes (registration mode `invite`); only the code's SHA-256 is kept. */
+  invites: {
+    id: string;
+    code_hash: string;
+    created_by: string;
+    created_at: number;
+    expires_at: number | null;
+    max_uses: number | null;
+    uses: Generated<number>;
+    revoked_at: number | null;
+  };
+  /** One-time password reset links; only the token's SHA-256 is kept. */
+  password_resets: {
+    token_hash: string;
+    user_id: string;
+    /** The admin who issued it; null: mailed on the user's own request. */
+    created_by: string | null;
+    created_at: number;
+    expires_at: number;
+    used_at: number | null;
+  };
+  /** What admins did (ids are ULIDs, so they sort by time); actor null: the operator's CLI. */
+  audit_log: {
+    id: string;
+    at: number;
+    actor_id: string | null;
+    action: string;
+    target_user_id: string | null;
+    target_conversation_id: string | null;
+    /** JSON object. */
+    data: Generated<string>;
+  };
+  /** Runtime settings shared by every node (e.g. `registration`). */
+  server_settings: {
+    name: string;
+    value: string;
+    updated_at: number;
+    updated_by: string | null;
   };
   /** Secrets shared by every node of a deployment (the VAPID key pair, rule N5). */
   server_secrets: {

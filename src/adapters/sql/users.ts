@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { User, UserSettings, UserWithSecret } from '../../domain/model.js';
+import type { AccountStatus, User, UserSettings, UserWithSecret } from '../../domain/model.js';
 import type { UserQuery, UsersStore } from '../../ports/store.js';
 import { insertUnique, sqlAggregate, type SqlExecutor } from './executor.js';
 import { num, toUser, toUserWithSecret } from './rows.js';
@@ -59,6 +59,20 @@ export const users = sqlAggregate<UsersStore>({
           .where('deleted_at', 'is', null)
           .executeTakeFirst();
         return row ? toUser(row) : null;
+      },
+
+      async getAccountStatus(id: string): Promise<AccountStatus | null> {
+        const row = await db
+          .selectFrom('users')
+          .select(['admin', 'suspended_at'])
+          .where('id', '=', id)
+          .executeTakeFirst();
+        return row
+          ? {
+              admin: num(row.admin) === 1,
+              suspendedAt: row.suspended_at === null ? null : num(row.suspended_at),
+            }
+          : null;
       },
 
       async getUserSecretByUsername(username: string): Promise<UserWithSecret | null> {

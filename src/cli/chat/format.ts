@@ -171,7 +171,9 @@ export function formatEvent(
     case 'message.edited':
       return `✎ #${e.data.seq} edited: ${renderAnsi(e.data.body, { color: options.color, me: options.me?.username }).replace(/\n/g, `\n${INDENT}`)}`;
     case 'message.deleted':
-      return `✗ #${e.data.seq} deleted`;
+      return e.data.by
+        ? `✗ #${e.data.seq} removed by ${e.data.by.username}`
+        : `✗ #${e.data.seq} deleted`;
     case 'reaction.added':
       return `+ ${e.data.username} reacted ${e.data.emoji} to #${e.data.seq}`;
     case 'reaction.removed':
@@ -180,6 +182,26 @@ export function formatEvent(
       return e.data.allMentions === 'admins'
         ? `• only owners and admins may mention @all now${by}`
         : `• every member may mention @all now${by}`;
+    case 'member.joined':
+      return `• ${e.data.username} joined`;
+    case 'member.muted':
+      return e.data.until === null
+        ? `• ${e.data.username} may write again${by}`
+        : `• ${e.data.username} was muted until ${new Date(e.data.until).toLocaleString()}${by}`;
+    case 'conversation.access_changed': {
+      const parts: string[] = [];
+      if (e.data.visibility !== e.data.previousVisibility)
+        parts.push(
+          e.data.visibility === 'public' ? 'the group is public now' : 'the group is private now',
+        );
+      if (e.data.history !== e.data.previousHistory)
+        parts.push(
+          e.data.history === 'all'
+            ? 'new members read the whole history'
+            : 'new members read from their joining on',
+        );
+      return `• ${parts.join('; ') || 'access settings unchanged'}${by}`;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { User, UserSettings, UserWithSecret } from '../../domain/model.js';
+import type { AccountStatus, User, UserSettings, UserWithSecret } from '../../domain/model.js';
 
 /** Keyset page request over users, ordered by username. */
 export interface UserQuery {
@@ -13,6 +13,8 @@ export interface UsersStore {
   /** Rejects with `DuplicateKeyError` (key `username`) if a live account has the name. */
   createUser(user: UserWithSecret): Promise<User>;
   getUserById(id: string): Promise<User | null>;
+  /** Whether the account is a server admin or suspended; null for an unknown id. */
+  getAccountStatus(id: string): Promise<AccountStatus | null>;
   /** The live account of that (lowercase) name; deleted accounts are not found. */
   getUserByUsername(username: string): Promise<User | null>;
   getUserSecretByUsername(username: string): Promise<UserWithSecret | null>;

@@ -8,7 +8,10 @@ export type SystemEvent = Extract<
       | 'conversation.created'
       | 'conversation.renamed'
       | 'conversation.settings_changed'
+      | 'conversation.access_changed'
       | 'member.added'
+      | 'member.joined'
+      | 'member.muted'
       | 'member.removed'
       | 'member.left'
       | 'member.role_changed';
@@ -27,6 +30,9 @@ export function isSystemEvent(event: TimelineEventDto): event is SystemEvent {
     case 'member.removed':
     case 'member.left':
     case 'member.role_changed':
+    case 'member.joined':
+    case 'member.muted':
+    case 'conversation.access_changed':
       return true;
     case 'message.edited':
     case 'message.deleted':
@@ -66,6 +72,31 @@ export function systemText(
     case 'conversation.settings_changed': {
       const who = event.data.allMentions === 'admins' ? 'only owners and admins' : 'everyone';
       return Actor ? `${Actor} allowed ${who} to mention @all` : `Now ${who} may mention @all`;
+    }
+    case 'conversation.access_changed': {
+      const parts: string[] = [];
+      if (event.data.visibility !== event.data.previousVisibility)
+        parts.push(
+          event.data.visibility === 'public' ? 'made the group public' : 'made the group private',
+        );
+      if (event.data.history !== event.data.previousHistory)
+        parts.push(
+          event.data.history === 'all'
+            ? 'let new members read the whole history'
+            : 'let new members read only from their joining on',
+        );
+      return `${Actor ?? 'Someone'} ${parts.join(' and ') || 'changed the group’s access settings'}`;
+    }
+    case 'member.joined':
+      return `${Who(event.data)} joined`;
+    case 'member.muted': {
+      const until = event.data.until;
+      if (until === null) return `${Who(event.data)} may write again${by}`;
+      const when = new Date(until).toLocaleString(undefined, {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+      });
+      return `${Who(event.data)} ${be(event.data, 'were', 'was')} muted until ${when}${by}`;
     }
     case 'member.added':
       return `${Who(event.data)} ${be(event.data, 'were', 'was')} added${by}`;
