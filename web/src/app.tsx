@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, type ParleyClient } from '../../src/client/index.js';
+import { ApiError, CloseCode, type ParleyClient } from '../../src/client/index.js';
 import type { UserDto } from '../../src/protocol/schemas.js';
+import { AdminPage } from './components/admin/admin-page.js';
 import { AuthScreen } from './components/auth-screen.js';
 import { ChatScreen } from './components/chat-screen.js';
 import { Logo } from './components/icons.js';
+import { routeOf, type Route } from './lib/admin-api.js';
 import { describeError } from './lib/errors.js';
-import { newClient, readLimits } from './session.js';
+import { newClient, readLimits, suspendedNotice } from './session.js';
 import { ChatStore } from './state/chat-store.js';
 
 type Phase =
@@ -13,17 +15,53 @@ type Phase =
   | { kind: 'signed-out'; notice: string | null; tone: 'info' | 'error' }
   | { kind: 'signed-in'; store: ChatStore };
 
-/** The page: restores the session from the cookie, else shows login; then the chat. */
+/** The route in the address bar, followed on back/forward and in-page navigation. */
+function useRoute(): Route {
+  const [route, setRoute] = useState<Route>(() => routeOf(location.pathname));
+  useEffect(() => {
+    const follow = () => setRoute(routeOf(location.pathname));
+    window.addEventListener('popstate', follow);
+    return () => window.removeEventListener('popstate', follow);
+  }, []);
+  return route;
+}
+
+/**
+ * The page: restores the session from the cookie, else shows login (or the invite sign-up,
+ * or the password reset, when the address names one); then the chat, or the admin page.
+ */
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'loading' });
+  const route = useRoute();
 
   const signedIn = useCallback((client: ParleyClient, me: UserDto) => {
+    // Registered before the store's own listener, so the close is known when it ends.
+    let closed: { code: number; reason: string } | null = null;
+    client.on('session.ended', (e) => {
+      closed = e;
+    });
     const store = new ChatStore({
       client,
       me,
       limits: readLimits(),
-      onEnd: (reason) => setPhase({ kind: 'signed-out', notice: reason, tone: 'info' }),
+      onEnd: (reason) => {
+        const suspended =
+          closed?.code === CloseCode.SessionRevoked ? suspendedNotice(closed.reason) : null;
+        setPhase({
+          kind: 'signed-out',
+          notice: suspended ?? reason,
+          tone: suspended ? 'error' : 'info',
+        });
+        // The store put `/` in the address bar; the route follows it.
+        window.dispatchEvent(new PopStateEvent('popstate'));
+      },
     });
+    const at = routeOf(location.pathname).kind;
+    if (at === 'invite' || at === 'reset') {
+      // Signed in from an invite or reset link: on to the chat.
+      history.replaceState(null, '', '/');
+      window.dispatchEvent(new PopStateEvent('popstate'));
+    }
     store.start();
     setPhase({ kind: 'signed-in', store });
   }, []);
@@ -34,7 +72,9 @@ export function App() {
       ({ user }) => signedIn(client, user),
       (err: unknown) => {
         const expected = err instanceof ApiError && err.status === 401;
-        if (location.pathname !== '/') history.replaceState(null, '', '/');
+        const at = routeOf(location.pathname).kind;
+        if (at !== 'invite' && at !== 'reset' && location.pathname !== '/')
+          history.replaceState(null, '', '/');
         setPhase({
           kind: 'signed-out',
           notice: expected ? null : describeError(err),
@@ -57,8 +97,14 @@ export function App() {
         </div>
       );
     case 'signed-out':
-      return <AuthScreen notice={phase.notice} tone={phase.tone} onSignedIn={signedIn} />;
+      return (
+        <AuthScreen notice={phase.notice} tone={phase.tone} route={route} onSignedIn={signedIn} />
+      );
     case 'signed-in':
-      return <ChatScreen store={phase.store} />;
+      return route.kind === 'admin' ? (
+        <AdminPage store={phase.store} />
+      ) : (
+        <ChatScreen store={phase.store} />
+      );
   }
 }

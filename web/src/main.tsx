@@ -4,5 +4,6 @@ import './styles.css';
 import './format.css';
 import './files.css';
 import './search-notify.css';
+import './admin.css';
 
 render(<App />, document.getElementById('app')!);

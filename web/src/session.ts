@@ -21,3 +21,13 @@ export function readLimits(): Limits {
     maxGroupNameChars: read('parley:max-group-name-chars', 100),
   };
 }
+
+/**
+ * The login screen's words for a socket the node closed (4004) because an admin suspended the
+ * account (rule AD…): the close reason names the suspension; null for other ends.
+ */
+export function suspendedNotice(closeReason: string): string | null {
+  if (!/suspend/i.test(closeReason)) return null;
+  const detail = closeReason.replace(/^.*?suspended[.:]?\s*/i, '').trim();
+  return `Your account was suspended by an administrator${detail ? `: ${detail}` : '.'}`;
+}

@@ -9,14 +9,25 @@ import {
   type Permission,
 } from '../lib/notifications.js';
 import type { ChatStore } from '../state/chat-store.js';
+import {
+  AdminLink,
+  EmailSection,
+  InviteSection,
+  PasswordSection,
+  useAccountRights,
+} from './admin/account-sections.js';
 import { Avatar } from './avatar.js';
 import { Dialog } from './dialog.js';
 import { BellIcon, LogOutIcon } from './icons.js';
 
 const joinedFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
 
-/** The account: who you are, log out, delete the account (password and a second click). */
+/**
+ * The account: who you are, log out, password and email, invites (when allowed), the admin
+ * page (admins), notifications and privacy, delete the account (password and a second click).
+ */
 export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
+  const { rights } = useAccountRights(store);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
@@ -72,6 +83,10 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
           {error}
         </p>
       )}
+      {rights?.admin && <AdminLink onClose={onClose} />}
+      <PasswordSection store={store} />
+      <EmailSection store={store} />
+      {rights?.canInvite && <InviteSection store={store} />}
       <NotificationSettings store={store} />
       <PrivacySettings store={store} />
       <section class="settings-section settings-danger" aria-labelledby="account-delete">
