@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Route, WebSocket } from 'playwright-core';
 import { testModes, type Deployment } from '../helpers/deployment.js';
 import {
   createGroup,
@@ -66,17 +66,86 @@ async function seenByNames(person: Person): Promise<string[]> {
   return names;
 }
 
-/** Waits until the user's read marker in a conversation reached `seq` (as the node has it). */
+/** The answer of the last marker request {@link readUpTo} made from a page. */
+interface MarkerPoll {
+  asking: boolean;
+  lastReadSeq: number;
+}
+
+/**
+ * Waits until the user's read marker in a conversation reached `seq` (as the node has it).
+ * waitForFunction takes any truthy return as done, a pending promise too, so the predicate
+ * does not await the node: each poll starts a request when none is in flight, and compares
+ * the last answer.
+ */
 async function readUpTo(person: Person, id: string, seq: number): Promise<void> {
+  await person.page.evaluate(() => {
+    delete (window as { markerPoll?: MarkerPoll }).markerPoll;
+  });
   await person.page.waitForFunction(
-    async ([id, seq]) => {
-      const res = await fetch(`/api/v1/conversations/${encodeURIComponent(id)}`);
-      const { conversation } = (await res.json()) as { conversation: { lastReadSeq: number } };
-      return conversation.lastReadSeq >= seq;
+    ([id, seq]) => {
+      const w = window as { markerPoll?: MarkerPoll };
+      const poll = (w.markerPoll ??= { asking: false, lastReadSeq: -1 });
+      if (!poll.asking) {
+        poll.asking = true;
+        void fetch(`/api/v1/conversations/${encodeURIComponent(id)}`)
+          .then((res) => res.json() as Promise<{ conversation: { lastReadSeq: number } }>)
+          .then(({ conversation }) => (poll.lastReadSeq = conversation.lastReadSeq))
+          .catch(() => undefined)
+          .finally(() => (poll.asking = false));
+      }
+      return poll.lastReadSeq >= seq;
     },
     [id, seq] as const,
     { polling: 100, timeout: 15_000 },
   );
+}
+
+/**
+ * Reloads the person's page with its conversation list held back: each list request is read
+ * from the node at once but answered only on `release`. Resolves once the new socket is ready
+ * and both list requests of a fresh page (the page's own, and the client's after `ready`) were
+ * read, so the list the page gets later predates whatever happens next.
+ */
+async function reloadWithListHeld(
+  person: Person,
+): Promise<{ socket: WebSocket; release: () => Promise<void> }> {
+  const { page } = person;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let bothRead!: () => void;
+  const read = new Promise<void>((resolve) => (bothRead = resolve));
+  let reads = 0;
+  const isList = (url: URL) => url.pathname === '/api/v1/conversations';
+  const answered: Array<Promise<void>> = [];
+  const hold = (route: Route) => {
+    const answer = (async () => {
+      const response = await route.fetch();
+      if (++reads === 2) bothRead();
+      await released;
+      await route.fulfill({ response });
+    })();
+    answered.push(answer);
+    return answer;
+  };
+  await page.route(isList, hold);
+  const opened = page.waitForEvent('websocket').then(async (socket) => {
+    await socket.waitForEvent('framereceived', {
+      predicate: ({ payload }) =>
+        typeof payload === 'string' && payload.startsWith('{"type":"ready"'),
+    });
+    return socket;
+  });
+  await page.goto('/');
+  const [socket] = await Promise.all([opened, read]);
+  return {
+    socket,
+    release: async () => {
+      release();
+      await Promise.all(answered);
+      await page.unroute(isList, hold);
+    },
+  };
 }
 
 for (const mode of testModes())
@@ -208,5 +277,36 @@ for (const mode of testModes())
       await theirs.getByText('Only owners and admins can mention @all.').waitFor();
       assert.equal(await theirs.getByRole('radio').count(), 0);
       await theirs.getByRole('button', { name: 'Close' }).click();
+    });
+
+    it('[R9] a message that came live before the conversation list is still marked read', async () => {
+      // carol's fresh page reads its list before alice's message, and gets it only after the
+      // message came over the socket: the list is older than what the page has shown.
+      const { socket, release } = await reloadWithListHeld(carol);
+      const text = 'Doors open at 4';
+      const live = socket.waitForEvent('framereceived', {
+        predicate: ({ payload }) =>
+          typeof payload === 'string' &&
+          payload.startsWith('{"type":"message"') &&
+          payload.includes(text),
+      });
+      await sendMessage(alice, text);
+      const id = openConversationId(alice);
+      const seq = await seqOf(alice, text);
+      await live;
+      await release();
+      await carol.page.getByRole('heading', { name: 'Hi carol!' }).waitFor();
+
+      await openConversation(carol, 'Release crew');
+      await expectMessages(carol, [
+        'Release at 5pm',
+        'Checklist is in the doc',
+        'Thanks, on it',
+        text,
+      ]);
+      await readUpTo(carol, id, seq);
+      await expectReceipt(alice, 'Seen by 1', text);
+      assert.deepEqual(await seenByNames(alice), ['carol']);
+      assert.deepEqual([...alice.errors, ...carol.errors], []);
     });
   });

@@ -113,11 +113,14 @@ export function MessageList(props: {
     return () => observer.disconnect();
   }, [store, c.id, view.hasNewer, view.loading, messages.length]);
 
-  // What is on screen at the end is read.
+  // What is on screen at the end is read: up to the last seq, or the newest entry shown when
+  // the summary lags it (a list read over REST before a message came live, answered after it,
+  // says the message is not there and nothing is unread: no marker would go out, rule R9).
+  const upTo = Math.max(c.lastSeq, view.entries.at(-1)?.seq ?? 0);
   useEffect(() => {
     const mark = () => {
       if (atEnd && view.loaded && !view.hasNewer && document.visibilityState === 'visible')
-        store.markRead(c.id);
+        store.markRead(c.id, upTo);
     };
     mark();
     document.addEventListener('visibilitychange', mark);
@@ -126,7 +129,7 @@ export function MessageList(props: {
       document.removeEventListener('visibilitychange', mark);
       window.removeEventListener('focus', mark);
     };
-  }, [store, c.id, atEnd, view.loaded, view.hasNewer, c.lastSeq]);
+  }, [store, c.id, atEnd, view.loaded, view.hasNewer, upTo]);
 
   // ↑ in the empty composer: edit the last message of ours.
   useEffect(() => {

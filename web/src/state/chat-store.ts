@@ -295,12 +295,12 @@ export class ChatStore {
     if (this.#typing.due(id)) this.client.typing(id);
   }
 
-  /** Marks everything in a conversation read (when it is on screen, scrolled to the end). */
-  markRead(id: string): void {
+  /** Marks a conversation read up to `seq` (what is on screen, scrolled to the end). */
+  markRead(id: string, seq: number): void {
     const c = this.client.conversations.get(id);
-    if (c && this.mentions.read(id, c.lastSeq)) this.#changed();
-    if (!c || (c.lastReadSeq >= c.lastSeq && c.unreadCount === 0)) return;
-    this.client.markRead(id, c.lastSeq);
+    if (c && this.mentions.read(id, seq)) this.#changed();
+    if (!c || (c.lastReadSeq >= seq && c.unreadCount === 0)) return;
+    this.client.markRead(id, seq);
   }
 
   /** Opens (creating on first use) the DM with a user. */
