@@ -183,6 +183,8 @@ async function seedConversation(store: Store, prefix: string) {
     lastSeq: 0,
     lastMessageAt: at,
     allMentions: 'members' as const,
+    visibility: 'private' as const,
+    history: 'all' as const,
   };
   await store.createConversation(conversation, null);
   await store.addMember({

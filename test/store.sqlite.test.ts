@@ -44,6 +44,8 @@ async function seed(store: Store): Promise<{ user: User; group: Conversation }> 
     lastSeq: 0,
     lastMessageAt: 2_000,
     allMentions: 'members',
+    visibility: 'private',
+    history: 'all',
   };
   await store.transaction(async (tx) => {
     await tx.createConversation(group, null);
@@ -145,6 +147,8 @@ describe('SQLite store', () => {
         lastSeq: 2,
         lastMessageAt: 3_000,
         allMentions: 'members',
+        visibility: 'private',
+        history: 'all',
       });
       assert.deepEqual(await restored.listMembers(group.id), [
         {

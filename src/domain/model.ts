@@ -55,6 +55,10 @@ export interface Conversation {
   lastMessageAt: number;
   /** Groups only; a DM reads 'members' and has no @all. */
   allMentions: AllMentionsPolicy;
+  /** Public groups are listed and joined by name (rule PG1); DMs are 'private'. */
+  visibility: GroupVisibility;
+  /** What members who join later read (rule PG5); DMs are 'all'. */
+  history: HistoryVisibility;
 }
 
 /** A user's own settings (rule R9); only they read them. */
@@ -167,6 +171,11 @@ export interface Message extends StoredMessage {
   reactions: ReactionGroup[];
   /** The files attached to the message, in the order the sender gave them (rule F3). */
   attachments: Attachment[];
+  /**
+   * Who deleted the message when it was not its sender (a group moderator or a server admin,
+   * rule PG8); null otherwise.
+   */
+  deletedBy: string | null;
 }
 
 /** A member named in an event's data. */

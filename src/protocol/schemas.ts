@@ -5,7 +5,12 @@ import {
   SEARCH_PAGE_MAX,
   SEARCH_QUERY_MAX,
 } from '../domain/limits.js';
-import { AllMentionsSchema, TimelineEventSchema } from './events.js';
+import {
+  AllMentionsSchema,
+  GroupVisibilitySchema,
+  HistoryVisibilitySchema,
+  TimelineEventSchema,
+} from './events.js';
 import { id, RoleSchema, seq } from './primitives.js';
 
 /**
@@ -101,6 +106,7 @@ export const MessageSchema = z
     threadRoot: seq.nullable(),
     mentions: z.array(id),
     mentionsAll: z.boolean(),
+    deletedBy: id.nullable(),
     senderName: z.string(),
     reply: ReplyPreviewSchema.nullable(),
     replyCount: z.number().int(),
@@ -131,6 +137,8 @@ export const ConversationSchema = z
     lastSeq: seq,
     lastMessageAt: z.number(),
     allMentions: AllMentionsSchema,
+    visibility: GroupVisibilitySchema,
+    history: HistoryVisibilitySchema,
     role: RoleSchema,
     lastReadSeq: seq,
     unreadCount: z.number().int(),

@@ -119,6 +119,8 @@ export class ConversationService {
       lastSeq: 0,
       lastMessageAt: now,
       allMentions: 'members',
+      visibility: 'private',
+      history: 'all',
     };
     try {
       await this.#deps.store.transaction(async (tx) => {

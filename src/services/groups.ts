@@ -64,6 +64,8 @@ export class GroupService {
       lastSeq: 0,
       lastMessageAt: now,
       allMentions: 'members',
+      visibility: 'private',
+      history: 'all',
     };
     await this.#mutate(async (tx, pubs) => {
       await tx.createConversation(conversation, null);

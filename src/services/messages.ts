@@ -209,6 +209,7 @@ export class MessageService {
       replyCount: 0,
       reactions: [],
       attachments,
+      deletedBy: null,
     };
     return { message, created: true };
   }

@@ -38,6 +38,7 @@ for (const mode of testModes())
         'conversationId',
         'createdAt',
         'deletedAt',
+        'deletedBy',
         'editedAt',
         'id',
         'mentions',

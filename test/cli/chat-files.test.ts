@@ -204,6 +204,8 @@ describe('terminal client: files, search results, mute and do-not-disturb', () =
       lastSeq: 3,
       lastMessageAt: 1,
       allMentions: 'members',
+      visibility: 'private',
+      history: 'all',
       role: 'member',
       lastReadSeq: 1,
       unreadCount: 2,

@@ -126,6 +126,8 @@ describe('terminal client: how messages look and what Tab completes', () => {
       lastSeq: 3,
       lastMessageAt: 1,
       allMentions: 'members',
+      visibility: 'private',
+      history: 'all',
       role: 'member',
       lastReadSeq: 0,
       unreadCount: 3,

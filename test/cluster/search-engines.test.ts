@@ -158,6 +158,8 @@ async function seed(store: Store): Promise<{ users: User[]; conversations: Conve
       lastSeq: 0,
       lastMessageAt: at,
       allMentions: 'members',
+      visibility: 'private',
+      history: 'all',
     };
     await store.createConversation(
       conversation,

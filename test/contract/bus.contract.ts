@@ -252,6 +252,7 @@ export function busContract(name: string, open: OpenBus): void {
         replyCount: 0,
         reactions: [],
         attachments: [],
+        deletedBy: null,
       };
       const events: BusEvent[] = [
         { type: 'timeline', entry: { kind: 'message', message } },

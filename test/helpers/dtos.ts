@@ -24,6 +24,7 @@ export function messageDto(fields: Partial<MessageDto> & Pick<MessageDto, 'seq'>
     replyCount: 0,
     reactions: [],
     attachments: [],
+    deletedBy: null,
     ...fields,
   };
 }
@@ -42,6 +43,8 @@ export function conversationDto(fields: Partial<ConversationDto> = {}): Conversa
     lastSeq: 3,
     lastMessageAt: 1,
     allMentions: 'members',
+    visibility: 'private',
+    history: 'all',
     role: 'member',
     lastReadSeq: 3,
     unreadCount: 0,

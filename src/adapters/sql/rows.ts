@@ -65,6 +65,8 @@ export function toConversation(row: Row<'conversations'>): Conversation {
     lastSeq: num(row.last_seq),
     lastMessageAt: num(row.last_message_at),
     allMentions: row.all_mentions === 'admins' ? 'admins' : 'members',
+    visibility: row.visibility === 'public' ? 'public' : 'private',
+    history: row.history === 'joined' ? 'joined' : 'all',
   };
 }
 
@@ -109,6 +111,7 @@ export function toMessage(row: MessageRow): Message {
     threadRoot: numOrNull(row.thread_root),
     mentions: deleted ? [] : (JSON.parse(row.mentions) as string[]),
     mentionsAll: !deleted && num(row.mentions_all) === 1,
+    deletedBy: row.deleted_by ?? null,
     // Filled by the read from the rest of the timeline (message-views.ts).
     reply: null,
     replyCount: 0,

@@ -76,6 +76,7 @@ const MESSAGE_COLUMNS = [
   'created_at',
   'edited_at',
   'deleted_at',
+  'deleted_by',
   'reply_to',
   'thread_root',
   'mentions',

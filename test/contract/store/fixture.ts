@@ -76,6 +76,8 @@ export class Fixture {
       lastSeq: 0,
       lastMessageAt: at,
       allMentions: 'members',
+      visibility: 'private',
+      history: 'all',
     };
   }
 

@@ -45,6 +45,7 @@ function messagesContract(open: OpenStore): void {
         replyCount: 0,
         reactions: [],
         attachments: [],
+        deletedBy: null,
       };
       assert.deepEqual(await store.getMessage(group.id, seq), expected);
       assert.deepEqual(await store.getMessageByClientId(sender.id, 'client-abc'), expected);

@@ -172,5 +172,6 @@ export function draftOf(store: ChatStore, c: ConversationDto, entry: OutboxEntry
     replyCount: 0,
     reactions: [],
     attachments: store.sends.attachmentsOf(entry.clientMsgId),
+    deletedBy: null,
   };
 }
