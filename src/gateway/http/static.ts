@@ -53,6 +53,10 @@ export function mountWebUi(app: Hono<AppEnv>, options: { dir: string; settings: 
   };
   app.get('/', page);
   app.get('/c/:id', page);
+  // The admin page and the links people are sent (invites, password resets; issue 16).
+  app.get('/admin', page);
+  app.get('/invite/:code', page);
+  app.get('/reset/:token', page);
 
   // The service worker (rule UI7) lives at the root so its scope is the whole page; uncached,
   // so the browser's update check sees a new build at once.
