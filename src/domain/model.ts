@@ -70,6 +70,10 @@ export interface UserSettings {
    * bell) reaches the user; null: off. A far future time means "until turned off".
    */
   doNotDisturbUntil: number | null;
+  /** Others see when this user was last online (profiles, rule PR5). Default true. */
+  shareLastSeen: boolean;
+  /** Where password reset links are mailed (rule RG10); private: only the user and admins see it. */
+  email: string | null;
 }
 
 /**
@@ -113,6 +117,10 @@ export interface Member {
   role: Role;
   joinedAt: number;
   lastReadSeq: number;
+  /** The first seq the member may read (rule PG5); 0: the whole history. */
+  historyFrom: number;
+  /** A moderator muted the member until then (rule PG10); null: never muted or unmuted. */
+  mutedUntil: number | null;
 }
 
 /** Who may mention `@all` in a group (rule R7): every member, or owners and admins only. */

@@ -51,11 +51,47 @@ export class SharpMedia implements MediaInspector {
 
   async processImage(data: Uint8Array, contentType: string): Promise<ProcessedImage | null> {
     if (!this.isImage(contentType)) return null;
-    // A finished image hands its slot straight to the next waiting one.
+    return this.#inSlot(() => this.#process(data, contentType));
+  }
+
+  async processAvatar(
+    data: Uint8Array,
+    contentType: string,
+    size: number,
+  ): Promise<Uint8Array | null> {
+    if (!this.isImage(contentType)) return null;
+    return this.#inSlot(async () => {
+      const image = sharp(data, {
+        limitInputPixels: this.#maxPixels,
+        failOn: 'error',
+        animated: false,
+      });
+      try {
+        const meta = await image.metadata();
+        if (!meta.width || !meta.height) return null;
+        if (meta.width * meta.height > this.#maxPixels)
+          throw new ImageTooLargeError(this.#maxPixels);
+        // The first frame, upright, centred square, no metadata (sharp writes none by default).
+        const out = await image
+          .rotate()
+          .resize(size, size, { fit: 'cover', position: 'centre' })
+          .webp({ quality: 85 })
+          .toBuffer();
+        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      } catch (err) {
+        if (err instanceof ImageTooLargeError) throw err;
+        if (isPixelLimit(err)) throw new ImageTooLargeError(this.#maxPixels);
+        return null;
+      }
+    });
+  }
+
+  /** Runs `work` in one of the decoding slots; a finished one hands its slot to the next. */
+  async #inSlot<T>(work: () => Promise<T>): Promise<T> {
     if (this.#busy < IMAGE_SLOTS) this.#busy++;
     else await new Promise<void>((resolve) => this.#waiting.push(resolve));
     try {
-      return await this.#process(data, contentType);
+      return await work();
     } finally {
       const next = this.#waiting.shift();
       if (next) next();

@@ -20,12 +20,15 @@ import {
 } from '../gateway/http/server-options.js';
 import { UPLOAD_PATH } from '../gateway/http/routes/files.js';
 import { SharpMedia } from '../media/media.js';
+import { ProfileService } from '../services/profiles.js';
 import { attachWebSockets } from '../gateway/ws/ws-server.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { Bus, BusStatus } from '../ports/bus.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import { StoreUnavailableError, type Store } from '../ports/store.js';
 import { AccountService } from '../services/accounts.js';
+import { AdminService } from '../services/admin.js';
+import { AuditLog } from '../services/audit.js';
 import { WebPushTransport } from '../adapters/web-push/web-push.js';
 import { plainText } from '../format/markdown.js';
 import { NotificationService } from '../services/notifications.js';
@@ -88,6 +91,8 @@ export async function startNode(
   const deps = { store, bus, hasher, limits: config.limits, log, now: Date.now, metrics };
   const conversations = new ConversationService(deps);
   const accounts = new AccountService(deps, conversations);
+  const audit = new AuditLog(deps);
+  const admin = new AdminService(deps, accounts, audit);
   const { limits } = config;
   const sendLimiter = new RateLimiter({
     count: limits.sendsPerSecond,
@@ -114,7 +119,9 @@ export async function startNode(
     perMs: 60_000,
     burst: Math.max(1, Math.ceil(config.searchesPerMinute / 4)),
   });
-  const files = new AttachmentService(deps, new SharpMedia(), {
+  // One media layer: its decoding slots bound attachments and avatars together.
+  const media = new SharpMedia();
+  const files = new AttachmentService(deps, media, {
     uploadAllowed: (
       (limiter) => (userId: string) =>
         limiter.take(userId)
@@ -138,6 +145,8 @@ export async function startNode(
     log,
     metrics,
     accounts,
+    admin,
+    audit,
     users,
     conversations,
     messages,
@@ -153,6 +162,10 @@ export async function startNode(
       allowed: (userId) => searchLimiter.take(userId),
     }),
     settings,
+    profiles: new ProfileService(
+      { ...deps, onlineAmong: (userIds) => ctx.onlineAmong(userIds) },
+      media,
+    ),
     cluster,
     trustedProxies: new TrustedProxies(config.trustProxy),
     limiters: {

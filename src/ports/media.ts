@@ -40,4 +40,10 @@ export interface MediaInspector {
    */
   processImage(data: Uint8Array, contentType: string): Promise<ProcessedImage | null>;
   textDetector(): TextDetector;
+  /**
+   * A profile picture (rule PR4): the image cropped to a centred square of `size` pixels and
+   * re-encoded as WebP without metadata. Null if it is not a decodable image; throws
+   * {@link ImageTooLargeError} past the pixel bound.
+   */
+  processAvatar(data: Uint8Array, contentType: string, size: number): Promise<Uint8Array | null>;
 }

@@ -12,6 +12,7 @@ import {
   TimelineEventSchema,
 } from './events.js';
 import { id, RoleSchema, seq } from './primitives.js';
+import { EmailSchema } from './registration-schemas.js';
 
 /**
  * Wire schemas shared by the server (validation at the edge, OpenAPI) and the client library.
@@ -237,7 +238,12 @@ export const MentionsQuery = z.object({
 });
 export const GroupSettingsBody = z.object({ allMentions: AllMentionsSchema });
 export const UserSettingsSchema = z
-  .object({ shareReadMarkers: z.boolean(), doNotDisturbUntil: z.number().int().min(0).nullable() })
+  .object({
+    shareReadMarkers: z.boolean(),
+    doNotDisturbUntil: z.number().int().min(0).nullable(),
+    shareLastSeen: z.boolean(),
+    email: EmailSchema.nullable(),
+  })
   .meta({ id: 'UserSettings' });
 export const UserSettingsBody = UserSettingsSchema.partial();
 /** A page of a thread (rule R3): the root, then its replies in seq order after `after`. */

@@ -6,8 +6,10 @@ import { PASSWORD_MAX, PASSWORD_MIN, USERNAME_PATTERN } from '../domain/limits.j
 import type { Principal, Session, User } from '../domain/model.js';
 import {
   DuplicateKeyError,
+  type ProfilesStore,
   type PushStore,
   type SessionsStore,
+  type StoreOps,
   type TransactionsStore,
   type UsersStore,
 } from '../ports/store.js';
@@ -32,7 +34,8 @@ export type AccountDeps = Pick<ServiceDeps, 'bus' | 'hasher' | 'limits' | 'log' 
   store: UsersStore &
     SessionsStore &
     TransactionsStore &
-    Pick<PushStore, 'deleteSessionPushSubscriptions'>;
+    Pick<PushStore, 'deleteSessionPushSubscriptions'> &
+    Pick<ProfilesStore, 'touchLastSeen'>;
 };
 
 /** Registration, login, sessions and account deletion. */
@@ -97,6 +100,8 @@ export class AccountService {
       this.#deps.log.info({ event: 'login.failed', username, ip: from.ip }, 'login failed');
       throw new AppError('invalid_credentials');
     }
+    // Only the right password learns of a suspension (rule AD4).
+    await this.#refuseSuspended(user.id);
     const now = this.#deps.now();
     const token = newToken();
     const session: Session = {
@@ -108,6 +113,10 @@ export class AccountService {
       lastSeenAt: now,
     };
     await this.#deps.store.createSession(session);
+    await this.#deps.store.touchLastSeen(user.id, now); // last seen (rule PR6)
+    // A suspension committed while this session was being created: its second sweep of the
+    // sessions may have run before this one existed, so this login removes its own (AD4).
+    await this.#refuseSuspended(user.id, session.id);
     const { passwordHash: _, ...publicUser } = user;
     this.#deps.log.info(
       { event: 'login', userId: user.id, sessionId: session.id },
@@ -179,25 +188,42 @@ export class AccountService {
       );
       throw new AppError('forbidden', 'password confirmation failed');
     }
-    await commitAndPublish(this.#deps.store, this.#deps.bus, async (tx, pubs) => {
-      const conversationIds = await tx.listConversationIdsForUser(user.id);
-      for (const conversationId of conversationIds) {
-        await this.#conversations.groupMembers.leaveInTx(
-          tx,
-          pubs,
-          conversationId,
-          user.id,
-          'account_deleted',
-        );
-      }
-      await tx.deleteUserSessions(user.id);
-      await tx.deleteUserPushSubscriptions(user.id);
-      // Uploads never sent go; files of sent messages stay with the messages (rule F7).
-      await tx.deleteUnattachedUploads(user.id);
-      await tx.markUserDeleted(user.id, this.#deps.now());
-      pubs.revoked(user.id, null);
-    });
+    await commitAndPublish(this.#deps.store, this.#deps.bus, (tx, pubs) =>
+      this.deleteAccountInTx(tx, pubs, user.id),
+    );
     this.#deps.log.info({ event: 'user.deleted', userId: user.id }, 'account deleted');
+  }
+
+  /**
+   * What deleting an account does (rule A6), inside the caller's transaction: by the user
+   * themselves, or by a server admin (rule AD6).
+   */
+  async deleteAccountInTx(tx: StoreOps, pubs: Publications, userId: string): Promise<void> {
+    const conversationIds = await tx.listConversationIdsForUser(userId);
+    for (const conversationId of conversationIds) {
+      await this.#conversations.groupMembers.leaveInTx(
+        tx,
+        pubs,
+        conversationId,
+        userId,
+        'account_deleted',
+      );
+    }
+    await tx.deleteUserSessions(userId);
+    await tx.deleteUserPushSubscriptions(userId);
+    // Uploads never sent go; files of sent messages stay with the messages (rule F7).
+    await tx.deleteUnattachedUploads(userId);
+    await tx.markUserDeleted(userId, this.#deps.now());
+    pubs.revoked(userId, null);
+  }
+
+  /** `account_suspended` if the user is suspended, after deleting `sessionId` if given. */
+  async #refuseSuspended(userId: string, sessionId?: string): Promise<void> {
+    const status = await this.#deps.store.getAccountStatus(userId);
+    if (status?.suspendedAt == null) return;
+    if (sessionId !== undefined) await this.#deps.store.deleteSession(sessionId);
+    this.#deps.log.info({ event: 'login.suspended', userId }, 'login refused: account suspended');
+    throw new AppError('account_suspended');
   }
 
   #dummy(): Promise<string> {

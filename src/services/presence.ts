@@ -1,5 +1,5 @@
 import { subjects } from '../ports/bus.js';
-import type { MembersStore, PresenceStore, UsersStore } from '../ports/store.js';
+import type { MembersStore, PresenceStore, ProfilesStore, UsersStore } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { LIVE_WINDOW_MS } from './registry.js';
 
@@ -12,6 +12,7 @@ export interface PresenceUser {
 /** What presence reads and writes: the presence table, and whom to tell about a user. */
 export type PresenceDeps = Pick<ServiceDeps, 'bus' | 'log' | 'now'> & {
   store: PresenceStore &
+    Pick<ProfilesStore, 'touchLastSeen'> &
     Pick<UsersStore, 'getUserById'> &
     Pick<MembersStore, 'listConversationIdsForUser'>;
 };
@@ -102,7 +103,12 @@ export class PresenceService {
   #record(userId: string, online: boolean): Promise<void> {
     const previous = this.#writes.get(userId) ?? Promise.resolve();
     const next = previous
-      .then(() => this.#deps.store.setPresence(userId, this.#nodeId, online, this.#deps.now()))
+      .then(async () => {
+        const now = this.#deps.now();
+        await this.#deps.store.setPresence(userId, this.#nodeId, online, now);
+        // Last seen (rule PR6): a socket's first open and last close on this node, no more.
+        await this.#deps.store.touchLastSeen(userId, now);
+      })
       .catch((err: unknown) => {
         this.#deps.log.debug(
           { event: 'presence.write_failed', userId, err },

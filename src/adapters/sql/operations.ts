@@ -1,14 +1,19 @@
 import type { StoreOps } from '../../ports/store.js';
+import { admin } from './admin.js';
 import { attachments } from './attachments.js';
 import { blobs } from './blobs.js';
 import { conversations } from './conversations.js';
 import type { SqlExecutor } from './executor.js';
 import { members } from './members.js';
+import { invites } from './invites.js';
 import { messages } from './messages.js';
+import { passwordResets } from './password-resets.js';
+import { profiles } from './profiles.js';
 import { push } from './push.js';
 import { reactions } from './reactions.js';
 import { registry } from './registry.js';
 import { search } from './search.js';
+import { serverSettings } from './server-settings.js';
 import { sessions } from './sessions.js';
 import { summaries } from './summaries.js';
 import { timeline } from './timeline.js';
@@ -29,6 +34,11 @@ const AGGREGATES = [
   attachments,
   registry,
   push,
+  serverSettings,
+  invites,
+  passwordResets,
+  admin,
+  profiles,
 ] as const;
 
 /** The intersection of the operations of a list of aggregates. */

@@ -15,13 +15,15 @@ export const users = sqlAggregate<UsersStore>({
     const getUserSettings = async (id: string): Promise<UserSettings | null> => {
       const row = await db
         .selectFrom('users')
-        .select(['share_read_markers', 'dnd_until'])
+        .select(['share_read_markers', 'dnd_until', 'share_last_seen', 'email'])
         .where('id', '=', id)
         .executeTakeFirst();
       return row
         ? {
             shareReadMarkers: num(row.share_read_markers) === 1,
             doNotDisturbUntil: row.dnd_until === null ? null : num(row.dnd_until),
+            shareLastSeen: num(row.share_last_seen) === 1,
+            email: row.email,
           }
         : null;
     };
@@ -112,10 +114,17 @@ export const users = sqlAggregate<UsersStore>({
         id: string,
         patch: Partial<UserSettings>,
       ): Promise<UserSettings | null> {
-        const set: { share_read_markers?: number; dnd_until?: number | null } = {};
+        const set: {
+          share_read_markers?: number;
+          dnd_until?: number | null;
+          share_last_seen?: number;
+          email?: string | null;
+        } = {};
         if (patch.shareReadMarkers !== undefined)
           set.share_read_markers = patch.shareReadMarkers ? 1 : 0;
         if (patch.doNotDisturbUntil !== undefined) set.dnd_until = patch.doNotDisturbUntil;
+        if (patch.shareLastSeen !== undefined) set.share_last_seen = patch.shareLastSeen ? 1 : 0;
+        if (patch.email !== undefined) set.email = patch.email;
         if (Object.keys(set).length > 0)
           await db.updateTable('users').set(set).where('id', '=', id).execute();
         return getUserSettings(id);

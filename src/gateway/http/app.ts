@@ -8,6 +8,7 @@ import type { AppEnv, GatewayContext } from './context.js';
 import { clientAddress } from './client-ip.js';
 import { originAllowed, tokenFrom } from './origin.js';
 import { mountRoutes, type AnyRoute } from './route.js';
+import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { fileRoutes, UPLOAD_PATH } from './routes/files.js';
@@ -16,6 +17,7 @@ import { mentionRoutes } from './routes/mentions.js';
 import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { AVATAR_PATH, profileRoutes } from './routes/profiles.js';
 import { pushRoutes } from './routes/push.js';
 import { reactionRoutes } from './routes/reactions.js';
 import { searchRoutes } from './routes/search.js';
@@ -55,7 +57,7 @@ export function errorBody(err: AppError): {
  * come from an allowed Origin (S2), since it sets a cookie and so carries none yet.
  */
 function checkWrite(headers: IncomingHttpHeaders, path: string, ctx: GatewayContext): void {
-  const isUpload = path === UPLOAD_PATH;
+  const isUpload = path === UPLOAD_PATH || path === AVATAR_PATH;
   const hasBody =
     headers['transfer-encoding'] !== undefined ||
     (headers['content-length'] !== undefined && headers['content-length'] !== '0');
@@ -84,6 +86,7 @@ export function buildHttpApp(
   const routes: AnyRoute[] = [];
   routes.push(
     ...authRoutes,
+    ...adminRoutes,
     ...settingsRoutes,
     ...userRoutes,
     ...conversationRoutes,
@@ -94,6 +97,7 @@ export function buildHttpApp(
     ...notificationRoutes,
     ...pushRoutes,
     ...fileRoutes,
+    ...profileRoutes,
     ...discoveryRoutes,
     ...metaRoutes(() => routes, version),
   );
@@ -141,7 +145,10 @@ export function buildHttpApp(
   });
   // An upload streams up to maxUploadBytes, counted by the upload itself (rule F1).
   app.use((c, next) =>
-    c.req.method === 'POST' && c.req.path === UPLOAD_PATH ? next() : jsonBodyLimit(c, next),
+    (c.req.method === 'POST' && c.req.path === UPLOAD_PATH) ||
+    (c.req.method === 'PUT' && c.req.path === AVATAR_PATH)
+      ? next()
+      : jsonBodyLimit(c, next),
   );
 
   app.use(async (c, next) => {

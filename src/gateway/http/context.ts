@@ -4,12 +4,15 @@ import type { Config } from '../../config/config.js';
 import type { Logger } from '../../log/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { AccountService, Principal } from '../../services/accounts.js';
+import type { AdminService } from '../../services/admin.js';
+import type { AuditLog } from '../../services/audit.js';
 import type { AttachmentService } from '../../services/attachments.js';
 import type { ClusterService } from '../../services/cluster.js';
 import type { ConversationService } from '../../services/conversations.js';
 import type { MentionService } from '../../services/mentions.js';
 import type { MessageService } from '../../services/messages.js';
 import type { NotificationService } from '../../services/notifications.js';
+import type { ProfileService } from '../../services/profiles.js';
 import type { PushService } from '../../services/push.js';
 import type { ReactionService } from '../../services/reactions.js';
 import type { ReadMarkerService } from '../../services/read-markers.js';
@@ -26,6 +29,10 @@ export interface GatewayContext {
   log: Logger;
   metrics: Metrics;
   accounts: AccountService;
+  /** Server admins: users, suspension, deletion, the admin role (rules AD1-AD9). */
+  admin: AdminService;
+  /** The audit log of admin actions; record inside the transaction of the change (AD8). */
+  audit: AuditLog;
   users: UserService;
   conversations: ConversationService;
   messages: MessageService;
@@ -40,6 +47,8 @@ export interface GatewayContext {
   /** Full-text search over the user's conversations (rules Q1-Q4). */
   search: SearchService;
   settings: SettingsService;
+  /** Display names, status, avatars and last seen (rules PR1-PR7). */
+  profiles: ProfileService;
   /** Per-conversation mute and the notifier of new messages (rules N1-N5). */
   notifications: NotificationService;
   /** Web Push: the VAPID key and the sessions' subscriptions (rules N5-N7). */

@@ -1,12 +1,17 @@
+import type { AdminStore } from './admin.js';
 import type { ConversationsStore } from './conversations.js';
 import type { StoreProblem } from './errors.js';
 import type { AttachmentsStore } from './files.js';
+import type { InvitesStore } from './invites.js';
 import type { LeasesStore } from './leases.js';
 import type { MembersStore } from './members.js';
+import type { PasswordsStore } from './password-resets.js';
 import type { PushStore } from './push.js';
+import type { ProfilesStore } from './profiles.js';
 import type { NodesStore, PresenceStore } from './registry.js';
 import type { ReactionsStore } from './reactions.js';
 import type { SearchStore } from './search.js';
+import type { ServerSettingsStore } from './server-settings.js';
 import type { SessionsStore } from './sessions.js';
 import type { TimelineStore } from './timeline.js';
 import type { UsersStore } from './users.js';
@@ -31,7 +36,12 @@ export interface StoreOps
     AttachmentsStore,
     NodesStore,
     PresenceStore,
-    PushStore {}
+    PushStore,
+    ServerSettingsStore,
+    InvitesStore,
+    PasswordsStore,
+    AdminStore,
+    ProfilesStore {}
 
 /** The operations inside a transaction: the store's own, plus savepoints. */
 export interface TransactionOps extends StoreOps {
