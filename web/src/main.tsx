@@ -4,6 +4,7 @@ import './styles.css';
 import './format.css';
 import './files.css';
 import './search-notify.css';
+import './groups.css';
 import './admin.css';
 
 render(<App />, document.getElementById('app')!);

@@ -42,6 +42,8 @@ export function Composer(props: {
   onEditLast: () => void;
   members?: readonly { username: string }[] | undefined;
   allowAll?: boolean | undefined;
+  /** Nothing can be written (a moderator muted the user, rule PG9); the draft stays. */
+  disabled?: boolean | undefined;
 }) {
   const { store, conversation } = props;
   const id = conversation.id;
@@ -102,7 +104,7 @@ export function Composer(props: {
   };
 
   const send = () => {
-    if (over || !files.ready() || empty) return;
+    if (props.disabled || over || !files.ready() || empty) return;
     // Without text the message is its files alone (the server allows an empty body then).
     store.send(id, blank ? '' : outgoing, undefined, tray.take());
     props.onSent();
@@ -153,60 +155,63 @@ export function Composer(props: {
     >
       {files.dragging && <DropOverlay title={`to ${props.title}`} />}
       <AttachmentTray items={tray.items} onRemove={(key) => tray.remove(key)} />
-      <div class={`composer-box${over ? ' is-over' : ''}`}>
-        <AttachButton onFiles={(chosen) => void files.attach(chosen)} />
-        {open && (
-          <Autocomplete
-            id={listId}
-            label={token.kind === 'emoji' ? 'Emoji' : 'Members'}
-            options={suggestions}
-            active={current}
-            onPick={pick}
-            onHover={setActive}
+      {/* A disabled fieldset disables every control in it: the box, the clip, Send. */}
+      <fieldset class="composer-fields" disabled={props.disabled}>
+        <div class={`composer-box${over ? ' is-over' : ''}`}>
+          <AttachButton onFiles={(chosen) => void files.attach(chosen)} />
+          {open && (
+            <Autocomplete
+              id={listId}
+              label={token.kind === 'emoji' ? 'Emoji' : 'Members'}
+              options={suggestions}
+              active={current}
+              onPick={pick}
+              onHover={setActive}
+            />
+          )}
+          <label class="sr-only" for="composer-input">
+            Message {props.title}
+          </label>
+          <textarea
+            id="composer-input"
+            ref={input}
+            rows={1}
+            placeholder={`Message ${props.title}`}
+            value={text}
+            aria-describedby="composer-hint composer-counter"
+            aria-invalid={over || undefined}
+            aria-autocomplete="list"
+            aria-controls={open ? listId : undefined}
+            aria-activedescendant={open ? optionId(listId, current) : undefined}
+            onInput={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
+            // The caret moves without input too (arrows, a click): the suggestions follow it.
+            onKeyUp={(e) => setCaret(e.currentTarget.selectionStart)}
+            onClick={(e) => setCaret(e.currentTarget.selectionStart)}
+            onBlur={() => setCaret(null)}
+            onPaste={(e) => void files.attach(pastedFiles(e))}
+            onKeyDown={(e) => {
+              if (suggestionKey(e)) {
+                e.preventDefault();
+              } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+                e.preventDefault();
+                send();
+              } else if (e.key === 'ArrowUp' && text === '') {
+                e.preventDefault();
+                props.onEditLast();
+              }
+            }}
           />
-        )}
-        <label class="sr-only" for="composer-input">
-          Message {props.title}
-        </label>
-        <textarea
-          id="composer-input"
-          ref={input}
-          rows={1}
-          placeholder={`Message ${props.title}`}
-          value={text}
-          aria-describedby="composer-hint composer-counter"
-          aria-invalid={over || undefined}
-          aria-autocomplete="list"
-          aria-controls={open ? listId : undefined}
-          aria-activedescendant={open ? optionId(listId, current) : undefined}
-          onInput={(e) => update(e.currentTarget.value, e.currentTarget.selectionStart)}
-          // The caret moves without input too (arrows, a click): the suggestions follow it.
-          onKeyUp={(e) => setCaret(e.currentTarget.selectionStart)}
-          onClick={(e) => setCaret(e.currentTarget.selectionStart)}
-          onBlur={() => setCaret(null)}
-          onPaste={(e) => void files.attach(pastedFiles(e))}
-          onKeyDown={(e) => {
-            if (suggestionKey(e)) {
-              e.preventDefault();
-            } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-              e.preventDefault();
-              send();
-            } else if (e.key === 'ArrowUp' && text === '') {
-              e.preventDefault();
-              props.onEditLast();
-            }
-          }}
-        />
-        <button
-          type="submit"
-          class="send-button"
-          aria-label="Send message"
-          title="Send (Enter)"
-          disabled={empty || over || tray.uploading > 0}
-        >
-          <SendIcon size={18} />
-        </button>
-      </div>
+          <button
+            type="submit"
+            class="send-button"
+            aria-label="Send message"
+            title="Send (Enter)"
+            disabled={empty || over || tray.uploading > 0}
+          >
+            <SendIcon size={18} />
+          </button>
+        </div>
+      </fieldset>
       <div class="composer-footer">
         <span id="composer-hint" class="composer-hint">
           <kbd>Enter</kbd> to send · <kbd>Shift</kbd>+<kbd>Enter</kbd> for a new line

@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
-import { conversationTitle } from '../lib/format.js';
+import { conversationTitle, formatFull } from '../lib/format.js';
+import { MAX_TIMER_MS, untilText } from '../lib/groups.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { Composer } from './composer.js';
@@ -40,6 +41,8 @@ export function ConversationView(props: {
   const role = members?.find((m) => m.userId === me)?.role ?? c.role;
   const allowAll =
     c.kind === 'group' && (c.allMentions === 'members' || role === 'owner' || role === 'admin');
+  const mutedUntil = c.kind === 'group' ? store.groups.mutedUntil(c.id, members) : null;
+  useExpiry(mutedUntil);
 
   // The members, for the composer's @ suggestions (and names in system lines).
   useEffect(() => {
@@ -132,6 +135,15 @@ export function ConversationView(props: {
               }
             }}
           >
+            {mutedUntil !== null && (
+              <p class="composer-muted" role="status">
+                A moderator muted you until{' '}
+                <time dateTime={new Date(mutedUntil).toISOString()} title={formatFull(mutedUntil)}>
+                  {untilText(mutedUntil)}
+                </time>
+                . You can read the group but not write in it.
+              </p>
+            )}
             {replying && (
               <ReplyBar
                 who={replying.sender === me ? 'yourself' : replying.senderName}
@@ -151,6 +163,7 @@ export function ConversationView(props: {
               allowAll={allowAll}
               onSent={() => (stickToEnd.current = true)}
               onEditLast={() => setEditLast((n) => n + 1)}
+              disabled={mutedUntil !== null}
             />
           </div>
         )}
@@ -160,6 +173,19 @@ export function ConversationView(props: {
       )}
     </div>
   );
+}
+
+/** Renders again when `until` (epoch ms) passes, so a mute's end shows without an event. */
+function useExpiry(until: number | null): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (until === null) return;
+    const timer = setTimeout(
+      () => setTick((n) => n + 1),
+      Math.min(Math.max(until - Date.now(), 0) + 50, MAX_TIMER_MS),
+    );
+    return () => clearTimeout(timer);
+  }, [until]);
 }
 
 /**

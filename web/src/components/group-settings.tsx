@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
   can,
@@ -16,6 +17,7 @@ import { codePoints } from '../lib/format.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { ConfirmDialog, Dialog } from './dialog.js';
+import { AccessSettings, MemberMute } from './public-groups-settings.js';
 import { UserSearch } from './user-search.js';
 
 type Role = MemberDto['role'];
@@ -29,7 +31,7 @@ const ROLE_LABEL: Record<Role, string> = { owner: 'Owner', admin: 'Admin', membe
 const ROLE_ORDER: Record<Role, number> = { owner: 0, admin: 1, member: 2 };
 
 /**
- * Group settings: rename, members with roles, add and remove, role changes, leave, delete.
+ * Group settings: rename, members with roles (add, remove, mute), access, leave, delete.
  * Controls follow the rules of `domain/roles.ts` (C4-C9), which the node enforces again: owners
  * and admins manage, only the owner changes roles or deletes; a plain member sees it read-only.
  */
@@ -138,6 +140,16 @@ export function GroupSettings(props: {
                 actor={actor}
                 online={store.online(m.username) ?? m.online ?? false}
                 busy={busy}
+                mute={
+                  <MemberMute
+                    store={store}
+                    conversation={c}
+                    member={m}
+                    actor={actor}
+                    busy={busy}
+                    act={act}
+                  />
+                }
                 onRole={(role) =>
                   role === 'owner'
                     ? setPending({ kind: 'transfer', username: m.username })
@@ -167,6 +179,8 @@ export function GroupSettings(props: {
           />
         </section>
       )}
+
+      <AccessSettings conversation={c} manager={manager} busy={busy} act={act} store={store} />
 
       <MentionSettings conversation={c} manager={manager} busy={busy} act={act} store={store} />
 
@@ -199,9 +213,9 @@ export function GroupSettings(props: {
             setPending(null);
             switch (p.kind) {
               case 'leave':
-                return void act(() => store.leave(c.id), onClose);
+                return void act(() => store.groups.leave(c.id), onClose);
               case 'delete':
-                return void act(() => store.deleteGroup(c.id), onClose);
+                return void act(() => store.groups.delete(c.id), onClose);
               case 'remove':
                 return void act(() => store.client.api.removeMember(c.id, p.username));
               case 'transfer':
@@ -292,6 +306,8 @@ function MemberRow(props: {
   actor: RoleHolder;
   online: boolean;
   busy: boolean;
+  /** The member's mute and its controls (MemberMute). */
+  mute: ComponentChildren;
   onRole: (role: Role) => void;
   onRemove: () => void;
 }) {
@@ -321,6 +337,7 @@ function MemberRow(props: {
       ) : (
         <span class={`role-badge role-${m.role}`}>{ROLE_LABEL[m.role]}</span>
       )}
+      {props.mute}
       {removable && (
         <button
           type="button"

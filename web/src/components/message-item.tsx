@@ -6,6 +6,7 @@ import { describeError } from '../lib/errors.js';
 import { formatFull, formatTime } from '../lib/format.js';
 import { AttachmentList } from './attachment-list.js';
 import { Avatar } from './avatar.js';
+import { ConfirmDialog } from './dialog.js';
 import {
   AlertIcon,
   CheckIcon,
@@ -43,6 +44,8 @@ export function MessageItem(props: {
   onEndEdit?: () => void;
   onSaveEdit?: (body: string) => Promise<void>;
   onDelete?: () => void;
+  /** Removes someone else's message as a moderator (rule PG8), once confirmed. */
+  onRemove?: (() => Promise<void>) | undefined;
   onRetry?: () => void;
   onDiscard?: () => void;
   /** The message mentions the user (by name or @all). */
@@ -63,6 +66,7 @@ export function MessageItem(props: {
   const deleted = m.deletedAt !== null;
   const canChange = mine && state === 'sent' && !deleted;
   const canReply = state === 'sent' && !deleted && props.onReply !== undefined;
+  const canRemove = !mine && state === 'sent' && !deleted && props.onRemove !== undefined;
   const classes = [
     'message',
     mine ? 'message-mine' : 'message-theirs',
@@ -91,7 +95,7 @@ export function MessageItem(props: {
           <EditBox body={m.body} onSave={props.onSaveEdit} onDone={props.onEndEdit} />
         ) : (
           // A stored message takes focus (a tap on a touch screen) to reveal its actions.
-          <div class="bubble" tabIndex={canChange || canReply ? 0 : undefined}>
+          <div class="bubble" tabIndex={canChange || canReply || canRemove ? 0 : undefined}>
             {m.reply && !deleted && (
               <ReplyQuote reply={m.reply} me={props.me.id} onJump={props.onJumpToParent} />
             )}
@@ -100,7 +104,11 @@ export function MessageItem(props: {
               {props.mentionsMe ? ' (mentions you)' : ''}:{' '}
             </span>
             {deleted ? (
-              <p class="message-body message-deleted">This message was deleted.</p>
+              <p class="message-body message-deleted">
+                {m.deletedBy !== null && m.deletedBy !== m.sender
+                  ? 'Removed by a moderator.'
+                  : 'This message was deleted.'}
+              </p>
             ) : (
               // A message of files alone has no text to show.
               m.body !== '' && (
@@ -134,7 +142,7 @@ export function MessageItem(props: {
           </div>
         )}
       </div>
-      {(canChange || canReply || props.actions) && !props.editing && (
+      {(canChange || canReply || canRemove || props.actions) && !props.editing && (
         <div class="message-actions" role="group" aria-label="Message actions">
           {props.actions}
           {canReply && (
@@ -170,9 +178,55 @@ export function MessageItem(props: {
               <TrashIcon size={16} />
             </button>
           )}
+          {canRemove && props.onRemove && (
+            <RemoveButton sender={m.senderName} onRemove={props.onRemove} />
+          )}
         </div>
       )}
     </li>
+  );
+}
+
+/** A moderator's "Remove message" on someone else's message, with its confirmation. */
+function RemoveButton(props: { sender: string; onRemove: () => Promise<void> }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const remove = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await props.onRemove();
+      setConfirming(false);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button
+        type="button"
+        class="icon-button icon-button-sm remove-button"
+        aria-label={`Remove message from ${props.sender}`}
+        title="Remove message"
+        onClick={() => setConfirming(true)}
+      >
+        <TrashIcon size={16} />
+      </button>
+      {confirming && (
+        <ConfirmDialog
+          title="Remove message?"
+          message={`The message from ${props.sender} will be removed for everyone here and show as removed by a moderator. This can't be undone.`}
+          confirmLabel="Remove"
+          busy={busy}
+          error={error}
+          onConfirm={() => void remove()}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+    </>
   );
 }
 

@@ -6,6 +6,7 @@ import type {
   ReplyPreviewDto,
 } from '../../../src/protocol/schemas.js';
 import { continues, formatDay, sameDay } from '../lib/format.js';
+import { canModerate } from '../lib/groups.js';
 import type { ChatStore } from '../state/chat-store.js';
 import type { HistoryEntry } from '../state/history.js';
 import { namesIn } from '../state/timeline-entries.js';
@@ -44,6 +45,15 @@ export function renderRows(args: {
   const members = store.members(c.id);
   for (const m of members ?? []) names.set(m.userId, m.username);
   const nameOf = (userId: string) => names.get(userId);
+  // Who may remove others' messages here (rule PG8): group owners and admins, server admins.
+  const roles = new Map(members?.map((m) => [m.userId, m.role]));
+  const moderator = {
+    userId: store.me.id,
+    role: group ? (roles.get(store.me.id) ?? c.role) : null,
+    serverAdmin: store.groups.serverAdmin,
+  };
+  const removable = (m: MessageDto) =>
+    canModerate(moderator, { userId: m.sender, role: roles.get(m.sender) ?? null });
   let prev: MessageDto | undefined;
   let prevAt: number | undefined;
   const dayBreak = (at: number, key: string) => {
@@ -99,6 +109,7 @@ export function renderRows(args: {
         }}
         onSaveEdit={(body) => store.edit(c.id, m.seq, body)}
         onDelete={() => actions.onDelete(m)}
+        onRemove={removable(m) ? () => store.deleteMessage(c.id, m.seq) : undefined}
         onReply={() => {
           store.sends.setReplyingTo(c.id, m);
           document.getElementById('composer-input')?.focus();

@@ -1,10 +1,12 @@
 import { useState } from 'preact/hooks';
 import { describeError } from '../lib/errors.js';
 import { codePoints } from '../lib/format.js';
+import type { HistoryAccess, Visibility } from '../lib/groups.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { Dialog } from './dialog.js';
 import { CloseIcon } from './icons.js';
+import { AccessFields } from './public-groups-settings.js';
 import { UserSearch } from './user-search.js';
 
 const NONE: ReadonlySet<string> = new Set();
@@ -38,10 +40,17 @@ export function NewDmDialog({ store, onClose }: { store: ChatStore; onClose: () 
   );
 }
 
-/** Create a group: a name and the first members (more can be added later). */
+/**
+ * Create a group: a name, the first members (more can be added later), and who can join it:
+ * private, or public (found and joined by name, rule PG1) with what new members read.
+ */
 export function NewGroupDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {
   const [name, setName] = useState('');
   const [members, setMembers] = useState<string[]>([]);
+  const [access, setAccess] = useState<{ visibility: Visibility; history: HistoryAccess }>({
+    visibility: 'private',
+    history: 'all',
+  });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const max = store.limits.maxGroupNameChars;
@@ -54,7 +63,7 @@ export function NewGroupDialog({ store, onClose }: { store: ChatStore; onClose: 
     setBusy(true);
     setError(null);
     try {
-      await store.createGroup(trimmed, members);
+      await store.groups.create(trimmed, members, access);
       onClose();
     } catch (err) {
       setError(describeError(err));
@@ -122,6 +131,14 @@ export function NewGroupDialog({ store, onClose }: { store: ChatStore; onClose: 
         exclude={new Set(members)}
         onPick={(user) => setMembers([...members, user.username])}
       />
+      <div class="field new-group-access">
+        <AccessFields
+          value={access}
+          disabled={busy}
+          onChange={(patch) => setAccess({ ...access, ...patch })}
+          idPrefix="new-group"
+        />
+      </div>
       {error && (
         <p class="form-error" role="alert">
           {error}

@@ -21,10 +21,11 @@ import {
   SearchIcon,
   SettingsIcon,
 } from './icons.js';
+import { CompassIcon, PublicGroupsDialog } from './public-groups.js';
 
 /**
  * Conversations by latest activity, with unread and mention badges, previews and presence;
- * the Mentions button opens the mention list.
+ * the Mentions button opens the mention list, the compass the public groups (rule PG2).
  */
 export function Sidebar({
   store,
@@ -39,6 +40,7 @@ export function Sidebar({
   onOpenSearch: () => void;
 }) {
   const [filter, setFilter] = useState('');
+  const [browsing, setBrowsing] = useState(false);
   const all = store.conversations();
   const needle = filter.trim().toLowerCase();
   const shown = needle
@@ -97,6 +99,15 @@ export function Sidebar({
           >
             <GroupIcon />
           </button>
+          <button
+            type="button"
+            class="icon-button"
+            title="Browse public groups"
+            aria-label="Browse public groups"
+            onClick={() => setBrowsing(true)}
+          >
+            <CompassIcon />
+          </button>
         </div>
       </header>
       <div class="sidebar-search">
@@ -128,6 +139,9 @@ export function Sidebar({
           <p>No conversations yet.</p>
           <button type="button" class="button button-small" onClick={() => onOpen('new-dm')}>
             Message someone
+          </button>
+          <button type="button" class="button button-small" onClick={() => setBrowsing(true)}>
+            Find a public group
           </button>
         </div>
       ) : shown.length === 0 ? (
@@ -161,6 +175,7 @@ export function Sidebar({
           <SettingsIcon size={18} />
         </button>
       </footer>
+      {browsing && <PublicGroupsDialog store={store} onClose={() => setBrowsing(false)} />}
     </nav>
   );
 }

@@ -19,6 +19,7 @@ import { Connectivity } from './connectivity.js';
 import { ConversationList } from './conversation-list.js';
 import { Histories } from './histories.js';
 import { Mentions } from './mentions.js';
+import { Groups } from './groups.js';
 import { Sends } from './sends.js';
 import { Threads } from './threads.js';
 import { applyTimeline } from './timeline-effects.js';
@@ -58,6 +59,8 @@ export class ChatStore {
   readonly alerts = new Alerts(this, () => this.#changed());
   /** The connection as the screens show it (state, first connection, the browser's network). */
   readonly connectivity: Connectivity;
+  /** Create, join, leave, delete groups; server admin or not, the user's mutes (PG1-PG9). */
+  readonly groups: Groups;
 
   readonly #conversations: ConversationList;
   readonly #presence: Presence;
@@ -91,6 +94,13 @@ export class ChatStore {
     });
     this.threads = new Threads({ api: client.api, changed });
     this.mentions = new Mentions({ api: client.api, me: this.me.id, changed });
+    this.groups = new Groups({
+      api: client.api,
+      me: this.me.id,
+      changed,
+      open: (c) => this.#open(c),
+      forget: (id) => this.#forget(id, null),
+    });
     this.sends = new Sends({
       client,
       histories: this.histories,
@@ -152,6 +162,7 @@ export class ChatStore {
     this.#fromLocation();
     this.connectivity.start();
     void this.#loadConversations();
+    void this.groups.start();
     this.#offs.push(this.alerts.start());
   }
 
@@ -283,10 +294,13 @@ export class ChatStore {
   }
 
   async deleteMessage(id: string, seq: number): Promise<void> {
+    const sender = this.histories.message(id, seq)?.sender ?? this.me.id;
     await this.client.api.deleteMessage(id, seq);
-    // Applied as its event will be (quotes, the thread's count); that event then changes nothing.
+    // Applied as its event will be (quotes, thread count, a moderator's `by`): it changes nothing.
     const [at, actor] = [Date.now(), this.me.id];
-    const event = { conversationId: id, seq, actor, data: { seq, deletedAt: at }, createdAt: at };
+    const by = { userId: actor, username: this.me.username };
+    const data = { seq, deletedAt: at, ...(sender === actor ? {} : { by }) };
+    const event = { conversationId: id, seq, actor, data, createdAt: at };
     this.#onTimeline({ kind: 'event', event: { ...event, type: 'message.deleted' } });
   }
 
@@ -306,28 +320,11 @@ export class ChatStore {
   /** Opens (creating on first use) the DM with a user. */
   async startDm(username: string): Promise<void> {
     const { conversation } = await this.client.api.dm(username);
-    this.#adopt(conversation);
-    this.select(conversation.id);
-  }
-
-  async createGroup(name: string, members: string[]): Promise<void> {
-    const { conversation } = await this.client.api.createGroup(name, members);
-    this.#adopt(conversation);
-    this.select(conversation.id);
+    this.#open(conversation);
   }
 
   loadMembers(id: string): Promise<void> {
     return this.#conversations.loadMembers(id);
-  }
-
-  async leave(id: string): Promise<void> {
-    await this.client.api.leave(id);
-    this.#forget(id, null);
-  }
-
-  async deleteGroup(id: string): Promise<void> {
-    await this.client.api.deleteGroup(id);
-    this.#forget(id, null);
   }
 
   /** Shows a short notice (the toast at the bottom of the screen). */
@@ -352,6 +349,7 @@ export class ChatStore {
       threads: this.threads,
       mentions: this.mentions,
       typing: this.#typing,
+      groups: this.groups,
       forget: (id, why) => this.#forget(id, why),
       selectedId: this.selectedId,
       announce: (text) => (this.announcement = { id: ++this.#counter, text }),
@@ -371,9 +369,10 @@ export class ChatStore {
     this.#changed();
   }
 
-  #adopt(conversation: ConversationDto): void {
+  /** Adds a conversation this page created, joined or opened over REST, and opens it. */
+  #open(conversation: ConversationDto): void {
     this.#conversations.adopt(conversation);
-    this.#changed();
+    this.select(conversation.id);
   }
 
   /** Drops a conversation the user no longer belongs to, saying why when someone else did it. */
@@ -382,6 +381,7 @@ export class ChatStore {
     this.histories.forget(id);
     this.threads.forget(id);
     this.mentions.forget(id);
+    this.groups.forgot(id);
     const name = c?.kind === 'group' ? `“${c.name}”` : 'this conversation';
     if (why === 'deleted' && c) this.notify(`${name} was deleted.`);
     if (why === 'removed' && c) this.notify(`You were removed from ${name}.`);

@@ -149,6 +149,8 @@ export class LoadedHistory {
         this.patch(seq, {
           body: '',
           deletedAt: event.data.deletedAt,
+          // A moderator's removal says so (rule PG8); the sender's own deletion does not.
+          deletedBy: event.data.by?.userId ?? null,
           reactions: [],
           mentions: [],
           mentionsAll: false,
@@ -174,6 +176,9 @@ export class LoadedHistory {
       case 'member.removed':
       case 'member.left':
       case 'member.role_changed':
+      case 'member.joined':
+      case 'member.muted':
+      case 'conversation.access_changed':
         this.mergeEvents([event]);
         return;
     }

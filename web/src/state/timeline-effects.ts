@@ -8,6 +8,7 @@ import type {
 import type { ConversationList } from './conversation-list.js';
 import type { Histories } from './histories.js';
 import type { Mentions } from './mentions.js';
+import type { Groups } from './groups.js';
 import type { Threads } from './threads.js';
 import { isSystemEvent, namesIn, systemText } from './timeline-entries.js';
 import type { Typing } from './typing.js';
@@ -21,6 +22,8 @@ export interface TimelineTargets {
   threads: Threads;
   mentions: Mentions;
   typing: Typing;
+  /** The user's own mutes (member.muted about them). */
+  groups: Groups;
   /** The conversation on screen. */
   selectedId: string | null;
   /** Reads out (politely) someone else's new message, or a change in the open conversation. */
@@ -49,6 +52,7 @@ export function applyTimeline(item: TimelineItem, to: TimelineTargets): void {
 function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
   const id = event.conversationId;
   to.histories.apply(event);
+  to.groups.apply(event);
   if (isSystemEvent(event) && id === to.selectedId && event.actor !== to.me) {
     const names = namesIn(to.histories.view(id).entries);
     for (const m of to.conversations.members(id) ?? []) names.set(m.userId, m.username);
@@ -61,7 +65,7 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
       const patch: Partial<MessageDto> =
         event.type === 'message.edited'
           ? { body: event.data.body, editedAt: event.data.editedAt ?? event.createdAt }
-          : { body: '', deletedAt: event.createdAt };
+          : { body: '', deletedAt: event.createdAt, deletedBy: event.data.by?.userId ?? null };
       if (event.type === 'message.deleted') to.mentions.deleted(id, seq);
       else
         to.mentions.edited(id, seq, {
@@ -76,7 +80,9 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
     case 'member.added':
     case 'member.removed':
     case 'member.left':
-    case 'member.role_changed': {
+    case 'member.role_changed':
+    case 'member.joined':
+    case 'member.muted': {
       const aboutMe = event.data.userId === to.me;
       if (aboutMe && event.type === 'member.removed') return to.forget(id, 'removed');
       if (aboutMe && event.type === 'member.left') return to.forget(id, null);
@@ -91,6 +97,14 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
       // Who may mention @all (the composer offers it); idempotent with the client's cache.
       const c = to.conversations.get(id);
       if (c) c.allMentions = event.data.allMentions;
+      return;
+    }
+    case 'conversation.access_changed': {
+      // Who can find the group and what later members read; idempotent with the client's cache.
+      const c = to.conversations.get(id);
+      if (!c) return;
+      c.visibility = event.data.visibility;
+      c.history = event.data.history;
       return;
     }
     case 'conversation.created':
