@@ -52,6 +52,10 @@ export function RegistrationPanel({ api }: { api: AdminApi }) {
   }, [api, loadInvites]);
 
   const save = async (patch: { mode?: RegistrationMode; membersCanInvite?: boolean }) => {
+    const before = { mode, membersCanInvite };
+    // Shown at once; put back if the node refuses.
+    if (patch.mode) setMode(patch.mode);
+    if (patch.membersCanInvite !== undefined) setMembersCanInvite(patch.membersCanInvite);
     setBusy(true);
     setError(null);
     setSaved(null);
@@ -61,6 +65,8 @@ export function RegistrationPanel({ api }: { api: AdminApi }) {
       setMembersCanInvite(r.membersCanInvite === true);
       setSaved('Saved.');
     } catch (err) {
+      setMode(before.mode);
+      setMembersCanInvite(before.membersCanInvite);
       setError(describeError(err));
     } finally {
       setBusy(false);
