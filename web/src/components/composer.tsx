@@ -42,7 +42,7 @@ export function Composer(props: {
   onEditLast: () => void;
   members?: readonly { username: string }[] | undefined;
   allowAll?: boolean | undefined;
-  /** Nothing can be written (a moderator muted the user, rule PG9); the draft stays. */
+  /** Nothing can be written (a moderator muted the user, rule PG10); the draft stays. */
   disabled?: boolean | undefined;
 }) {
   const { store, conversation } = props;

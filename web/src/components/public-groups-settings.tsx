@@ -152,7 +152,7 @@ export function AccessFields(props: {
 }
 
 /**
- * A member's mute in the member list (rule PG9): "Muted until …" for everyone who can see it,
+ * A member's mute in the member list (rule PG10): "Muted until …" for everyone who can see it,
  * and Mute (with a duration) or Unmute for the owner and admins over lower roles.
  */
 export function MemberMute(props: {

@@ -59,7 +59,7 @@ export class ChatStore {
   readonly alerts = new Alerts(this, () => this.#changed());
   /** The connection as the screens show it (state, first connection, the browser's network). */
   readonly connectivity: Connectivity;
-  /** Create, join, leave, delete groups; server admin or not, the user's mutes (PG1-PG9). */
+  /** Create, join, leave, delete groups; server admin or not, the user's mutes (PG1-PG10). */
   readonly groups: Groups;
 
   readonly #conversations: ConversationList;
