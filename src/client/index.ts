@@ -7,6 +7,13 @@ export {
   type ConnectionState,
   type TimelineItem,
 } from './client.js';
+export {
+  PROFILE_BATCH,
+  ProfileCache,
+  ProfilesApi,
+  shownName,
+  type ProfileDto,
+} from './profiles.js';
 export { positionOf } from './events.js';
 export { applyReaction, isReactionEvent, type ReactionEvent } from './reactions.js';
 export { mentionsUser } from './mentions.js';

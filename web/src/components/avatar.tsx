@@ -1,7 +1,11 @@
+import { useState } from 'preact/hooks';
 import { colorSlot, initials } from '../lib/format.js';
+import { useProfile } from '../state/profiles.js';
+import './profile.css';
 
 /**
- * Initials on a colour picked from the name (the same for everyone); groups get rounded
+ * A person's uploaded picture (rule PR4) when `userId` is given and they have one, else
+ * initials on a colour picked from the name (the same for everyone); groups get rounded
  * squares, people circles. `online` adds the presence dot; its meaning is also given in text
  * by whoever shows the avatar, since a dot alone is not accessible.
  */
@@ -10,14 +14,26 @@ export function Avatar(props: {
   kind?: 'person' | 'group';
   size?: 'sm' | 'md' | 'lg';
   online?: boolean | undefined;
+  /** The person's user id: their profile's picture is shown once it has arrived. */
+  userId?: string | undefined;
+  /** A picture to show as is (the profile editor's preview). */
+  src?: string | null | undefined;
 }) {
   const kind = props.kind ?? 'person';
+  const profile = useProfile(kind === 'person' ? props.userId : undefined);
+  const src = props.src !== undefined ? props.src : (profile?.avatarUrl ?? null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const picture = src !== null && failed !== src;
   return (
     <span
-      class={`avatar avatar-${props.size ?? 'md'} avatar-${kind} tint-${colorSlot(props.name)}`}
+      class={`avatar avatar-${props.size ?? 'md'} avatar-${kind} tint-${colorSlot(props.name)}${picture ? ' avatar-picture' : ''}`}
       aria-hidden="true"
     >
-      {initials(props.name)}
+      {picture ? (
+        <img class="avatar-img" src={src} alt="" loading="lazy" onError={() => setFailed(src)} />
+      ) : (
+        initials(props.name)
+      )}
       {props.online !== undefined && (
         <span class={props.online ? 'presence presence-on' : 'presence presence-off'} />
       )}

@@ -5,7 +5,6 @@ import type { MessageDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { formatFull, formatTime } from '../lib/format.js';
 import { AttachmentList } from './attachment-list.js';
-import { Avatar } from './avatar.js';
 import { ConfirmDialog } from './dialog.js';
 import {
   AlertIcon,
@@ -18,6 +17,7 @@ import {
   TrashIcon,
 } from './icons.js';
 import { MessageBody } from './message-body.js';
+import { SenderAvatar, SenderName } from './profile-card.js';
 import { ReplyQuote } from './reply-quote.js';
 
 /** A message's delivery state as its sender sees it. */
@@ -82,13 +82,13 @@ export function MessageItem(props: {
     <li class={classes} data-seq={m.seq || undefined} data-state={state}>
       {!mine && (
         <div class="message-gutter">
-          {!props.continued && <Avatar name={m.senderName} size="sm" />}
+          {!props.continued && <SenderAvatar userId={m.sender} username={m.senderName} />}
         </div>
       )}
       <div class="message-column">
         {!mine && props.group && !props.continued && (
-          <div class="message-sender" aria-hidden="true">
-            {m.senderName}
+          <div class="message-sender">
+            <SenderName userId={m.sender} username={m.senderName} />
           </div>
         )}
         {props.editing && props.onSaveEdit && props.onEndEdit ? (
