@@ -143,7 +143,7 @@ describe('web UI: running a community [cluster]', () => {
     const invites = ada.page.getByRole('table', { name: 'Invites' });
     await invites.getByText('0 of 1').waitFor();
     await ada.page.emulateMedia({ colorScheme: 'light' });
-    await screenshot(ada.page, 'admin-registration-light', { docs: true });
+    await screenshot(ada.page, 'admin-registration-light');
 
     // The new user opens the link (on the other node) and joins.
     await visitor.page.goto(new URL(link).pathname);
@@ -190,6 +190,9 @@ describe('web UI: running a community [cluster]', () => {
     await ada.page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(ada.page, 'admin-users-dark', { docs: true });
     await ada.page.emulateMedia({ colorScheme: 'light' });
+    await ada.page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(ada.page, 'admin-users-phone');
+    await ada.page.setViewportSize({ width: 1280, height: 800 });
 
     await ada.page.getByRole('tab', { name: 'Audit log' }).click();
     const audit = ada.page.getByRole('table', { name: 'Audit log' });
