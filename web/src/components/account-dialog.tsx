@@ -18,6 +18,7 @@ import {
 } from './admin/account-sections.js';
 import { Avatar } from './avatar.js';
 import { Dialog } from './dialog.js';
+import { ProfileEditor } from './profile-editor.js';
 import { BellIcon, LogOutIcon } from './icons.js';
 
 const joinedFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'long' });
@@ -83,6 +84,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
           {error}
         </p>
       )}
+      <ProfileEditor store={store} />
       {rights?.admin && <AdminLink onClose={onClose} />}
       <PasswordSection store={store} />
       <EmailSection store={store} />
