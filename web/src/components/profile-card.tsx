@@ -15,6 +15,7 @@ export function ProfileTrigger(props: {
   children: ComponentChildren;
 }) {
   const [open, setOpen] = useState(false);
+  const [place, setPlace] = useState<Record<string, string>>({});
   const anchor = useRef<HTMLSpanElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -45,22 +46,44 @@ export function ProfileTrigger(props: {
         aria-haspopup="dialog"
         aria-expanded={open}
         aria-label={props.label ?? `Profile of ${props.username}`}
-        onClick={() => setOpen(!open)}
+        onClick={() => {
+          // Fixed, beside the trigger: the message list's scroller would clip it otherwise.
+          const r = button.current?.getBoundingClientRect();
+          if (r) {
+            const below = r.bottom + 6;
+            const left = `${Math.max(8, Math.min(r.left, innerWidth - 276))}px`;
+            setPlace(
+              below + 220 > innerHeight
+                ? { left, bottom: `${innerHeight - r.top + 6}px` }
+                : { left, top: `${below}px` },
+            );
+          }
+          setOpen(!open);
+        }}
       >
         {props.children}
       </button>
-      {open && <ProfileCard userId={props.userId} username={props.username} />}
+      {open && <ProfileCard userId={props.userId} username={props.username} style={place} />}
     </span>
   );
 }
 
 /** The card itself: what the cache knows, refreshed when it opens. */
-export function ProfileCard(props: { userId: string; username: string }) {
+export function ProfileCard(props: {
+  userId: string;
+  username: string;
+  style?: Record<string, string>;
+}) {
   const profile = useProfile(props.userId);
   const name = displayName(profile, props.username);
   const seen = profile ? presenceLine(profile) : null;
   return (
-    <div class="profile-card" role="dialog" aria-label={`Profile of ${props.username}`}>
+    <div
+      class="profile-card"
+      role="dialog"
+      aria-label={`Profile of ${props.username}`}
+      style={props.style}
+    >
       <div class="profile-card-head">
         <Avatar name={props.username} userId={props.userId} size="lg" />
         <div>
