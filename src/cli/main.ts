@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAdmin } from './admin-local.js';
 import { registerBackup } from './backup.js';
 import { registerBench } from './bench.js';
 import { registerClientCommands } from './client-commands.js';
@@ -17,6 +18,7 @@ const program = new Command()
 
 registerServe(program);
 registerBackup(program);
+registerAdmin(program);
 registerClientCommands(program);
 registerBench(program);
 registerCluster(program);

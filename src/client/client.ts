@@ -20,6 +20,7 @@ import {
 import { NodeList } from './node-list.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { Resync } from './resync.js';
+import { AdminApi } from './admin.js';
 import { RestApi } from './rest.js';
 import { Timers } from './timers.js';
 import type { ClientOptions } from './options.js';
@@ -34,6 +35,9 @@ export type { ClientOptions } from './options.js';
  * serves their handshakes and replays first, not hundreds of list requests in the same instant.
  */
 const REFRESH_SPREAD_MS = 2_000;
+/** A conversation list behind the live timeline is read again after this long, this many times. */
+const STALE_LIST_RETRY_MS = 250;
+const STALE_LIST_RETRIES = 3;
 
 /**
  * The Parley client library: the one implementation of connect, failover, reconnect with
@@ -43,6 +47,8 @@ const REFRESH_SPREAD_MS = 2_000;
  */
 export class ParleyClient extends Emitter<ClientEvents> {
   readonly api: RestApi;
+  /** The server admin routes (rules AD3-AD8), over {@link api}. */
+  readonly admin: AdminApi;
   readonly outbox = new Outbox();
   readonly cursors = new Cursors();
   readonly conversations = new ConversationCache();
@@ -61,6 +67,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #readyBefore = false;
   /** The REST refresh waits for `online` (after a reconnect). */
   #refreshDue = false;
+  /** Lists in a row that were behind what this client had received (see refreshConversations). */
+  #staleLists = 0;
 
   constructor(options: ClientOptions) {
     super();
@@ -77,6 +85,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       fetch: options.fetch,
       cookieSession: options.cookieSession,
     });
+    this.admin = new AdminApi(this.api);
     for (const [id, seq] of Object.entries(options.cursors ?? {})) this.cursors.set(id, seq);
     this.#resync = new Resync({
       cursors: this.cursors,
@@ -167,11 +176,26 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.#nodes.all;
   }
 
-  /** Loads the conversation list (unread counts, last messages) over REST. */
+  /**
+   * Loads the conversation list (unread counts, last messages) over REST. A list the node read
+   * before entries this client has since received live (the answer crossed them on the way)
+   * never replaces a newer cached summary; if no newer one is cached, the list is taken and
+   * read again shortly, up to {@link STALE_LIST_RETRIES} times, so the summary catches up.
+   */
   async refreshConversations(): Promise<ConversationDto[]> {
     const { conversations } = await this.api.conversations();
-    for (const c of conversations) this.conversations.set(c.id, c);
-    return conversations;
+    let behind = false;
+    const shown = conversations.map((c) => {
+      const cached = this.conversations.get(c.id);
+      if (cached && cached.lastSeq > c.lastSeq) return cached;
+      if (c.lastSeq < (this.cursors.get(c.id) ?? 0)) behind = true;
+      this.conversations.set(c.id, c);
+      return c;
+    });
+    if (!behind) this.#staleLists = 0;
+    else if (this.#staleLists++ < STALE_LIST_RETRIES)
+      this.#timers.set(() => this.#refresh(), STALE_LIST_RETRY_MS);
+    return shown;
   }
 
   /** Starts connecting and keeps the connection up until {@link close}. */

@@ -8,6 +8,12 @@ export {
   type TimelineItem,
 } from './client.js';
 export {
+  AdminApi,
+  type AdminUserDto,
+  type AdminUserStatusDto,
+  type AuditEntryDto,
+} from './admin.js';
+export {
   PROFILE_BATCH,
   ProfileCache,
   ProfilesApi,

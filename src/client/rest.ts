@@ -133,7 +133,8 @@ export class RestApi {
     this.token = null;
   }
 
-  me(): Promise<{ user: UserDto }> {
+  /** The current user, and whether they are a server admin (rule AD9). */
+  me(): Promise<{ user: UserDto; admin: boolean }> {
     return this.request('GET', '/api/v1/me');
   }
 

@@ -107,7 +107,7 @@ export class Relays {
       case 'revoked':
         for (const session of [...room.sessions]) {
           if (event.sessionId === null || session.principal.session.id === event.sessionId)
-            this.#close(session, CLOSE_CODES.sessionRevoked, 'session ended');
+            this.#close(session, CLOSE_CODES.sessionRevoked, event.reason ?? 'session ended');
         }
         return;
       case 'read': {

@@ -10,7 +10,8 @@ export type BusEvent =
   | { type: 'typing'; conversationId: string; userId: string; username: string }
   | { type: 'presence'; conversationId: string; userId: string; username: string; online: boolean }
   | { type: 'joined'; userId: string; conversationId: string; fromSeq: number }
-  | { type: 'revoked'; userId: string; sessionId: string | null }
+  /** Sessions ended (null: all the user's); `reason` is the sockets' close reason (default 'session ended'). */
+  | { type: 'revoked'; userId: string; sessionId: string | null; reason?: string }
   | { type: 'read'; userId: string; conversationId: string; seq: number }
   /** The user muted or unmuted a conversation (rule N3): for the user's own sockets. */
   | { type: 'conversation.muted'; userId: string; conversationId: string; muted: boolean }

@@ -32,10 +32,10 @@ export class Publications {
     });
   }
 
-  revoked(userId: string, sessionId: string | null): void {
+  revoked(userId: string, sessionId: string | null, reason?: string): void {
     this.#items.push({
       subject: subjects.user(userId),
-      event: { type: 'revoked', userId, sessionId },
+      event: { type: 'revoked', userId, sessionId, ...(reason === undefined ? {} : { reason }) },
     });
   }
 
