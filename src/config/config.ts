@@ -74,6 +74,12 @@ export interface Config {
     timeoutMs: number;
     ttlSeconds: number;
   };
+  /** --registration: the mode fixed by the operator; null: the runtime setting (rule RG2). */
+  registration: 'open' | 'invite' | 'closed' | null;
+  /** Base URL of invite and reset links (--public-url, no trailing slash); null: the request's origin. */
+  publicUrl: string | null;
+  /** SMTP delivery of reset mails (rule RG9); null: the node sends no mail. */
+  mail: { smtpUrl: string; from: string } | null;
   /** Directory of the built web UI; defaults to `dist/web` of this installation (no flag). */
   webDir?: string;
   limits: Limits;
@@ -209,6 +215,26 @@ const schema = z.object({
     })
     .default('false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  registration: z
+    .enum(['open', 'invite', 'closed'], { error: 'registration must be open, invite or closed' })
+    .optional(),
+  smtpUrl: z
+    .string()
+    .refine(isSmtpUrl, {
+      error: 'SMTP URL must be smtp://[user:pass@]host[:port] or smtps://[user:pass@]host[:port]',
+    })
+    .optional(),
+  mailFrom: z
+    .string()
+    .max(320, 'mail from must be at most 320 characters')
+    .regex(/^[^\r\n]*[^@\s<>]+@[^@\s<>]+>?$/, {
+      error: 'mail from must be an address, e.g. "Parley <parley@example.org>"',
+    })
+    .optional(),
+  publicUrl: z
+    .url({ error: 'public URL must be a URL such as https://chat.example.org' })
+    .refine((v) => /^https?:\/\//.test(v), { error: 'public URL must be http: or https:' })
+    .optional(),
   heapGrowthPercent: z.coerce
     .number({ error: 'heap growth must be a number' })
     .int('heap growth must be a whole number')
@@ -225,6 +251,20 @@ export const REQUEST_BODY_GRACE_MS = 20_000;
  * timeout plus its size at this rate (a 25 MiB file: 400 s) instead of REQUEST_BODY_GRACE_MS.
  */
 export const MIN_UPLOAD_BYTES_PER_SECOND = 64 * 1024;
+
+/** An SMTP server URL nodemailer reads: smtp: or smtps:, a host, nothing past the port. */
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'smtp:' || url.protocol === 'smtps:') &&
+      url.hostname !== '' &&
+      (url.pathname === '' || url.pathname === '/')
+    );
+  } catch {
+    return false;
+  }
+}
 
 /** A VAPID `sub` (RFC 8292): `mailto:` or `https:`; push services refuse localhost ones. */
 function isVapidSubject(value: string): boolean {
@@ -286,6 +326,11 @@ export function parseConfig(raw: RawConfig): Config {
     throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const c = result.data;
+  if (c.smtpUrl !== undefined && c.publicUrl === undefined)
+    throw new ConfigError(
+      'invalid configuration:\n  --smtp-url / PARLEY_SMTP_URL: needs --public-url (the base of mailed links)',
+    );
+  const publicUrl = c.publicUrl ? c.publicUrl.replace(/\/+$/, '') : null;
   return {
     host: c.host,
     port: c.port,
@@ -313,6 +358,12 @@ export function parseConfig(raw: RawConfig): Config {
       timeoutMs: 10_000,
       ttlSeconds: 24 * 3600,
     },
+    registration: c.registration ?? null,
+    publicUrl,
+    mail:
+      c.smtpUrl !== undefined && publicUrl !== null
+        ? { smtpUrl: c.smtpUrl, from: c.mailFrom ?? `parley@${new URL(publicUrl).hostname}` }
+        : null,
     uploadsPerMinute: c.uploadsPerMinute,
     searchesPerMinute: c.searchesPerMinute,
     limits: {

@@ -153,6 +153,26 @@ export const CONFIG_OPTIONS = {
     env: 'PARLEY_PUSH_ALLOW_LOOPBACK',
     help: 'accept Web Push endpoints on loopback addresses, http: included (tests and development only; default false)',
   },
+  registration: {
+    flag: '--registration <mode>',
+    env: 'PARLEY_REGISTRATION',
+    help: 'open, invite or closed: fixes the registration mode (admins then cannot change it); unset: the mode admins set at runtime (default open)',
+  },
+  smtpUrl: {
+    flag: '--smtp-url <url>',
+    env: 'PARLEY_SMTP_URL',
+    help: 'send password reset mails through this SMTP server: smtp://user:pass@host:587 (STARTTLS) or smtps://user:pass@host:465; needs --public-url (default: no mail)',
+  },
+  mailFrom: {
+    flag: '--mail-from <address>',
+    env: 'PARLEY_MAIL_FROM',
+    help: 'From address of mails, e.g. "Parley <parley@example.org>" (default parley@ the --public-url host)',
+  },
+  publicUrl: {
+    flag: '--public-url <url>',
+    env: 'PARLEY_PUBLIC_URL',
+    help: "base URL of invite and reset links, e.g. https://chat.example.org (default: the request's origin; required with --smtp-url)",
+  },
   heapGrowthPercent: {
     flag: '--heap-growth <percent>',
     env: 'PARLEY_HEAP_GROWTH',

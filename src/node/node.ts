@@ -21,6 +21,10 @@ import {
 import { UPLOAD_PATH } from '../gateway/http/routes/files.js';
 import { SharpMedia } from '../media/media.js';
 import { ProfileService } from '../services/profiles.js';
+import { createSmtpMailer } from '../adapters/smtp/smtp-mailer.js';
+import { MailService } from '../services/mail.js';
+import { PasswordService } from '../services/passwords.js';
+import { RegistrationService } from '../services/registration.js';
 import { attachWebSockets } from '../gateway/ws/ws-server.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { Bus, BusStatus } from '../ports/bus.js';
@@ -93,6 +97,9 @@ export async function startNode(
   const accounts = new AccountService(deps, conversations);
   const audit = new AuditLog(deps);
   const admin = new AdminService(deps, accounts, audit);
+  const mailer = config.mail
+    ? createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from })
+    : null;
   const { limits } = config;
   const sendLimiter = new RateLimiter({
     count: limits.sendsPerSecond,
@@ -162,6 +169,13 @@ export async function startNode(
       allowed: (userId) => searchLimiter.take(userId),
     }),
     settings,
+    registration: new RegistrationService({ ...deps, forcedMode: config.registration }, accounts),
+    passwords: new PasswordService({
+      ...deps,
+      mail: new MailService({ mailer, log }),
+      checks: accounts.passwordChecks,
+      publicUrl: config.publicUrl,
+    }),
     profiles: new ProfileService(
       { ...deps, onlineAmong: (userIds) => ctx.onlineAmong(userIds) },
       media,
@@ -302,6 +316,7 @@ export async function startNode(
         await closed;
         await cluster.stop();
         await bus.close();
+        mailer?.close();
         await store.close();
         log.info({ event: 'node.stopped' }, 'stopped');
       })();

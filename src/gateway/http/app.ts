@@ -18,8 +18,10 @@ import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { AVATAR_PATH, profileRoutes } from './routes/profiles.js';
+import { passwordRoutes } from './routes/passwords.js';
 import { pushRoutes } from './routes/push.js';
 import { reactionRoutes } from './routes/reactions.js';
+import { registrationRoutes } from './routes/registration.js';
 import { searchRoutes } from './routes/search.js';
 import { settingsRoutes } from './routes/settings.js';
 import { userRoutes } from './routes/users.js';
@@ -98,6 +100,8 @@ export function buildHttpApp(
     ...pushRoutes,
     ...fileRoutes,
     ...profileRoutes,
+    ...registrationRoutes,
+    ...passwordRoutes,
     ...discoveryRoutes,
     ...metaRoutes(() => routes, version),
   );

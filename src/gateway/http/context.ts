@@ -12,10 +12,12 @@ import type { ConversationService } from '../../services/conversations.js';
 import type { MentionService } from '../../services/mentions.js';
 import type { MessageService } from '../../services/messages.js';
 import type { NotificationService } from '../../services/notifications.js';
+import type { PasswordService } from '../../services/passwords.js';
 import type { ProfileService } from '../../services/profiles.js';
 import type { PushService } from '../../services/push.js';
 import type { ReactionService } from '../../services/reactions.js';
 import type { ReadMarkerService } from '../../services/read-markers.js';
+import type { RegistrationService } from '../../services/registration.js';
 import type { SearchService } from '../../services/search.js';
 import type { RateLimiter } from '../../services/rate-limiter.js';
 import type { SettingsService } from '../../services/settings.js';
@@ -47,6 +49,10 @@ export interface GatewayContext {
   /** Full-text search over the user's conversations (rules Q1-Q4). */
   search: SearchService;
   settings: SettingsService;
+  /** Registration modes and invites (rules RG1-RG5). */
+  registration: RegistrationService;
+  /** Password changes, reset links and mailed ones (rules RG6-RG9). */
+  passwords: PasswordService;
   /** Display names, status, avatars and last seen (rules PR1-PR7). */
   profiles: ProfileService;
   /** Per-conversation mute and the notifier of new messages (rules N1-N5). */

@@ -7,12 +7,15 @@ import {
   UserSchema,
 } from '../../../protocol/schemas.js';
 import { z } from 'zod';
+import { TokenSchema } from '../../../protocol/registration-schemas.js';
 import { clientIp } from '../context.js';
 import { SESSION_COOKIE } from '../origin.js';
 import { defineRoute } from '../route.js';
 
 const tag = 'Accounts';
 const LoginResponse = z.object({ token: z.string(), user: UserSchema });
+/** Registration: the credentials, and the invite code in invite-only mode (rule RG2). */
+const RegisterBody = CredentialsBody.extend({ invite: TokenSchema.optional() });
 
 /** Registration, login, logout and the current account. */
 export const authRoutes = [
@@ -22,12 +25,13 @@ export const authRoutes = [
     summary: 'Register a new account (username 3-32 of a-z 0-9 _ . -, password 8-128 characters)',
     tag,
     auth: false,
-    body: CredentialsBody,
+    body: RegisterBody,
     responses: {
       201: { description: 'The new user', schema: z.object({ user: UserSchema }) },
       400: { description: 'invalid_request', schema: ErrorSchema },
       403: {
-        description: 'origin_not_allowed (a browser on a foreign origin)',
+        description:
+          'origin_not_allowed (a browser on a foreign origin), registration_closed (closed, or invite-only without a code), invite_invalid',
         schema: ErrorSchema,
       },
       409: { description: 'username_taken', schema: ErrorSchema },
@@ -41,7 +45,7 @@ export const authRoutes = [
     async handler({ c, ctx, body }) {
       if (!ctx.limiters.register.take(clientIp(c)))
         throw new AppError('rate_limited', 'too many registrations; try later');
-      const user = await ctx.accounts.register(body.username, body.password);
+      const user = await ctx.registration.register(body.username, body.password, body.invite);
       return c.json({ user }, 201);
     },
   }),
@@ -59,7 +63,8 @@ export const authRoutes = [
         schema: ErrorSchema,
       },
       403: {
-        description: 'origin_not_allowed (a browser on a foreign origin)',
+        description:
+          'origin_not_allowed (a browser on a foreign origin); account_suspended (right password, suspended account)',
         schema: ErrorSchema,
       },
       415: {
@@ -109,11 +114,17 @@ export const authRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/v1/me',
-    summary: 'The current user',
+    summary: 'The current user, and whether they are a server admin',
     tag,
     auth: true,
-    responses: { 200: { description: 'The user', schema: z.object({ user: UserSchema }) } },
-    handler: ({ c, principal }) => c.json({ user: principal.user }),
+    responses: {
+      200: {
+        description: 'The user',
+        schema: z.object({ user: UserSchema, admin: z.boolean() }),
+      },
+    },
+    handler: async ({ c, ctx, principal }) =>
+      c.json({ user: principal.user, admin: await ctx.admin.isAdmin(principal.user.id) }),
   }),
   defineRoute({
     method: 'delete',
