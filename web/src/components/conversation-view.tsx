@@ -2,12 +2,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { describeError } from '../lib/errors.js';
 import { conversationTitle, formatFull } from '../lib/format.js';
-import { MAX_TIMER_MS, untilText } from '../lib/groups.js';
+import { untilText } from '../lib/groups.js';
 import type { ChatStore } from '../state/chat-store.js';
 import { Avatar } from './avatar.js';
 import { Composer } from './composer.js';
 import { BackIcon, BellIcon, BellOffIcon, SearchIcon, SettingsIcon } from './icons.js';
 import { MessageList } from './message-list.js';
+import { useExpiry } from './public-groups-settings.js';
 import { quoteText } from './reply-quote.js';
 import { typingText } from './sidebar.js';
 import { ReplyBar, ThreadPanel } from './thread-panel.js';
@@ -173,19 +174,6 @@ export function ConversationView(props: {
       )}
     </div>
   );
-}
-
-/** Renders again when `until` (epoch ms) passes, so a mute's end shows without an event. */
-function useExpiry(until: number | null): void {
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (until === null) return;
-    const timer = setTimeout(
-      () => setTick((n) => n + 1),
-      Math.min(Math.max(until - Date.now(), 0) + 50, MAX_TIMER_MS),
-    );
-    return () => clearTimeout(timer);
-  }, [until]);
 }
 
 /**

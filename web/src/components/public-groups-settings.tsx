@@ -4,6 +4,7 @@ import type { ConversationDto } from '../../../src/protocol/schemas.js';
 import { formatFull } from '../lib/format.js';
 import {
   canModerate,
+  MAX_TIMER_MS,
   MUTE_DURATIONS,
   muteMember,
   mutedUntilOf,
@@ -166,6 +167,7 @@ export function MemberMute(props: {
   const { store, conversation: c, member: m } = props;
   const [choosing, setChoosing] = useState(false);
   const until = mutedUntilOf(m);
+  useExpiry(until);
   const allowed = canModerate({ ...props.actor, serverAdmin: false }, m);
   const api = store.client.api;
   return (
@@ -274,4 +276,17 @@ function MuteDialog(props: {
       </fieldset>
     </Dialog>
   );
+}
+
+/** Renders again when `until` (epoch ms) passes, so a mute's end shows without an event. */
+export function useExpiry(until: number | null): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (until === null) return;
+    const timer = setTimeout(
+      () => setTick((n) => n + 1),
+      Math.min(Math.max(until - Date.now(), 0) + 50, MAX_TIMER_MS),
+    );
+    return () => clearTimeout(timer);
+  }, [until]);
 }
