@@ -267,6 +267,18 @@ describe('web UI: passwords [embedded]', () => {
     await phone.page.getByRole('alert').getByText('Wrong username or password.').waitFor();
     await logIn(phone.page, 'eve', 'a brand new secret');
     await phoneSignedIn();
+
+    // An email address for reset links: checked here first, saved, seen by the admin.
+    const email = account.getByLabel('Email address');
+    await email.fill('eve at example.org');
+    await account.getByRole('button', { name: 'Save email' }).click();
+    await account
+      .getByRole('alert')
+      .getByText(/Enter an email address like/)
+      .waitFor();
+    await email.fill('eve@example.org');
+    await account.getByRole('button', { name: 'Save email' }).click();
+    await account.getByText('Email saved.').waitFor();
     await account.getByRole('button', { name: 'Close' }).click();
     await page.reload();
     await page.getByRole('heading', { name: 'Hi eve!' }).waitFor();
@@ -281,6 +293,7 @@ describe('web UI: passwords [embedded]', () => {
     // The admin issues a one-time reset link; eve sets a new password with it.
     await openAdminPage(admin);
     const dialog = await manage(admin.page, 'eve');
+    await dialog.getByText('Also email it to eve@example.org').waitFor();
     await dialog.getByRole('button', { name: 'Create reset link' }).click();
     const link = await dialog.getByLabel('Reset link').inputValue();
     assert.match(link, /\/reset\/[^/]+$/);

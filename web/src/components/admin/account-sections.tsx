@@ -194,7 +194,7 @@ export function EmailSection({ store }: { store: ChatStore }) {
     store.client.api.settings().then(
       ({ settings }) => {
         if (!live) return;
-        const value = (settings as { email?: string | null }).email ?? '';
+        const value = settings.email ?? '';
         setEmail(value);
         setDraft(value);
       },
@@ -214,9 +214,7 @@ export function EmailSection({ store }: { store: ChatStore }) {
     setError(null);
     setSaved(false);
     try {
-      const { settings } = await store.client.api.request<{
-        settings: { email?: string | null };
-      }>('PATCH', '/api/v1/me/settings', { email: value || null });
+      const { settings } = await store.client.api.updateSettings({ email: value || null });
       const stored = settings.email ?? '';
       setEmail(stored);
       setDraft(stored);
@@ -253,12 +251,12 @@ export function EmailSection({ store }: { store: ChatStore }) {
               class="button"
               disabled={busy || email === null || draft.trim() === email}
             >
-              Save
+              Save email
             </button>
           </div>
           <p class="field-hint" id="account-email-hint" aria-live="polite">
             {saved
-              ? 'Saved.'
+              ? 'Email saved.'
               : 'Only you and the administrators see it. Used to send you a password reset link.'}
           </p>
         </div>
