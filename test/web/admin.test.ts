@@ -207,10 +207,20 @@ describe('web UI: running a community [cluster]', () => {
     await logIn(bob.page, 'bob', bob.password);
     await bob.page.getByRole('heading', { name: 'Hi bob!' }).waitFor();
 
-    // A member sees no admin link, and the admin page tells them it is not theirs.
+    // Members may invite once the admin allows it: carol does, from her account dialog.
+    await ada.page.getByRole('tab', { name: 'Registration & invites' }).click();
+    await ada.page.getByRole('switch', { name: 'Members can create invite links' }).check();
+    await ada.page.getByText('Saved.').waitFor();
     await visitor.page.getByRole('button', { name: /^Account and settings/ }).click();
     const account = visitor.page.getByRole('dialog', { name: 'Account' });
-    await account.getByRole('heading', { name: 'Password' }).waitFor();
+    await account.getByRole('heading', { name: 'Invite people' }).waitFor();
+    await account.getByRole('button', { name: 'Create invite link' }).click();
+    assert.match(
+      await account.getByLabel('Invite link', { exact: true }).inputValue(),
+      /\/invite\/[^/]+$/,
+    );
+
+    // A member sees no admin link, and the admin page tells them it is not theirs.
     assert.equal(await account.getByRole('link', { name: 'Open the admin page' }).count(), 0);
     await visitor.page.goto('/admin');
     await visitor.page
@@ -324,6 +334,31 @@ describe('web UI: passwords [embedded]', () => {
       .getByRole('alert')
       .getByText(/This reset link is not valid any more/)
       .waitFor();
+
+    // The last admin cannot step down; eve becomes admin and back; then she is deleted, her
+    // messages erased, after a confirmation, and her page goes to the login screen.
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const self = await manage(admin.page, 'root');
+    await self.getByRole('button', { name: 'Revoke admin' }).click();
+    await self
+      .getByRole('alert')
+      .getByText(/A server keeps at least one admin/)
+      .waitFor();
+    await self.getByRole('button', { name: 'Close' }).click();
+    const target = await manage(admin.page, 'eve');
+    await target.getByRole('button', { name: 'Make admin' }).click();
+    await target.getByRole('button', { name: 'Revoke admin' }).click();
+    await target.getByRole('button', { name: 'Make admin' }).waitFor();
+    await target.getByRole('button', { name: 'Delete eve…' }).click();
+    await target.getByRole('radio', { name: 'Erase them everywhere' }).check();
+    await target.getByRole('button', { name: 'Delete user' }).click();
+    await target.getByRole('alert').getByText('Tick the box to confirm deleting eve.').waitFor();
+    await target.getByRole('checkbox', { name: /I understand/ }).check();
+    await target.getByRole('button', { name: 'Delete user' }).click();
+    await target.waitFor({ state: 'detached' });
+    const row = admin.page.getByRole('table', { name: 'Users' }).locator('tr[data-username="eve"]');
+    await row.getByText('Deleted', { exact: true }).waitFor();
+    await visitor.page.getByRole('heading', { name: 'Welcome back' }).waitFor();
 
     for (const person of [admin, eve, phone, visitor, other]) assert.deepEqual(person.errors, []);
   });
