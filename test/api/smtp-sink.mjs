@@ -1,6 +1,8 @@
 // A real SMTP server in its own process for the mail tests (rule RG9): it accepts mail for
 // anyone from a client that logs in with the user and password given as arguments, and
 // prints one JSON line per event on stdout: {"listening": port}, then {"mail": {...}}.
+import { Buffer } from 'node:buffer';
+import process from 'node:process';
 import { SMTPServer } from 'smtp-server';
 
 const [user = 'parley', pass = 'secret'] = process.argv.slice(2);
