@@ -2,6 +2,7 @@
 // users registered once per file (argon2 makes registration the slow part), and cheap fresh
 // groups ("scenes") so that each matrix row starts from the same state.
 import assert from 'node:assert/strict';
+import { locationOf, setAdminAt } from '../../src/cli/admin-local.js';
 import type { Api } from '../helpers/api.js';
 import { uniqueName, type ApiResponse, type TestUser } from '../helpers/api.js';
 import { startDeployment, type Deployment, type Mode } from '../helpers/deployment.js';
@@ -44,6 +45,52 @@ export interface Cast {
   candidate: TestUser;
   /** Was a member of the legacy scene, then deleted the account; holds the old token. */
   deleted: TestUser;
+  /** A server admin (rule AD1), in no scene: granted by the operator's `parley admin grant`. */
+  serverAdmin: TestUser;
+  /** Was a member of the legacy scene, then suspended by the server admin; holds the old token. */
+  suspended: TestUser;
+}
+
+/** Who acts on the server as a whole (the admin routes, rule AD2). */
+export const SERVER_ACTORS = [
+  'anonymous',
+  'user',
+  'server admin',
+  'suspended',
+  'deleted user',
+] as const;
+export type ServerActor = (typeof SERVER_ACTORS)[number];
+
+/** The user acting as a server-level actor (`undefined`: no token). */
+export function serverUserOf(cast: Cast, actor: ServerActor): TestUser | undefined {
+  switch (actor) {
+    case 'anonymous':
+      return undefined;
+    case 'user':
+      return cast.outsider;
+    case 'server admin':
+      return cast.serverAdmin;
+    case 'suspended':
+      return cast.suspended;
+    case 'deleted user':
+      return cast.deleted;
+  }
+}
+
+/** The rule ids a server-level row cites for its actor. */
+export function serverActorRules(actor: ServerActor): string[] {
+  switch (actor) {
+    case 'anonymous':
+      return ['H4'];
+    case 'user':
+      return ['AD2'];
+    case 'server admin':
+      return ['AD1'];
+    case 'suspended':
+      return ['AD4'];
+    case 'deleted user':
+      return ['A6'];
+  }
 }
 
 /** One group: owner, admin, coadmin, member and other, each with one message; removed was in it. */
@@ -67,20 +114,33 @@ export interface World {
 export async function setUp(mode: Mode): Promise<World> {
   const deployment = await startDeployment(mode);
   const api = deployment.api;
-  const [owner, admin, coadmin, member, other, outsider, removed, candidate, deleted] =
-    await Promise.all(
-      [
-        'owner',
-        'admin',
-        'coadmin',
-        'member',
-        'other',
-        'outsider',
-        'removed',
-        'cand',
-        'deleted',
-      ].map((role) => api.signup(uniqueName(role))),
-    );
+  const [
+    owner,
+    admin,
+    coadmin,
+    member,
+    other,
+    outsider,
+    removed,
+    candidate,
+    deleted,
+    serverAdmin,
+    suspended,
+  ] = await Promise.all(
+    [
+      'owner',
+      'admin',
+      'coadmin',
+      'member',
+      'other',
+      'outsider',
+      'removed',
+      'cand',
+      'deleted',
+      'srvadm',
+      'susp',
+    ].map((role) => api.signup(uniqueName(role))),
+  );
   const cast: Cast = {
     owner: owner!,
     admin: admin!,
@@ -91,8 +151,18 @@ export async function setUp(mode: Mode): Promise<World> {
     removed: removed!,
     candidate: candidate!,
     deleted: deleted!,
+    serverAdmin: serverAdmin!,
+    suspended: suspended!,
   };
-  const legacy = await makeScene(api, cast, [cast.deleted]);
+  const legacy = await makeScene(api, cast, [cast.deleted, cast.suspended]);
+  await setAdminAt(locationOf(deployment.nodes[0]!.config), cast.serverAdmin.username, true);
+  expectStatus(
+    await api.request('POST', `/api/v1/admin/users/${cast.suspended.id}/suspend`, {
+      token: cast.serverAdmin.token,
+      body: { reason: 'the matrix' },
+    }),
+    200,
+  );
   expectStatus(
     await api.request('DELETE', '/api/v1/me', {
       token: cast.deleted.token,
