@@ -4,6 +4,8 @@ import {
   CloseCode,
   mentionsUser,
   positionOf,
+  ProfileCache,
+  ProfilesApi,
   SendError,
   type ParleyClient,
   type TimelineItem,
@@ -50,12 +52,15 @@ export class ChatApp {
   #quit = false;
   readonly #commands: Record<string, Command>;
   readonly #bell = new Bell();
+  /** Senders' display names for headers (rule PR7), fetched in batches. */
+  readonly #profiles: ProfileCache;
 
   constructor(term: Terminal, client: ParleyClient, configPath: string) {
     this.#term = term;
     this.#client = client;
     this.#configPath = configPath;
     this.#color = term.isTTY && !process.env.NO_COLOR && !process.argv.includes('--no-color');
+    this.#profiles = new ProfileCache(new ProfilesApi(client.api));
     this.#commands = chatCommands({
       client,
       term,
@@ -97,11 +102,13 @@ export class ChatApp {
       color: this.#color,
       me: this.#client.user,
       fileUrl: (id) => this.#client.api.fileUrl(id),
+      displayName: (id) => this.#profiles.get(id)?.displayName,
     };
   }
 
   #render(message: MessageDto): string {
     this.#pane?.saw(message);
+    void this.#profiles.want([message.sender]); // shown by name until it arrives
     return formatMessage(message, this.#options);
   }
 
@@ -253,6 +260,9 @@ export class ChatApp {
       historyPage(this.#client.api, conversation.id),
       pane.loadMembers(),
     ]);
+    await this.#profiles.want(
+      items.flatMap((i) => (i.kind === 'message' ? [i.message.sender] : [])),
+    );
     this.#printItems(pane, items);
     pane.oldestShown = oldest;
     const last = items.at(-1);

@@ -3,6 +3,7 @@ import { findConversation, type ChatView, type Command } from './chat-view.js';
 import { fileCommands } from './file-commands.js';
 import { conversationLabel } from './format.js';
 import { messageCommands } from './message-commands.js';
+import { profileCommands } from './profile-commands.js';
 
 export type { ChatView, Command } from './chat-view.js';
 
@@ -137,6 +138,7 @@ export function chatCommands(view: ChatView): Record<string, Command> {
     },
     ...messageCommands(view),
     ...fileCommands(view),
+    ...profileCommands(view),
     more: {
       usage: '/more',
       help: 'show older messages',

@@ -19,6 +19,8 @@ export interface RenderOptions {
   me?: { id: string; username: string } | null | undefined;
   /** Where a file's bytes are (the node's absolute URL); default the path on the node. */
   fileUrl?: ((fileId: string) => string) | undefined;
+  /** A sender's display name, if known and set (rule PR7: headers read `Name (username)`). */
+  displayName?: ((userId: string) => string | null | undefined) | undefined;
 }
 
 const PLAIN: RenderOptions = { color: false };
@@ -106,7 +108,9 @@ export function formatMessage(m: MessageDto, options: RenderOptions = PLAIN): st
     lines.push(dim(`  ↳ re #${m.reply.seq} ${m.reply.senderName}: ${text}`, options));
   }
   const mentioned = mentionsUser(m, options.me?.id);
-  const head = `[${localTime(m.createdAt)}] #${m.seq} ${m.senderName}:`;
+  const display = options.displayName?.(m.sender);
+  const sender = display ? `${display} (${m.senderName})` : m.senderName;
+  const head = `[${localTime(m.createdAt)}] #${m.seq} ${sender}:`;
   const tags: string[] = [];
   if (m.editedAt !== null && m.deletedAt === null) tags.push('(edited)');
   if (m.replyCount > 0) tags.push(`[${m.replyCount} ${m.replyCount === 1 ? 'reply' : 'replies'}]`);
