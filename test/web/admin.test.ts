@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { openPostgresStore } from '../../src/adapters/postgres/postgres-store.js';
-import { openSqliteStore, sqlitePath } from '../../src/adapters/sqlite/sqlite-store.js';
+import { locationOf, setAdminAt } from '../../src/cli/admin-local.js';
 import type { Deployment } from '../helpers/deployment.js';
 import { nodeFor, startWebDeployment } from '../helpers/web-deployment.js';
 import {
@@ -17,23 +16,9 @@ import {
   type Person,
 } from '../helpers/web.js';
 
-/**
- * Makes `username` a server admin the way the operator does on the server host: straight in
- * the deployment's store (a second connection beside the running nodes).
- */
+/** Makes `username` a server admin as the operator's `parley admin grant` does (rule AD1). */
 async function grantAdmin(deployment: Deployment, username: string): Promise<void> {
-  const { config } = deployment.nodes[0]!;
-  const store =
-    config.store.kind === 'sqlite'
-      ? await openSqliteStore(sqlitePath(config.dataDir))
-      : await openPostgresStore(config.store.url);
-  try {
-    const user = await store.getUserByUsername(username);
-    assert.ok(user, `${username} exists`);
-    await store.setUserAdmin(user.id, true);
-  } finally {
-    await store.close();
-  }
+  await setAdminAt(locationOf(deployment.nodes[0]!.config), username, true);
 }
 
 /** Fills and submits the login form. */
@@ -227,6 +212,13 @@ describe('web UI: running a community [cluster]', () => {
       .getByRole('alert')
       .getByText('This page is for the administrators')
       .waitFor();
+
+    // Closed: the login screen offers no sign-up at all.
+    await ada.page.getByRole('radio', { name: /^Closed/ }).check();
+    await ada.page.getByText('Saved.').waitFor();
+    await late.page.goto('/');
+    await late.page.getByText('Registration is closed on this server.').waitFor();
+    assert.equal(await late.page.getByRole('button', { name: 'Create an account' }).count(), 0);
 
     for (const person of [ada, bob, visitor, late]) assert.deepEqual(person.errors, []);
   });

@@ -24,7 +24,7 @@ export function readLimits(): Limits {
 
 /**
  * The login screen's words for a socket the node closed (4004) because an admin suspended the
- * account (rule AD…): the close reason names the suspension; null for other ends.
+ * account (rule AD4): the close reason names the suspension; null for other ends.
  */
 export function suspendedNotice(closeReason: string): string | null {
   if (!/suspend/i.test(closeReason)) return null;

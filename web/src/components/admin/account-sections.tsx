@@ -59,7 +59,7 @@ export function InviteSection({ store }: { store: ChatStore }) {
   );
 }
 
-/** Change password: the current one confirms it; the user's other sessions end (rule RG…). */
+/** Change password: the current one confirms it; the user's other sessions end (rule RG6). */
 export function PasswordSection({ store }: { store: ChatStore }) {
   const api = useMemo(() => adminApi(store.client.api), [store]);
   const [open, setOpen] = useState(false);
