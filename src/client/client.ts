@@ -20,7 +20,6 @@ import {
 import { NodeList } from './node-list.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { Resync } from './resync.js';
-import { AdminApi } from './admin.js';
 import { RestApi } from './rest.js';
 import { Timers } from './timers.js';
 import type { ClientOptions } from './options.js';
@@ -47,8 +46,6 @@ const STALE_LIST_RETRIES = 3;
  */
 export class ParleyClient extends Emitter<ClientEvents> {
   readonly api: RestApi;
-  /** The server admin routes (rules AD3-AD8), over {@link api}. */
-  readonly admin: AdminApi;
   readonly outbox = new Outbox();
   readonly cursors = new Cursors();
   readonly conversations = new ConversationCache();
@@ -85,7 +82,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
       fetch: options.fetch,
       cookieSession: options.cookieSession,
     });
-    this.admin = new AdminApi(this.api);
     for (const [id, seq] of Object.entries(options.cursors ?? {})) this.cursors.set(id, seq);
     this.#resync = new Resync({
       cursors: this.cursors,
