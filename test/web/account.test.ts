@@ -105,7 +105,7 @@ describe('web UI: accounts', () => {
     await page.getByRole('button', { name: /^Account and settings/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Account' });
     await dialog.getByRole('button', { name: 'Delete account…' }).click();
-    await dialog.getByLabel('Password').fill('wrong password');
+    await dialog.getByRole('textbox', { name: 'Password', exact: true }).fill('wrong password');
     await dialog.getByRole('button', { name: 'Delete my account' }).click();
     await dialog
       .getByRole('alert')
@@ -114,7 +114,7 @@ describe('web UI: accounts', () => {
     await dialog.getByRole('checkbox').check();
     await dialog.getByRole('button', { name: 'Delete my account' }).click();
     await dialog.getByRole('alert').getByText('That password is not right.').waitFor();
-    await dialog.getByLabel('Password').fill(frank.password);
+    await dialog.getByRole('textbox', { name: 'Password', exact: true }).fill(frank.password);
     await dialog.getByRole('button', { name: 'Delete my account' }).click();
     await page.getByRole('heading', { name: 'Welcome back' }).waitFor();
     await page.getByText('Your account was deleted.').waitFor();
