@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { uniqueName, type TestUser } from '../helpers/api.js';
 import { ChatProcess } from '../helpers/cli.js';
-import { testModes, useDeploymentWithUsers } from '../helpers/deployment.js';
+import { singleNodeModes, useDeploymentWithUsers } from '../helpers/deployment.js';
 import { runCli } from '../helpers/process.js';
 import { NO_PTY, PtyChat } from './pty.js';
 
 const MiB = 1024 * 1024;
 
-for (const mode of testModes()) {
+for (const mode of singleNodeModes()) {
   describe(`terminal client: files, search, mute, do-not-disturb and the bell (${mode})`, () => {
     const world = useDeploymentWithUsers(mode, ['ann', 'bob'], { config: { maxUploadMb: 1 } });
     const dir = mkdtempSync(join(tmpdir(), 'parley-files-chat-'));
@@ -77,7 +77,7 @@ for (const mode of testModes()) {
         message.attachments.map((f: { name: string; size: number }) => [f.name, f.size]),
         [['a.bin', binary.length]],
       );
-      // Downloaded by the other member (through their own node in cluster mode): the same bytes.
+      // Downloaded by the other member: the same bytes.
       assert.ok((await download(ann, message.attachments[0].id)).equals(binary));
       const history = await api.history(bob, groupId, '?limit=10');
       const two = history.body.messages.find((m: { seq: number }) => m.seq === 2);

@@ -26,6 +26,18 @@ export function testModes(): Mode[] {
   return modes as Mode[];
 }
 
+/**
+ * The modes of a client scenario (a browser or terminal test) that is not about what crosses
+ * nodes: embedded only. The web UI and the terminal run the same code against one node or two,
+ * and the server's cross-node paths (fan-out, relays, resync) are covered in both modes by the
+ * API, WebSocket and cluster suites; client scenarios about live updates between people on
+ * different nodes (receipts, reactions, notifications, system lines) keep both modes. This
+ * keeps CI's time in check (docs/architecture.md, "Decisions and trade-offs").
+ */
+export function singleNodeModes(): Mode[] {
+  return testModes().filter((mode) => mode === 'embedded');
+}
+
 /** One or two nodes serving the same users, and an API that sends each user to its own node. */
 export interface Deployment {
   readonly mode: Mode;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
+import { startDeployment, singleNodeModes, type Deployment } from '../helpers/deployment.js';
 import {
   builtWebUi,
   launchBrowser,
@@ -45,7 +45,7 @@ async function watchCsp(page: Page): Promise<void> {
 const cspViolations = (page: Page) =>
   page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
 
-for (const mode of testModes()) {
+for (const mode of singleNodeModes()) {
   describe(`web UI: message formatting, emoji and autocomplete (${mode})`, () => {
     let deployment: Deployment;
     let browser: Browser;
@@ -56,7 +56,7 @@ for (const mode of testModes()) {
       const webDir = await builtWebUi();
       deployment = await startDeployment(mode, { tweak: (c) => (c.webDir = webDir) });
       browser = await launchBrowser();
-      // In cluster mode the two people are on different nodes.
+      // The first and the last node (the same one: this scenario runs on one node).
       const [first, second] = [deployment.nodes[0]!, deployment.nodes.at(-1)!];
       alice = await openPerson(browser, first, 'alice');
       bob = await openPerson(browser, second, 'bob');

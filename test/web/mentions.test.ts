@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { testModes } from '../helpers/deployment.js';
+import { singleNodeModes } from '../helpers/deployment.js';
 import { openConversation, screenshot, sendMessage, startDm, type Person } from '../helpers/web.js';
 import { messageWith, rest, useRichWorld } from './rich-world.js';
 
@@ -18,7 +18,7 @@ async function expectMentionBadge(person: Person, title: string, count: number) 
   await badge.filter({ hasText: new RegExp(`^@${count} `) }).waitFor();
 }
 
-for (const mode of testModes()) {
+for (const mode of singleNodeModes()) {
   describe(`web UI: mentions, live in two browsers (${mode})`, () => {
     const world = useRichWorld(mode);
 

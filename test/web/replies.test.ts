@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { testModes } from '../helpers/deployment.js';
+import { singleNodeModes } from '../helpers/deployment.js';
 import { screenshot, sendMessage, startDm, type Person } from '../helpers/web.js';
 import {
   expectRows,
@@ -18,7 +18,7 @@ async function replyTo(person: Person, text: string): Promise<void> {
   await message.getByRole('button', { name: /^Reply to/ }).click();
 }
 
-for (const mode of testModes()) {
+for (const mode of singleNodeModes()) {
   describe(`web UI: replies and threads, live in two browsers (${mode})`, () => {
     const world = useRichWorld(mode);
     let dm = '';

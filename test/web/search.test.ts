@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { testModes } from '../helpers/deployment.js';
+import { singleNodeModes } from '../helpers/deployment.js';
 import { screenshot } from '../helpers/web.js';
 import { messageWith, rest, useRichWorld } from './rich-world.js';
 
@@ -42,7 +42,7 @@ function results(page: Page) {
   );
 }
 
-for (const mode of testModes()) {
+for (const mode of singleNodeModes()) {
   describe(`web UI: message search (${mode})`, () => {
     const world = useRichWorld(mode);
 
