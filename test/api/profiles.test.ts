@@ -194,6 +194,21 @@ for (const mode of testModes())
       assert.equal(anon.status, 401);
     });
 
+    it('[PR2] every profile route needs a session', async () => {
+      const routes: Array<[string, string]> = [
+        ['GET', `/api/v1/users/${alice.username}/profile`],
+        ['GET', `/api/v1/profiles?ids=${alice.id}`],
+        ['PATCH', '/api/v1/me/profile'],
+        ['PUT', '/api/v1/me/avatar'],
+        ['DELETE', '/api/v1/me/avatar'],
+        ['GET', `/api/v1/users/${alice.id}/avatar`],
+      ];
+      for (const [method, path] of routes) {
+        const res = await api.request(method, path, method === 'PATCH' ? { body: {} } : {});
+        expectError(res, 401, 'unauthorized');
+      }
+    });
+
     it('[PR2] batches: at most 100 ids, in the order asked, unknown ids left out', async () => {
       const ids = [carol.id, 'no-such-user', alice.id, carol.id];
       const got = await api.request('GET', `/api/v1/profiles?ids=${ids.join(',')}`, {
