@@ -60,12 +60,14 @@ export function registerClientCommands(program: Command): void {
     .option('--username <name>', 'username (asked when missing)')
     .option('--password-stdin', 'read the password from the first line of stdin')
     .option('--register', 'create the account first')
+    .option('--invite <code>', 'with --register: the invite code an invite-only node asks for')
     .action(
       async (opts: {
         server?: string;
         username?: string;
         passwordStdin?: boolean;
         register?: boolean;
+        invite?: string;
       }) => {
         const config = readClientConfig();
         const url = serverUrl(opts.server, config);
@@ -87,7 +89,7 @@ export function registerClientCommands(program: Command): void {
             if (opts.register && (await term.askHidden('Repeat password: ')) !== password)
               die('the passwords differ', 2);
           }
-          if (opts.register) await client.register(opts.username, password);
+          if (opts.register) await client.register(opts.username, password, opts.invite);
           const user = await client.login(opts.username, password);
           writeClientConfig({
             server: url,

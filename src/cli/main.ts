@@ -4,8 +4,10 @@ import { registerAdmin } from './admin-local.js';
 import { registerBackup } from './backup.js';
 import { registerBench } from './bench.js';
 import { registerProfileCommand } from './chat/profile-cli.js';
+import { registerAccountCommands } from './client-account.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerCluster } from './cluster.js';
+import { registerExport } from './export.js';
 import { registerServe } from './serve.js';
 import { registerVerify } from './verify.js';
 
@@ -19,8 +21,10 @@ const program = new Command()
 
 registerServe(program);
 registerBackup(program);
+registerExport(program);
 registerAdmin(program);
 registerClientCommands(program);
+registerAccountCommands(program);
 registerProfileCommand(program);
 registerBench(program);
 registerCluster(program);

@@ -20,6 +20,8 @@ import {
 import { NodeList } from './node-list.js';
 import { Outbox, type OutboxEntry } from './outbox.js';
 import { Resync } from './resync.js';
+import { AdminApi } from './admin.js';
+import { RegistrationApi } from './registration.js';
 import { RestApi } from './rest.js';
 import { Timers } from './timers.js';
 import type { ClientOptions } from './options.js';
@@ -46,6 +48,10 @@ const STALE_LIST_RETRIES = 3;
  */
 export class ParleyClient extends Emitter<ClientEvents> {
   readonly api: RestApi;
+  /** The server admin routes (rules AD3-AD8), over {@link api}. */
+  readonly admin: AdminApi;
+  /** Registration modes, invites and passwords (rules RG1-RG9), over {@link api}. */
+  readonly registration: RegistrationApi;
   readonly outbox = new Outbox();
   readonly cursors = new Cursors();
   readonly conversations = new ConversationCache();
@@ -82,6 +88,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
       fetch: options.fetch,
       cookieSession: options.cookieSession,
     });
+    this.admin = new AdminApi(this.api);
+    this.registration = new RegistrationApi(this.api);
     for (const [id, seq] of Object.entries(options.cursors ?? {})) this.cursors.set(id, seq);
     this.#resync = new Resync({
       cursors: this.cursors,
@@ -144,8 +152,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.#nodes.current;
   }
 
-  async register(username: string, password: string): Promise<UserDto> {
-    return (await this.#anyNode(() => this.api.register(username, password))).user;
+  async register(username: string, password: string, invite?: string): Promise<UserDto> {
+    return (await this.#anyNode(() => this.api.register(username, password, invite))).user;
   }
 
   async login(username: string, password: string): Promise<UserDto> {

@@ -20,6 +20,15 @@ export {
   shownName,
   type ProfileDto,
 } from './profiles.js';
+export {
+  RegistrationApi,
+  type CreatedInviteDto,
+  type InviteDto,
+  type IssuedResetDto,
+  type RegistrationDto,
+  type RegistrationMode,
+  type RegistrationSettingsDto,
+} from './registration.js';
 export { positionOf } from './events.js';
 export { applyReaction, isReactionEvent, type ReactionEvent } from './reactions.js';
 export { mentionsUser } from './mentions.js';

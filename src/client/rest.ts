@@ -114,8 +114,13 @@ export class RestApi {
     return parsed as T;
   }
 
-  register(username: string, password: string): Promise<{ user: UserDto }> {
-    return this.request('POST', '/api/v1/auth/register', { username, password });
+  /** Creates an account; `invite` is the code an invite-only node asks for (rule RG2). */
+  register(username: string, password: string, invite?: string): Promise<{ user: UserDto }> {
+    return this.request('POST', '/api/v1/auth/register', {
+      username,
+      password,
+      ...(invite === undefined ? {} : { invite }),
+    });
   }
 
   async login(username: string, password: string): Promise<{ token: string; user: UserDto }> {
