@@ -213,6 +213,10 @@ export class AccountService {
     await tx.deleteUserPushSubscriptions(userId);
     // Uploads never sent go; files of sent messages stay with the messages (rule F7).
     await tx.deleteUnattachedUploads(userId);
+    // The profile goes with the account (rule PR1): display name, status and picture.
+    await tx.updateProfile(userId, { displayName: null, statusText: null });
+    const avatar = await tx.setAvatar(userId, null, this.#deps.now());
+    if (avatar) await tx.deleteBlobs([avatar]);
     await tx.markUserDeleted(userId, this.#deps.now());
     pubs.revoked(userId, null);
   }

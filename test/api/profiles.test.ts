@@ -194,6 +194,40 @@ for (const mode of testModes())
       assert.equal(anon.status, 401);
     });
 
+    it('[PR1][PR4] a deleted account takes its profile along: [deleted], no name, no picture', async () => {
+      const erin = await api.signup(`erin${Date.now().toString(36)}`);
+      expectStatus(await patch(erin, { displayName: 'Erin', statusText: 'Leaving soon' }), 200);
+      const png = await sharp({
+        create: { width: 20, height: 20, channels: 3, background: '#f0f' },
+      })
+        .png()
+        .toBuffer();
+      const up = await putAvatar(erin, png);
+      expectStatus(up, 200);
+      const url: string = up.body.profile.avatarUrl;
+      const gone = await api.request('DELETE', '/api/v1/me', {
+        token: erin.token,
+        body: { password: 'correct horse' },
+      });
+      expectStatus(gone, 204);
+      const batch = await api.request('GET', `/api/v1/profiles?ids=${erin.id}`, {
+        token: alice.token,
+      });
+      assert.deepEqual(batch.body.profiles, [
+        {
+          userId: erin.id,
+          username: '[deleted]',
+          displayName: null,
+          statusText: null,
+          avatarUrl: null,
+          lastSeenAt: null,
+          online: false,
+        },
+      ]);
+      expectError(await profileOf(alice, erin.username), 404, 'not_found');
+      assert.equal((await getBytes(alice, url)).status, 404);
+    });
+
     it('[PR2] every profile route needs a session', async () => {
       const routes: Array<[string, string]> = [
         ['GET', `/api/v1/users/${alice.username}/profile`],
