@@ -41,6 +41,10 @@ const ROUTES: Array<[string, string]> = [
 const PUBLIC = new Set([
   '/api/v1/auth/register',
   '/api/v1/auth/login',
+  '/api/v1/auth/registration',
+  '/api/v1/auth/password-reset',
+  '/api/v1/auth/forgot',
+  '/api/v1/invites/check',
   '/healthz',
   '/readyz',
   '/api/v1/openapi.json',
