@@ -74,6 +74,8 @@ export interface Config {
     timeoutMs: number;
     ttlSeconds: number;
   };
+  /** --admin: accounts made server admins at start if registered (rule AD1). */
+  admins: string[];
   /** --registration: the mode fixed by the operator; null: the runtime setting (rule RG2). */
   registration: 'open' | 'invite' | 'closed' | null;
   /** Base URL of invite and reset links (--public-url, no trailing slash); null: the request's origin. */
@@ -215,6 +217,18 @@ const schema = z.object({
     })
     .default('false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  admins: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((name) => name.trim().toLowerCase())
+        .filter((name) => name !== ''),
+    )
+    .refine((names) => names.every((name) => /^[a-z0-9_.-]{3,32}$/.test(name)), {
+      error: 'admin must be comma-separated usernames (3-32 of a-z 0-9 _ . -)',
+    }),
   registration: z
     .enum(['open', 'invite', 'closed'], { error: 'registration must be open, invite or closed' })
     .optional(),
@@ -358,6 +372,7 @@ export function parseConfig(raw: RawConfig): Config {
       timeoutMs: 10_000,
       ttlSeconds: 24 * 3600,
     },
+    admins: c.admins,
     registration: c.registration ?? null,
     publicUrl,
     mail:

@@ -153,6 +153,11 @@ export const CONFIG_OPTIONS = {
     env: 'PARLEY_PUSH_ALLOW_LOOPBACK',
     help: 'accept Web Push endpoints on loopback addresses, http: included (tests and development only; default false)',
   },
+  admins: {
+    flag: '--admin <usernames>',
+    env: 'PARLEY_ADMIN',
+    help: 'make these registered accounts (comma-separated) server admins when the node starts; an account not registered yet is skipped with a warning, never granted later (default: none; see also parley admin grant)',
+  },
   registration: {
     flag: '--registration <mode>',
     env: 'PARLEY_REGISTRATION',

@@ -97,6 +97,12 @@ export async function startNode(
   const accounts = new AccountService(deps, conversations);
   const audit = new AuditLog(deps);
   const admin = new AdminService(deps, accounts, audit);
+  try {
+    await admin.roles.grantAtStart(config.admins);
+  } catch (err) {
+    await Promise.allSettled([bus.close(), store.close()]);
+    throw err;
+  }
   const mailer = config.mail
     ? createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from })
     : null;
@@ -119,6 +125,7 @@ export async function startNode(
   const messages = new MessageService(deps, conversations, {
     sendAllowed: (userId) => sendLimiter.take(userId),
     onSent: (message) => notifications.messageSent(message),
+    audit,
   });
   // Bursts of a quarter of the minute's searches: the defaults are SEARCH_RATE's (120, 30).
   const searchLimiter = new RateLimiter({
@@ -231,7 +238,8 @@ export async function startNode(
       positions: (userId) => conversations.positionsOf(userId),
       latestSeqs: (ids) => conversations.latestSeqs(ids),
       conversation: (user, id) => conversations.get(user, id),
-      readTimeline: (id, afterSeq, limit) => messages.readTimeline(id, afterSeq, limit),
+      readTimeline: (user, id, afterSeq, limit) =>
+        messages.readTimeline(user.id, id, afterSeq, limit),
     },
     presence: cluster.presence,
     allowUnknownIds: (userId, count) => syncUnknownIds.take(userId, count),

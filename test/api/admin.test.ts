@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { locationOf, setAdminAt } from '../../src/cli/admin-local.js';
 import type { AdminUserDto, AuditEntryDto } from '../../src/client/index.js';
-import type { Api, TestUser } from '../helpers/api.js';
-import { uniqueName } from '../helpers/api.js';
+import { parseConfig } from '../../src/config/config.js';
+import { Api, uniqueName, type TestUser } from '../helpers/api.js';
+import { startTestNode } from '../helpers/node.js';
 import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
 import { expectError, expectStatus } from './support.js';
 
@@ -377,3 +381,44 @@ for (const mode of testModes())
       );
     });
   });
+
+describe('the --admin flag', () => {
+  it('[AD1] makes registered accounts admins at start (audited, no actor); names not registered yet are skipped, never granted later', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-admin-flag-'));
+    try {
+      const first = await startTestNode({ dataDir });
+      const api = new Api(first.url);
+      const chosen = await api.signup(uniqueName('chosen'));
+      await first.stop();
+      const ghost = uniqueName('ghost');
+      const node = await startTestNode({
+        dataDir,
+        config: { admins: ` ${chosen.username.toUpperCase()} ,${ghost}` },
+      });
+      try {
+        const again = new Api(node.url);
+        const me = await again.login(chosen.username);
+        const res = await again.request('GET', '/api/v1/me', { token: me.token });
+        assert.equal(res.body.admin, true);
+        const late = await again.signup(ghost);
+        const lateMe = await again.request('GET', '/api/v1/me', { token: late.token });
+        assert.equal(lateMe.body.admin, false, 'registering a flagged name later grants nothing');
+        const audit = await again.request('GET', '/api/v1/admin/audit', { token: me.token });
+        expectStatus(audit, 200);
+        const entry = (audit.body.entries as AuditEntryDto[]).find(
+          (e) => e.action === 'admin.granted',
+        );
+        assert.equal(entry?.actor, null);
+        assert.equal(entry?.targetUser?.username, chosen.username);
+      } finally {
+        await node.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('[AD1] a malformed --admin list is a configuration error', () => {
+    assert.throws(() => parseConfig({ admins: 'ok_name,not a name' }), /admin must be/);
+  });
+});
