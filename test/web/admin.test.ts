@@ -93,6 +93,10 @@ describe('web UI: running a community [cluster]', () => {
     await dialog.getByLabel('Reason (the user sees it)').fill('Spamming the general group');
     await dialog.getByRole('button', { name: 'Suspend bob' }).click();
     await dialog.getByRole('button', { name: 'Unsuspend bob' }).waitFor();
+    // The pressed button is gone: focus is on its opposite, not lost.
+    await ada.page.waitForFunction(
+      () => document.activeElement?.textContent?.trim() === 'Unsuspend bob',
+    );
 
     // On the other node bob's page goes to the login screen, saying why; his sockets close.
     await bob.page.getByRole('heading', { name: 'Welcome back' }).waitFor();

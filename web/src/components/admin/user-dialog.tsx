@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ErrorCode } from '../../../../src/client/index.js';
 import type { AdminApi, AdminUser } from '../../lib/admin-api.js';
 import { formatWhen, statusOf } from '../../lib/admin-api.js';
@@ -34,6 +34,16 @@ export function UserDialog(props: {
   const [messages, setMessages] = useState<'keep' | 'erase'>('keep');
   const [confirmed, setConfirmed] = useState(false);
 
+  // After a suspend or unsuspend the pressed control is gone: focus goes to its opposite.
+  const refocus = useRef(false);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const unsuspendRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!refocus.current || busy) return;
+    refocus.current = false;
+    (status === 'suspended' ? unsuspendRef : reasonRef).current?.focus();
+  }, [status, busy]);
+
   const run = async (action: () => Promise<void>) => {
     setBusy(true);
     setError(null);
@@ -55,6 +65,7 @@ export function UserDialog(props: {
     void run(async () => {
       const { user: next } = await api.suspend(user.id, reason.trim());
       setReason('');
+      refocus.current = true;
       props.onChanged(next);
     });
   };
@@ -62,6 +73,7 @@ export function UserDialog(props: {
   const unsuspend = () =>
     void run(async () => {
       const { user: next } = await api.unsuspend(user.id);
+      refocus.current = true;
       props.onChanged(next);
     });
 
@@ -127,6 +139,7 @@ export function UserDialog(props: {
                 <div class="field">
                   <label for="admin-suspend-reason">Reason (the user sees it)</label>
                   <textarea
+                    ref={reasonRef}
                     id="admin-suspend-reason"
                     rows={2}
                     maxLength={REASON_MAX}
@@ -147,7 +160,13 @@ export function UserDialog(props: {
           {status === 'suspended' && (
             <section class="settings-section" aria-labelledby="admin-unsuspend">
               <h3 id="admin-unsuspend">Suspended</h3>
-              <button type="button" class="button" disabled={busy} onClick={unsuspend}>
+              <button
+                ref={unsuspendRef}
+                type="button"
+                class="button"
+                disabled={busy}
+                onClick={unsuspend}
+              >
                 Unsuspend {user.username}
               </button>
             </section>
