@@ -290,6 +290,44 @@ for (const mode of testModes())
       ]);
     });
 
+    it('[AD7] two admins revoking each other at once: exactly one succeeds, one admin remains', async () => {
+      const [a, b] = [await api.signup(uniqueName('ra')), await api.signup(uniqueName('rb'))];
+      for (const u of [a, b])
+        expectStatus(
+          await api.request('PUT', `/api/v1/admin/users/${u.id}/admin`, { token: root.token }),
+          200,
+        );
+      // Leave a and b as the only admins, then race.
+      expectStatus(
+        await api.request('DELETE', `/api/v1/admin/users/${root.id}/admin`, { token: a.token }),
+        200,
+      );
+      const results = await Promise.all([
+        api.request('DELETE', `/api/v1/admin/users/${b.id}/admin`, { token: a.token }),
+        api.request('DELETE', `/api/v1/admin/users/${a.id}/admin`, { token: b.token }),
+      ]);
+      const statuses = results.map((r) => r.status).sort();
+      assert.ok(
+        JSON.stringify(statuses) === '[200,409]' || JSON.stringify(statuses) === '[200,403]',
+        JSON.stringify(results.map((r) => r.body)),
+      );
+      const admins = await Promise.all(
+        [a, b].map((u) => api.request('GET', '/api/v1/me', { token: u.token })),
+      );
+      assert.equal(admins.filter((r) => r.body.admin === true).length, 1);
+      const survivor = admins[0]!.body.admin === true ? a : b;
+      expectStatus(
+        await api.request('PUT', `/api/v1/admin/users/${root.id}/admin`, { token: survivor.token }),
+        200,
+      );
+      expectStatus(
+        await api.request('DELETE', `/api/v1/admin/users/${survivor.id}/admin`, {
+          token: root.token,
+        }),
+        200,
+      );
+    });
+
     it('[AD6] delete keep: messages stay under the deleted account; erase: each is a deletion by the admin', async () => {
       for (const messages of ['keep', 'erase'] as const) {
         const gone = await api.signup(uniqueName(`del${messages}`));
