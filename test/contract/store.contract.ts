@@ -5,6 +5,7 @@ import type { OpenStore } from './store/fixture.js';
 import { filesContract } from './store/files.contract.js';
 import { leasesContract } from './store/leases.contract.js';
 import { membersContract } from './store/members.contract.js';
+import { profilesContract } from './store/profiles.contract.js';
 import { pushContract } from './store/push.contract.js';
 import { reactionsContract } from './store/reactions.contract.js';
 import { registryContract } from './store/registry.contract.js';
@@ -37,6 +38,7 @@ export function storeContract(name: string, open: OpenStore): void {
     filesContract(open);
     settingsContract(open);
     pushContract(open);
+    profilesContract(open);
     transactionsContract(open);
     registryContract(open);
     leasesContract(open);
