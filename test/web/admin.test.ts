@@ -208,6 +208,7 @@ describe('web UI: running a community [cluster]', () => {
       await account.getByLabel('Invite link', { exact: true }).inputValue(),
       /\/invite\/[^/]+$/,
     );
+    await screenshot(visitor.page, 'account-invite');
 
     // A member sees no admin link, and the admin page tells them it is not theirs.
     assert.equal(await account.getByRole('link', { name: 'Open the admin page' }).count(), 0);
@@ -302,6 +303,7 @@ describe('web UI: passwords [embedded]', () => {
     await dialog.getByText('Also email it to eve@example.org').waitFor();
     await dialog.getByRole('button', { name: 'Create reset link' }).click();
     const link = await dialog.getByLabel('Reset link').inputValue();
+    await screenshot(admin.page, 'admin-user-dialog');
     assert.match(link, /\/reset\/[^/]+$/);
     await visitor.page.goto(new URL(link).pathname);
     await visitor.page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
