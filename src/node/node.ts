@@ -97,12 +97,7 @@ export async function startNode(
   const accounts = new AccountService(deps, conversations);
   const audit = new AuditLog(deps);
   const admin = new AdminService(deps, accounts, audit);
-  try {
-    await admin.roles.grantAtStart(config.admins);
-  } catch (err) {
-    await Promise.allSettled([bus.close(), store.close()]);
-    throw err;
-  }
+  await admin.roles.grantAtStart(config.admins); // --admin (rule AD1)
   const mailer = config.mail
     ? createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from })
     : null;
