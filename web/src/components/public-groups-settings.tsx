@@ -35,7 +35,7 @@ const HISTORY: Record<HistoryAccess, { label: string; hint: string }> = {
 };
 
 /**
- * Who can find and join the group, and what new members read (rules PG1, PG5): owners and
+ * Who can find and join the group, and what new members read (rules PG3, PG5): owners and
  * admins choose, everyone else sees the current choice. A history change applies to those
  * who join afterwards.
  */

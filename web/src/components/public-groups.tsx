@@ -16,7 +16,7 @@ interface Results {
 }
 
 /**
- * Browse public groups (rules PG2, PG3): search them by name, see how many members each has
+ * Browse public groups (rules PG2, PG4): search them by name, see how many members each has
  * and which the user is in already, join one (it opens) or open one joined before.
  */
 export function PublicGroupsDialog({ store, onClose }: { store: ChatStore; onClose: () => void }) {

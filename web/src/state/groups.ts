@@ -10,7 +10,7 @@ import {
 
 /**
  * The user's groups beyond the list: creating one (private or public, rule PG1), joining a
- * public one (PG3), leaving and deleting (C9, C5); and moderation as this page sees it:
+ * public one (PG4), leaving and deleting (C9, C5); and moderation as this page sees it:
  * whether the user is a server admin (who removes anyone's message, PG8) and until when a
  * moderator muted them in each group (PG10), from the member list read over REST and, newer,
  * the `member.muted` events about them.

@@ -88,7 +88,10 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
       if (aboutMe && event.type === 'member.left') return to.forget(id, null);
       // Our role, or a DM peer who deleted their account ("[deleted]"): the summary changed.
       const peerDeleted = event.type === 'member.left' && event.data.reason === 'account_deleted';
-      if ((aboutMe && event.type === 'member.role_changed') || peerDeleted)
+      // Someone joining changes the member count, which the client's cache counts only for
+      // member.added: the summaries are read again (idempotent, whoever counts it later).
+      const joined = event.type === 'member.joined' && !aboutMe;
+      if ((aboutMe && event.type === 'member.role_changed') || peerDeleted || joined)
         to.conversations.refresh();
       to.conversations.membersChanged(id);
       return;
