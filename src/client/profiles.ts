@@ -74,6 +74,7 @@ export class ProfileCache {
   readonly #pending = new Set<string>();
   readonly #listeners = new Set<(profiles: ProfileDto[]) => void>();
   #flush: Promise<void> | null = null;
+  readonly #running = new Set<Promise<void>>();
 
   constructor(api: Pick<ProfilesApi, 'many'>) {
     this.#api = api;
@@ -91,9 +92,9 @@ export class ProfileCache {
       this.#asked.add(id);
       this.#pending.add(id);
     }
-    if (this.#pending.size === 0) return this.#flush ?? Promise.resolve();
-    this.#flush ??= Promise.resolve().then(() => this.#fetch());
-    return this.#flush;
+    if (this.#pending.size > 0) this.#flush ??= Promise.resolve().then(() => this.#fetch());
+    // Whatever is being fetched may hold ids asked earlier: wait for it all.
+    return Promise.all([this.#flush, ...this.#running]).then(() => undefined);
   }
 
   /** Stores profiles learnt otherwise (an edit of one's own, a fresh GET). */
@@ -118,12 +119,16 @@ export class ProfileCache {
     const ids = [...this.#pending];
     this.#pending.clear();
     this.#flush = null;
-    try {
-      this.put(await this.#api.many(ids));
-    } catch {
-      // Asked again on the next want (a network blip must not hide names for good).
-      for (const id of ids) this.#asked.delete(id);
-    }
+    const running = this.#api.many(ids).then(
+      (profiles) => this.put(profiles),
+      () => {
+        // Asked again on the next want (a network blip must not hide names for good).
+        for (const id of ids) this.#asked.delete(id);
+      },
+    );
+    this.#running.add(running);
+    await running;
+    this.#running.delete(running);
   }
 }
 
