@@ -74,7 +74,12 @@ export class LiveDelivery {
           const cursor = session.cursors.seq(conversationId);
           if (session.closing || cursor === undefined) return;
           state.dirty = false;
-          const entries = await this.#deps.reads.readTimeline(conversationId, cursor, PAGE);
+          const entries = await this.#deps.reads.readTimeline(
+            session.user,
+            conversationId,
+            cursor,
+            PAGE,
+          );
           let written: Promise<void> | null = null;
           for (const [i, entry] of entries.entries()) {
             const current = session.cursors.seq(conversationId);

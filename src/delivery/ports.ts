@@ -50,8 +50,16 @@ export interface DeliveryReads {
   latestSeqs(conversationIds: string[]): Promise<Map<string, number>>;
   /** The conversation as its member `user` sees it; throws `not_found` for a non-member. */
   conversation(user: User, conversationId: string): Promise<ConversationSummary>;
-  /** Up to `limit` timeline entries after `afterSeq`, in seq order, read in one snapshot. */
-  readTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]>;
+  /**
+   * Up to `limit` timeline entries after `afterSeq`, in seq order, read in one snapshot, as
+   * `user` may read them: nothing before their history bound (rule PG5).
+   */
+  readTimeline(
+    user: User,
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<TimelineEntry[]>;
 }
 
 /** Cluster-wide presence bookkeeping (rule G7), told when a user's first and last socket go. */

@@ -124,6 +124,8 @@ export const MemberSchema = z
     role: RoleSchema,
     joinedAt: z.number(),
     lastReadSeq: seq,
+    historyFrom: seq,
+    mutedUntil: z.number().nullable(),
     online: z.boolean().optional(),
   })
   .meta({ id: 'Member' });
@@ -193,6 +195,10 @@ export const DmBody = z.object({ username: identifier(64, 0) });
 export const GroupBody = z.object({
   name: name(1024),
   members: z.array(identifier(64, 0)).max(100_000).default([]),
+  /** Rule PG1: 'private' unless given. */
+  visibility: GroupVisibilitySchema.optional(),
+  /** Rule PG5: 'all' unless given. */
+  history: HistoryVisibilitySchema.optional(),
 });
 export const RenameBody = z.object({ name: name(1024) });
 export const AddMemberBody = z.object({ username: identifier(64, 0) });

@@ -1,5 +1,6 @@
 import { AppError } from '../domain/errors.js';
 import type {
+  Conversation,
   Member,
   Role,
   TimelineEvent,
@@ -41,7 +42,7 @@ export class GroupMemberService {
     const user = await this.#deps.store.getUserByUsername(name);
     if (!user) throw new AppError('not_found', `user "${name}" not found`);
     await this.#mutate(async (tx, pubs) => {
-      await requireGroup(tx, conversationId, me.id);
+      const conversation = await requireGroup(tx, conversationId, me.id);
       await requireManager(tx, conversationId, me.id);
       if (await tx.getMember(conversationId, user.id)) {
         throw new AppError('conflict', `${user.username} is already a member`);
@@ -61,10 +62,104 @@ export class GroupMemberService {
         username: user.username,
         role: 'member',
       });
+      await this.#boundHistory(tx, conversation, user.id, event.seq);
       pubs.timeline({ kind: 'event', event });
       pubs.joined(user.id, conversationId, event.seq);
     });
     return requireMember(this.#deps.store, conversationId, user.id);
+  }
+
+  /**
+   * Joins a public group (rule PG4): a `member.joined` event, and the joiner's sockets get the
+   * conversation. A private or unknown group is `not_found`; a member joining again gets
+   * `created: false` and nothing changes. The member limit applies (C6).
+   */
+  async join(me: User, conversationId: string): Promise<{ created: boolean }> {
+    let created = false;
+    await this.#mutate(async (tx, pubs) => {
+      await tx.lockConversation(conversationId);
+      const conversation = await tx.getConversation(conversationId);
+      if (!conversation || conversation.kind !== 'group' || conversation.visibility !== 'public')
+        throw new AppError('not_found', 'conversation not found');
+      if (await tx.getMember(conversationId, me.id)) return;
+      if ((await tx.countMembers(conversationId)) >= this.#deps.limits.maxGroupMembers) {
+        throw groupFull(this.#deps.limits.maxGroupMembers);
+      }
+      await tx.addMember({
+        conversationId,
+        userId: me.id,
+        role: 'member',
+        joinedAt: this.#deps.now(),
+        lastReadSeq: 0,
+      });
+      const event = await this.#appendEvent(tx, conversationId, 'member.joined', me.id, {
+        userId: me.id,
+        username: me.username,
+      });
+      await this.#boundHistory(tx, conversation, me.id, event.seq);
+      pubs.timeline({ kind: 'event', event });
+      pubs.joined(me.id, conversationId, event.seq);
+      created = true;
+    });
+    return { created };
+  }
+
+  /**
+   * Mutes a member for `minutes` (rule PG10), or unmutes them (`minutes` null): an owner
+   * mutes anyone else, an admin plain members (as C7's removal). A `member.muted` event each
+   * time; an unmute of a member not muted changes nothing.
+   */
+  async mute(
+    me: User,
+    conversationId: string,
+    username: string,
+    minutes: number | null,
+  ): Promise<Member> {
+    const target = normalizeUsername(username);
+    let userId = '';
+    await this.#mutate(async (tx, pubs) => {
+      await requireGroup(tx, conversationId, me.id);
+      const manager = await requireManager(tx, conversationId, me.id);
+      const user = await tx.getUserByUsername(target);
+      const member = user ? await tx.getMember(conversationId, user.id) : null;
+      if (!user || !member) throw new AppError('not_found', `${username} is not a member`);
+      userId = user.id;
+      if (!canRemove(manager, member)) {
+        throw new AppError(
+          'forbidden',
+          user.id === me.id
+            ? 'you cannot mute yourself'
+            : `you cannot mute ${member.role === 'owner' ? 'the owner' : 'an admin'}`,
+        );
+      }
+      const now = this.#deps.now();
+      const until = minutes === null ? null : now + minutes * 60_000;
+      const active = member.mutedUntil !== null && member.mutedUntil > now;
+      if (until === null && !active) return;
+      await tx.setMutedUntil(conversationId, user.id, until);
+      const event = await this.#appendEvent(tx, conversationId, 'member.muted', me.id, {
+        userId: user.id,
+        username: user.username,
+        until,
+      });
+      pubs.timeline({ kind: 'event', event });
+    });
+    return requireMember(this.#deps.store, conversationId, userId);
+  }
+
+  /**
+   * In a group whose history is 'joined', a member added or joining reads from their own
+   * event on (rule PG5): the bound, and the read marker just before it (nothing earlier is unread).
+   */
+  async #boundHistory(
+    tx: StoreOps,
+    conversation: Conversation,
+    userId: string,
+    seq: number,
+  ): Promise<void> {
+    if (conversation.history !== 'joined') return;
+    await tx.setHistoryFrom(conversation.id, userId, seq);
+    await tx.raiseReadMarker(conversation.id, userId, seq - 1);
   }
 
   /**

@@ -3,6 +3,8 @@ import { ulid } from '../domain/ids.js';
 import type {
   Conversation,
   ConversationSummary,
+  GroupVisibility,
+  HistoryVisibility,
   TimelineEvent,
   TimelineEventData,
   TimelineEventType,
@@ -16,6 +18,7 @@ import type {
   TransactionsStore,
   UsersStore,
 } from '../ports/store.js';
+import type { PublicGroupRecord } from '../ports/store/conversations.js';
 import type { ServiceDeps } from './deps.js';
 import {
   groupFull,
@@ -31,8 +34,23 @@ import { appendTimelineEvent } from './timeline-events.js';
 export type GroupDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'log' | 'now'> & {
   store: Pick<TransactionsStore, 'transaction'> &
     Pick<UsersStore, 'getUserByUsername'> &
-    Pick<ConversationsStore, 'getSummaryForUser'>;
+    Pick<ConversationsStore, 'getSummaryForUser' | 'listPublicGroups'>;
 };
+
+/** How a group may be created or changed besides its name (rules PG1, PG3). */
+export interface GroupAccess {
+  visibility?: GroupVisibility | undefined;
+  history?: HistoryVisibility | undefined;
+}
+
+/** A page of public groups (rule PG2); `next` resumes after the last one. */
+export interface PublicGroupPage {
+  groups: PublicGroupRecord[];
+  next: string | null;
+}
+
+/** Longest search text of the public group list (a group name is at most this long too). */
+export const PUBLIC_GROUP_QUERY_MAX = 200;
 
 /**
  * Groups themselves (rules C2, C4, C5): creating one with its first members, renaming,
@@ -47,7 +65,12 @@ export class GroupService {
   }
 
   /** Creates a group owned by `me` with the named initial members (rule C2). */
-  async createGroup(me: User, rawName: string, usernames: string[]): Promise<ConversationSummary> {
+  async createGroup(
+    me: User,
+    rawName: string,
+    usernames: string[],
+    access: GroupAccess = {},
+  ): Promise<ConversationSummary> {
     const name = this.#checkName(rawName);
     const others = await this.#resolveUsers(
       usernames.filter((u) => normalizeUsername(u) !== me.username),
@@ -64,8 +87,8 @@ export class GroupService {
       lastSeq: 0,
       lastMessageAt: now,
       allMentions: 'members',
-      visibility: 'private',
-      history: 'all',
+      visibility: access.visibility ?? 'private',
+      history: access.history ?? 'all',
     };
     await this.#mutate(async (tx, pubs) => {
       await tx.createConversation(conversation, null);
@@ -119,6 +142,64 @@ export class GroupService {
       pubs.timeline({ kind: 'event', event });
     });
     return requireSummary(this.#deps.store, conversationId, me.id);
+  }
+
+  /**
+   * Changes a group's visibility and history setting; owner or admin (rule PG3). One
+   * `conversation.access_changed` event, none when nothing changes. A new history setting
+   * applies to members who join afterwards.
+   */
+  async setAccess(
+    me: User,
+    conversationId: string,
+    access: GroupAccess,
+  ): Promise<ConversationSummary> {
+    await this.#mutate(async (tx, pubs) => {
+      await tx.lockConversation(conversationId);
+      const conversation = await requireGroup(tx, conversationId, me.id);
+      await requireManager(tx, conversationId, me.id);
+      const visibility = access.visibility ?? conversation.visibility;
+      const history = access.history ?? conversation.history;
+      if (visibility === conversation.visibility && history === conversation.history) return;
+      await tx.setAccess(conversationId, visibility, history);
+      const event = await this.#appendEvent(
+        tx,
+        conversationId,
+        'conversation.access_changed',
+        me.id,
+        {
+          visibility,
+          history,
+          previousVisibility: conversation.visibility,
+          previousHistory: conversation.history,
+        },
+      );
+      pubs.timeline({ kind: 'event', event });
+    });
+    return requireSummary(this.#deps.store, conversationId, me.id);
+  }
+
+  /**
+   * Public groups whose name contains `q` (case-insensitive), by name then id (rule PG2); any
+   * logged-in user. `after` is a `next` of an earlier page.
+   */
+  async listPublic(
+    me: User,
+    { q, after, limit }: { q: string; after: string | null; limit: number },
+  ): Promise<PublicGroupPage> {
+    const query = q.trim();
+    if ([...query].length > PUBLIC_GROUP_QUERY_MAX)
+      throw new AppError('invalid_request', `q is at most ${PUBLIC_GROUP_QUERY_MAX} characters`);
+    const groups = await this.#deps.store.listPublicGroups(me.id, {
+      q: query,
+      after: after === null ? null : decodeCursor(after),
+      limit,
+    });
+    const last = groups.at(-1);
+    return {
+      groups,
+      next: groups.length === limit && last ? encodeCursor(last.name, last.id) : null,
+    };
   }
 
   /** Deletes a group with its history; owner only (rule C5). */
@@ -175,4 +256,25 @@ export class GroupService {
     }
     return users;
   }
+}
+
+/** The `next` of a public group page: the last group's name and id, base64url JSON. */
+function encodeCursor(name: string, id: string): string {
+  return Buffer.from(JSON.stringify([name, id]), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { name: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      typeof value[1] === 'string'
+    )
+      return { name: value[0], id: value[1] };
+  } catch {
+    // Answered below.
+  }
+  throw new AppError('invalid_request', 'after is not a cursor of this list');
 }

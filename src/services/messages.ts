@@ -3,25 +3,29 @@ import { ulid } from '../domain/ids.js';
 import { CLIENT_MSG_ID_MAX, MAX_ATTACHMENTS_PER_MESSAGE } from '../domain/limits.js';
 import {
   seqOf,
-  type Attachment,
   type Member,
   type Message,
-  type ReplyPreview,
   type StoredMessage,
   type TimelineEntry,
   type User,
 } from '../domain/model.js';
-import { MAX_SEQ, replyPreviewOf, threadRootOf } from '../domain/replies.js';
+import { MAX_SEQ } from '../domain/replies.js';
+import { boundedAfter, boundedEntries, boundedMessages } from '../domain/history.js';
 import {
   type ConversationsStore,
   type HistoryQuery,
+  type MembersStore,
+  type UsersStore,
   type MessageRecord,
   type StoreHealth,
   type StoreOps,
   type TimelineStore,
   type TransactionsStore,
 } from '../ports/store.js';
+import type { AuditLog } from './audit.js';
 import { CommitBatcher } from './group-commit.js';
+import { attachable, replyTarget } from './message-inputs.js';
+import { deleteInTx } from './moderation.js';
 import type { ConversationService } from './conversations.js';
 import { resolveMentions } from './mentions.js';
 import { appendTimelineEvent } from './timeline-events.js';
@@ -48,6 +52,8 @@ export interface TimelinePage {
 export type MessageDeps = Pick<ServiceDeps, 'bus' | 'limits' | 'metrics' | 'now'> & {
   store: Pick<ConversationsStore, 'getConversation'> &
     Pick<TimelineStore, 'getMessageByClientId' | 'listMessages' | 'listTimeline'> &
+    Pick<MembersStore, 'getMember'> &
+    Pick<UsersStore, 'getAccountStatus'> &
     TransactionsStore &
     Pick<StoreHealth, 'isUnavailable'>;
 };
@@ -72,6 +78,8 @@ export interface MessageServiceOptions {
    * notifier's hook, rule N1). Not told of retries that returned the original. Must not throw.
    */
   onSent?: (message: Message) => void;
+  /** Where a server admin's removal of a message is recorded (rule PG8); absent: nowhere. */
+  audit?: AuditLog;
 }
 
 /** Sending, history, timeline, edits and deletes (rules M1-M4, M6); read markers are read-markers.ts. */
@@ -81,6 +89,7 @@ export class MessageService {
   readonly #batcher: CommitBatcher;
   readonly #sendAllowed: (userId: string) => boolean;
   readonly #onSent: ((message: Message) => void) | undefined;
+  readonly #audit: AuditLog | undefined;
 
   constructor(
     deps: MessageDeps,
@@ -91,6 +100,7 @@ export class MessageService {
     this.#conversations = conversations;
     this.#sendAllowed = options.sendAllowed ?? (() => true);
     this.#onSent = options.onSent;
+    this.#audit = options.audit;
     this.#batcher = new CommitBatcher(deps.store, {
       concurrency: deps.store.writeConcurrency,
       onCommit: (ms, size) => {
@@ -170,14 +180,20 @@ export class MessageService {
     // One read answers membership (G6), the kind and the member count.
     const view = await tx.getMemberView(conversationId, me.id);
     if (!view) throw new AppError('not_found', 'conversation not found');
+    // A moderator's mute (rule PG10) ends by itself: compared with now, no sweep.
+    if (view.mutedUntil !== null && view.mutedUntil > this.#deps.now()) {
+      throw new AppError('member_muted', undefined, {
+        details: { mutedUntil: view.mutedUntil },
+      });
+    }
     if (view.kind === 'dm' && view.memberCount < 2) {
       throw new AppError('forbidden', 'the other user has deleted their account');
     }
     // The quote comes from the parent as this transaction reads it: the send reads nothing else.
-    const parent = replyTo === null ? null : await this.#replyTarget(tx, conversationId, replyTo);
+    const parent = replyTo === null ? null : await replyTarget(tx, conversationId, replyTo, me.id);
     const author = { conversationId, userId: me.id, role: view.role };
     const mentions = await resolveMentions(tx, author, body);
-    const attachments = await this.#attachable(tx, me, files);
+    const attachments = await attachable(tx, me, files);
     const createdAt = this.#deps.now();
     const seq = await tx.nextSeq(conversationId, createdAt, true).catch(notFoundFrom);
     const stored: StoredMessage = {
@@ -214,34 +230,6 @@ export class MessageService {
     return { message, created: true };
   }
 
-  /**
-   * The uploads a send attaches (rule F3), in the order given: each must be the sender's own
-   * and not attached yet. Anything else is `invalid_request`, not `not_found`: the ids are the
-   * sender's own, so nothing is disclosed by saying which.
-   */
-  async #attachable(tx: StoreOps, me: User, ids: readonly string[]): Promise<Attachment[]> {
-    if (ids.length === 0) return [];
-    const found = new Map((await tx.getAttachments(ids)).map((r) => [r.id, r]));
-    return ids.map((id) => {
-      const r = found.get(id);
-      if (!r || r.uploaderId !== me.id || r.conversationId !== null) {
-        throw new AppError(
-          'invalid_request',
-          `attachment ${id} is not an unattached upload of yours`,
-        );
-      }
-      return {
-        id: r.id,
-        name: r.name,
-        contentType: r.contentType,
-        size: r.size,
-        width: r.width,
-        height: r.height,
-        thumbnail: r.thumbnail,
-      };
-    });
-  }
-
   #checkAttachmentIds(ids: readonly string[]): void {
     if (ids.length > MAX_ATTACHMENTS_PER_MESSAGE) {
       throw new AppError(
@@ -251,19 +239,6 @@ export class MessageService {
     }
     if (new Set(ids).size !== ids.length)
       throw new AppError('invalid_request', 'an attachment is listed twice');
-  }
-
-  /** The message a reply quotes (rule R1): a live message of the same conversation. */
-  async #replyTarget(
-    tx: StoreOps,
-    conversationId: string,
-    seq: number,
-  ): Promise<{ seq: number; threadRoot: number; preview: ReplyPreview }> {
-    const parent = seq > MAX_SEQ ? null : await tx.getMessageRecord(conversationId, seq);
-    if (!parent) throw new AppError('not_found', 'the message replied to was not found');
-    if (parent.deletedAt !== null)
-      throw new AppError('conflict', 'the message replied to was deleted');
-    return { seq, threadRoot: threadRootOf(parent), preview: replyPreviewOf(parent) };
   }
 
   /** The message an earlier send with this clientMsgId stored in this conversation, if any. */
@@ -278,13 +253,34 @@ export class MessageService {
 
   /** A page of history, oldest first; members only (rule M2). */
   async history(me: User, conversationId: string, query: HistoryQuery): Promise<Message[]> {
-    await this.#conversations.requireMember(conversationId, me.id);
-    return this.#deps.store.listMessages(conversationId, query);
+    const { historyFrom: from } = await this.#conversations.requireMember(conversationId, me.id);
+    // Nothing before the member's history bound (rule PG5).
+    const bounded =
+      from > 0 && query.after !== null
+        ? { ...query, after: boundedAfter(query.after, from) }
+        : query;
+    return boundedMessages(await this.#deps.store.listMessages(conversationId, bounded), from);
   }
 
-  /** Timeline entries after `afterSeq`, for resync; the caller has checked membership. */
-  readTimeline(conversationId: string, afterSeq: number, limit: number): Promise<TimelineEntry[]> {
-    return this.#deps.store.listTimeline(conversationId, afterSeq, limit);
+  /**
+   * Timeline entries after `afterSeq` as `userId` may read them (rule PG5), for resync and
+   * WebSocket replay; empty for a non-member (the caller has checked membership).
+   */
+  async readTimeline(
+    userId: string,
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<TimelineEntry[]> {
+    const member = await this.#deps.store.getMember(conversationId, userId);
+    if (!member) return [];
+    const from = member.historyFrom;
+    const entries = await this.#deps.store.listTimeline(
+      conversationId,
+      boundedAfter(afterSeq, from),
+      limit,
+    );
+    return boundedEntries(entries, from);
   }
 
   /** A page of the whole timeline, messages and events, after `after`; members only (rule M6). */
@@ -296,7 +292,7 @@ export class MessageService {
     await this.#conversations.requireMember(conversationId, me.id);
     // The store's page is a prefix of the timeline after `after` (no hole, see listTimeline),
     // and shorter than `limit` only where the timeline ended when it was read.
-    const entries = await this.readTimeline(conversationId, after, limit);
+    const entries = await this.readTimeline(me.id, conversationId, after, limit);
     const last = entries.at(-1);
     const full = entries.length === limit && last !== undefined;
     return { entries, nextAfter: full ? seqOf(last) : null };
@@ -323,28 +319,14 @@ export class MessageService {
     });
   }
 
-  /** Deletes one's own message (rule M4): its text is erased, its seq stays. Idempotent. */
+  /**
+   * Deletes a message (rule M4): its text is erased, its seq stays. Idempotent. Moderators and
+   * server admins delete others' messages too (rule PG8, services/moderation.ts).
+   */
   async delete(me: User, conversationId: string, seq: number): Promise<void> {
-    await this.#changeOwn(me, conversationId, seq, async (tx, message, pubs) => {
-      if (message.deletedAt !== null) return;
-      const at = this.#deps.now();
-      await tx.deleteMessage(conversationId, seq, at);
-      // Its files go with it, in the same transaction (rule F6).
-      await tx.deleteMessageAttachments({ conversationId, seq });
-      await tx.redactEdits(conversationId, seq);
-      const event = await appendTimelineEvent(
-        this.#deps,
-        tx,
-        conversationId,
-        'message.deleted',
-        me.id,
-        {
-          seq,
-          deletedAt: at,
-        },
-      );
-      pubs.timeline({ kind: 'event', event });
-    });
+    await commitAndPublish(this.#deps.store, this.#deps.bus, (tx, pubs) =>
+      deleteInTx(this.#deps, this.#audit, tx, pubs, me, conversationId, seq),
+    );
   }
 
   /** Waits for in-flight commits (graceful shutdown). */

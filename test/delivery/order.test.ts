@@ -70,7 +70,7 @@ describe('delivery core: order (W5) and resync (G4)', () => {
     const socket = await live(bob);
     const seq = await world.send(alice.user, dm, 'once');
     await socket.next((f) => f.type === 'message' && f.message.seq === seq);
-    const [entry] = await world.messages.readTimeline(dm, seq - 1, 1);
+    const [entry] = await world.messages.readTimeline(bob.user.id, dm, seq - 1, 1);
     assert.ok(entry);
     world.bus.publish(subjects.conversation(dm), { type: 'timeline', entry });
     world.bus.publish(subjects.conversation(dm), { type: 'timeline', entry });

@@ -257,8 +257,10 @@ export async function startWorld(
         conversation: hooked('conversation', (user: User, id: string) =>
           conversations.get(user, id),
         ),
-        readTimeline: hooked('readTimeline', (id: string, after: number, limit: number) =>
-          messages.readTimeline(id, after, limit),
+        readTimeline: hooked(
+          'readTimeline',
+          (user: User, id: string, after: number, limit: number) =>
+            messages.readTimeline(user.id, id, after, limit),
         ),
       },
       presence: {

@@ -1,9 +1,16 @@
-import type { AllMentionsPolicy, Conversation } from '../../domain/model.js';
+import { sql } from 'kysely';
+import type {
+  AllMentionsPolicy,
+  Conversation,
+  GroupVisibility,
+  HistoryVisibility,
+} from '../../domain/model.js';
 import {
   RecordNotFoundError,
   type ConversationCursor,
   type ConversationsStore,
 } from '../../ports/store.js';
+import type { PublicGroupQuery, PublicGroupRecord } from '../../ports/store/conversations.js';
 import { deleteConversationAttachments } from './attachments.js';
 import { insertUnique, sqlAggregate, type SqlExecutor } from './executor.js';
 import { num, toConversation } from './rows.js';
@@ -17,6 +24,7 @@ export const conversations = sqlAggregate<ConversationRows>({
     'createConversation',
     'renameConversation',
     'setAllMentions',
+    'setAccess',
     'deleteConversation',
     'nextSeq',
   ],
@@ -37,6 +45,8 @@ export const conversations = sqlAggregate<ConversationRows>({
               last_seq: c.lastSeq,
               last_message_at: c.lastMessageAt,
               all_mentions: c.allMentions,
+              visibility: c.visibility,
+              history: c.history,
             })
             .execute(),
         );
@@ -70,6 +80,64 @@ export const conversations = sqlAggregate<ConversationRows>({
           .set({ all_mentions: policy })
           .where('id', '=', id)
           .execute();
+      },
+
+      async setAccess(
+        id: string,
+        visibility: GroupVisibility,
+        history: HistoryVisibility,
+      ): Promise<void> {
+        await db
+          .updateTable('conversations')
+          .set({ visibility, history })
+          .where('id', '=', id)
+          .execute();
+      },
+
+      async listPublicGroups(
+        userId: string,
+        query: PublicGroupQuery,
+      ): Promise<PublicGroupRecord[]> {
+        let q = db
+          .selectFrom('conversations as c')
+          .select(['c.id', 'c.name', 'c.last_message_at'])
+          .select((eb) => [
+            eb
+              .selectFrom('members as mm')
+              .select(eb.fn.countAll<number>().as('n'))
+              .whereRef('mm.conversation_id', '=', 'c.id')
+              .as('member_count'),
+            eb
+              .selectFrom('members as me')
+              .select('me.user_id')
+              .whereRef('me.conversation_id', '=', 'c.id')
+              .where('me.user_id', '=', userId)
+              .as('joined'),
+          ])
+          .where('c.visibility', '=', 'public')
+          .where('c.kind', '=', 'group');
+        if (query.q !== '') {
+          // Case-insensitive contains on both engines: lower() of both sides, LIKE's wildcards escaped.
+          const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (ch: string) => `\\${ch}`)}%`;
+          q = q.where(sql<boolean>`lower(c.name) like ${pattern} escape '\\'`);
+        }
+        if (query.after !== null) {
+          const { name, id } = query.after;
+          q = q.where((eb) =>
+            eb.or([
+              eb('c.name', '>', name),
+              eb.and([eb('c.name', '=', name), eb('c.id', '>', id)]),
+            ]),
+          );
+        }
+        const rows = await q.orderBy('c.name').orderBy('c.id').limit(query.limit).execute();
+        return rows.map((r) => ({
+          id: r.id,
+          name: r.name ?? '',
+          memberCount: num(r.member_count ?? 0),
+          lastMessageAt: num(r.last_message_at),
+          joined: r.joined !== null && r.joined !== undefined,
+        }));
       },
 
       async deleteConversation(id: string): Promise<void> {

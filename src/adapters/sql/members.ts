@@ -11,7 +11,15 @@ import { num, toMember } from './rows.js';
 
 /** Memberships (MembersStore) over SQL. */
 export const members = sqlAggregate<MembersStore>({
-  userWrites: ['addMember', 'removeMember', 'setMemberRole', 'raiseReadMarker', 'setMuted'],
+  userWrites: [
+    'addMember',
+    'removeMember',
+    'setMemberRole',
+    'raiseReadMarker',
+    'setMuted',
+    'setHistoryFrom',
+    'setMutedUntil',
+  ],
   ops(x: SqlExecutor): MembersStore {
     const { db } = x;
     const withUsers = () =>
@@ -27,7 +35,7 @@ export const members = sqlAggregate<MembersStore>({
         .where('user_id', '=', userId);
 
     return {
-      async addMember(m: Omit<Member, 'username'>): Promise<void> {
+      async addMember(m): Promise<void> {
         await db
           .insertInto('members')
           .values({
@@ -36,8 +44,22 @@ export const members = sqlAggregate<MembersStore>({
             role: m.role,
             joined_at: m.joinedAt,
             last_read_seq: m.lastReadSeq,
+            history_from: m.historyFrom ?? 0,
+            muted_until: m.mutedUntil ?? null,
           })
           .execute();
+      },
+
+      async setHistoryFrom(conversationId: string, userId: string, seq: number): Promise<void> {
+        await byMember(conversationId, userId).set({ history_from: seq }).execute();
+      },
+
+      async setMutedUntil(
+        conversationId: string,
+        userId: string,
+        until: number | null,
+      ): Promise<void> {
+        await byMember(conversationId, userId).set({ muted_until: until }).execute();
       },
 
       async getMember(conversationId: string, userId: string): Promise<Member | null> {
@@ -64,7 +86,7 @@ export const members = sqlAggregate<MembersStore>({
             db
               .selectFrom('members as m')
               .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-              .select(['m.role', 'c.kind'])
+              .select(['m.role', 'c.kind', 'm.muted_until'])
               .select((eb) =>
                 eb
                   .selectFrom('members as mm')
@@ -83,6 +105,7 @@ export const members = sqlAggregate<MembersStore>({
           role: row.role as Role,
           kind: row.kind as ConversationKind,
           memberCount: num(row.member_count ?? 0),
+          mutedUntil: row.muted_until === null ? null : num(row.muted_until),
         };
       },
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Message, ReplyPreview } from '../../domain/model.js';
+import { boundedMessage } from '../../domain/history.js';
 import { replyPreviewOf } from '../../domain/replies.js';
 import { messageKey } from '../../ports/store.js';
 import { attachmentsOfMessages } from './attachments.js';
@@ -45,6 +46,32 @@ export async function decorateMessages(
     reactions: reactions.get(m.conversationId)?.get(m.seq) ?? [],
     attachments: files.get(messageKey(m)) ?? [],
   }));
+}
+
+/**
+ * Messages of several conversations as `userId` may read them (rule PG5): each cut to its
+ * conversation's history bound for the user (one query, none when nothing is bounded).
+ */
+export async function boundForUser(
+  db: Kysely<Database>,
+  userId: string,
+  messages: Message[],
+): Promise<Message[]> {
+  if (messages.length === 0) return messages;
+  const ids = [...new Set(messages.map((m) => m.conversationId))];
+  const rows = await db
+    .selectFrom('members')
+    .select(['conversation_id', 'history_from'])
+    .where('user_id', '=', userId)
+    .where('conversation_id', 'in', ids)
+    .where('history_from', '>', 0)
+    .execute();
+  if (rows.length === 0) return messages;
+  const from = new Map(rows.map((r) => [r.conversation_id, num(r.history_from)]));
+  return messages.flatMap((m) => {
+    const b = boundedMessage(m, from.get(m.conversationId) ?? 0);
+    return b ? [b] : [];
+  });
 }
 
 /** One message decorated (see decorateMessages); null stays null. */

@@ -10,7 +10,7 @@ import type {
 } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
 import { replaceMentionRows } from './mention-rows.js';
-import { decorateMessage, decorateMessages } from './message-views.js';
+import { boundForUser, decorateMessage, decorateMessages } from './message-views.js';
 import { toMessage } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -156,9 +156,21 @@ export const messages = sqlAggregate<MessageOps>({
         await replaceMentionRows(db, conversationId, seq, mentions.mentions);
       },
 
-      async deleteMessage(conversationId: string, seq: number, at: number): Promise<void> {
+      async deleteMessage(
+        conversationId: string,
+        seq: number,
+        at: number,
+        by: string | null = null,
+      ): Promise<void> {
         await bySeq(conversationId, seq)
-          .set({ body: '', search_text: '', deleted_at: at, mentions: '[]', mentions_all: 0 })
+          .set({
+            body: '',
+            search_text: '',
+            deleted_at: at,
+            deleted_by: by,
+            mentions: '[]',
+            mentions_all: 0,
+          })
           .execute();
         await replaceMentionRows(db, conversationId, seq, []);
         await db
@@ -207,11 +219,16 @@ export const messages = sqlAggregate<MessageOps>({
           let q = messagesWithSender(db)
             .where('messages.deleted_at', 'is', null)
             .where('messages.sender_id', '<>', userId)
-            .where('messages.conversation_id', 'in', (eb) =>
-              eb
-                .selectFrom('members')
-                .select('members.conversation_id')
-                .where('members.user_id', '=', userId),
+            // Only what the member may read (rule PG5): from their history bound on.
+            .where((eb) =>
+              eb.exists(
+                eb
+                  .selectFrom('members')
+                  .select('members.conversation_id')
+                  .whereRef('members.conversation_id', '=', 'messages.conversation_id')
+                  .where('members.user_id', '=', userId)
+                  .whereRef('messages.seq', '>=', 'members.history_from'),
+              ),
             );
           q = named
             ? q.where((eb) =>
@@ -235,7 +252,7 @@ export const messages = sqlAggregate<MessageOps>({
         const rows = [...byId.values()]
           .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
           .slice(0, query.limit);
-        return decorateMessages(db, rows.map(toMessage));
+        return boundForUser(db, userId, await decorateMessages(db, rows.map(toMessage)));
       },
     };
   },

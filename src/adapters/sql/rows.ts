@@ -78,6 +78,8 @@ export function toMember(row: Row<'members'> & { username: string; deleted_at: u
     role: row.role as Role,
     joinedAt: num(row.joined_at),
     lastReadSeq: num(row.last_read_seq),
+    historyFrom: num(row.history_from ?? 0),
+    mutedUntil: numOrNull(row.muted_until ?? null),
   };
 }
 

@@ -3,7 +3,7 @@ import type { Message } from '../../domain/model.js';
 import { searchTokens } from '../../domain/search.js';
 import type { SearchQuery, SearchStore } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
-import { decorateMessages } from './message-views.js';
+import { boundForUser, decorateMessages } from './message-views.js';
 import { toMessage } from './rows.js';
 
 /** A row of the query: the message's columns and its sender's name. */
@@ -30,7 +30,8 @@ export const search = sqlAggregate<SearchStore>({
         const filters = [
           fullText.matches(query.prefixes),
           sql`messages.deleted_at is null`,
-          sql`messages.conversation_id in (select members.conversation_id from members where members.user_id = ${userId})`,
+          // Members only, and only what they may read (rule PG5).
+          sql`exists (select 1 from members where members.conversation_id = messages.conversation_id and members.user_id = ${userId} and messages.seq >= members.history_from)`,
         ];
         if (query.conversationId !== null) {
           filters.push(sql`messages.conversation_id = ${query.conversationId}`);
@@ -53,7 +54,7 @@ export const search = sqlAggregate<SearchStore>({
           where ${sql.join(filters, sql` and `)}
           order by ${order}
           limit ${query.limit} offset ${offset}`.execute(db);
-        return decorateMessages(db, rows.map(toMessage));
+        return boundForUser(db, userId, await decorateMessages(db, rows.map(toMessage)));
       },
     };
   },

@@ -4,6 +4,7 @@ import type { ConversationsStore } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
 import { decorateMessages } from './message-views.js';
 import { messagesWithSender } from './messages.js';
+import { boundedMessage } from '../../domain/history.js';
 import { DELETED_USER_NAME, num, toConversation, toMessage } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -37,13 +38,14 @@ async function summariesOf(
     .selectFrom('members as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .selectAll('c')
-    .select(['m.role', 'm.last_read_seq', 'm.muted'])
+    .select(['m.role', 'm.last_read_seq', 'm.muted', 'm.history_from'])
     .select((eb) => [
       eb
         .selectFrom('messages as x')
         .select(eb.fn.countAll<number>().as('n'))
         .whereRef('x.conversation_id', '=', 'c.id')
         .whereRef('x.seq', '>', 'm.last_read_seq')
+        .whereRef('x.seq', '>=', 'm.history_from')
         .whereRef('x.sender_id', '<>', 'm.user_id')
         .where('x.deleted_at', 'is', null)
         .as('unread_count'),
@@ -53,6 +55,7 @@ async function summariesOf(
         .select(eb.fn.countAll<number>().as('n'))
         .whereRef('y.conversation_id', '=', 'c.id')
         .whereRef('y.seq', '>', 'm.last_read_seq')
+        .whereRef('y.seq', '>=', 'm.history_from')
         .whereRef('y.sender_id', '<>', 'm.user_id')
         .where('y.deleted_at', 'is', null)
         .where((w) =>
@@ -124,7 +127,8 @@ async function summariesOf(
       memberCount: num(r.member_count ?? 0),
       peer: peerId === null ? null : (peerName.get(peerId) ?? DELETED_USER_NAME),
       muted: num(r.muted) === 1,
-      lastMessage: lastByConversation.get(r.id) ?? null,
+      // Nothing from before the member's history bound (rule PG5).
+      lastMessage: boundedMessage(lastByConversation.get(r.id) ?? null, num(r.history_from)),
     };
   });
 }

@@ -108,14 +108,26 @@ export class Pane {
   #follow(event: TimelineEventDto): void {
     switch (event.type) {
       case 'member.added':
+      case 'member.joined':
         this.#members.push({
           conversationId: event.conversationId,
           userId: event.data.userId,
           username: event.data.username,
-          role: event.data.role,
+          role: event.type === 'member.added' ? event.data.role : 'member',
           joinedAt: event.createdAt,
           lastReadSeq: 0,
+          historyFrom: 0,
+          mutedUntil: null,
         });
+        return;
+      case 'member.muted': {
+        const member = this.#members.find((m) => m.userId === event.data.userId);
+        if (member) member.mutedUntil = event.data.until;
+        return;
+      }
+      case 'conversation.access_changed':
+        this.conversation.visibility = event.data.visibility;
+        this.conversation.history = event.data.history;
         return;
       case 'member.removed':
       case 'member.left':

@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { fileRoutes, UPLOAD_PATH } from './routes/files.js';
 import { conversationRoutes } from './routes/conversations.js';
+import { publicGroupRoutes } from './routes/public-groups.js';
 import { mentionRoutes } from './routes/mentions.js';
 import { messageRoutes } from './routes/messages.js';
 import { metaRoutes } from './routes/meta.js';
@@ -92,6 +93,7 @@ export function buildHttpApp(
     ...settingsRoutes,
     ...userRoutes,
     ...conversationRoutes,
+    ...publicGroupRoutes,
     ...messageRoutes,
     ...mentionRoutes,
     ...searchRoutes,

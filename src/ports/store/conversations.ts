@@ -1,4 +1,27 @@
-import type { AllMentionsPolicy, Conversation, ConversationSummary } from '../../domain/model.js';
+import type {
+  AllMentionsPolicy,
+  Conversation,
+  ConversationSummary,
+  GroupVisibility,
+  HistoryVisibility,
+} from '../../domain/model.js';
+
+/** A public group as the browse list shows it (rule PG2). */
+export interface PublicGroupRecord {
+  id: string;
+  name: string;
+  memberCount: number;
+  lastMessageAt: number;
+  /** The asking user is a member. */
+  joined: boolean;
+}
+
+/** A page of public groups: names containing `q` (case-insensitive), after (name, id). */
+export interface PublicGroupQuery {
+  q: string;
+  after: { name: string; id: string } | null;
+  limit: number;
+}
 
 /** A conversation and a user's position in it, loaded when a socket says hello. */
 export interface ConversationCursor {
@@ -18,6 +41,10 @@ export interface ConversationsStore {
   renameConversation(id: string, name: string): Promise<void>;
   /** Sets who may mention `@all` in the group (rule R7). */
   setAllMentions(id: string, policy: AllMentionsPolicy): Promise<void>;
+  /** Sets a group's visibility and history setting (rule PG3). */
+  setAccess(id: string, visibility: GroupVisibility, history: HistoryVisibility): Promise<void>;
+  /** Public groups by name then id (rule PG2), each with whether `userId` is a member. */
+  listPublicGroups(userId: string, query: PublicGroupQuery): Promise<PublicGroupRecord[]>;
   /** Deletes the conversation with its members, messages, events, mentions and reactions. */
   deleteConversation(id: string): Promise<void>;
   /**

@@ -6,11 +6,21 @@ export interface MemberView {
   role: Role;
   kind: ConversationKind;
   memberCount: number;
+  /** A moderator's mute of the member (rule PG10); null: not muted. */
+  mutedUntil: number | null;
 }
 
 /** Memberships: who is in which conversation, with what role and read marker (C3-C8, M5, G6). */
 export interface MembersStore {
-  addMember(member: Omit<Member, 'username'>): Promise<void>;
+  /** `historyFrom` defaults to 0 (the whole history), `mutedUntil` to null. */
+  addMember(
+    member: Omit<Member, 'username' | 'historyFrom' | 'mutedUntil'> &
+      Partial<Pick<Member, 'historyFrom' | 'mutedUntil'>>,
+  ): Promise<void>;
+  /** Sets the first seq the member may read (rule PG5). */
+  setHistoryFrom(conversationId: string, userId: string, seq: number): Promise<void>;
+  /** Sets or clears (null) a moderator's mute of the member (rule PG10). */
+  setMutedUntil(conversationId: string, userId: string, until: number | null): Promise<void>;
   getMember(conversationId: string, userId: string): Promise<Member | null>;
   /** The members, ordered by join time, then username. */
   listMembers(conversationId: string): Promise<Member[]>;

@@ -43,8 +43,11 @@ export interface TimelineStore {
     at: number,
     mentions: MessageMentions,
   ): Promise<void>;
-  /** Erases the body, sets deletedAt, and deletes the message's mentions and reactions (M4, R4, R6). */
-  deleteMessage(conversationId: string, seq: number, at: number): Promise<void>;
+  /**
+   * Erases the body, sets deletedAt, and deletes the message's mentions and reactions (M4, R4,
+   * R6). `by`: the moderator or server admin who removed another's message (rule PG8).
+   */
+  deleteMessage(conversationId: string, seq: number, at: number, by?: string | null): Promise<void>;
   listMessages(conversationId: string, query: HistoryQuery): Promise<Message[]>;
   /**
    * The replies of the thread rooted at `rootSeq` (rule R3) with seq > afterSeq, ascending, at

@@ -28,10 +28,16 @@ const errors = {
  * Members with their presence (one store read for the whole list), as `viewer` may see them:
  * the read markers of others who do not share them read 0 (rule R9).
  */
-async function present(ctx: GatewayContext, viewer: User, members: Member[]) {
+export async function present(ctx: GatewayContext, viewer: User, members: Member[]) {
   const online = await ctx.onlineAmong(members.map((m) => m.userId));
   const seen = await ctx.settings.membersSeenBy(viewer, members);
-  return seen.map((m) => ({ ...m, online: online.has(m.userId) }));
+  const now = Date.now();
+  // A mute ends by itself (rule PG10): one that ended reads null.
+  return seen.map((m) => ({
+    ...m,
+    mutedUntil: m.mutedUntil !== null && m.mutedUntil > now ? m.mutedUntil : null,
+    online: online.has(m.userId),
+  }));
 }
 
 /** Conversations, direct messages, groups and membership. */
@@ -88,6 +94,7 @@ export const conversationRoutes = [
         principal.user,
         body.name,
         body.members,
+        { visibility: body.visibility, history: body.history },
       );
       return c.json({ conversation }, 201);
     },
