@@ -13,6 +13,7 @@ export {
   type AdminUserStatusDto,
   type AuditEntryDto,
 } from './admin.js';
+export { GroupsApi, type PublicGroupDto, type PublicGroupPageDto } from './groups.js';
 export {
   PROFILE_BATCH,
   ProfileCache,

@@ -7,6 +7,7 @@ import {
   type WebSocketFactory,
   type WebSocketLike,
 } from '../../src/client/index.js';
+import { GroupsApi } from '../../src/client/groups.js';
 import { RestApi } from '../../src/client/rest.js';
 import {
   TIMELINE_EVENT_TYPES,
@@ -56,7 +57,7 @@ describe('protocol: the wire schemas against a real node', () => {
   };
 
   it('[M6][W2] every event a group goes through, live and replayed, matches its type’s data schema', async () => {
-    const [ann, ben, , dan] = await Promise.all(['ann', 'ben', 'cat', 'dan'].map(user));
+    const [ann, ben, , dan, eve] = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve'].map(user));
     const live: TimelineEventDto[] = [];
     // Every frame the node sends ann, as it arrived.
     const raw: string[] = [];
@@ -82,6 +83,13 @@ describe('protocol: the wire schemas against a real node', () => {
     const first = await send(ann!, id, 'first');
     const second = await send(ann!, id, 'second');
     await ann!.setGroupSettings(id, { allMentions: 'admins' });
+    // Public groups and moderation (rules PG3, PG4, PG8, PG10).
+    const moderation = new GroupsApi(ann!);
+    await moderation.setAccess(id, { visibility: 'public', history: 'joined' });
+    await new GroupsApi(eve!).join(id);
+    const eves = await send(eve!, id, 'from eve');
+    await ann!.deleteMessage(id, eves.seq); // message.deleted with `by`
+    await moderation.mute(id, 'eve', 5);
     await ann!.react(id, first.seq, '👍');
     await ann!.unreact(id, first.seq, '👍');
     await ann!.editMessage(id, first.seq, 'first, edited @ben');
