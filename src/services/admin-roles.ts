@@ -44,6 +44,33 @@ export class AdminRoles {
     return this.#record(userId);
   }
 
+  /**
+   * `--admin NAMES` at start (rule AD1): each registered, live account named is made an admin
+   * (audited with no actor; already an admin: nothing). A name not registered yet is skipped
+   * with a warning and never granted later, so nobody wins the role by registering first.
+   */
+  async grantAtStart(usernames: string[]): Promise<void> {
+    for (const username of usernames) {
+      const user = await this.#deps.store.getUserByUsername(normalizeUsername(username));
+      if (!user) {
+        this.#deps.log.warn(
+          { event: 'admin.flag_unknown', username },
+          `--admin ${username}: no such account; register it, then restart or run parley admin grant`,
+        );
+        continue;
+      }
+      try {
+        await this.setAdmin(null, user.id, true);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        this.#deps.log.warn(
+          { event: 'admin.flag_refused', username, code: err.code },
+          `--admin ${username}: ${err.message}`,
+        );
+      }
+    }
+  }
+
   /** The live account named `username`; `not_found` otherwise. */
   async userByName(username: string): Promise<AdminUserRecord> {
     const user = await this.#deps.store.getUserByUsername(normalizeUsername(username));
