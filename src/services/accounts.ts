@@ -56,6 +56,11 @@ export class AccountService {
     });
   }
 
+  /** The one failed-attempt gate (rule S7), for the other checks of a password (RG6). */
+  get passwordChecks(): PasswordChecks {
+    return this.#passwords;
+  }
+
   async register(rawUsername: string, password: string): Promise<User> {
     const username = normalizeUsername(rawUsername);
     if (!USERNAME_PATTERN.test(username)) {
