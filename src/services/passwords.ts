@@ -101,6 +101,8 @@ export class PasswordService {
       : null;
     const willSend = email !== null && this.#deps.mail.enabled;
     await this.#deps.store.transaction(async (tx) => {
+      // Expired links are dropped as new ones are made: the table stays small.
+      await tx.deleteExpiredPasswordResets(now);
       await tx.createPasswordReset({
         tokenHash: hashToken(token),
         userId,
@@ -178,6 +180,7 @@ export class PasswordService {
     )
       return;
     const token = newToken();
+    await store.deleteExpiredPasswordResets(now);
     await store.createPasswordReset({
       tokenHash: hashToken(token),
       userId: user.id,

@@ -8,6 +8,7 @@ import type { AccountService } from './accounts.js';
 import { hashToken } from './accounts.js';
 import { AuditLog } from './audit.js';
 import type { ServiceDeps } from './deps.js';
+import { RateLimiter } from './rate-limiter.js';
 
 /** The registration settings (rule RG1). */
 export interface RegistrationSettings {
@@ -31,6 +32,8 @@ export const INVITE_HOURS = { min: 1, max: 720, default: 168 } as const;
 export const INVITE_USES = { min: 1, max: 1000, default: 1 } as const;
 /** How many invites a list answers (the newest). */
 export const INVITE_LIST_MAX = 500;
+/** Invites one user may create per hour (rule RG3), admins included. */
+export const INVITES_PER_HOUR = 50;
 
 const MODE = 'registration';
 const MEMBERS_CAN_INVITE = 'members_can_invite';
@@ -48,11 +51,13 @@ export class RegistrationService {
   readonly #deps: RegistrationDeps;
   readonly #accounts: AccountService;
   readonly #audit: AuditLog;
+  readonly #creations: RateLimiter;
 
   constructor(deps: RegistrationDeps, accounts: AccountService) {
     this.#deps = deps;
     this.#accounts = accounts;
     this.#audit = new AuditLog({ now: deps.now });
+    this.#creations = new RateLimiter({ count: INVITES_PER_HOUR, perMs: 3_600_000, now: deps.now });
   }
 
   /** The mode in force and whether members may create invites. */
@@ -133,6 +138,8 @@ export class RegistrationService {
   ): Promise<{ invite: Invite; code: string }> {
     if (!(await this.#isAdmin(me.id)) && !(await this.settings()).membersCanInvite)
       throw new AppError('forbidden', 'only admins may create invites');
+    if (!this.#creations.take(me.id))
+      throw new AppError('rate_limited', `at most ${INVITES_PER_HOUR} invites an hour`);
     const now = this.#deps.now();
     const code = randomBytes(16).toString('base64url');
     const record: InviteRecord = {

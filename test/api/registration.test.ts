@@ -286,6 +286,15 @@ for (const mode of testModes())
       );
       expectError(await check(created.body.invite.code), 403, 'invite_invalid');
     });
+    it('[RG3] one user creates at most 50 invites an hour (rate_limited)', async () => {
+      expectStatus(await setMode({ mode: 'open' }), 200);
+      const creator = await api.signup(uniqueName('many'));
+      await grantAdmin(d, creator.username);
+      for (let i = 0; i < 50; i++) expectStatus(await createInvite(creator), 201);
+      expectError(await createInvite(creator), 429, 'rate_limited');
+      // Another user's bucket is their own.
+      expectStatus(await createInvite(admin), 201);
+    });
   });
 
 for (const mode of testModes())
