@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { locationOf, setAdminAt } from '../../src/cli/admin-local.js';
 import type { TestNode } from '../helpers/node.js';
 import {
   expectMessages,
@@ -70,7 +71,7 @@ describe('web UI: public groups and moderation', () => {
     await node?.dispose();
   });
 
-  it('[PG1][PG2][PG3][PG4][PG5][PG8][PG10] a public group is found by name and joined, its history read per its setting; a moderator removes a message and mutes a member', async () => {
+  it('[PG1][PG2][PG3][PG4][PG5][PG8][PG10] a public group is found by name and joined, its history read per its setting; a moderator removes a message and mutes a member; a server admin removes one too', async () => {
     // Alice creates a public group whose new members read only from their joining on.
     await alice.page.getByRole('button', { name: 'New group' }).first().click();
     const create = alice.page.getByRole('dialog', { name: 'New group' });
@@ -159,12 +160,22 @@ describe('web UI: public groups and moderation', () => {
     await bob.page.locator('#composer-input:not([disabled])').waitFor();
     await closeSettings(alice);
     await sendMessage(bob, 'sorry, back to chess');
-    await expectMessages(carol, [
-      'Opening theory notes',
-      'hi all',
-      'Removed by a moderator.',
-      'sorry, back to chess',
-    ]);
+    const before = ['Opening theory notes', 'hi all', 'Removed by a moderator.'];
+    await expectMessages(carol, [...before, 'sorry, back to chess']);
+
+    // A server admin removes any message, whatever their role in the group: the operator makes
+    // Carol one (as `parley admin grant` does), her page reads it when it starts.
+    await sendMessage(bob, 'one last ad');
+    await setAdminAt(locationOf(node.config), 'carol', true);
+    await carol.page.reload();
+    const ad = messageRow(carol, 'one last ad');
+    await ad.hover();
+    await ad.getByRole('button', { name: 'Remove message from bob' }).click();
+    await carol.page
+      .getByRole('dialog', { name: 'Remove message?' })
+      .getByRole('button', { name: 'Remove' })
+      .click();
+    await expectMessages(alice, [...before, 'sorry, back to chess', 'Removed by a moderator.']);
     const widths = await carol.page.evaluate(() => [
       document.documentElement.scrollWidth,
       document.documentElement.clientWidth,
