@@ -1,10 +1,10 @@
-import type { Logger } from 'pino';
 import type { Mailer } from '../ports/mail.js';
+import type { ServiceDeps } from './deps.js';
 
 /** What MailService uses: the configured mailer (null: the node sends no mail) and the log. */
 export interface MailDeps {
   mailer: Mailer | null;
-  log: Logger;
+  log: ServiceDeps['log'];
 }
 
 /** The mails the node sends (rule RG9): only password reset links, only when SMTP is configured. */

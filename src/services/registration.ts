@@ -3,12 +3,14 @@ import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
 import type { User } from '../domain/model.js';
 import type { InviteRecord, InviteView, Store } from '../ports/store.js';
-import type { RegistrationMode } from '../protocol/registration-schemas.js';
 import type { AccountService } from './accounts.js';
 import { hashToken } from './accounts.js';
 import { AuditLog } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { RateLimiter } from './rate-limiter.js';
+
+/** Who may register (rule RG1). */
+export type RegistrationMode = 'open' | 'invite' | 'closed';
 
 /** The registration settings (rule RG1). */
 export interface RegistrationSettings {
