@@ -10,7 +10,8 @@ import {
 } from '../../web/src/lib/groups.js';
 import { Groups } from '../../web/src/state/groups.js';
 import { LoadedHistory } from '../../web/src/state/history.js';
-import { messageDto } from '../helpers/dtos.js';
+import { lastMessagePreview } from '../../web/src/lib/format.js';
+import { conversationDto, messageDto } from '../helpers/dtos.js';
 
 const alice = { userId: 'u-alice', username: 'alice' };
 const bob = { userId: 'u-bob', username: 'bob' };
@@ -122,5 +123,17 @@ describe('web state: moderation', () => {
     assert.ok(week.endsWith(untilText(now, now)), week);
     assert.notEqual(week, untilText(now, now));
     assert.notEqual(untilText(now + 20 * 86_400_000, now), week);
+  });
+});
+
+describe('web: the sidebar preview of a removed message', () => {
+  it('[UIG4] says who removed it: the sender ("Message deleted") or a moderator', () => {
+    const gone = { body: '', deletedAt: 5, sender: bob.userId, senderName: 'bob' };
+    const own = conversationDto({ lastMessage: messageDto({ ...gone, deletedBy: null }) });
+    const moderated = conversationDto({
+      lastMessage: messageDto({ ...gone, deletedBy: alice.userId }),
+    });
+    assert.equal(lastMessagePreview(own, alice.userId), 'bob: Message deleted');
+    assert.equal(lastMessagePreview(moderated, alice.userId), 'bob: Removed by a moderator');
   });
 });

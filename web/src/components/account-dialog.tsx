@@ -65,7 +65,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
   return (
     <Dialog title="Account" onClose={onClose} size="sm">
       <div class="account-card">
-        <Avatar name={store.me.username} size="lg" />
+        <Avatar name={store.me.username} userId={store.me.id} size="lg" />
         <div>
           <p class="account-username">{store.me.username}</p>
           <p class="field-hint">Member since {joinedFormat.format(store.me.createdAt)}</p>

@@ -316,7 +316,7 @@ function MemberRow(props: {
   const removable = canRemove(actor, m);
   return (
     <li class="member-row" data-member={m.username}>
-      <Avatar name={m.username} size="sm" online={props.online} />
+      <Avatar name={m.username} userId={m.userId} size="sm" online={props.online} />
       <span class="member-name">
         {m.username}
         {props.me && <span class="member-you"> (you)</span>}

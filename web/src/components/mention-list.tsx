@@ -40,7 +40,7 @@ export function MentionList(props: { store: ChatStore; onClose: () => void }) {
           return (
             <li key={m.id}>
               <button type="button" class="mention-row" onClick={() => open(m)}>
-                <Avatar name={m.senderName} size="sm" />
+                <Avatar name={m.senderName} userId={m.sender} size="sm" />
                 <span class="mention-main">
                   <span class="mention-top">
                     <span class="mention-sender">{m.senderName}</span>

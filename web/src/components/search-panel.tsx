@@ -133,7 +133,7 @@ export function SearchPanel(props: {
           return (
             <li key={m.id}>
               <button type="button" class="mention-row search-hit" onClick={() => open(hit)}>
-                <Avatar name={m.senderName} size="sm" />
+                <Avatar name={m.senderName} userId={m.sender} size="sm" />
                 <span class="mention-main">
                   <span class="mention-top">
                     <span class="mention-sender">{m.senderName}</span>

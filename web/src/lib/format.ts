@@ -67,7 +67,9 @@ export function lastMessagePreview(c: ConversationDto, myId: string): string {
   const files = m.attachments;
   // A message of files alone reads as its first file, as a push notification says it.
   const text = m.deletedAt
-    ? 'Message deleted'
+    ? m.deletedBy !== null
+      ? 'Removed by a moderator'
+      : 'Message deleted'
     : body || files.length === 0
       ? body
       : `📎 ${files[0]!.name}${files.length > 1 ? ` and ${files.length - 1} more` : ''}`;
