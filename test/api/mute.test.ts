@@ -108,20 +108,45 @@ for (const mode of testModes())
     it('[N4] doNotDisturbUntil: null by default, set and read back, null turns it off', async () => {
       const get = async () =>
         (await api.request('GET', '/api/v1/me/settings', { token: carol.token })).body.settings;
-      assert.deepEqual(await get(), { shareReadMarkers: true, doNotDisturbUntil: null });
+      assert.deepEqual(await get(), {
+        shareReadMarkers: true,
+        doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
+      });
       const until = Date.now() + 3_600_000;
       const set = await dnd(carol, until);
       expectStatus(set, 200);
-      assert.deepEqual(set.body.settings, { shareReadMarkers: true, doNotDisturbUntil: until });
-      assert.deepEqual(await get(), { shareReadMarkers: true, doNotDisturbUntil: until });
+      assert.deepEqual(set.body.settings, {
+        shareReadMarkers: true,
+        doNotDisturbUntil: until,
+        shareLastSeen: true,
+        email: null,
+      });
+      assert.deepEqual(await get(), {
+        shareReadMarkers: true,
+        doNotDisturbUntil: until,
+        shareLastSeen: true,
+        email: null,
+      });
       // Another setting's patch keeps it.
       await api.request('PATCH', '/api/v1/me/settings', {
         token: carol.token,
         body: { shareReadMarkers: false },
       });
-      assert.deepEqual(await get(), { shareReadMarkers: false, doNotDisturbUntil: until });
+      assert.deepEqual(await get(), {
+        shareReadMarkers: false,
+        doNotDisturbUntil: until,
+        shareLastSeen: true,
+        email: null,
+      });
       expectStatus(await dnd(carol, null), 200);
-      assert.deepEqual(await get(), { shareReadMarkers: false, doNotDisturbUntil: null });
+      assert.deepEqual(await get(), {
+        shareReadMarkers: false,
+        doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
+      });
       // A past time is accepted (it means off), as is 0; about ten years ahead is the limit.
       expectStatus(await dnd(carol, 0), 200);
       expectStatus(await dnd(carol, Date.now() + TEN_YEARS_MS - 60_000), 200);

@@ -76,26 +76,53 @@ for (const mode of testModes())
       const fresh = await api.signup(uniqueName('erin'));
       const got = await settings(fresh);
       expectStatus(got, 200);
-      assert.deepEqual(got.body, { settings: { shareReadMarkers: true, doNotDisturbUntil: null } });
+      assert.deepEqual(got.body, {
+        settings: {
+          shareReadMarkers: true,
+          doNotDisturbUntil: null,
+          shareLastSeen: true,
+          email: null,
+        },
+      });
       const off = await share(fresh, false);
       expectStatus(off, 200);
       assert.deepEqual(off.body, {
-        settings: { shareReadMarkers: false, doNotDisturbUntil: null },
+        settings: {
+          shareReadMarkers: false,
+          doNotDisturbUntil: null,
+          shareLastSeen: true,
+          email: null,
+        },
       });
       const kept = await api.request('PATCH', '/api/v1/me/settings', {
         token: fresh.token,
         body: {},
       });
       assert.deepEqual(kept.body, {
-        settings: { shareReadMarkers: false, doNotDisturbUntil: null },
+        settings: {
+          shareReadMarkers: false,
+          doNotDisturbUntil: null,
+          shareLastSeen: true,
+          email: null,
+        },
       });
       assert.deepEqual((await settings(fresh)).body, {
-        settings: { shareReadMarkers: false, doNotDisturbUntil: null },
+        settings: {
+          shareReadMarkers: false,
+          doNotDisturbUntil: null,
+          shareLastSeen: true,
+          email: null,
+        },
       });
       expectError(await share(fresh, 'no'), 400, 'invalid_request');
       expectError(await api.request('GET', '/api/v1/me/settings'), 401, 'unauthorized');
       assert.deepEqual((await share(fresh, true)).body, {
-        settings: { shareReadMarkers: true, doNotDisturbUntil: null },
+        settings: {
+          shareReadMarkers: true,
+          doNotDisturbUntil: null,
+          shareLastSeen: true,
+          email: null,
+        },
       });
     });
 

@@ -66,11 +66,15 @@ export function pushContract(open: OpenStore): void {
       assert.deepEqual(await store.updateUserSettings(a.id, { doNotDisturbUntil: 5_000 }), {
         shareReadMarkers: true,
         doNotDisturbUntil: 5_000,
+        shareLastSeen: true,
+        email: null,
       });
       await store.updateUserSettings(b.id, { doNotDisturbUntil: 9_000, shareReadMarkers: false });
       assert.deepEqual(await store.getUserSettings(b.id), {
         shareReadMarkers: false,
         doNotDisturbUntil: 9_000,
+        shareLastSeen: true,
+        email: null,
       });
       const ids = [a.id, b.id, c.id];
       assert.deepEqual(await store.usersInDoNotDisturb(ids, 4_999), new Set([a.id, b.id]));

@@ -13,6 +13,8 @@ export function settingsContract(open: OpenStore): void {
       assert.deepEqual(await store.getUserSettings(alice.id), {
         shareReadMarkers: true,
         doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
       });
       assert.equal(await store.getUserSettings('no-such-id'), null);
       assert.equal(await store.updateUserSettings('no-such-id', { shareReadMarkers: false }), null);
@@ -25,22 +27,32 @@ export function settingsContract(open: OpenStore): void {
       assert.deepEqual(await store.updateUserSettings(alice.id, { shareReadMarkers: false }), {
         shareReadMarkers: false,
         doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
       });
       assert.deepEqual(await store.updateUserSettings(alice.id, {}), {
         shareReadMarkers: false,
         doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
       });
       assert.deepEqual(await store.getUserSettings(alice.id), {
         shareReadMarkers: false,
         doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
       });
       assert.deepEqual(await store.getUserSettings(bob.id), {
         shareReadMarkers: true,
         doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
       });
       assert.deepEqual(await store.updateUserSettings(alice.id, { shareReadMarkers: true }), {
         shareReadMarkers: true,
         doNotDisturbUntil: null,
+        shareLastSeen: true,
+        email: null,
       });
     });
 
