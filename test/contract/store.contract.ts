@@ -3,6 +3,7 @@ import { alphabetContract } from './store/alphabet.contract.js';
 import { conversationsContract } from './store/conversations.contract.js';
 import type { OpenStore } from './store/fixture.js';
 import { filesContract } from './store/files.contract.js';
+import { invitesContract } from './store/invites.contract.js';
 import { leasesContract } from './store/leases.contract.js';
 import { membersContract } from './store/members.contract.js';
 import { profilesContract } from './store/profiles.contract.js';
@@ -38,6 +39,7 @@ export function storeContract(name: string, open: OpenStore): void {
     filesContract(open);
     settingsContract(open);
     pushContract(open);
+    invitesContract(open);
     profilesContract(open);
     transactionsContract(open);
     registryContract(open);
