@@ -12,6 +12,7 @@ import {
 import { formatConversation } from './chat/format.js';
 import { Cancelled, interactiveLogin, resumeSession } from './chat/session.js';
 import { Terminal } from './chat/terminal.js';
+import { registerGroupCommands } from './client-groups.js';
 import { registerMessageCommands } from './client-messages.js';
 import { die, explain, output, savedClient } from './client-shared.js';
 
@@ -118,6 +119,7 @@ export function registerClientCommands(program: Command): void {
     });
 
   registerMessageCommands(program);
+  registerGroupCommands(program);
 
   program
     .command('users')

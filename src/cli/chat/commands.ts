@@ -1,6 +1,7 @@
 import type { ConversationDto } from '../../protocol/schemas.js';
 import { findConversation, type ChatView, type Command } from './chat-view.js';
 import { fileCommands } from './file-commands.js';
+import { groupCommands } from './group-commands.js';
 import { conversationLabel } from './format.js';
 import { messageCommands } from './message-commands.js';
 import { profileCommands } from './profile-commands.js';
@@ -68,7 +69,10 @@ export function chatCommands(view: ChatView): Record<string, Command> {
         const current = view.current();
         if (!current) throw new Error('open a conversation first');
         const { members } = await c.api.members(current.id);
-        for (const m of members) term.print(`  ${m.online ? '●' : '○'} ${m.username} (${m.role})`);
+        for (const m of members) {
+          const muted = m.mutedUntil === null ? '' : ', muted';
+          term.print(`  ${m.online ? '●' : '○'} ${m.username} (${m.role}${muted})`);
+        }
       },
     },
     add: {
@@ -80,11 +84,15 @@ export function chatCommands(view: ChatView): Record<string, Command> {
       },
     },
     remove: {
-      usage: '/remove USER',
-      help: 'remove a member (owner/admin)',
-      run: async ([user]) => {
-        if (!user) throw new Error('usage: /remove USER');
-        await c.api.removeMember(requireGroup(view).id, user);
+      usage: '/remove USER | #SEQ',
+      help: "remove a member, or another's message (owner/admin)",
+      run: async ([target]) => {
+        if (!target) throw new Error('usage: /remove USER | #SEQ');
+        const seq = /^#(\d+)$/.exec(target)?.[1];
+        if (seq === undefined) return c.api.removeMember(requireGroup(view).id, target);
+        const current = view.current();
+        if (!current) throw new Error('open a conversation first');
+        await c.api.deleteMessage(current.id, Number(seq));
       },
     },
     role: {
@@ -139,6 +147,7 @@ export function chatCommands(view: ChatView): Record<string, Command> {
     ...messageCommands(view),
     ...fileCommands(view),
     ...profileCommands(view),
+    ...groupCommands(view),
     more: {
       usage: '/more',
       help: 'show older messages',
