@@ -25,7 +25,14 @@ export class ConversationCache extends Map<string, ConversationDto> {
       return conversation;
     }
     const { event } = item;
+    // A summary read after the event (the joiner's conversation.added) already counts it.
+    const fresh = event.seq > conversation.lastSeq;
     conversation.lastSeq = Math.max(conversation.lastSeq, event.seq);
+    if (event.type === 'member.joined' && fresh) conversation.memberCount += 1;
+    if (event.type === 'conversation.access_changed') {
+      conversation.visibility = event.data.visibility;
+      conversation.history = event.data.history;
+    }
     if (event.type === 'conversation.renamed') conversation.name = event.data.name;
     if (event.type === 'member.added') conversation.memberCount += 1;
     if (event.type === 'member.removed' || event.type === 'member.left')

@@ -19,6 +19,34 @@ const message = (seq: number, sender: string): MessageDto =>
 const base = { conversationId: 'c1', actor: 'ann', createdAt: 50 };
 
 describe('client library: the conversation cache follows the timeline', () => {
+  it('[PG3][PG4] a join counts once (not again when replayed), access changes set visibility and history', () => {
+    const cache = new ConversationCache([['c1', group()]]);
+    const joined: TimelineEventDto = {
+      ...base,
+      seq: 4,
+      type: 'member.joined',
+      data: { userId: 'u-eve', username: 'eve' },
+    };
+    cache.applyTimeline({ kind: 'event', event: joined }, 'me');
+    cache.applyTimeline({ kind: 'event', event: joined }, 'me');
+    const access: TimelineEventDto = {
+      ...base,
+      seq: 5,
+      type: 'conversation.access_changed',
+      data: {
+        visibility: 'public',
+        history: 'joined',
+        previousVisibility: 'private',
+        previousHistory: 'all',
+      },
+    };
+    cache.applyTimeline({ kind: 'event', event: access }, 'me');
+    const c = cache.get('c1')!;
+    assert.equal(c.memberCount, 4);
+    assert.equal(c.visibility, 'public');
+    assert.equal(c.history, 'joined');
+  });
+
   it('[M5] messages move the last seq and message; only other people’s unread ones count', () => {
     const cache = new ConversationCache([['c1', group()]]);
     cache.applyTimeline({ kind: 'message', message: message(4, 'ben') }, 'me');
