@@ -158,6 +158,8 @@ describe('SQLite store', () => {
           role: 'owner',
           joinedAt: 2_000,
           lastReadSeq: 0,
+          historyFrom: 0,
+          mutedUntil: null,
         },
       ]);
       const timeline = await restored.listTimeline(group.id, 0, 10);

@@ -16,6 +16,8 @@ export function membersContract(open: OpenStore): void {
       assert.deepEqual(await store.getMember(group.id, user.id), {
         ...member,
         username: user.username,
+        historyFrom: 0,
+        mutedUntil: null,
       });
       assert.equal(await store.getMember(group.id, 'no-such-user'), null);
       assert.equal(await store.getMember('no-such-conversation', user.id), null);
@@ -30,14 +32,30 @@ export function membersContract(open: OpenStore): void {
         role: 'member',
         kind: 'group',
         memberCount: 2,
+        mutedUntil: null,
       });
       assert.deepEqual(await store.getMemberView(dm.id, owner.id), {
         role: 'member',
         kind: 'dm',
         memberCount: 2,
+        mutedUntil: null,
       });
       assert.equal(await store.getMemberView(group.id, outsider.id), null);
       assert.equal(await store.getMemberView('no-such-conversation', owner.id), null);
+    });
+
+    it('[PG5][PG10] a history bound and a mute are written and read back', async () => {
+      const { store } = fx();
+      const [owner, other] = [await fx().user(), await fx().user()];
+      const group = await fx().group(owner, [other]);
+      await store.setHistoryFrom(group.id, other.id, 7);
+      await store.setMutedUntil(group.id, other.id, 1_700_000_999_000);
+      const member = await store.getMember(group.id, other.id);
+      assert.equal(member?.historyFrom, 7);
+      assert.equal(member?.mutedUntil, 1_700_000_999_000);
+      assert.equal((await store.getMemberView(group.id, other.id))?.mutedUntil, 1_700_000_999_000);
+      await store.setMutedUntil(group.id, other.id, null);
+      assert.equal((await store.getMember(group.id, other.id))?.mutedUntil, null);
     });
 
     it('[C3] listMembers orders by join time, countMembers counts them', async () => {
