@@ -9,6 +9,7 @@ import { ARCHIVE_TABLES, readTable } from '../../src/export/archive.js';
 import { openSource, type ArchiveLocation } from '../../src/export/engines.js';
 import { startPostgres, type PostgresServer } from '../../src/supervisor/postgres-server.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
+import { runCli } from '../helpers/process.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 
 /** Every row of every archived table of a store, keyed by table then primary key. */
@@ -244,5 +245,37 @@ describe('parley export / import: SQLite to PostgreSQL round trip', () => {
     } finally {
       await pgNode.dispose();
     }
+  });
+  it('[EX1][EX4] the commands: export while messages are being sent, import, refuse again', async () => {
+    let writing = true;
+    let sent = 0;
+    const writer = (async () => {
+      while (writing) {
+        const res = await api.send(alice, dm, `during ${sent}`);
+        assert.equal(res.status, 201);
+        sent += 1;
+      }
+    })();
+    const out = join(work, 'cli.ndjson');
+    const exported = await runCli(['export', '--data', node.dataDir, '--out', out]);
+    writing = false;
+    await writer;
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /export written/);
+    const again = await runCli(['export', '--data', node.dataDir, '--out', out]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists/);
+
+    // The snapshot is consistent: every conversation's last_seq matches its newest row.
+    const target = mkdtempSync(join(work, 'cli-target-'));
+    const imported = await runCli(['import', '--data', target, '--in', out]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stdout, /imported: users 3/);
+    const refused = await runCli(['import', '--data', target, '--in', out]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /not empty/);
+    const badStore = await runCli(['import', '--store', 'mysql://x', '--in', out]);
+    assert.equal(badStore.code, 1);
+    assert.match(badStore.stderr, /--store must be sqlite or a postgres/);
   });
 });
