@@ -278,4 +278,16 @@ describe('parley export / import: SQLite to PostgreSQL round trip', () => {
     assert.equal(badStore.code, 1);
     assert.match(badStore.stderr, /--store must be sqlite or a postgres/);
   });
+  it('[EX1][EX5] and back: PostgreSQL exported (REPEATABLE READ snapshot) into SQLite, rows identical', async () => {
+    const url = pgServer.urlFor('roundtrip');
+    const out = join(work, 'from-pg.ndjson');
+    const { counts } = await exportToFile({ dataDir: work, store: url }, out);
+    assert.equal(JSON.parse(readFileSync(out, 'utf8').split('\n')[0]!).engine, 'postgres');
+    const target = mkdtempSync(join(work, 'back-'));
+    assert.deepEqual(await importFromFile({ dataDir: target, store: 'sqlite' }, out), counts);
+    const a = await snapshot({ dataDir: work, store: url });
+    const b = await snapshot({ dataDir: target, store: 'sqlite' });
+    for (const table of ARCHIVE_TABLES)
+      assert.deepEqual([...b.get(table.name)!], [...a.get(table.name)!], table.name);
+  });
 });
