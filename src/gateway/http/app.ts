@@ -11,6 +11,7 @@ import { mountRoutes, type AnyRoute } from './route.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { discoveryRoutes } from './routes/discovery.js';
+import { exportRoutes } from './routes/export.js';
 import { fileRoutes, UPLOAD_PATH } from './routes/files.js';
 import { conversationRoutes } from './routes/conversations.js';
 import { publicGroupRoutes } from './routes/public-groups.js';
@@ -91,6 +92,7 @@ export function buildHttpApp(
     ...authRoutes,
     ...adminRoutes,
     ...settingsRoutes,
+    ...exportRoutes,
     ...userRoutes,
     ...conversationRoutes,
     ...publicGroupRoutes,
