@@ -290,4 +290,31 @@ describe('parley export / import: SQLite to PostgreSQL round trip', () => {
     for (const table of ARCHIVE_TABLES)
       assert.deepEqual([...b.get(table.name)!], [...a.get(table.name)!], table.name);
   });
+  it('[EX1] a PostgreSQL export taken while a node on it writes is one consistent snapshot', async () => {
+    const url = pgServer.urlFor('roundtrip');
+    const pgNode = await startTestNode({ config: { store: url } });
+    try {
+      const pgApi = new Api(pgNode.url);
+      const me = await pgApi.login(alice.username, alice.password);
+      let writing = true;
+      let sent = 0;
+      const writer = (async () => {
+        while (writing) {
+          assert.equal((await pgApi.send(me, group, `pg during ${sent}`)).status, 201);
+          sent += 1;
+        }
+      })();
+      while (sent < 3) await pgApi.send(me, group, 'warm up');
+      const out = join(work, 'pg-live.ndjson');
+      await exportToFile({ dataDir: work, store: url }, out);
+      writing = false;
+      await writer;
+      // The import checks every conversation's last_seq against its newest message and event.
+      const target = mkdtempSync(join(work, 'pg-live-'));
+      const counts = await importFromFile({ dataDir: target, store: 'sqlite' }, out);
+      assert.ok((counts.messages ?? 0) > 8);
+    } finally {
+      await pgNode.dispose();
+    }
+  });
 });
