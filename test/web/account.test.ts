@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { TestNode } from '../helpers/node.js';
@@ -93,7 +94,7 @@ describe('web UI: accounts', () => {
     await page.getByRole('heading', { name: 'Hi erin!' }).waitFor();
   });
 
-  it('[A6] deleting an account needs the password and a confirmation; the other side keeps the history', async () => {
+  it('[A6][EX7] downloading your data, then deleting the account: it needs the password and a confirmation; the other side keeps the history', async () => {
     const frank = await signUp(browser, node, 'frank');
     const gina = await signUp(browser, node, 'gina');
     await startDm(frank, 'gina');
@@ -104,6 +105,23 @@ describe('web UI: accounts', () => {
     const { page } = frank;
     await page.getByRole('button', { name: /^Account and settings/ }).click();
     const dialog = page.getByRole('dialog', { name: 'Account' });
+    // Before leaving, frank downloads his data (EX7): his account and the DM with its message.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByRole('link', { name: 'Download my data' }).click(),
+    ]);
+    assert.match(download.suggestedFilename(), /^parley-frank-.*\.json$/);
+    const archive = JSON.parse(await readFile((await download.path())!, 'utf8')) as {
+      format: string;
+      account: { username: string };
+      conversations: { messages: { body: string }[] }[];
+    };
+    assert.equal(archive.format, 'parley-user-export');
+    assert.equal(archive.account.username, 'frank');
+    assert.deepEqual(
+      archive.conversations.flatMap((c) => c.messages.map((m) => m.body)),
+      ['I am leaving Parley, bye!'],
+    );
     await dialog.getByRole('button', { name: 'Delete account…' }).click();
     await dialog.getByRole('textbox', { name: 'Password', exact: true }).fill('wrong password');
     await dialog.getByRole('button', { name: 'Delete my account' }).click();

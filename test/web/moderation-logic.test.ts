@@ -128,7 +128,7 @@ describe('web state: moderation', () => {
 
 describe('web: the sidebar preview of a removed message', () => {
   it('[UIG4] says who removed it: the sender ("Message deleted") or a moderator', () => {
-    const gone = { body: '', deletedAt: 5, sender: bob.userId, senderName: 'bob' };
+    const gone = { seq: 7, body: '', deletedAt: 5, sender: bob.userId, senderName: 'bob' };
     const own = conversationDto({ lastMessage: messageDto({ ...gone, deletedBy: null }) });
     const moderated = conversationDto({
       lastMessage: messageDto({ ...gone, deletedBy: alice.userId }),

@@ -11,6 +11,7 @@ import {
 import type { ChatStore } from '../state/chat-store.js';
 import {
   AdminLink,
+  DataSection,
   EmailSection,
   InviteSection,
   PasswordSection,
@@ -88,6 +89,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
       {rights?.admin && <AdminLink onClose={onClose} />}
       <PasswordSection store={store} />
       <EmailSection store={store} />
+      <DataSection />
       {rights?.canInvite && <InviteSection store={store} />}
       <NotificationSettings store={store} />
       <PrivacySettings store={store} />

@@ -47,6 +47,24 @@ export function AdminLink({ onClose }: { onClose: () => void }) {
   );
 }
 
+/**
+ * The user's own data as a JSON archive (rule EX7): a plain same-origin download, so the
+ * session cookie goes with it and the browser saves the file the node names.
+ */
+export function DataSection() {
+  return (
+    <section class="settings-section" aria-labelledby="account-data">
+      <h3 id="account-data">Your data</h3>
+      <p class="field-hint">
+        Your account, settings, conversations and the messages you can read, as one JSON file.
+      </p>
+      <a class="button" href="/api/v1/me/export" download>
+        Download my data
+      </a>
+    </section>
+  );
+}
+
 /** Invite links, for members when the server lets them invite (and for admins). */
 export function InviteSection({ store }: { store: ChatStore }) {
   const api = useMemo(() => adminApi(store.client.api), [store]);
