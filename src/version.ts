@@ -1,2 +1,2 @@
 /** The package version, reported in logs and the OpenAPI document. */
-export const VERSION = '0.6.0';
+export const VERSION = '0.7.0';

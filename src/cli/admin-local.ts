@@ -1,68 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openPostgresStore } from '../adapters/postgres/postgres-store.js';
-import { openSqliteStore, sqlitePath } from '../adapters/sqlite/sqlite-store.js';
-import { AppError } from '../domain/errors.js';
-import { createLogger } from '../log/logger.js';
-import type { AdminUserRecord, Store } from '../ports/store.js';
-import { AdminRoles } from '../services/admin-roles.js';
-import { AuditLog } from '../services/audit.js';
+import { locationOf, setAdminAt, withOperatorRoles, type StoreLocation } from '../node/operator.js';
 import { registerAdminClientCommands } from './admin-client.js';
 
-/** Where the operator's commands find the store: the same --data / --store as `parley serve`. */
-export interface StoreLocation {
-  dataDir: string;
-  /** `sqlite` (in dataDir) or a PostgreSQL URL. */
-  store: string;
-}
-
-/** Opens the store a node of this location uses (SQLite: only if its database exists). */
-export async function openStoreAt(where: StoreLocation): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(where.store)) return openPostgresStore(where.store);
-  if (where.store !== 'sqlite')
-    throw new Error(`--store must be sqlite or a postgres:// URL, not "${where.store}"`);
-  const file = sqlitePath(where.dataDir);
-  if (!existsSync(file)) throw new Error(`no database at ${file} (is --data right?)`);
-  return openSqliteStore(file);
-}
-
-/** What `parley admin grant|revoke|list` do, on an open store (the operator is the actor). */
-export function operatorRoles(store: Store): AdminRoles {
-  return new AdminRoles(
-    { store, log: createLogger({ level: 'silent', nodeId: 'cli' }) },
-    new AuditLog({ now: Date.now }),
-  );
-}
-
-/**
- * Grants (or revokes) the server admin role of `username` in the store at `where`, as
- * `parley admin grant` does (rule AD1): the bootstrap of the first admin. Also used by tests.
- */
-export async function setAdminAt(
-  where: StoreLocation,
-  username: string,
-  admin: boolean,
-): Promise<AdminUserRecord> {
-  const store = await openStoreAt(where);
-  try {
-    const roles = operatorRoles(store);
-    const user = await roles.userByName(username);
-    return await roles.setAdmin(null, user.id, admin);
-  } finally {
-    await store.close();
-  }
-}
-
-/** The store location of a node's configuration (tests pass a TestNode's config). */
-export function locationOf(config: {
-  dataDir: string;
-  store: { kind: 'sqlite' } | { kind: 'postgres'; url: string };
-}): StoreLocation {
-  return {
-    dataDir: config.dataDir,
-    store: config.store.kind === 'postgres' ? config.store.url : 'sqlite',
-  };
-}
+// The bootstrap helpers, for tests and scripts that make an admin as `parley admin grant` does.
+export { locationOf, setAdminAt, type StoreLocation };
 
 interface LocalOptions {
   data: string;
@@ -83,22 +24,14 @@ function withLocation(command: Command): Command {
     );
 }
 
-async function runLocal(opts: LocalOptions, fn: (roles: AdminRoles) => Promise<void>) {
-  let store: Store;
-  try {
-    store = await openStoreAt({ dataDir: opts.data, store: opts.store });
-  } catch (err) {
+async function runLocal(
+  opts: LocalOptions,
+  fn: Parameters<typeof withOperatorRoles>[1],
+): Promise<void> {
+  await withOperatorRoles({ dataDir: opts.data, store: opts.store }, fn).catch((err: unknown) => {
     console.error(`parley: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  }
-  try {
-    await fn(operatorRoles(store));
-  } catch (err) {
-    console.error(`parley: ${err instanceof AppError ? err.message : String(err)}`);
     process.exitCode = 1;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /**

@@ -1,65 +1,9 @@
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  openSync,
-  rmSync,
-} from 'node:fs';
-import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import {
-  ArchiveError,
-  exportArchive,
-  importArchive,
-  type ArchiveTrailer,
-} from '../export/archive.js';
-import { openSource, openTarget, type ArchiveLocation } from '../export/engines.js';
+import { exportToFile, importFromFile } from '../node/archive-stores.js';
 
-/**
- * Writes the whole store at `where` to `out` (a new file, owner-only: it holds password
- * hashes) as the NDJSON archive (rule EX1), from one consistent snapshot while a node may run.
- */
-export async function exportToFile(where: ArchiveLocation, out: string): Promise<ArchiveTrailer> {
-  const source = openSource(where);
-  try {
-    // Created owner-only and never over an existing file.
-    closeSync(openSync(out, 'wx', 0o600));
-    const stream = createWriteStream(out, { flags: 'w' });
-    try {
-      const write = async (line: string) => {
-        if (!stream.write(line + '\n')) await once(stream, 'drain');
-      };
-      const trailer = await exportArchive(source.db, source.engine, write);
-      stream.end();
-      await once(stream, 'finish');
-      return trailer;
-    } catch (err) {
-      stream.destroy();
-      rmSync(out, { force: true });
-      throw err;
-    }
-  } finally {
-    await source.close();
-  }
-}
-
-/** Imports the archive `file` into the empty store at `where` (rule EX4). */
-export async function importFromFile(
-  where: ArchiveLocation,
-  file: string,
-): Promise<Record<string, number>> {
-  if (!existsSync(file)) throw new ArchiveError(`no archive at ${file}`);
-  const target = await openTarget(where);
-  try {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-    return await importArchive(target.db, lines);
-  } finally {
-    await target.close();
-  }
-}
+export { exportToFile, importFromFile };
 
 interface Options {
   data: string;
@@ -105,7 +49,7 @@ export function registerExport(program: Command): void {
   ).action((opts: Options & { out: string }) =>
     report(async () => {
       const out = resolve(opts.out);
-      if (existsSync(out)) throw new ArchiveError(`${out} already exists; choose another --out`);
+      if (existsSync(out)) throw new Error(`${out} already exists; choose another --out`);
       const { counts } = await exportToFile({ dataDir: opts.data, store: opts.store }, out);
       console.log(`export written to ${out}: ${summary(counts)}`);
     }),

@@ -18,7 +18,7 @@ import {
   type TimelineItem,
 } from './events.js';
 import { NodeList } from './node-list.js';
-import { Outbox, type OutboxEntry } from './outbox.js';
+import { Outbox, sendFrame, type OutboxEntry } from './outbox.js';
 import { Resync } from './resync.js';
 import { AdminApi } from './admin.js';
 import { RegistrationApi } from './registration.js';
@@ -36,9 +36,8 @@ export type { ClientOptions } from './options.js';
  * serves their handshakes and replays first, not hundreds of list requests in the same instant.
  */
 const REFRESH_SPREAD_MS = 2_000;
-/** A conversation list behind the live timeline is read again after this long, this many times. */
-const STALE_LIST_RETRY_MS = 250;
-const STALE_LIST_RETRIES = 3;
+/** A conversation list behind the live timeline is read again after 250 ms, at most 3 times. */
+const [STALE_LIST_RETRY_MS, STALE_LIST_RETRIES] = [250, 3];
 
 /**
  * The Parley client library: the one implementation of connect, failover, reconnect with
@@ -181,21 +180,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * Loads the conversation list (unread counts, last messages) over REST. A list the node read
-   * before entries this client has since received live (the answer crossed them on the way)
-   * never replaces a newer cached summary; if no newer one is cached, the list is taken and
-   * read again shortly, up to {@link STALE_LIST_RETRIES} times, so the summary catches up.
+   * Loads the conversation list over REST; a list behind what the client received live is read
+   * again shortly, a few times, until it catches up ({@link ConversationCache.takeList}).
    */
   async refreshConversations(): Promise<ConversationDto[]> {
     const { conversations } = await this.api.conversations();
-    let behind = false;
-    const shown = conversations.map((c) => {
-      const cached = this.conversations.get(c.id);
-      if (cached && cached.lastSeq > c.lastSeq) return cached;
-      if (c.lastSeq < (this.cursors.get(c.id) ?? 0)) behind = true;
-      this.conversations.set(c.id, c);
-      return c;
-    });
+    const { shown, behind } = this.conversations.takeList(conversations, this.cursors);
     if (!behind) this.#staleLists = 0;
     else if (this.#staleLists++ < STALE_LIST_RETRIES)
       this.#timers.set(() => this.#refresh(), STALE_LIST_RETRY_MS);
@@ -393,14 +383,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   #write(entry: OutboxEntry): void {
     entry.attempts += 1;
-    this.#connection.send({
-      type: 'send',
-      conversationId: entry.conversationId,
-      clientMsgId: entry.clientMsgId,
-      body: entry.body,
-      ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),
-      ...(entry.attachments ? { attachments: entry.attachments } : {}),
-    });
+    this.#connection.send(sendFrame(entry));
   }
 
   #setState(state: ConnectionState): void {
@@ -410,19 +393,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   /** Runs a REST call on the current node, failing over to the others if unreachable. */
-  async #anyNode<T>(call: () => Promise<T>): Promise<T> {
-    let lastError: unknown;
-    for (let i = 0; i < this.#nodes.all.length; i++) {
-      this.api.baseUrl = this.url;
-      try {
-        return await call();
-      } catch (err) {
-        lastError = err;
-        if (!(err instanceof Error && 'code' in err && err.code === ClientErrorCode.Unreachable))
-          throw err;
-        this.#nodes.advance();
-      }
-    }
-    throw lastError;
+  #anyNode<T>(call: () => Promise<T>): Promise<T> {
+    return this.#nodes.tryEach(call, (url) => (this.api.baseUrl = url));
   }
 }

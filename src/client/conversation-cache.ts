@@ -1,4 +1,5 @@
 import type { ConversationDto } from '../protocol/schemas.js';
+import type { Cursors } from './cursors.js';
 import type { TimelineItem } from './events.js';
 import { mentionsUser } from './mentions.js';
 
@@ -42,6 +43,27 @@ export class ConversationCache extends Map<string, ConversationDto> {
     if (event.type === 'conversation.settings_changed')
       conversation.allMentions = event.data.allMentions;
     return conversation;
+  }
+
+  /**
+   * Takes a conversation list read over REST. A summary older than the cached one (the node read
+   * it before entries the client has since received live) does not replace it; `behind` says a
+   * summary was taken although it is older than what the client received (nothing newer was
+   * cached), so the list should be read again. Answers the summaries as now cached.
+   */
+  takeList(
+    list: readonly ConversationDto[],
+    cursors: Cursors,
+  ): { shown: ConversationDto[]; behind: boolean } {
+    let behind = false;
+    const shown = list.map((c) => {
+      const cached = this.get(c.id);
+      if (cached && cached.lastSeq > c.lastSeq) return cached;
+      if (c.lastSeq < (cursors.get(c.id) ?? 0)) behind = true;
+      this.set(c.id, c);
+      return c;
+    });
+    return { shown, behind };
   }
 
   /**

@@ -1,7 +1,9 @@
 import type { PublicGroupPageDto } from '../protocol/group-schemas.js';
 import type { ConversationDto, MemberDto } from '../protocol/schemas.js';
-import type { GroupVisibility, HistoryVisibility } from '../domain/model.js';
 import type { RestApi } from './rest.js';
+
+type GroupVisibility = ConversationDto['visibility'];
+type HistoryVisibility = ConversationDto['history'];
 
 export type { PublicGroupDto, PublicGroupPageDto } from '../protocol/group-schemas.js';
 

@@ -1,3 +1,5 @@
+import { ClientErrorCode } from './error-codes.js';
+
 /**
  * How long a node whose connection failed or dropped is tried only after every other node:
  * long enough to step around a dead node while its clients move, short enough that a restarted
@@ -70,5 +72,25 @@ export class NodeList {
     const oldest = others.sort((a, b) => lastFailure(a) - lastFailure(b))[0];
     if (oldest !== undefined) this.#index = oldest;
     return { suspect: true };
+  }
+
+  /**
+   * Runs `call` on the current node, and on the next ones while a node is unreachable (each
+   * is pointed at with `use` first); other errors, and the last unreachable one, are thrown.
+   */
+  async tryEach<T>(call: () => Promise<T>, use: (url: string) => void): Promise<T> {
+    let lastError: unknown;
+    for (let i = 0; i < this.all.length; i++) {
+      use(this.current);
+      try {
+        return await call();
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof Error && 'code' in err && err.code === ClientErrorCode.Unreachable))
+          throw err;
+        this.advance();
+      }
+    }
+    throw lastError;
   }
 }

@@ -28,6 +28,18 @@ const RETRYABLE: ReadonlySet<string> = new Set<ErrorCode>([
   ErrorCode.Internal,
 ]);
 
+/** The `send` frame of an entry (written again, with the same clientMsgId, on each retry). */
+export function sendFrame(entry: OutboxEntry) {
+  return {
+    type: 'send' as const,
+    conversationId: entry.conversationId,
+    clientMsgId: entry.clientMsgId,
+    body: entry.body,
+    ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),
+    ...(entry.attachments ? { attachments: entry.attachments } : {}),
+  };
+}
+
 /** True if a send refused with `code` should be tried again later. */
 export function isRetryable(code: string): boolean {
   return RETRYABLE.has(code);

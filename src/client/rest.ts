@@ -387,10 +387,7 @@ export class RestApi {
     return this.request('DELETE', `/api/v1/files/${encodeURIComponent(fileId)}`);
   }
 
-  /**
-   * Where a file's bytes are (rule F4): absolute, to open in a browser logged in to this
-   * node, or to fetch with the session's token. `download` asks for `attachment`.
-   */
+  /** A file's absolute URL on this node (rule F4); `download` asks for `attachment`. */
   fileUrl(fileId: string, options: { download?: boolean } = {}): string {
     return `${this.baseUrl}/api/v1/files/${encodeURIComponent(fileId)}${options.download ? '?download=1' : ''}`;
   }

@@ -22,6 +22,18 @@ export interface AccountStatus {
   suspendedAt: number | null;
 }
 
+/** A user's public profile as a viewer reads it (rules PR1-PR6). */
+export interface Profile {
+  userId: string;
+  username: string;
+  displayName: string | null;
+  statusText: string | null;
+  avatarUrl: string | null;
+  /** Null when the user hides it from this viewer, or was never seen. */
+  lastSeenAt: number | null;
+  online: boolean;
+}
+
 /** A login session; only the token's hash is stored. */
 export interface Session {
   id: string;

@@ -3,6 +3,7 @@ import type {
   ConversationSummary,
   Member,
   Message,
+  Profile,
   TimelineEntry,
   TimelineEvent,
   TimelineEventDataMap,
@@ -18,6 +19,7 @@ import type {
   UserDto,
 } from '../protocol/schemas.js';
 import type { CloseCode, ErrorCode } from '../protocol/codes.js';
+import type { ProfileDto } from '../protocol/profile-schemas.js';
 
 /**
  * Compile-time ties between the domain and the wire: records and the DTOs the gateways send
@@ -38,6 +40,7 @@ type Holds<T extends true> = T;
 /** Each domain record and its DTO: the same shape. */
 export type DtoMatchesDomain = [
   Holds<Same<UserDto, User>>,
+  Holds<Same<ProfileDto, Profile>>,
   Holds<Same<MessageDto, Message>>,
   // `online` is added by the members route from presence, not stored.
   Holds<Same<Omit<MemberDto, 'online'>, Member>>,

@@ -45,6 +45,7 @@ import { MessageService } from '../services/messages.js';
 import { ReactionService } from '../services/reactions.js';
 import { ReadMarkerService } from '../services/read-markers.js';
 import { RateLimiter } from '../services/rate-limiter.js';
+import { nodeLimiters } from './limiters.js';
 import { SearchService } from '../services/search.js';
 import { SettingsService } from '../services/settings.js';
 import { ThreadService } from '../services/threads.js';
@@ -101,12 +102,7 @@ export async function startNode(
   const mailer = config.mail
     ? createSmtpMailer({ url: config.mail.smtpUrl, from: config.mail.from })
     : null;
-  const { limits } = config;
-  const sendLimiter = new RateLimiter({
-    count: limits.sendsPerSecond,
-    perMs: 1_000,
-    burst: limits.sendsPerSecond * 2,
-  });
+  const limiters = nodeLimiters(config);
   const push = new PushService(
     deps,
     new WebPushTransport({ allowLoopback: config.push.allowLoopback }),
@@ -118,23 +114,14 @@ export async function startNode(
     plainText,
   });
   const messages = new MessageService(deps, conversations, {
-    sendAllowed: (userId) => sendLimiter.take(userId),
+    sendAllowed: (userId) => limiters.sends.take(userId),
     onSent: (message) => notifications.messageSent(message),
     audit,
-  });
-  // Bursts of a quarter of the minute's searches: the defaults are SEARCH_RATE's (120, 30).
-  const searchLimiter = new RateLimiter({
-    count: config.searchesPerMinute,
-    perMs: 60_000,
-    burst: Math.max(1, Math.ceil(config.searchesPerMinute / 4)),
   });
   // One media layer: its decoding slots bound attachments and avatars together.
   const media = new SharpMedia();
   const files = new AttachmentService(deps, media, {
-    uploadAllowed: (
-      (limiter) => (userId: string) =>
-        limiter.take(userId)
-    )(new RateLimiter({ count: config.uploadsPerMinute, perMs: 60_000 })),
+    uploadAllowed: (userId) => limiters.uploads.take(userId),
   });
   const readMarkers = new ReadMarkerService(deps);
   const reactions = new ReactionService(deps);
@@ -168,7 +155,7 @@ export async function startNode(
     files,
     search: new SearchService(deps, {
       snippet: snippetOf,
-      allowed: (userId) => searchLimiter.take(userId),
+      allowed: (userId) => limiters.searches.take(userId),
     }),
     settings,
     registration: new RegistrationService({ ...deps, forcedMode: config.registration }, accounts),
@@ -184,11 +171,7 @@ export async function startNode(
     ),
     cluster,
     trustedProxies: new TrustedProxies(config.trustProxy),
-    limiters: {
-      login: new RateLimiter({ count: limits.loginPerMinute, perMs: 60_000 }),
-      register: new RateLimiter({ count: limits.registerPerHour, perMs: 3_600_000 }),
-      connections: new RateLimiter({ count: limits.connectionsPerMinute, perMs: 60_000 }),
-    },
+    limiters,
     async onlineAmong(userIds) {
       const online = await cluster.presence.onlineAmong(userIds).catch(() => new Set<string>());
       for (const id of userIds) if (delivery?.isOnline(id)) online.add(id);

@@ -1,6 +1,6 @@
 import { AppError } from '../domain/errors.js';
 import { ulid } from '../domain/ids.js';
-import type { User } from '../domain/model.js';
+import type { Profile, User } from '../domain/model.js';
 import { inAlphabet } from '../domain/text.js';
 import { ImageTooLargeError, type MediaInspector } from '../ports/media.js';
 import {
@@ -11,7 +11,6 @@ import {
   type ProfilesStore,
   type TransactionsStore,
 } from '../ports/store.js';
-import type { ProfileDto } from '../protocol/profile-schemas.js';
 import type { ServiceDeps } from './deps.js';
 
 /** Limits of rule PR3, in code points. */
@@ -59,7 +58,7 @@ export class ProfileService {
   }
 
   /** One live user's profile by name (rule PR2); `not_found` for no such user. */
-  async byUsername(viewer: User, username: string): Promise<ProfileDto> {
+  async byUsername(viewer: User, username: string): Promise<Profile> {
     const record = await this.#deps.store.getProfileByUsername(username);
     if (!record) throw new AppError('not_found', 'user not found');
     const online = await this.#online([record.userId]);
@@ -70,7 +69,7 @@ export class ProfileService {
    * Profiles of up to PROFILES_BATCH users by id (rule PR2), in the order asked; unknown ids are
    * left out, deleted users read as `[deleted]` without a profile.
    */
-  async byIds(viewer: User, ids: string[]): Promise<ProfileDto[]> {
+  async byIds(viewer: User, ids: string[]): Promise<Profile[]> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) throw new AppError('invalid_request', 'ids lists at least one id');
     if (unique.length > PROFILES_BATCH)
@@ -110,7 +109,7 @@ export class ProfileService {
    * Replaces the caller's avatar (rule PR4): at most AVATAR_MAX_BYTES, sniffed, decoded and
    * re-encoded to a AVATAR_SIZE square WebP without metadata; the old one is deleted.
    */
-  async setAvatar(me: User, upload: AvatarUpload): Promise<ProfileDto> {
+  async setAvatar(me: User, upload: AvatarUpload): Promise<Profile> {
     if (upload.declaredBytes !== null && upload.declaredBytes > AVATAR_MAX_BYTES) throw tooLarge();
     if (upload.declaredBytes === 0) throw new AppError('invalid_request', 'the image is empty');
     const data = await readAll(upload.body, AVATAR_MAX_BYTES);
@@ -144,7 +143,7 @@ export class ProfileService {
   }
 
   /** Removes the caller's avatar (a generated one shows again). */
-  async removeAvatar(me: User): Promise<ProfileDto> {
+  async removeAvatar(me: User): Promise<Profile> {
     await this.#deps.store.transaction(async (tx) => {
       const previous = await tx.setAvatar(me.id, null, this.#deps.now());
       if (previous === undefined) throw new AppError('not_found', 'user not found');
@@ -182,7 +181,7 @@ export class ProfileService {
     await this.#deps.store.touchLastSeen(userId, this.#deps.now());
   }
 
-  async #own(me: User): Promise<ProfileDto> {
+  async #own(me: User): Promise<Profile> {
     const [record] = await this.#deps.store.getProfiles([me.id]);
     if (!record) throw new AppError('not_found', 'user not found');
     return view(me, record, await this.#online([me.id]));
@@ -200,7 +199,7 @@ export function avatarUrl(userId: string, updatedAt: number): string {
 }
 
 /** What `viewer` sees of a profile: last seen only if shared, or their own (rule PR5). */
-function view(viewer: User, r: ProfileRecord, online: Set<string>): ProfileDto {
+function view(viewer: User, r: ProfileRecord, online: Set<string>): Profile {
   if (r.deletedAt !== null)
     return {
       userId: r.userId,

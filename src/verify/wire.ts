@@ -164,8 +164,11 @@ class SocketState {
         return;
       case 'conversation.created':
       case 'conversation.settings_changed':
+      case 'conversation.access_changed':
       case 'conversation.renamed':
       case 'member.added':
+      case 'member.joined':
+      case 'member.muted':
       case 'member.removed':
       case 'member.left':
       case 'member.role_changed':

@@ -111,7 +111,7 @@ describe('web UI: accounts', () => {
       dialog.getByRole('link', { name: 'Download my data' }).click(),
     ]);
     assert.match(download.suggestedFilename(), /^parley-frank-.*\.json$/);
-    const archive = JSON.parse(await readFile((await download.path())!, 'utf8')) as {
+    const archive = JSON.parse(await readFile(await download.path(), 'utf8')) as {
       format: string;
       account: { username: string };
       conversations: { messages: { body: string }[] }[];

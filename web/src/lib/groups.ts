@@ -1,6 +1,7 @@
 import type { RestApi } from '../../../src/client/index.js';
 import type { ConversationDto, MemberDto } from '../../../src/protocol/schemas.js';
-import type { Role } from '../../../src/domain/model.js';
+
+type Role = MemberDto['role'];
 
 /** Who can find and join a group (rule PG1). */
 export type Visibility = ConversationDto['visibility'];

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../adapters/sql/schema.js';
+import type { Database } from './schema.js';
 
 /**
  * The server archive of `parley export` / `parley import` (rules EX1-EX6): NDJSON, one JSON
@@ -7,6 +7,9 @@ import type { Database } from '../adapters/sql/schema.js';
  * {@link ARCHIVE_TABLES} (in that order, so an import meets every row after the rows it refers
  * to), then a trailer with the row counts (a truncated file is refused).
  */
+/** A direct connection to a store's database, as export and import use it. */
+export type ArchiveDb = Kysely<Database>;
+
 export const ARCHIVE_FORMAT = 'parley-export';
 export const ARCHIVE_VERSION = 1;
 

@@ -1,11 +1,24 @@
-import { existsSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  openSync,
+  rmSync,
+} from 'node:fs';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { openPostgresStore } from '../adapters/postgres/postgres-store.js';
-import type { Database } from '../adapters/sql/schema.js';
+import { rawPostgresDb } from '../adapters/postgres/raw.js';
+import {
+  ArchiveError,
+  exportArchive,
+  importArchive,
+  type ArchiveDb,
+  type ArchiveTrailer,
+} from '../adapters/sql/archive.js';
+import { rawSqliteDb } from '../adapters/sqlite/raw.js';
 import { openSqliteStore, sqlitePath } from '../adapters/sqlite/sqlite-store.js';
-import { ArchiveError } from './archive.js';
 
 /** Where a node's store is: the same --data / --store as `parley serve` and `parley backup`. */
 export interface ArchiveLocation {
@@ -17,11 +30,9 @@ export interface ArchiveLocation {
 /** A direct connection to a store's database, for export and import only. */
 export interface RawStore {
   engine: 'sqlite' | 'postgres';
-  db: Kysely<Database>;
+  db: ArchiveDb;
   close(): Promise<void>;
 }
-
-const INT8_OID = 20;
 
 function isPostgres(store: string): boolean {
   return /^postgres(ql)?:\/\//.test(store);
@@ -32,26 +43,7 @@ function checkStore(store: string): void {
     throw new ArchiveError(`--store must be sqlite or a postgres:// URL, not "${store}"`);
 }
 
-function postgresDb(url: string): Kysely<Database> {
-  const types = new pg.TypeOverrides();
-  // bigint columns hold epoch milliseconds and counts, far below 2^53 (as the store reads them).
-  types.setTypeParser(INT8_OID, (value: string) => Number(value));
-  const pool = new pg.Pool({
-    connectionString: url,
-    types,
-    max: 1,
-    application_name: 'parley-export',
-  });
-  pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-}
-
-function sqliteDb(file: string, readonly: boolean): Kysely<Database> {
-  const sqlite = new BetterSqlite3(file, { readonly, fileMustExist: true });
-  sqlite.pragma('busy_timeout = 5000');
-  if (!readonly) sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-}
+const postgresDb = (url: string) => rawPostgresDb(url, 'parley-export');
 
 /**
  * The store to export, opened read-only beside a node that may be running (SQLite in WAL mode
@@ -65,7 +57,7 @@ export function openSource(where: ArchiveLocation): RawStore {
   }
   const file = sqlitePath(where.dataDir);
   if (!existsSync(file)) throw new ArchiveError(`no database at ${file} (is --data right?)`);
-  const db = sqliteDb(file, true);
+  const db = rawSqliteDb(file, true);
   return { engine: 'sqlite', db, close: () => db.destroy() };
 }
 
@@ -82,6 +74,49 @@ export async function openTarget(where: ArchiveLocation): Promise<RawStore> {
   }
   const file = sqlitePath(where.dataDir);
   await (await openSqliteStore(file)).close();
-  const db = sqliteDb(file, false);
+  const db = rawSqliteDb(file, false);
   return { engine: 'sqlite', db, close: () => db.destroy() };
+}
+
+/**
+ * Writes the whole store at `where` to `out` (a new file, owner-only: it holds password
+ * hashes) as the NDJSON archive (rule EX1), from one consistent snapshot while a node may run.
+ */
+export async function exportToFile(where: ArchiveLocation, out: string): Promise<ArchiveTrailer> {
+  const source = openSource(where);
+  try {
+    // Created owner-only and never over an existing file.
+    closeSync(openSync(out, 'wx', 0o600));
+    const stream = createWriteStream(out, { flags: 'w' });
+    try {
+      const write = async (line: string) => {
+        if (!stream.write(line + '\n')) await once(stream, 'drain');
+      };
+      const trailer = await exportArchive(source.db, source.engine, write);
+      stream.end();
+      await once(stream, 'finish');
+      return trailer;
+    } catch (err) {
+      stream.destroy();
+      rmSync(out, { force: true });
+      throw err;
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** Imports the archive `file` into the empty store at `where` (rule EX4). */
+export async function importFromFile(
+  where: ArchiveLocation,
+  file: string,
+): Promise<Record<string, number>> {
+  if (!existsSync(file)) throw new ArchiveError(`no archive at ${file}`);
+  const target = await openTarget(where);
+  try {
+    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+    return await importArchive(target.db, lines);
+  } finally {
+    await target.close();
+  }
 }
