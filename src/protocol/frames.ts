@@ -87,6 +87,8 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
     code: z.string(),
     message: z.string(),
     ref: z.string().optional(),
+    /** What REST answers in `error.details` for the same refusal (e.g. `{mutedUntil}`). */
+    details: z.record(z.string(), z.unknown()).optional(),
   }),
   z.object({ type: z.literal('pong'), ref: z.string().optional() }),
 ]);

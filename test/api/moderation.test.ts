@@ -146,6 +146,7 @@ for (const mode of testModes())
       client.send({ type: 'send', conversationId: id, clientMsgId: uniqueName('c'), body: 'ws' });
       const error = await client.next((f: Frame) => f.type === 'error');
       assert.equal(error.code, 'member_muted');
+      assert.deepEqual(error.details, { mutedUntil: until }, 'the same details as REST');
       await client.close();
 
       // Everyone sees the mute in the member list; the event names the member and the time.

@@ -132,7 +132,13 @@ export class Connection implements DeliverySocket {
   }
 
   #sendError(err: AppError, ref?: string): void {
-    this.#frame({ type: 'error', code: err.code, message: err.message, ...(ref ? { ref } : {}) });
+    this.#frame({
+      type: 'error',
+      code: err.code,
+      message: err.message,
+      ...(ref ? { ref } : {}),
+      ...(err.details ? { details: err.details } : {}),
+    });
   }
 
   /** Pings the socket; returns false (and terminates it) if the last ping got no pong. */
