@@ -145,9 +145,16 @@ const A = {
   },
   deleteOthers: {
     what: "delete another member's message",
-    rules: ['M4'],
+    rules: ['M4', 'PG8'],
     ok: 204,
     call: (w, s) => ({ method: 'DELETE', path: `${conv(s)}/messages/${s.seqs[w.cast.other.id]}` }),
+    // A moderator's removal (PG8): the message reads as removed by them.
+    async verify(w, s, me) {
+      const res = await get(w, s, me, '/messages');
+      const theirs = res.body.messages.find((m: any) => m.seq === s.seqs[w.cast.other.id]);
+      assert.notEqual(theirs?.deletedAt, null);
+      assert.equal(theirs?.deletedBy, me.id);
+    },
   },
   addMember: {
     what: 'add a member',
@@ -274,7 +281,7 @@ const MATRIX: Array<[RestAction, Outcome[]]> = [
   [A.editOwn,         [401,    null,      'ok',  'ok',  'ok',  404,    401]],
   [A.editOthers,      [401,    404,       403,   403,   403,   404,    401]],
   [A.deleteOwn,       [401,    null,      'ok',  'ok',  'ok',  404,    401]],
-  [A.deleteOthers,    [401,    404,       403,   403,   403,   404,    401]],
+  [A.deleteOthers,    [401,    404,       403,   'ok',  'ok',  404,    401]],
   [A.addMember,       [401,    404,       403,   'ok',  'ok',  404,    401]],
   [A.removeMember,    [401,    404,       403,   'ok',  'ok',  404,    401]],
   [A.removeAdmin,     [401,    404,       403,   403,   'ok',  404,    401]],

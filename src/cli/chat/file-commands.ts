@@ -19,8 +19,8 @@ interface LastSearch {
 
 /**
  * The slash commands of issue 15: `/upload PATH [message]`, `/search TERMS` (filters
- * `from:USER`, `in:NAME` or `in:here`; `/search` alone pages on), `/mute`, `/unmute` and
- * `/dnd`.
+ * `from:USER`, `in:NAME` or `in:here`; `/search` alone pages on) and `/dnd`; `/mute` and
+ * `/unmute` of the open conversation share their names with the moderator's (group-commands.ts).
  */
 export function fileCommands(view: ChatView): Record<string, Command> {
   const c = view.client;
@@ -82,16 +82,6 @@ export function fileCommands(view: ChatView): Record<string, Command> {
         term.print(`— messages matching "${search.q}", newest first —`);
         showPage(page, search);
       },
-    },
-    mute: {
-      usage: '/mute',
-      help: 'no bell (or notification) for the open conversation',
-      run: async () => setMuted(view, true),
-    },
-    unmute: {
-      usage: '/unmute',
-      help: 'the open conversation rings again',
-      run: async () => setMuted(view, false),
     },
     dnd: {
       usage: '/dnd [1h|30m|18:00|off]',
@@ -156,7 +146,8 @@ async function parseSearch(
   };
 }
 
-async function setMuted(view: ChatView, muted: boolean): Promise<void> {
+/** `/mute` and `/unmute` without a member (group-commands.ts): the open conversation, for you. */
+export async function setMuted(view: ChatView, muted: boolean): Promise<void> {
   const conversation = requireOpen(view);
   await view.client.api.setMuted(conversation.id, muted);
   view.client.conversations.setMuted(conversation.id, muted);

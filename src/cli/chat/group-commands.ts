@@ -1,11 +1,13 @@
 import { GroupsApi } from '../../client/index.js';
 import { MUTE_MINUTES_MAX } from '../../protocol/group-schemas.js';
 import type { ChatView, Command } from './chat-view.js';
+import { setMuted } from './file-commands.js';
 
 /**
  * Public groups and moderation in the terminal (rules PG2, PG4, PG8, PG10): `/groups [QUERY]`
  * lists public groups, `/join NAME` joins one, `/mute USER MINUTES` and `/unmute USER`
- * moderate the open group. `/remove #SEQ` (commands.ts) removes a message.
+ * moderate the open group (alone, `/mute` and `/unmute` silence the open conversation for you,
+ * rule N3). `/remove #SEQ` (commands.ts) removes a message.
  */
 export function groupCommands(view: ChatView): Record<string, Command> {
   const c = view.client;
@@ -52,9 +54,10 @@ export function groupCommands(view: ChatView): Record<string, Command> {
       },
     },
     mute: {
-      usage: '/mute USER MINUTES',
-      help: 'mute a member for a while (owner/admin)',
+      usage: '/mute [USER MINUTES]',
+      help: 'alone: no bell (or notification) for the open conversation; USER MINUTES: mute a member for a while (owner/admin)',
       run: async ([user, minutes]) => {
+        if (user === undefined) return setMuted(view, true);
         const n = Number(minutes);
         if (!user || !Number.isInteger(n) || n < 1 || n > MUTE_MINUTES_MAX)
           throw new Error(`usage: /mute USER MINUTES (1-${MUTE_MINUTES_MAX})`);
@@ -65,10 +68,10 @@ export function groupCommands(view: ChatView): Record<string, Command> {
       },
     },
     unmute: {
-      usage: '/unmute USER',
-      help: 'unmute a member (owner/admin)',
+      usage: '/unmute [USER]',
+      help: 'alone: the open conversation rings again; USER: unmute a member (owner/admin)',
       run: async ([user]) => {
-        if (!user) throw new Error('usage: /unmute USER');
+        if (user === undefined) return setMuted(view, false);
         const { member } = await api.unmute(group().id, user.replace(/^@/, ''));
         term.print(`${member.username} can write again.`);
       },
