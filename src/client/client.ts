@@ -179,10 +179,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.#nodes.all;
   }
 
-  /**
-   * Loads the conversation list over REST; a list behind what the client received live is read
-   * again shortly, a few times, until it catches up ({@link ConversationCache.takeList}).
-   */
+  /** Loads the conversation list over REST; one behind the live timeline is read again (takeList). */
   async refreshConversations(): Promise<ConversationDto[]> {
     const { conversations } = await this.api.conversations();
     const { shown, behind } = this.conversations.takeList(conversations, this.cursors);
@@ -326,6 +323,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (!this.#resync.admit(conversationId, seq, this.#state === 'online')) return;
     const conversation = this.conversations.applyTimeline(item, this.user?.id);
     if (conversation) this.emit('conversation', conversation);
+    // Our own message, stored: the send is done, whether its ack or this frame comes first.
+    const settled = item.kind === 'message' && this.outbox.settle(item.message, this.user?.id);
+    if (settled) this.emit('outbox', settled);
     this.emit('timeline', item);
     if (item.kind === 'message') this.emit('message', item.message);
   }

@@ -136,13 +136,25 @@ export class Outbox {
   /** Records an ack; returns the entry, or undefined for an unknown id. */
   acked(clientMsgId: string, message: MessageDto): OutboxEntry | undefined {
     const entry = this.#entries.get(clientMsgId);
-    if (!entry) return undefined;
+    // Already sent (its message frame came first, see settle): nothing changes.
+    if (!entry || entry.state === 'sent') return undefined;
     entry.state = 'sent';
     entry.message = message;
     delete entry.error;
     for (const w of this.#waiters.get(clientMsgId) ?? []) w.resolve(message);
     this.#waiters.delete(clientMsgId);
     return entry;
+  }
+
+  /**
+   * A stored message of `me` arrived (its `message` frame may come before the send's ack):
+   * the matching entry that is not yet sent becomes sent, as {@link acked} makes it; returns it.
+   */
+  settle(message: MessageDto, me: string | undefined): OutboxEntry | undefined {
+    const entry = this.#entries.get(message.clientMsgId);
+    if (!entry || entry.state === 'sent' || message.sender !== me) return undefined;
+    if (entry.conversationId !== message.conversationId) return undefined;
+    return this.acked(message.clientMsgId, message);
   }
 
   /** Records a refusal; retryable codes keep the entry pending. */

@@ -373,6 +373,34 @@ describe('client state machine', () => {
     c.close();
   });
 
+  it('[G3][W5] our own message frame before its ack settles the send once: no pending copy beside it', async () => {
+    const { c, net } = client();
+    const seen: string[] = [];
+    c.on('outbox', (e) => seen.push(`outbox ${e.state}`));
+    c.on('timeline', () => seen.push('timeline'));
+    c.connect();
+    net.last().open();
+    net.last().push(readyFrame({ c1: 0 }));
+    const { entry, done } = c.send('c1', 'hello');
+    // Another sender's message with the same clientMsgId settles nothing.
+    net.last().push(messageFrame('c1', 1, { clientMsgId: entry.clientMsgId, sender: 'u-other' }));
+    assert.equal(entry.state, 'pending');
+    net.last().push(messageFrame('c1', 2, { clientMsgId: entry.clientMsgId, sender: 'u-me' }));
+    assert.equal(entry.state, 'sent');
+    assert.equal((await done).seq, 2);
+    assert.deepEqual(seen, ['outbox pending', 'timeline', 'outbox sent', 'timeline']);
+    // The ack that follows changes nothing.
+    net.last().push({
+      type: 'ack',
+      clientMsgId: entry.clientMsgId,
+      message: messageFrame('c1', 2).message,
+      created: true,
+    });
+    assert.equal(entry.state, 'sent');
+    assert.equal(seen.length, 4, 'no second outbox event');
+    c.close();
+  });
+
   it('[Client] a retryable refusal is re-sent after a delay; a final one fails and can be retried', async () => {
     const { c, net } = client();
     c.connect();
