@@ -47,24 +47,7 @@ export class GroupMemberService {
       if (await tx.getMember(conversationId, user.id)) {
         throw new AppError('conflict', `${user.username} is already a member`);
       }
-      if ((await tx.countMembers(conversationId)) >= this.#deps.limits.maxGroupMembers) {
-        throw groupFull(this.#deps.limits.maxGroupMembers);
-      }
-      await tx.addMember({
-        conversationId,
-        userId: user.id,
-        role: 'member',
-        joinedAt: this.#deps.now(),
-        lastReadSeq: 0,
-      });
-      const event = await this.#appendEvent(tx, conversationId, 'member.added', me.id, {
-        userId: user.id,
-        username: user.username,
-        role: 'member',
-      });
-      await this.#boundHistory(tx, conversation, user.id, event.seq);
-      pubs.timeline({ kind: 'event', event });
-      pubs.joined(user.id, conversationId, event.seq);
+      await this.#enter(tx, pubs, conversation, user, me.id);
     });
     return requireMember(this.#deps.store, conversationId, user.id);
   }
@@ -82,23 +65,7 @@ export class GroupMemberService {
       if (!conversation || conversation.kind !== 'group' || conversation.visibility !== 'public')
         throw new AppError('not_found', 'conversation not found');
       if (await tx.getMember(conversationId, me.id)) return;
-      if ((await tx.countMembers(conversationId)) >= this.#deps.limits.maxGroupMembers) {
-        throw groupFull(this.#deps.limits.maxGroupMembers);
-      }
-      await tx.addMember({
-        conversationId,
-        userId: me.id,
-        role: 'member',
-        joinedAt: this.#deps.now(),
-        lastReadSeq: 0,
-      });
-      const event = await this.#appendEvent(tx, conversationId, 'member.joined', me.id, {
-        userId: me.id,
-        username: me.username,
-      });
-      await this.#boundHistory(tx, conversation, me.id, event.seq);
-      pubs.timeline({ kind: 'event', event });
-      pubs.joined(me.id, conversationId, event.seq);
+      await this.#enter(tx, pubs, conversation, me, me.id);
       created = true;
     });
     return { created };
@@ -151,6 +118,42 @@ export class GroupMemberService {
    * In a group whose history is 'joined', a member added or joining reads from their own
    * event on (rule PG5): the bound, and the read marker just before it (nothing earlier is unread).
    */
+  /**
+   * `user` becomes a plain member (C6, PG4), within the member limit: `member.added` when
+   * `actorId` added them, `member.joined` when they joined by themselves; their history bound
+   * (PG5); their sockets get the conversation.
+   */
+  async #enter(
+    tx: StoreOps,
+    pubs: Publications,
+    conversation: Conversation,
+    user: { id: string; username: string },
+    actorId: string,
+  ): Promise<void> {
+    const conversationId = conversation.id;
+    if ((await tx.countMembers(conversationId)) >= this.#deps.limits.maxGroupMembers) {
+      throw groupFull(this.#deps.limits.maxGroupMembers);
+    }
+    await tx.addMember({
+      conversationId,
+      userId: user.id,
+      role: 'member',
+      joinedAt: this.#deps.now(),
+      lastReadSeq: 0,
+    });
+    const member = { userId: user.id, username: user.username };
+    const event =
+      actorId === user.id
+        ? await this.#appendEvent(tx, conversationId, 'member.joined', actorId, member)
+        : await this.#appendEvent(tx, conversationId, 'member.added', actorId, {
+            ...member,
+            role: 'member',
+          });
+    await this.#boundHistory(tx, conversation, user.id, event.seq);
+    pubs.timeline({ kind: 'event', event });
+    pubs.joined(user.id, conversationId, event.seq);
+  }
+
   async #boundHistory(
     tx: StoreOps,
     conversation: Conversation,
