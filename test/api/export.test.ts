@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
+import type { ConversationDto, MemberDto, MessageDto } from '../../src/protocol/schemas.js';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import type { Api, TestUser } from '../helpers/api.js';
 import { uniqueName } from '../helpers/api.js';
 import { testModes, useDeploymentWithUsers } from '../helpers/deployment.js';
 import { expectError, expectStatus } from './support.js';
+
+/** The user export archive as rule EX7 describes it (the parts this test reads). */
+interface UserArchive {
+  format: string;
+  version: number;
+  account: { id: string; username: string; createdAt: number };
+  settings: unknown;
+  conversations: {
+    conversation: ConversationDto;
+    members: MemberDto[];
+    messages: MessageDto[];
+    myFiles: { id: string; url: string }[];
+  }[];
+}
 
 for (const mode of testModes())
   describe(`REST: a user's own data export [${mode}]`, () => {
@@ -67,36 +82,35 @@ for (const mode of testModes())
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-disposition') ?? '', /^attachment; filename="parley-/);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-      const archive = await res.json();
+      const archive = (await res.json()) as UserArchive;
       assert.equal(archive.format, 'parley-user-export');
       assert.equal(archive.version, 1);
       assert.deepEqual(Object.keys(archive.account).sort(), ['createdAt', 'id', 'username']);
       assert.equal(archive.account.username, dave.username);
       assert.ok(!JSON.stringify(archive).includes('argon2'), 'no password hash');
       assert.ok(archive.settings);
-      const byId = new Map<string, any>(
-        archive.conversations.map((c: any) => [c.conversation.id, c]),
-      );
+      const byId = new Map(archive.conversations.map((c) => [c.conversation.id, c]));
       assert.equal(byId.size, 2);
-      const g = byId.get(group);
+      const g = byId.get(group)!;
       // The history bound applies (rule PG5): dave reads only from his joining on.
       assert.deepEqual(
-        g.messages.map((m: any) => m.body),
+        g.messages.map((m) => m.body),
         ['welcome dave', 'my picture'],
       );
       assert.deepEqual(
-        g.members.map((m: any) => m.username ?? m.user?.username).sort(),
+        g.members.map((m) => m.username).sort(),
         [alice.username, bob.username, dave.username].sort(),
       );
       assert.equal(g.myFiles.length, 1);
-      assert.equal(g.myFiles[0].id, fileId);
-      assert.equal(g.myFiles[0].url, `/api/v1/files/${fileId}`);
-      const file = await fetch(`${api.urlFor(dave.token)}${g.myFiles[0].url}`, {
+      const [mine] = g.myFiles as [{ id: string; url: string }];
+      assert.equal(mine.id, fileId);
+      assert.equal(mine.url, `/api/v1/files/${fileId}`);
+      const file = await fetch(`${api.urlFor(dave.token)}${mine.url}`, {
         headers: { authorization: `Bearer ${dave.token}` },
       });
       assert.deepEqual(Buffer.from(await file.arrayBuffer()).length > 0, true);
       assert.deepEqual(
-        byId.get(dm).messages.map((m: any) => m.body),
+        byId.get(dm)!.messages.map((m) => m.body),
         ['hi dave'],
       );
 

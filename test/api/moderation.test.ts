@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { locationOf, setAdminAt } from '../../src/cli/admin-local.js';
+import type { AuditEntryDto } from '../../src/protocol/admin-schemas.js';
+import type { MemberDto, TimelinePageDto } from '../../src/protocol/schemas.js';
 import type { Api } from '../helpers/api.js';
 import { uniqueName, type TestUser } from '../helpers/api.js';
 import { startDeployment, testModes, type Deployment } from '../helpers/deployment.js';
@@ -56,10 +58,10 @@ for (const mode of testModes())
       (await api.request('GET', path(id, `/messages/${seq}`), { token: owner.token })).body.message;
     const deletedEvent = async (id: string, seq: number) => {
       const res = await api.request('GET', path(id, '/timeline'), { token: owner.token });
-      return res.body.entries.find(
-        (e: any) =>
-          e.kind === 'event' && e.event.type === 'message.deleted' && e.event.data.seq === seq,
-      )?.event;
+      for (const e of (res.body as TimelinePageDto).entries)
+        if (e.kind === 'event' && e.event.type === 'message.deleted' && e.event.data.seq === seq)
+          return e.event;
+      assert.fail(`no message.deleted event for #${seq}`);
     };
 
     it('[PG8][M4] a sender deletes their own: deletedBy null, no by', async () => {
@@ -111,12 +113,12 @@ for (const mode of testModes())
         token: root.token,
       });
       expectStatus(audit, 200);
-      const entry = audit.body.entries.find(
-        (e: any) => e.action === 'message.removed' && e.targetConversationId === id,
+      const entry = (audit.body.entries as AuditEntryDto[]).find(
+        (e) => e.action === 'message.removed' && e.targetConversationId === id,
       );
       assert.ok(entry, JSON.stringify(audit.body.entries));
-      assert.equal(entry.actor.userId, root.id);
-      assert.equal(entry.targetUser.userId ?? entry.targetUser, member.id);
+      assert.equal(entry.actor?.userId, root.id);
+      assert.equal(entry.targetUser?.userId, member.id);
       assert.deepEqual(entry.data, { seq });
       // A non-member who is not a server admin learns nothing.
       const outsider = await api.signup(uniqueName('outsider'));
@@ -151,15 +153,16 @@ for (const mode of testModes())
 
       // Everyone sees the mute in the member list; the event names the member and the time.
       const list = await api.request('GET', path(id, '/members'), { token: other.token });
-      const row = list.body.members.find((m: any) => m.userId === member.id);
-      assert.equal(row.mutedUntil, until);
-      assert.ok(
-        list.body.members.every((m: any) => m.userId === member.id || m.mutedUntil === null),
-      );
+      const members = list.body.members as MemberDto[];
+      const row = members.find((m) => m.userId === member.id);
+      assert.equal(row?.mutedUntil, until);
+      assert.ok(members.every((m) => m.userId === member.id || m.mutedUntil === null));
       const timeline = await api.request('GET', path(id, '/timeline'), { token: owner.token });
-      const events = timeline.body.entries
-        .filter((e: any) => e.kind === 'event' && e.event.type === 'member.muted')
-        .map((e: any) => e.event.data);
+      const mutes = (page: TimelinePageDto) =>
+        page.entries.flatMap((e) =>
+          e.kind === 'event' && e.event.type === 'member.muted' ? [e.event.data] : [],
+        );
+      const events = mutes(timeline.body as TimelinePageDto);
       assert.deepEqual(events, [{ userId: member.id, username: member.username, until }]);
 
       const unmuted = await api.request('DELETE', path(id, `/members/${member.username}/mute`), {
@@ -176,10 +179,6 @@ for (const mode of testModes())
         200,
       );
       const after = await api.request('GET', path(id, '/timeline'), { token: owner.token });
-      assert.equal(
-        after.body.entries.filter((e: any) => e.kind === 'event' && e.event.type === 'member.muted')
-          .length,
-        2,
-      );
+      assert.equal(mutes(after.body as TimelinePageDto).length, 2);
     });
   });
