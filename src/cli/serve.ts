@@ -8,6 +8,7 @@ import {
   type ConfigKey,
   type RawConfig,
 } from '../config/config.js';
+import { prepareDataDir } from '../config/data-dir.js';
 import { startNode } from '../node/node.js';
 
 /** `parley serve`: runs a chat node until SIGINT/SIGTERM. */
@@ -25,6 +26,8 @@ export function registerServe(program: Command): void {
     let config;
     try {
       config = parseConfig(rawConfigFrom(raw, process.env));
+      // At once, before anything else starts (a bad --data used to hang or fail late).
+      if (config.store.kind === 'sqlite') prepareDataDir(config.dataDir);
     } catch (err) {
       if (err instanceof ConfigError) {
         console.error(`parley: ${err.message}`);

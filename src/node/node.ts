@@ -3,10 +3,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { Argon2Hasher } from '../adapters/argon2/argon2-hasher.js';
-import { MemoryBus } from '../adapters/memory-bus/memory-bus.js';
-import { openSqliteStore, sqlitePath } from '../adapters/sqlite/sqlite-store.js';
-import { openPostgresStore } from '../adapters/postgres/postgres-store.js';
-import { connectNatsBus } from '../adapters/nats/nats-bus.js';
 import type { Config } from '../config/config.js';
 import { DeliveryCore } from '../delivery/core.js';
 import { CLOSE_CODES } from '../domain/errors.js';
@@ -46,6 +42,7 @@ import { ReactionService } from '../services/reactions.js';
 import { ReadMarkerService } from '../services/read-markers.js';
 import { RateLimiter } from '../services/rate-limiter.js';
 import { nodeLimiters } from './limiters.js';
+import { openBus, openStore } from './open-adapters.js';
 import { SearchService } from '../services/search.js';
 import { SettingsService } from '../services/settings.js';
 import { ThreadService } from '../services/threads.js';
@@ -349,40 +346,4 @@ function registerDurabilityGauges(metrics: Metrics, store: Store): void {
     'Synchronous standbys this node requires before it takes writes (--require-sync-standbys).',
     () => store.syncStandbys()?.required ?? 0,
   );
-}
-
-/** The Store the configuration names: embedded SQLite, or PostgreSQL in cluster mode. */
-async function openStore(config: Config, log: Logger): Promise<Store> {
-  if (config.store.kind === 'sqlite') return openSqliteStore(sqlitePath(config.dataDir));
-  const { url } = config.store;
-  try {
-    return await openPostgresStore(url, {
-      onConnectionError: (err) =>
-        log.warn({ event: 'store.connection_error', err }, 'PostgreSQL connection error'),
-      deadlineMs: config.storeTimeoutMs,
-      requireSyncStandbys: config.requireSyncStandbys,
-      waitForDatabase: true,
-      log,
-    });
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`cannot use PostgreSQL at ${redactUrl(url)}: ${reason}`, { cause: err });
-  }
-}
-
-/** The Bus the configuration names: in-process, or NATS in cluster mode. */
-async function openBus(config: Config, log: Logger): Promise<Bus> {
-  if (config.bus.kind === 'memory') return new MemoryBus();
-  return connectNatsBus(config.bus.servers, { name: config.nodeId, log });
-}
-
-/** A connection URL without its password, for messages and logs. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'the configured URL';
-  }
 }
