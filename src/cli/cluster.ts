@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
+import type { ClusterNode } from '../supervisor/chat-node.js';
 import { startHaCluster } from '../supervisor/ha-cluster.js';
 import { startLocalCluster } from '../supervisor/local-cluster.js';
-import { MissingBinaryError } from '../supervisor/processes.js';
+import { watchNodes } from '../supervisor/node-watch.js';
+import { MAX_BASE_PORT, MIN_BASE_PORT, PortError } from '../supervisor/ports.js';
+import { cleanUpNow, MissingBinaryError } from '../supervisor/processes.js';
+import { stopOnEveryExit } from '../supervisor/shutdown.js';
+import { consoleAvailable, HELP, startConsole } from './cluster-console.js';
 
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
 const LEVELS: Record<number, string> = {
@@ -14,7 +19,10 @@ const LEVELS: Record<number, string> = {
 };
 
 /** One readable line per log line, prefixed with the process name (JSON logs are compacted). */
-function prefixer(color: boolean): (name: string, line: string) => void {
+function prefixer(
+  color: boolean,
+  out: (line: string) => void,
+): (name: string, line: string) => void {
   const palette = new Map<string, string>();
   return (name, line) => {
     if (!palette.has(name)) palette.set(name, COLORS[palette.size % COLORS.length]!);
@@ -33,7 +41,7 @@ function prefixer(color: boolean): (name: string, line: string) => void {
     } catch {
       // not JSON: print as is
     }
-    process.stdout.write(`${tag} ${text}\n`);
+    out(`${tag} ${text}`);
   };
 }
 
@@ -48,13 +56,16 @@ interface UpOptions {
   data?: string;
   ha?: boolean;
   etcd: string;
+  restart?: boolean;
+  basePort?: string;
 }
 
 /** A running cluster as `cluster up` prints and stops it. */
 interface Started {
   lines: string[];
   openUrl: string;
-  stop(): Promise<void>;
+  nodes: ClusterNode[];
+  stop: () => Promise<void>;
 }
 
 /** `parley cluster up`: a throwaway local cluster for demos and fault tests (rules K1, K11). */
@@ -71,47 +82,79 @@ export function registerCluster(program: Command): void {
       'two-fault-tolerant store: etcd, 3 PostgreSQL members under Patroni, HAProxy before them and a front door before the nodes',
     )
     .option('--etcd <n>', 'etcd members with --ha', '5')
+    .option('--restart', 'restart a node that exits, after a backoff (0.5 s doubling to 10 s)')
+    .option(
+      '--base-port <n>',
+      'fixed ports: PostgreSQL on N, node i on N+i, NATS server j on N+20+j (routes N+30+j, monitoring N+40+j); not with --ha',
+    )
     .action(async (opts: UpOptions) => {
       const nodes = integer(opts.nodes, '--nodes', 1, 16);
       const natsServers = integer(opts.nats, '--nats', 1, 5);
       const etcd = integer(opts.etcd, '--etcd', 1, 7);
       if (opts.ha && opts.data)
         usage('--data cannot be combined with --ha (its data is temporary)');
-      const onLine = prefixer(process.stdout.isTTY);
-      let started: Started;
+      if (opts.ha && opts.basePort !== undefined)
+        usage('--base-port cannot be combined with --ha (its ports are picked at random)');
+      const basePort =
+        opts.basePort === undefined
+          ? undefined
+          : integer(opts.basePort, '--base-port', MIN_BASE_PORT, MAX_BASE_PORT);
+      let started: Started | null = null;
+      // Every way out stops what runs; until the cluster is up, that is killing what started.
+      const exits = stopOnEveryExit(
+        async () => {
+          if (started) await started.stop();
+          else cleanUpNow();
+        },
+        { what: 'the cluster' },
+      );
+      const onLine = prefixer(process.stdout.isTTY, exits.out);
       try {
         started = opts.ha
-          ? await startHa({ nodes, nats: natsServers, etcd, onLine })
-          : await startPlain({ nodes, nats: natsServers, data: opts.data, onLine });
+          ? await startHa({ nodes, nats: natsServers, etcd, onLine, out: exits.out })
+          : await startPlain({
+              nodes,
+              nats: natsServers,
+              data: opts.data,
+              basePort,
+              onLine,
+              out: exits.out,
+            });
       } catch (err) {
-        console.error(
+        if (err instanceof PortError) {
+          exits.err(`parley: ${err.message}`);
+          process.exit(2);
+        }
+        exits.err(
           `parley: ${err instanceof MissingBinaryError ? err.message : `cluster failed to start: ${err instanceof Error ? err.message : String(err)}`}`,
         );
         process.exit(1);
       }
-      console.log('\nParley cluster is up:');
-      for (const line of started.lines) console.log(`  ${line}`);
-      console.log(
+      const commands = consoleAvailable();
+      const watch = watchNodes(started.nodes, {
+        restart: opts.restart === true,
+        report: (line) => exits.out(`[cluster] ${line}`),
+        manualHint: (node) =>
+          commands
+            ? `type "restart ${node.id.replace('node-', '')}" to start it again (or run cluster up with --restart)`
+            : 'run cluster up with --restart to have nodes restarted',
+      });
+      const stopCluster = started.stop;
+      started.stop = () => {
+        watch.close();
+        return stopCluster();
+      };
+      exits.out('\nParley cluster is up:');
+      for (const line of started.lines) exits.out(`  ${line}`);
+      exits.out(
         `\nOpen ${started.openUrl} in a browser, or run: parley chat --server ${started.openUrl}`,
       );
-      console.log('Press Ctrl-C to stop everything.\n');
-      const shutdown = (signal: string) => {
-        console.log(`\n${signal}: stopping the cluster…`);
-        started.stop().then(
-          () => {
-            console.log('stopped.');
-            process.exit(0);
-          },
-          (err: unknown) => {
-            console.error(`parley: shutdown failed: ${String(err)}`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', () => shutdown('SIGINT'));
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      // The children have process groups of their own: a closed terminal must stop them too.
-      process.once('SIGHUP', () => shutdown('SIGHUP'));
+      if (opts.restart) exits.out('A node that exits is restarted (--restart).');
+      if (commands) {
+        exits.out(HELP);
+        startConsole(started.nodes, watch, (line) => exits.out(`[cluster] ${line}`));
+      }
+      exits.out('Press Ctrl-C to stop everything.\n');
     });
 }
 
@@ -133,13 +176,16 @@ async function startPlain(options: {
   nodes: number;
   nats: number;
   data: string | undefined;
+  basePort: number | undefined;
   onLine: (name: string, line: string) => void;
+  out: (line: string) => void;
 }): Promise<Started> {
-  console.log(`Starting PostgreSQL, ${options.nats} NATS server(s) and ${options.nodes} node(s)…`);
+  options.out(`Starting PostgreSQL, ${options.nats} NATS server(s) and ${options.nodes} node(s)…`);
   const local = await startLocalCluster({
     nodes: options.nodes,
     nats: options.nats,
     ...(options.data ? { dataDir: options.data } : {}),
+    ...(options.basePort === undefined ? {} : { basePort: options.basePort }),
     onLine: options.onLine,
   });
   return {
@@ -149,6 +195,7 @@ async function startPlain(options: {
       label('nats', local.nats.urls.join(',')),
     ],
     openUrl: local.urls[0]!,
+    nodes: local.nodes,
     stop: () => local.stop(),
   };
 }
@@ -158,8 +205,9 @@ async function startHa(options: {
   nats: number;
   etcd: number;
   onLine: (name: string, line: string) => void;
+  out: (line: string) => void;
 }): Promise<Started> {
-  console.log(
+  options.out(
     `Starting ${options.etcd} etcd member(s), 3 PostgreSQL members under Patroni, HAProxy, ` +
       `${options.nats} NATS server(s) and ${options.nodes} node(s)…`,
   );
@@ -184,6 +232,7 @@ async function startHa(options: {
       label('haproxy', `${ha.haproxy.statsUrl} (health of every backend server)`),
     ],
     openUrl: ha.frontDoorUrl,
+    nodes: ha.nodes,
     stop: () => ha.stop(),
   };
 }

@@ -17,6 +17,19 @@ export interface ClusterNode {
   pause(): void;
   /** SIGCONT after {@link pause}. */
   resume(): void;
+  /** Calls `listener` whenever this node's process exits; returns the unsubscribe function. */
+  onExit(listener: (exit: NodeExit) => void): () => void;
+}
+
+/** How a node's process ended. */
+export interface NodeExit {
+  pid: number | undefined;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The supervisor asked for it (stop() or kill()): not news to report. */
+  expected: boolean;
+  /** It ended before it was ready: start() rejects with its output instead. */
+  whileStarting: boolean;
 }
 
 /** Options of {@link chatNode}. */
@@ -44,6 +57,8 @@ export function chatNode(options: ChatNodeOptions): ClusterNode {
   const url = `http://${placement.address}:${port}`;
   let proc: ManagedProcess | null = null;
   let paused = false;
+  let asked = false;
+  const exitListeners = new Set<(exit: NodeExit) => void>();
   const signal = (sig: NodeJS.Signals) => {
     if (proc?.running) proc.child.kill(sig);
   };
@@ -57,6 +72,7 @@ export function chatNode(options: ChatNodeOptions): ClusterNode {
     async start() {
       if (proc?.running) return;
       paused = false;
+      asked = false;
       proc = spawnAt(
         placement,
         id,
@@ -88,6 +104,16 @@ export function chatNode(options: ChatNodeOptions): ClusterNode {
         what: `${id} on ${url}`,
       });
       let starting = true;
+      void started.exited.then(({ code, signal }) => {
+        const exit = {
+          pid: started.child.pid,
+          code,
+          signal,
+          expected: asked,
+          whileStarting: starting,
+        };
+        for (const listener of exitListeners) listener(exit);
+      });
       const died = started.exited.then(({ code, signal }) => {
         if (starting)
           throw new Error(
@@ -103,9 +129,11 @@ export function chatNode(options: ChatNodeOptions): ClusterNode {
     async stop() {
       // A stopped process would hold SIGTERM until continued: resume it so that it drains.
       if (paused) this.resume();
+      asked = true;
       await proc?.stop();
     },
     async kill() {
+      asked = true;
       await proc?.kill();
     },
     pause() {
@@ -115,6 +143,10 @@ export function chatNode(options: ChatNodeOptions): ClusterNode {
     resume() {
       signal('SIGCONT');
       paused = false;
+    },
+    onExit(listener) {
+      exitListeners.add(listener);
+      return () => exitListeners.delete(listener);
     },
   };
 }

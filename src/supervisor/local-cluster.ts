@@ -10,6 +10,7 @@ import {
 } from './network.js';
 import type { Placement } from './placement.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
+import { checkPortsFree, clusterPorts, PortError } from './ports.js';
 import { freePort } from './processes.js';
 
 export type { ClusterNode } from './chat-node.js';
@@ -48,6 +49,11 @@ export interface LocalClusterOptions {
    * the reason, where that is not possible. Default: everything on loopback.
    */
   network?: boolean;
+  /**
+   * Fixed ports laid out from this base (see ports.ts; `cluster up --base-port`); each is checked
+   * before anything starts, and a PortError names those taken. Not with `network`.
+   */
+  basePort?: number;
 }
 
 /**
@@ -68,6 +74,12 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     // Last: the processes inside hold their namespaces until they are gone.
     await network?.destroy();
   };
+  const fixed =
+    options.basePort === undefined ? null : clusterPorts(options.basePort, count, natsCount);
+  if (fixed) {
+    if (options.network) throw new PortError('fixed ports are for loopback clusters only');
+    await checkPortsFree(fixed);
+  }
   try {
     const net = options.network ? await partitionableNetwork(count, natsCount) : null;
     network = net;
@@ -82,11 +94,13 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     [postgres, nats] = await Promise.all([
       startPostgres({
         ...(pgDir ? { dataDir: pgDir } : {}),
+        ...(fixed ? { port: fixed.postgres } : {}),
         ...(options.onLine ? { onLine: options.onLine } : {}),
         ...at(DATABASE_HOST),
       }),
       startNats({
         servers: natsCount,
+        ...(fixed ? { ports: fixed.nats } : {}),
         ...(options.onLine ? { onLine: options.onLine } : {}),
         ...(net ? { placement: (name: string) => net.placement(name) } : {}),
       }),
@@ -96,7 +110,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       nodes.push(
         chatNode({
           id: `node-${i}`,
-          port: await freePort(),
+          port: fixed?.nodes[i - 1] ?? (await freePort()),
           store: postgres.url,
           bus: nats.urls,
           ...(options.onLine ? { onLine: options.onLine } : {}),

@@ -1,4 +1,5 @@
 import { LOOPBACK, spawnAt, type Placement } from './placement.js';
+import type { NatsPorts } from './ports.js';
 import { findBinary, freePort, waitUntil, type ManagedProcess } from './processes.js';
 
 /**
@@ -44,13 +45,11 @@ export interface StartNatsOptions {
   onLine?: (name: string, line: string) => void;
   /** Where each server (`nats-1`, `nats-2`, …) runs; default loopback. */
   placement?: (name: string) => Placement;
+  /** Fixed ports, one entry per server (`cluster up --base-port`); default free ones. */
+  ports?: Ports[];
 }
 
-interface Ports {
-  client: number;
-  cluster: number;
-  monitor: number;
-}
+type Ports = NatsPorts;
 
 /**
  * Starts `servers` NATS servers on free loopback ports and resolves once every one is ready and,
@@ -64,7 +63,9 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsClu
     extraDirs: ['/usr/sbin'],
     debianPackage: 'nats-server',
   });
-  const ports = await allocatePorts(count);
+  if (options.ports && options.ports.length !== count)
+    throw new RangeError(`ports for ${options.ports.length} servers, not ${count}`);
+  const ports = options.ports ?? (await allocatePorts(count));
   const names = ports.map((_, i) => `nats-${i + 1}`);
   const placements = names.map((name) => options.placement?.(name) ?? LOOPBACK);
   const listeners = ports.map((own, i) => ({ ...own, address: placements[i]!.address }));

@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -12,6 +11,8 @@ import {
   giveTo,
   postgresBinDirs,
   postgresUser,
+  removeTemporaryDir,
+  temporaryDir,
   type ManagedProcess,
   type RunAs,
 } from './processes.js';
@@ -86,7 +87,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     psql: binary('psql'),
   };
   const runAs = await postgresUser();
-  const temp = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'parley-pg-')) : null;
+  const temp = options.dataDir === undefined ? await temporaryDir('parley-pg-') : null;
   const dataDir = temp ? join(temp, 'data') : resolve(options.dataDir ?? '');
   try {
     if (temp) await giveTo(temp, runAs);
@@ -111,7 +112,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
     }
     return server;
   } catch (err) {
-    if (temp) await rm(temp, { recursive: true, force: true });
+    if (temp) await removeTemporaryDir(temp);
     throw err;
   }
 }
@@ -288,6 +289,6 @@ class Server implements PostgresServer {
   async stop(): Promise<void> {
     await this.halt();
     this.#stopped = true;
-    if (this.config.temp) await rm(this.config.temp, { recursive: true, force: true });
+    if (this.config.temp) await removeTemporaryDir(this.config.temp);
   }
 }

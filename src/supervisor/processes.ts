@@ -73,7 +73,8 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port in ${PORT_RANGE.min}-${PORT_RANGE.max} after 200 attempts`);
 }
 
-async function canBind(port: number): Promise<boolean> {
+/** Whether a TCP listener can be bound on 127.0.0.1:`port` right now (bound, then released). */
+export async function canBind(port: number): Promise<boolean> {
   const server = createServer();
   const bound = await new Promise<boolean>((resolve) => {
     server.once('error', () => resolve(false));
@@ -155,6 +156,7 @@ export class ManagedProcess {
       ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     running.add(this);
+    installSignalFallback();
     this.exited = once(this.child, 'exit').then(([code, signal]) => {
       running.delete(this);
       return { code: code as number | null, signal: signal as NodeJS.Signals | null };
@@ -268,10 +270,37 @@ export class ManagedProcess {
  */
 const running = new Set<ManagedProcess>();
 const temporaryDirs = new Set<string>();
-process.once('exit', () => {
+process.once('exit', () => cleanUpNow());
+
+/**
+ * A supervisor ended by a signal it does not handle itself (a Ctrl-C of `bench --spawn`, a
+ * `kill`) would die without the exit hook above and leave its children running in their own
+ * process groups: while children run, SIGINT, SIGTERM and SIGHUP that no one else handles kill
+ * them and remove the temporary directories, then end the supervisor with that same signal.
+ * A program with its own handler (`cluster up`, which stops everything in order) keeps it.
+ */
+const FALLBACK_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let fallbackInstalled = false;
+function installSignalFallback(): void {
+  if (fallbackInstalled) return;
+  fallbackInstalled = true;
+  for (const sig of FALLBACK_SIGNALS) {
+    const fallback = () => {
+      if (process.listenerCount(sig) > 1) return;
+      cleanUpNow();
+      process.removeListener(sig, fallback);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, fallback);
+  }
+}
+
+/** kill -9 of every running child, removal of every temporary directory; synchronous. */
+export function cleanUpNow(): void {
   for (const child of running) child.killNow();
   for (const dir of temporaryDirs) rmSync(dir, { recursive: true, force: true });
-});
+  temporaryDirs.clear();
+}
 
 /** A new temporary directory `/tmp/<prefix>XXXXXX`, removed at exit unless removed before. */
 export async function temporaryDir(prefix: string): Promise<string> {
