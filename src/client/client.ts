@@ -1,6 +1,6 @@
 import type { ServerFrame, SideEvent } from '../protocol/frames.js';
 import type { ConversationDto, MessageDto, UserDto } from '../protocol/schemas.js';
-import { PROTOCOL_VERSION } from '../protocol/version.js';
+import { PROTOCOL_ACK_DELIVERS, PROTOCOL_VERSION, PROTOCOL_VERSIONS } from '../protocol/version.js';
 import { Backoff } from './backoff.js';
 import { Connection } from './connection.js';
 import { ConversationCache } from './conversation-cache.js';
@@ -20,6 +20,7 @@ import {
 import { NodeList } from './node-list.js';
 import { Outbox, sendFrame, type OutboxEntry } from './outbox.js';
 import { Resync } from './resync.js';
+import { applySideEvent } from './side-events.js';
 import { AdminApi } from './admin.js';
 import { RegistrationApi } from './registration.js';
 import { RestApi } from './rest.js';
@@ -56,12 +57,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly conversations = new ConversationCache();
   user: UserDto | null = null;
   nodeId: string | null = null;
+  /** The protocol version the node chose in its last `ready` (2 on nodes since 0.8, else 1). */
+  protocol: number | null = null;
   #state: ConnectionState = 'offline';
   readonly #nodes: NodeList;
   readonly #backoff: Backoff;
   readonly #random: () => number;
   readonly #retryDelayMs: number;
   readonly #discover: boolean;
+  readonly #protocols: readonly number[];
   readonly #timers = new Timers();
   readonly #connection: Connection;
   readonly #resync: Resync;
@@ -81,6 +85,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#backoff = new Backoff(options.backoff);
     this.#retryDelayMs = options.retryDelayMs ?? 1_000;
     this.#discover = options.discover ?? !options.cookieSession;
+    this.#protocols = options.protocols ?? PROTOCOL_VERSIONS;
     this.api = new RestApi({
       baseUrl: this.#nodes.current,
       token: options.token ?? null,
@@ -119,6 +124,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
           return {
             type: 'hello',
             protocol: PROTOCOL_VERSION,
+            protocols: [...this.#protocols],
             ...(token ? { token } : {}),
             ...(cursors ? { cursors } : {}),
           };
@@ -257,6 +263,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
       case 'ack': {
         const entry = this.outbox.acked(frame.clientMsgId, frame.message);
         if (entry) this.emit('outbox', entry);
+        // Protocol 2: this ack is the socket's delivery of the message; no `message` frame follows.
+        if (frame.delivered && (this.protocol ?? 0) >= PROTOCOL_ACK_DELIVERS)
+          this.#onTimeline({ kind: 'message', message: frame.message });
         return;
       }
       case 'message':
@@ -289,6 +298,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #onReady(frame: Extract<ServerFrame, { type: 'ready' }>): void {
     this.user = frame.user;
     this.nodeId = frame.nodeId;
+    this.protocol = frame.protocol;
     this.api.baseUrl = this.url;
     this.#nodes.succeeded();
     this.#backoff.reset();
@@ -331,35 +341,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   #onSideEvent(event: SideEvent): void {
-    switch (event.type) {
-      case 'conversation.added':
-        this.conversations.set(event.conversationId, event.conversation);
-        this.emit('conversation', event.conversation);
-        return;
-      case 'conversation.deleted':
-      case 'conversation.removed':
-        this.conversations.delete(event.conversationId);
-        this.#resync.forget(event.conversationId);
-        this.emit('conversation.removed', {
-          conversationId: event.conversationId,
-          reason: event.type === 'conversation.deleted' ? 'deleted' : 'removed',
-        });
-        return;
-      case 'conversation.muted': {
-        const conversation = this.conversations.setMuted(event.conversationId, event.muted);
-        if (conversation) this.emit('conversation', conversation);
-        return;
-      }
-      case 'read': {
-        const conversation = this.conversations.markRead(event.conversationId, event.seq);
-        if (conversation) this.emit('conversation', conversation);
-        return this.emit('read', { conversationId: event.conversationId, seq: event.seq });
-      }
-      case 'receipt': {
-        const { conversationId, userId, seq } = event;
-        return this.emit('receipt', { conversationId, userId, seq });
-      }
-    }
+    applySideEvent(this, event, (id) => this.#resync.forget(id));
   }
 
   #onError(code: string, message: string, ref: string | undefined): void {

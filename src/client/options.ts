@@ -29,4 +29,9 @@ export interface ClientOptions {
    * sessions default to false: the cookie and the Origin check bind a page to its own origin.
    */
   discover?: boolean;
+  /**
+   * The protocol versions to offer in `hello` (default: every version this library speaks).
+   * `[1]` makes the client speak protocol 1 (tools and tests that exercise old clients).
+   */
+  protocols?: readonly number[];
 }

@@ -1,3 +1,5 @@
+import type { Message } from '../domain/model.js';
+import { answerAck, cancelAck, expectAck } from './acks.js';
 import { CatchUp } from './catch-up.js';
 import { LiveDelivery } from './live-delivery.js';
 import type { DeliveryDeps, DeliverySocket, Principal } from './ports.js';
@@ -21,6 +23,8 @@ export class DeliveryCore {
   readonly #sessions: Sessions;
   readonly #resync: Resync;
   readonly #relays: Relays;
+  readonly #delivery: LiveDelivery;
+  readonly #place = (session: Session, message: Message) => this.#delivery.place(session, message);
   readonly #output: SessionOutput;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -34,6 +38,7 @@ export class DeliveryCore {
     });
     const subscriptions = this.#subscriptions;
     const delivery = new LiveDelivery(deps, subscriptions, close);
+    this.#delivery = delivery;
     const catchUp = new CatchUp(deps, subscriptions, delivery, close);
     this.#resync = new Resync(deps, subscriptions, delivery);
     this.#relays = new Relays({ deps, subscriptions, delivery, catchUp, close });
@@ -79,15 +84,45 @@ export class DeliveryCore {
   open(
     socket: DeliverySocket,
     principal: Principal,
-    options: { id?: string; cursors?: Record<string, number> } = {},
+    options: { id?: string; cursors?: Record<string, number>; protocol?: number } = {},
   ): { session: Session; opened: Promise<boolean> } {
-    const session = new Session({ principal, socket, output: this.#output, id: options.id });
+    const session = new Session({
+      principal,
+      socket,
+      output: this.#output,
+      id: options.id,
+      protocol: options.protocol,
+    });
     return { session, opened: this.#sessions.open(session, options) };
   }
 
   /** A `sync` frame: replays from the given cursors, then `synced` (rule G4). */
   sync(session: Session, cursors: Record<string, number>, ref?: string): Promise<void> {
     return this.#resync.sync(session, cursors, ref);
+  }
+
+  /**
+   * A `send` frame of the session, about to be submitted; {@link answerSend} or
+   * {@link failedSend} follows. On a protocol-2 session the ack also delivers the stored
+   * message, at its place in the order (rule W5), instead of a `message` frame.
+   */
+  sending(session: Session, conversationId: string, clientMsgId: string): void {
+    expectAck(session, conversationId, clientMsgId);
+  }
+
+  /** The store answered a send: writes its ack now, unless a delivery writes (or wrote) it. */
+  answerSend(
+    session: Session,
+    clientMsgId: string,
+    result: { message: Message; created: boolean },
+  ): void {
+    const frame = answerAck(session, clientMsgId, result, this.#place);
+    if (frame !== null) session.send(frame);
+  }
+
+  /** A send failed (its error frame is the caller's). */
+  failedSend(session: Session, clientMsgId: string): void {
+    cancelAck(session, clientMsgId);
   }
 
   /** A `typing` frame: relayed to the conversation's other members (best effort). */

@@ -1,5 +1,6 @@
 import { AppError, CLOSE_CODES } from '../domain/errors.js';
-import { seqOf, type TimelineEntry } from '../domain/model.js';
+import { seqOf, type Message, type TimelineEntry } from '../domain/model.js';
+import { takeAck, type Place } from './acks.js';
 import { encode, timelineFrame } from './frames.js';
 import type { DeliveryDeps } from './ports.js';
 import type { Replay, Session } from './session.js';
@@ -145,7 +146,29 @@ export class LiveDelivery {
     void this.replay(session, conversationId);
   }
 
-  /** Sends one entry and advances the cursor; a session whose user left stops following. */
+  /**
+   * Where a message the session's user just sent stands in the session's order (protocol 2):
+   * `next` if it is the next entry (the cursor then moves onto it: the caller writes its ack
+   * at once, which delivers it), `later` if entries before it are still to come (its delivery
+   * will carry the ack), `past` if it will not be delivered in order here (not followed, or
+   * already delivered).
+   */
+  place(session: Session, message: Message): Place {
+    const { conversationId, seq } = message;
+    if (session.closing || session.state.kind !== 'live') return 'past';
+    if (session.cursors.isJoining(conversationId)) return 'later';
+    const cursor = session.cursors.seq(conversationId);
+    if (cursor === undefined || cursor >= seq) return 'past';
+    if (cursor < seq - 1 || session.replays?.has(conversationId)) return 'later';
+    session.cursors.set(conversationId, seq);
+    this.#deps.metrics.deliveries.inc();
+    return 'next';
+  }
+
+  /**
+   * Sends one entry and advances the cursor; a session whose user left stops following. The
+   * sender's protocol-2 socket gets its send's ack in place of the message's frame.
+   */
   #deliver(
     session: Session,
     conversationId: string,
@@ -153,7 +176,9 @@ export class LiveDelivery {
     frame: string,
     onWritten?: () => void,
   ): void {
-    session.send(frame, onWritten);
+    const ack =
+      session.acks && entry.kind === 'message' ? takeAck(session, entry.message, frame) : null;
+    session.send(ack ?? frame, onWritten);
     this.#deps.metrics.deliveries.inc();
     if (session.closing) return;
     session.cursors.set(conversationId, seqOf(entry));

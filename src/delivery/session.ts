@@ -1,8 +1,26 @@
 import { ulid } from '../domain/ids.js';
-import type { User } from '../domain/model.js';
+import type { Message, User } from '../domain/model.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { Cursors } from './cursors.js';
 import type { DeliverySocket, Principal } from './ports.js';
 import { writeFrame } from './writer.js';
+
+/**
+ * A send of a protocol-2 socket not answered yet, by clientMsgId. Its ack takes the place of
+ * the message's `message` frame on that socket (rule W5): the delivery that reaches the message
+ * writes the ack instead, or the answer does if the message is the socket's next entry. Only
+ * when neither can happen in order (the conversation is not followed, or was already delivered)
+ * is the ack a plain one and the message, if it comes, a `message` frame.
+ */
+export interface PendingAck {
+  conversationId: string;
+  /** Sends with this clientMsgId in flight on the socket (a client may repeat one). */
+  sends: number;
+  /** The ack carrying the message (`delivered: true`) was written. */
+  delivered: boolean;
+  /** Answered as created, entries before it not yet delivered: the delivery writes its ack. */
+  waiting: Message | null;
+}
 
 /** How a session writes: shared by every session of a core. */
 export interface SessionOutput {
@@ -47,6 +65,8 @@ export class Session {
   readonly id: string;
   readonly principal: Principal;
   readonly socket: DeliverySocket;
+  /** The protocol version chosen in `hello` (`ready.protocol`). */
+  readonly protocol: number;
   readonly cursors = new Cursors();
   state: SessionState = { kind: 'authenticating', joinedMeanwhile: [] };
   /**
@@ -56,6 +76,11 @@ export class Session {
   replays: Map<string, Replay> | null = null;
   /** When this socket last relayed typing per conversation (created on first use). */
   typingAt: Map<string, number> | null = null;
+  /**
+   * Protocol 2: this socket's sends not answered yet, by clientMsgId (acks.ts). Null while
+   * there are none, so a delivery to an idle socket checks one field.
+   */
+  acks: Map<string, PendingAck> | null = null;
 
   readonly #output: SessionOutput;
 
@@ -64,9 +89,11 @@ export class Session {
     socket: DeliverySocket;
     output: SessionOutput;
     id?: string | undefined;
+    protocol?: number | undefined;
   }) {
     this.id = options.id ?? ulid();
     this.principal = options.principal;
+    this.protocol = options.protocol ?? PROTOCOL_VERSION;
     this.socket = options.socket;
     this.#output = options.output;
   }

@@ -1,5 +1,4 @@
 import { CLOSE_CODES } from '../domain/errors.js';
-import { PROTOCOL_VERSION } from '../protocol/schemas.js';
 import type { CatchUp } from './catch-up.js';
 import { encode } from './frames.js';
 import type { LiveDelivery } from './live-delivery.js';
@@ -95,7 +94,7 @@ export class Sessions {
     session.send(
       encode({
         type: 'ready',
-        protocol: PROTOCOL_VERSION,
+        protocol: session.protocol,
         nodeId: this.#deps.settings.nodeId,
         user,
         cursors: ready,

@@ -1,3 +1,4 @@
+import { flushAcks } from './acks.js';
 import { subjects, type BusEvent, type BusSubscription } from '../ports/bus.js';
 import type { DeliveryDeps } from './ports.js';
 import type { Session } from './session.js';
@@ -75,9 +76,10 @@ export class Subscriptions {
     );
   }
 
-  /** Stops following a conversation. */
+  /** Stops following a conversation; acks still waiting for a place there are written plain. */
   detach(session: Session, conversationId: string): void {
     session.cursors.leave(conversationId);
+    if (session.acks) for (const frame of flushAcks(session, conversationId)) session.send(frame);
     const room = this.conversations.get(conversationId);
     if (!room?.sessions.delete(session)) return;
     if (room.sessions.size === 0) {

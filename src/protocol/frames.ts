@@ -15,6 +15,8 @@ export const ClientFrame = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
     protocol: z.number().int(),
+    /** Every version the client speaks besides `protocol`; the node picks the newest it speaks. */
+    protocols: z.array(z.number().int()).min(1).max(16).optional(),
     token: z.string().max(256).optional(),
     cursors: cursors.optional(),
   }),
@@ -76,6 +78,11 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
     clientMsgId: z.string(),
     message: MessageSchema,
     created: z.boolean(),
+    /**
+     * Protocol 2: this ack is also the socket's delivery of `message` at its place in the
+     * conversation's order (rule W5), so no `message` frame for it follows on this socket.
+     */
+    delivered: z.literal(true).optional(),
   }),
   z.object({ type: z.literal('message'), message: MessageSchema }),
   z.object({ type: z.literal('event'), event: z.union([TimelineEventSchema, SideEventSchema]) }),

@@ -143,6 +143,8 @@ class SocketState {
       return;
     }
     if (frame.type === 'message') return this.#timeline(frame.message);
+    // Protocol 2: an ack that delivers its message takes the place of the `message` frame.
+    if (frame.type === 'ack' && frame.delivered) return this.#timeline(frame.message);
     if (frame.type !== 'event') return;
     const event = frame.event;
     const conversationId = event.conversationId;

@@ -9,6 +9,7 @@ import {
 } from '../client/index.js';
 import { nodeWebSocket } from '../client/node.js';
 import type { MessageDto } from '../protocol/schemas.js';
+import { PROTOCOL_VERSION } from '../protocol/version.js';
 import { recordClient, type ClientRecord, type SendRecord } from './history.js';
 import type { Random } from './random.js';
 import { withDeadline } from './time.js';
@@ -115,6 +116,8 @@ export class Workload {
           backoff: { baseMs: 100, maxMs: 2_000 },
           connectTimeoutMs: 5_000,
           retryDelayMs: 500,
+          // Every other socket speaks protocol 1: old and new clients side by side (rule W5).
+          ...(n % 2 === 0 ? { protocols: [PROTOCOL_VERSION] } : {}),
         });
         user.clients.push(recordClient(`${user.username}#${s}`, user.id, client, tap));
       }

@@ -56,7 +56,7 @@ describe('client library: browser sessions in an HttpOnly cookie', () => {
     client.connect();
     assert.ok(socket);
     socket.open();
-    assert.deepEqual(socket.frames('hello'), [{ type: 'hello', protocol: 1 }]);
+    assert.deepEqual(socket.frames('hello'), [{ type: 'hello', protocol: 1, protocols: [1, 2] }]);
     assert.equal(socket.url, 'ws://node.test/api/v1/ws');
     // The page stays on its own origin: no discovery of other nodes to fail over to.
     socket.push({

@@ -105,7 +105,9 @@ describe('client state machine', () => {
     const ws = net.last();
     assert.equal(ws.url, 'ws://a.test/api/v1/ws');
     ws.open();
-    assert.deepEqual(ws.frames('hello'), [{ type: 'hello', protocol: 1, token: 'tok' }]);
+    assert.deepEqual(ws.frames('hello'), [
+      { type: 'hello', protocol: 1, protocols: [1, 2], token: 'tok' },
+    ]);
     ws.push(readyFrame({ c1: 7 }));
     assert.equal(c.cursors.get('c1'), 7);
     assert.deepEqual(states, ['connecting', 'online']);

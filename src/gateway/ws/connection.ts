@@ -6,7 +6,7 @@ import type { DeliveryCore } from '../../delivery/core.js';
 import { encode } from '../../delivery/frames.js';
 import type { DeliverySocket } from '../../delivery/ports.js';
 import type { Session } from '../../delivery/session.js';
-import { PROTOCOL_VERSION } from '../../protocol/schemas.js';
+import { chooseProtocol, PROTOCOL_VERSIONS } from '../../protocol/version.js';
 import type { ClientFrame, ServerFrame } from '../../protocol/frames.js';
 import type { Principal } from '../../services/accounts.js';
 import { translateError } from '../errors.js';
@@ -183,6 +183,9 @@ export class Connection implements DeliverySocket {
     if (frame.type === 'hello') return this.#hello(frame);
     const session = this.#session;
     if (!session) throw new AppError('unauthorized', 'send hello first');
+    // Between the token check and `ready` the session exists but is not live: nothing may be
+    // written to the socket before `ready` (a sync's replay, an ack), so the frame is refused.
+    if (session.state.kind !== 'live') throw new AppError('unauthorized', 'wait for ready');
     switch (frame.type) {
       case 'send':
         return this.#send(session, frame);
@@ -198,13 +201,17 @@ export class Connection implements DeliverySocket {
   async #hello(frame: Extract<ClientFrame, { type: 'hello' }>): Promise<void> {
     const handshake = this.#handshake;
     if (handshake.phase !== 'awaiting') throw new AppError('invalid_request', 'already said hello');
-    if (frame.protocol !== PROTOCOL_VERSION) {
-      throw new AppError('unsupported_protocol', `this node speaks protocol ${PROTOCOL_VERSION}`);
+    const protocol = chooseProtocol(frame.protocol, frame.protocols);
+    if (protocol === null) {
+      throw new AppError(
+        'unsupported_protocol',
+        `this node speaks protocol ${PROTOCOL_VERSIONS.join(' or ')}`,
+      );
     }
     // Taken before the first await: whatever arrives from here on is not this socket's hello.
     this.#handshake = { phase: 'authenticating' };
     try {
-      await this.#open(frame, handshake.fromUpgrade);
+      await this.#open(frame, protocol, handshake.fromUpgrade);
     } catch (err) {
       // The core has detached a session that failed to open; the socket is closed by #onText.
       this.#handshake = { phase: 'refused' };
@@ -215,6 +222,7 @@ export class Connection implements DeliverySocket {
   /** Authenticates the first `hello` and opens the socket's session in the delivery core. */
   async #open(
     frame: Extract<ClientFrame, { type: 'hello' }>,
+    protocol: number,
     fromUpgrade: Principal | null,
   ): Promise<void> {
     const principal = frame.token
@@ -229,6 +237,7 @@ export class Connection implements DeliverySocket {
     this.#clearHelloTimer();
     const { session, opened } = this.#core.open(this, principal, {
       id: this.id,
+      protocol,
       ...(frame.cursors ? { cursors: frame.cursors } : {}),
     });
     this.#handshake = { phase: 'open', session };
@@ -240,15 +249,27 @@ export class Connection implements DeliverySocket {
     );
   }
 
+  /** A `send`: the ack is the core's to write (on protocol 2 it may take the message's place). */
   async #send(session: Session, frame: Extract<ClientFrame, { type: 'send' }>): Promise<void> {
-    const { message, created } = await this.#ctx.messages.send(
-      session.user,
-      frame.conversationId,
-      frame.clientMsgId,
-      frame.body,
-      { replyTo: frame.replyTo, attachments: frame.attachments },
-    );
-    this.#frame({ type: 'ack', clientMsgId: frame.clientMsgId, message, created });
+    const { conversationId, clientMsgId } = frame;
+    this.#core.sending(session, conversationId, clientMsgId);
+    let result;
+    try {
+      result = await this.#ctx.messages.send(
+        session.user,
+        conversationId,
+        clientMsgId,
+        frame.body,
+        {
+          replyTo: frame.replyTo,
+          attachments: frame.attachments,
+        },
+      );
+    } catch (err) {
+      this.#core.failedSend(session, clientMsgId);
+      throw err;
+    }
+    this.#core.answerSend(session, clientMsgId, result);
   }
 
   /**
