@@ -24,6 +24,9 @@ export interface NatsBusOptions {
 /** How long `close()` lets a drain run before it closes the connection outright. */
 const DRAIN_TIMEOUT_MS = 5_000;
 
+/** nats-server's default max_payload, for before the first INFO. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -75,6 +78,9 @@ class NatsBus implements Bus {
   readonly #listeners = new Set<(status: BusStatus) => void>();
   #connected = true;
   #confirmScheduled = false;
+  /** Events published in this turn of the event loop, by subject in first-publish order. */
+  #turn = new Map<string, BusEvent[]>();
+  #turnScheduled = false;
   #closing: Promise<void> | null = null;
 
   constructor(nc: NatsConnection, options: NatsBusOptions) {
@@ -95,13 +101,59 @@ class NatsBus implements Bus {
 
   publish(subject: string, event: BusEvent): void {
     if (this.#closing) return;
-    const { entry, dropped } = this.#resend.add(subject, encoder.encode(JSON.stringify(event)));
+    // Written at the end of this turn of the event loop, with everything else published in it.
+    let events = this.#turn.get(subject);
+    if (!events) {
+      events = [];
+      this.#turn.set(subject, events);
+    }
+    events.push(event);
+    if (this.#turnScheduled) return;
+    this.#turnScheduled = true;
+    setImmediate(() => this.#endTurn());
+  }
+
+  /**
+   * Everything published in this turn goes out together: one NATS message per subject (a JSON
+   * array when the turn had more than one event for it, in publish order), one socket write,
+   * and one PING whose PONG confirms them all (ResendQueue).
+   */
+  #endTurn(): void {
+    this.#turnScheduled = false;
+    const turn = this.#turn;
+    if (turn.size === 0) return;
+    this.#turn = new Map();
+    let dropped = 0;
+    const written: ResendEntry[] = [];
+    const add = (subject: string, data: Uint8Array) => {
+      const added = this.#resend.add(subject, data);
+      dropped += added.dropped;
+      written.push(added.entry);
+    };
+    // A batch stays under the server's max_payload: a single event over it is refused alone.
+    const budget = this.#nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    for (const [subject, events] of turn) {
+      let batch: Uint8Array[] = [];
+      let bytes = 1;
+      for (const event of events) {
+        const data = encoder.encode(JSON.stringify(event));
+        if (batch.length > 0 && bytes + data.byteLength + 1 > budget) {
+          add(subject, joinArray(batch, bytes));
+          batch = [];
+          bytes = 1;
+        }
+        batch.push(data);
+        bytes += data.byteLength + 1;
+      }
+      add(subject, batch.length === 1 ? batch[0]! : joinArray(batch, bytes));
+    }
     if (dropped > 0) {
       this.#log?.warn({ event: 'bus.outbox_overflow', dropped }, 'dropped unsent bus events');
     }
     if (!this.#connected) return;
-    this.#write(entry);
-    this.#scheduleConfirm();
+    for (const entry of written) this.#write(entry);
+    // The PING goes into the same write as the messages (nats.js flushes on the next microtask).
+    void this.#roundTrip();
   }
 
   subscribe(subject: string, handler: (event: BusEvent) => void): BusSubscription {
@@ -117,16 +169,19 @@ class NatsBus implements Bus {
           );
           return;
         }
-        const event = decode(msg.data);
-        if (!event) {
+        const events = decode(msg.data);
+        if (events.length === 0) {
           this.#log?.warn({ event: 'bus.bad_event', subject }, 'ignored a malformed bus event');
           return;
         }
-        try {
-          handler(event);
-        } catch (error) {
-          // A failing subscriber must not stop delivery to the others.
-          this.#log?.warn({ event: 'bus.handler_failed', subject, err: error }, 'handler threw');
+        for (const event of events) {
+          if (!active || this.#closing) return;
+          try {
+            handler(event);
+          } catch (error) {
+            // A failing subscriber must not stop delivery to the others.
+            this.#log?.warn({ event: 'bus.handler_failed', subject, err: error }, 'handler threw');
+          }
         }
       },
     });
@@ -144,6 +199,7 @@ class NatsBus implements Bus {
   }
 
   async flush(): Promise<void> {
+    this.#endTurn();
     // While disconnected there is no server to ask; the reconnect writes the outbox again.
     if (this.#closing || !this.#connected) return;
     await this.#roundTrip();
@@ -156,6 +212,8 @@ class NatsBus implements Bus {
 
   async #shutdown(): Promise<void> {
     this.#listeners.clear();
+    // What this turn published still goes out (publish refuses new events from now on).
+    this.#endTurn();
     if (this.#connected) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<void>(
@@ -262,15 +320,35 @@ class NatsBus implements Bus {
   }
 }
 
-/** Parses an event from the wire; null if it is not JSON with a `type`. */
-function decode(data: Uint8Array): BusEvent | null {
-  try {
-    const value: unknown = JSON.parse(decoder.decode(data));
-    if (typeof value === 'object' && value !== null && 'type' in value) {
-      if (typeof value.type === 'string') return value as BusEvent;
-    }
-  } catch {
-    // fall through
+/** `[a,b,…]` from encoded JSON values; `bytes` is their length plus one per value, plus one. */
+function joinArray(parts: Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const [i, part] of parts.entries()) {
+    out[at] = i === 0 ? 0x5b : 0x2c; // '[', then ','
+    out.set(part, at + 1);
+    at += part.byteLength + 1;
   }
-  return null;
+  out[at] = 0x5d; // ']'
+  return out;
+}
+
+/**
+ * Parses the events of one NATS message: a JSON object with a string `type`, or an array of
+ * them (a turn's events for one subject); elements that are not events are left out.
+ */
+function decode(data: Uint8Array): BusEvent[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(data));
+  } catch {
+    return [];
+  }
+  return (Array.isArray(value) ? (value as unknown[]) : [value]).filter(isEvent);
+}
+
+function isEvent(value: unknown): value is BusEvent {
+  return (
+    typeof value === 'object' && value !== null && 'type' in value && typeof value.type === 'string'
+  );
 }
