@@ -2,6 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { ErrorCode, type ParleyClient } from '../../../src/client/index.js';
 import type { UserDto } from '../../../src/protocol/schemas.js';
 import { adminApi, formatWhen, type RegistrationMode, type Route } from '../lib/admin-api.js';
+import {
+  authError,
+  checkLogin,
+  checkNewAccount,
+  checkPassword,
+  type Fault,
+  type Field,
+} from '../lib/auth-problems.js';
 import { describeError, errorCode } from '../lib/errors.js';
 import { newClient } from '../session.js';
 import { Logo } from './icons.js';
@@ -43,7 +51,14 @@ export function AuthScreen(props: {
   const [repeat, setRepeat] = useState('');
   const [invite, setInvite] = useState(route.kind === 'invite' ? route.code : '');
   const [inviteState, setInviteState] = useState<InviteState>({ kind: 'none' });
-  const [error, setError] = useState<string | null>(null);
+  const [error, setErrorText] = useState<string | null>(null);
+  /** The field the error is about (marked invalid), 'all' when it cannot say, null for none. */
+  const [fault, setFault] = useState<Fault>(null);
+  const setError = (text: string | null, field: Fault = 'all') => {
+    setErrorText(text);
+    setFault(text ? field : null);
+  };
+  const invalid = (field: Field) => (error && (fault === 'all' || fault === field)) || undefined;
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const registering = mode === 'register';
@@ -93,10 +108,10 @@ export function AuthScreen(props: {
     if (mode === 'forgot') return forgot(name);
     if (mode === 'reset') return reset();
     const problem = registering ? checkNewAccount(name, password) : checkLogin(name, password);
-    if (problem) return setError(problem);
+    if (problem) return setError(...problem);
     const code = inviteCode(invite);
     if (registering && needsInvite && !code)
-      return setError('Enter the invite code or link you were given.');
+      return setError('Enter the invite code or link you were given.', 'invite');
     setBusy(true);
     setError(null);
     const client = newClient();
@@ -105,13 +120,13 @@ export function AuthScreen(props: {
       const user = await client.login(name, password);
       props.onSignedIn(client, user);
     } catch (err) {
-      setError(authError(err));
+      setError(...authError(err, needsInvite && !fromInviteLink));
       setBusy(false);
     }
   };
 
   const forgot = async (name: string) => {
-    if (!name) return setError('Enter your username.');
+    if (!name) return setError('Enter your username.', 'username');
     setBusy(true);
     setError(null);
     try {
@@ -120,7 +135,7 @@ export function AuthScreen(props: {
         'If this account has an email address, a reset link is on its way. If it has none, ask an administrator for a reset link.',
       );
     } catch (err) {
-      setError(describeError(err));
+      setError(describeError(err), null);
     } finally {
       setBusy(false);
     }
@@ -129,8 +144,9 @@ export function AuthScreen(props: {
   const reset = async () => {
     if (route.kind !== 'reset') return;
     const problem =
-      checkPassword(password) ?? (password !== repeat ? 'The two passwords differ.' : null);
-    if (problem) return setError(problem);
+      checkPassword(password) ??
+      (password !== repeat ? (['The two passwords differ.', 'repeat'] as const) : null);
+    if (problem) return setError(...problem);
     setBusy(true);
     setError(null);
     try {
@@ -146,6 +162,7 @@ export function AuthScreen(props: {
         errorCode(err) === ErrorCode.ResetInvalid
           ? 'This reset link is not valid any more: it was used, it expired, or it is unknown. Ask for a new one.'
           : describeError(err),
+        null,
       );
     } finally {
       setBusy(false);
@@ -221,7 +238,7 @@ export function AuthScreen(props: {
                 maxLength={32}
                 value={username}
                 onInput={(e) => setUsername(e.currentTarget.value)}
-                aria-invalid={error ? true : undefined}
+                aria-invalid={invalid('username')}
                 aria-describedby={registering ? 'auth-username-hint' : undefined}
               />
               {registering && (
@@ -243,7 +260,7 @@ export function AuthScreen(props: {
                 maxLength={128}
                 value={password}
                 onInput={(e) => setPassword(e.currentTarget.value)}
-                aria-invalid={error ? true : undefined}
+                aria-invalid={invalid('password')}
                 aria-describedby={mode === 'login' ? undefined : 'auth-password-hint'}
               />
               {mode !== 'login' && (
@@ -264,7 +281,7 @@ export function AuthScreen(props: {
                 maxLength={128}
                 value={repeat}
                 onInput={(e) => setRepeat(e.currentTarget.value)}
-                aria-invalid={error ? true : undefined}
+                aria-invalid={invalid('repeat')}
               />
             </div>
           )}
@@ -277,6 +294,7 @@ export function AuthScreen(props: {
                 spellcheck={false}
                 value={invite}
                 onInput={(e) => setInvite(e.currentTarget.value)}
+                aria-invalid={invalid('invite')}
                 aria-describedby="auth-invite-hint"
               />
               <p id="auth-invite-hint" class="field-hint">
@@ -333,37 +351,4 @@ export function AuthScreen(props: {
       </div>
     </main>
   );
-}
-
-/** Login and sign-up failures, with the registration and suspension codes spelled out. */
-function authError(err: unknown): string {
-  const code = errorCode(err);
-  if (code === ErrorCode.AccountSuspended)
-    return 'This account is suspended. Contact an administrator of this server.';
-  if (code === ErrorCode.RegistrationClosed)
-    return 'Registration is closed on this server, or it needs an invite.';
-  if (code === ErrorCode.InviteInvalid)
-    return 'This invite is not valid: it expired, was used up, or was revoked. Ask for a new one.';
-  return describeError(err);
-}
-
-function checkLogin(username: string, password: string): string | null {
-  if (!username) return 'Enter your username.';
-  if (!password) return 'Enter your password.';
-  return null;
-}
-
-function checkPassword(password: string): string | null {
-  if ([...password].length < 8) return 'Passwords need at least 8 characters.';
-  if ([...password].length > 128) return 'Passwords are at most 128 characters.';
-  return null;
-}
-
-/** The node's rules (A1, A2), checked here first so the answer is instant. */
-function checkNewAccount(username: string, password: string): string | null {
-  const name = username.toLowerCase();
-  if (name.length < 3 || name.length > 32) return 'Usernames are 3 to 32 characters long.';
-  if (!/^[a-z0-9_.-]+$/.test(name))
-    return 'Usernames use only letters, digits, underscores, dots and dashes.';
-  return checkPassword(password);
 }
