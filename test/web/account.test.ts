@@ -76,7 +76,8 @@ describe('web UI: accounts', () => {
       local: JSON.stringify({ ...localStorage }),
       session: JSON.stringify({ ...sessionStorage }),
     }));
-    assert.deepEqual(stored, { local: '{}', session: '{}' });
+    // Only the hint that this browser has a session (rule UI15), never the token.
+    assert.deepEqual(stored, { local: '{"parley:session-hint":"1"}', session: '{}' });
 
     await page.reload();
     await page.getByRole('heading', { name: 'Hi erin!' }).waitFor();

@@ -168,11 +168,14 @@ for (const mode of testModes())
       );
 
       // Across reloads (localStorage, under the user's id only), and a click outside closes it.
+      // (Besides the session hint, rule UI15: "1", no secret.)
       const stored = await alice.page.evaluate(() => ({
-        local: Object.keys(localStorage),
+        local: Object.keys(localStorage).filter((k) => k !== 'parley:session-hint'),
+        hint: localStorage.getItem('parley:session-hint'),
         session: sessionStorage.length,
       }));
       assert.equal(stored.session, 0);
+      assert.equal(stored.hint, '1');
       assert.equal(stored.local.length, 1);
       assert.match(stored.local[0]!, /^parley:emoji-usage:[0-9A-Z]{26}$/);
       await alice.page.reload();

@@ -7,7 +7,7 @@ import { ChatScreen } from './components/chat-screen.js';
 import { Logo } from './components/icons.js';
 import { routeOf, type Route } from './lib/admin-api.js';
 import { describeError } from './lib/errors.js';
-import { newClient, readLimits, suspendedNotice } from './session.js';
+import { newClient, readLimits, sessionHint, suspendedNotice } from './session.js';
 import { ChatStore } from './state/chat-store.js';
 
 type Phase =
@@ -35,6 +35,7 @@ export function App() {
   const route = useRoute();
 
   const signedIn = useCallback((client: ParleyClient, me: UserDto) => {
+    sessionHint.set(true);
     // Registered before the store's own listener, so the close is known when it ends.
     let closed: { code: number; reason: string } | null = null;
     client.on('session.ended', (e) => {
@@ -45,6 +46,7 @@ export function App() {
       me,
       limits: readLimits(),
       onEnd: (reason) => {
+        sessionHint.set(false);
         const suspended =
           closed?.code === CloseCode.SessionRevoked ? suspendedNotice(closed.reason) : null;
         setPhase({
@@ -67,19 +69,21 @@ export function App() {
   }, []);
 
   useEffect(() => {
+    const signedOut = (notice: string | null) => {
+      const at = routeOf(location.pathname).kind;
+      if (at !== 'invite' && at !== 'reset' && location.pathname !== '/')
+        history.replaceState(null, '', '/');
+      setPhase({ kind: 'signed-out', notice, tone: 'error' });
+    };
+    // No session known to this browser: the login screen, without asking the node (a 401).
+    if (!sessionHint.get()) return signedOut(null);
     const client = newClient();
     client.api.me().then(
       ({ user }) => signedIn(client, user),
       (err: unknown) => {
         const expected = err instanceof ApiError && err.status === 401;
-        const at = routeOf(location.pathname).kind;
-        if (at !== 'invite' && at !== 'reset' && location.pathname !== '/')
-          history.replaceState(null, '', '/');
-        setPhase({
-          kind: 'signed-out',
-          notice: expected ? null : describeError(err),
-          tone: 'error',
-        });
+        if (expected) sessionHint.set(false);
+        signedOut(expected ? null : describeError(err));
       },
     );
   }, [signedIn]);

@@ -31,3 +31,27 @@ export function suspendedNotice(closeReason: string): string | null {
   const detail = closeReason.replace(/^.*?suspended[.:]?\s*/i, '').trim();
   return `Your account was suspended by an administrator${detail ? `: ${detail}` : '.'}`;
 }
+
+/**
+ * Whether this browser holds a session on this node, as far as the page knows (UI15): set
+ * when it signs in, cleared when the session ends. The cookie itself is HttpOnly, so the page
+ * cannot look; without this hint a first visit would ask the node and log a 401. Nothing
+ * secret: "1" or nothing (UI3). Storage turned off reads as "maybe" (ask the node).
+ */
+export const sessionHint = {
+  get(): boolean {
+    try {
+      return localStorage.getItem('parley:session-hint') === '1';
+    } catch {
+      return true;
+    }
+  },
+  set(present: boolean): void {
+    try {
+      if (present) localStorage.setItem('parley:session-hint', '1');
+      else localStorage.removeItem('parley:session-hint');
+    } catch {
+      // Storage off: the page asks the node on every visit.
+    }
+  },
+};
