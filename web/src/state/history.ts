@@ -64,6 +64,8 @@ export class LoadedHistory {
   #held: Array<{ message: MessageDto; live: boolean }> = [];
   /** System events past the loaded end while {@link hasNewer}, likewise. */
   #heldEvents: TimelineEventDto[] = [];
+  /** Senders whose account was deleted meanwhile: a copy read before reads as the node's now. */
+  readonly #deletedSenders = new Set<string>();
 
   has(seq: number): boolean {
     return this.#bySeq.has(seq);
@@ -169,12 +171,15 @@ export class LoadedHistory {
         this.#sorted = null;
         return;
       }
+      case 'member.left':
+        if (event.data.reason === 'account_deleted') this.#senderDeleted(event.data.userId);
+        this.mergeEvents([event]);
+        return;
       case 'conversation.created':
       case 'conversation.renamed':
       case 'conversation.settings_changed':
       case 'member.added':
       case 'member.removed':
-      case 'member.left':
       case 'member.role_changed':
       case 'member.joined':
       case 'member.muted':
@@ -233,9 +238,23 @@ export class LoadedHistory {
   }
 
   #replayed(m: MessageDto): MessageDto {
+    if (this.#deletedSenders.size > 0) m = asDeletedSenders(m, this.#deletedSenders);
     const log = this.#reactionLog.get(m.seq);
     if (!log || m.deletedAt !== null) return m;
     return { ...m, reactions: log.reduce(applyReaction, m.reactions) };
+  }
+
+  /**
+   * A sender deleted their account (rule A6): their loaded messages, the quotes of them and
+   * their reactions read "[deleted]" at once, as the node now answers a read (no reload).
+   */
+  #senderDeleted(userId: string): void {
+    this.#deletedSenders.add(userId);
+    for (const m of this.#bySeq.values()) {
+      const relabelled = asDeletedSenders(m, this.#deletedSenders);
+      if (relabelled !== m) this.#bySeq.set(m.seq, relabelled);
+    }
+    this.#sorted = null;
   }
 
   #countReply(root: number, by: number): void {
@@ -251,4 +270,33 @@ export class LoadedHistory {
     }
     this.#sorted = null;
   }
+}
+
+/** The name the node gives a deleted account's messages, quotes and reactions (rule A6). */
+export const DELETED_NAME = '[deleted]';
+
+/** `m` with the names of `deleted` senders as the node reads them now; `m` itself if none. */
+function asDeletedSenders(m: MessageDto, deleted: ReadonlySet<string>): MessageDto {
+  const sender = deleted.has(m.sender) && m.senderName !== DELETED_NAME;
+  const quote =
+    m.reply !== null && deleted.has(m.reply.sender) && m.reply.senderName !== DELETED_NAME;
+  const reacted = m.reactions.some((g) =>
+    g.users.some((u) => deleted.has(u.userId) && u.username !== DELETED_NAME),
+  );
+  if (!sender && !quote && !reacted) return m;
+  return {
+    ...m,
+    ...(sender ? { senderName: DELETED_NAME } : {}),
+    ...(quote && m.reply ? { reply: { ...m.reply, senderName: DELETED_NAME } } : {}),
+    ...(reacted
+      ? {
+          reactions: m.reactions.map((g) => ({
+            ...g,
+            users: g.users.map((u) =>
+              deleted.has(u.userId) ? { ...u, username: DELETED_NAME } : u,
+            ),
+          })),
+        }
+      : {}),
+  };
 }

@@ -8,6 +8,7 @@ import type {
 import type { ConversationList } from './conversation-list.js';
 import type { Histories } from './histories.js';
 import type { Mentions } from './mentions.js';
+import { pageProfiles } from './profiles.js';
 import type { Groups } from './groups.js';
 import type { Threads } from './threads.js';
 import { isSystemEvent, namesIn, systemText } from './timeline-entries.js';
@@ -88,6 +89,8 @@ function applyEvent(event: TimelineEventDto, to: TimelineTargets): void {
       if (aboutMe && event.type === 'member.left') return to.forget(id, null);
       // Our role, or a DM peer who deleted their account ("[deleted]"): the summary changed.
       const peerDeleted = event.type === 'member.left' && event.data.reason === 'account_deleted';
+      // Their name, display name and picture go too (rule A6): the page's profile reads again.
+      if (peerDeleted) void pageProfiles.refresh(event.data.userId).catch(() => undefined);
       // Someone joining changes the member count, which the client's cache counts only for
       // member.added: the summaries are read again (idempotent, whoever counts it later).
       const joined = event.type === 'member.joined' && !aboutMe;
