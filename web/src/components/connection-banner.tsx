@@ -7,6 +7,13 @@ import { WifiOffIcon } from './icons.js';
  * connection never flashes a banner.
  */
 export function ConnectionBanner({ store }: { store: ChatStore }) {
+  const c = store.connectivity;
+  if (c.originDown && c.state !== 'online' && !c.browserOffline)
+    return (
+      <div class="banner-region" role="status" aria-live="polite">
+        <OriginDown store={store} />
+      </div>
+    );
   const text = bannerText(store);
   return (
     <div class="banner-region" role="status" aria-live="polite">
@@ -17,6 +24,40 @@ export function ConnectionBanner({ store }: { store: ChatStore }) {
           <span>{text.message}</span>
         </div>
       )}
+    </div>
+  );
+}
+
+/**
+ * The page's node does not answer at all (UI17): what happened, that nothing written is lost,
+ * and what to do: wait (the page keeps trying and recovers by itself), try at once, or open
+ * another node of the cluster (a session is per node: log in there).
+ */
+function OriginDown({ store }: { store: ChatStore }) {
+  const others = store.connectivity.otherNodes;
+  return (
+    <div class="banner banner-offline banner-down" data-connection="down">
+      <WifiOffIcon size={16} />
+      <span>
+        The server at {location.origin} is not answering. Your unsent messages are kept and go out
+        when it is back; this page keeps trying.
+        {others.length > 0 && (
+          <>
+            {' '}
+            Or open another node:{' '}
+            {others.slice(0, 3).map((url, i) => (
+              <span key={url}>
+                {i > 0 && ', '}
+                <a href={url}>{new URL(url).host}</a>
+              </span>
+            ))}
+            .
+          </>
+        )}
+      </span>
+      <button type="button" class="button" onClick={() => store.connectivity.retryNow()}>
+        Try again
+      </button>
     </div>
   );
 }

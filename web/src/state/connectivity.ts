@@ -1,4 +1,9 @@
-import { ApiError, type ConnectionState, type ParleyClient } from '../../../src/client/index.js';
+import {
+  ApiError,
+  ClientErrorCode,
+  type ConnectionState,
+  type ParleyClient,
+} from '../../../src/client/index.js';
 
 /**
  * The connection as the page shows it, and the one thing the page adds to the client library
@@ -12,6 +17,13 @@ export class Connectivity {
   everOnline = false;
   /** The browser says there is no network: the connection is paused until it is back. */
   browserOffline = false;
+  /**
+   * The page's own node (its origin) does not answer at all, not even over REST (UI17): it is
+   * down or unreachable. The client keeps retrying; cleared once it answers again.
+   */
+  originDown = false;
+  /** The cluster's other nodes, as the node listed them while it was up (for the banner). */
+  otherNodes: string[] = [];
   readonly #client: ParleyClient;
   readonly #changed: () => void;
   readonly #online: () => void;
@@ -30,6 +42,10 @@ export class Connectivity {
     this.#changed = options.changed;
     this.#online = options.online;
     this.#sessionGone = options.sessionGone;
+    // The node ended the session itself (logout, revocation): nothing left to ask it.
+    options.client.on('session.ended', () => {
+      this.#stopped = true;
+    });
   }
 
   /** Connects, unless the browser has no network. */
@@ -47,11 +63,18 @@ export class Connectivity {
   onState(state: ConnectionState): void {
     this.state = state;
     if (state === 'online') {
+      if (!this.everOnline) void this.#learnNodes();
       this.everOnline = true;
+      this.originDown = false;
       this.#online();
     }
     // A refused upgrade (expired session) looks like a network error to a browser: ask.
-    if (state === 'offline' && !this.browserOffline && !this.#stopped) void this.#checkSession();
+    // Asked a moment later: a socket the node closed for good reports `session.ended` right
+    // after this state, and then there is nothing to ask (the question would log a 401).
+    if (state === 'offline')
+      queueMicrotask(() => {
+        if (!this.browserOffline && !this.#stopped) void this.#checkSession();
+      });
     this.#changed();
   }
 
@@ -66,11 +89,39 @@ export class Connectivity {
     this.#changed();
   }
 
+  /** "Try again": one attempt now instead of at the end of the current backoff delay. */
+  retryNow(): void {
+    if (this.#stopped || this.browserOffline) return;
+    this.#client.close();
+    this.#client.connect();
+  }
+
+  /** Asks the node over REST: a 401 ends the session; no answer at all means it is down. */
   async #checkSession(): Promise<void> {
+    let down = false;
     try {
       await this.#client.api.me();
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) this.#sessionGone();
+      down = err instanceof ApiError && err.code === ClientErrorCode.Unreachable;
+    }
+    if (this.#stopped || this.state === 'online' || down === this.originDown) return;
+    this.originDown = down;
+    this.#changed();
+  }
+
+  async #learnNodes(): Promise<void> {
+    try {
+      const { nodes } = await this.#client.api.request<{ nodes: Array<{ url: string }> }>(
+        'GET',
+        '/api/v1/cluster',
+      );
+      const here = location.origin;
+      this.otherNodes = nodes
+        .map((n) => n.url.replace(/\/+$/, ''))
+        .filter((url) => url !== here && /^https?:\/\//.test(url));
+    } catch {
+      // Only the banner's list of other nodes: nothing to do without it.
     }
   }
 }
