@@ -6,24 +6,36 @@ import { after, before, describe, it } from 'node:test';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 import { startWebNode } from '../helpers/web.js';
 
+/** The fixed keys the page may keep in localStorage besides the emoji usage (rule UI3). */
+const FIXED_KEYS = ['parley:session-hint', 'parley:theme'];
+
 /**
  * Rule UI3 read in the shipped code: nothing touches sessionStorage, and localStorage is only
  * ever read and written through one key function, `parley:emoji-usage:<user id>` (the emoji
- * picker's recent and frequent emoji). The token is never in reach of either: it lives in the
- * HttpOnly cookie.
+ * picker's recent and frequent emoji), or under two fixed keys: `parley:session-hint` ("1"
+ * while this browser has a session, UI15) and `parley:theme` (the theme choice, UI16). The
+ * token is never in reach of any: it lives in the HttpOnly cookie.
  */
-function expectOnlyEmojiUsageStorage(code: string): void {
+function expectOnlyKnownStorage(code: string): void {
   assert.doesNotMatch(code, /sessionStorage|indexedDB/, 'nothing in sessionStorage or IndexedDB');
   const uses = code.match(/localStorage/g) ?? [];
+  const fixed = [
+    ...code.matchAll(/localStorage\.(getItem|setItem|removeItem)\((["'`])([^"'`]*)\2/g),
+  ];
+  assert.deepEqual(
+    [...new Set(fixed.map((c) => c[3]))].sort(),
+    FIXED_KEYS,
+    'the fixed keys, each of them used',
+  );
   const calls = [...code.matchAll(/localStorage\.(getItem|setItem)\(([\w$]+)\(/g)];
   assert.ok(
     calls.some((c) => c[1] === 'setItem'),
     'the picker writes its emoji',
   );
   assert.equal(
-    calls.length,
+    calls.length + fixed.length,
     uses.length,
-    'every use of localStorage is a call with a key function',
+    'every use of localStorage is a call with a fixed key or the key function',
   );
   const keyFunctions = new Set(calls.map((c) => c[2]!));
   assert.equal(keyFunctions.size, 1, 'one key function for every read and write');
@@ -89,7 +101,7 @@ describe('the node serves the web UI', () => {
       }
     }
     assert.ok(scripts.length > 1, 'the main bundle and its on-demand chunks');
-    expectOnlyEmojiUsageStorage(scripts.join('\n'));
+    expectOnlyKnownStorage(scripts.join('\n'));
   });
 
   it('[UI1] answers not_found for unknown assets and paths that try to leave the folder', async () => {

@@ -17,6 +17,7 @@ import {
   PasswordSection,
   useAccountRights,
 } from './admin/account-sections.js';
+import { AppearanceSettings } from './appearance.js';
 import { Avatar } from './avatar.js';
 import { Dialog } from './dialog.js';
 import { ProfileEditor } from './profile-editor.js';
@@ -86,6 +87,7 @@ export function AccountDialog({ store, onClose }: { store: ChatStore; onClose: (
         </p>
       )}
       <ProfileEditor store={store} />
+      <AppearanceSettings />
       {rights?.admin && <AdminLink onClose={onClose} />}
       <PasswordSection store={store} />
       <EmailSection store={store} />

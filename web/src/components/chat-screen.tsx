@@ -47,7 +47,9 @@ export function ChatScreen({ store }: { store: ChatStore }) {
   }, []);
 
   return (
-    <div class={selected ? 'app app-conversation' : 'app app-list'}>
+    <div
+      class={`app ${selected ? 'app-conversation' : 'app-list'}${store.notice ? ' has-toast' : ''}`}
+    >
       <ConnectionBanner store={store} />
       <div class="shell">
         <Sidebar
