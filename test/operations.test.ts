@@ -101,7 +101,8 @@ describe('operations', () => {
 
   it('[O2][S4] logs are JSON lines with node id, request id and user id, and never a password or token', async () => {
     const dataDir = join(root, 'logs');
-    const node = await spawnNode({ dataDir, args: UNLIMITED });
+    // request lines of successful requests are debug (rule O2)
+    const node = await spawnNode({ dataDir, args: [...UNLIMITED, '--log-level', 'debug'] });
     procs.push(node);
     const api = new Api(node.url);
     const password = 'very-secret-password';

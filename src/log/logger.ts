@@ -1,5 +1,6 @@
+import type { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyStream } from './pretty.js';
 
 export type { Logger };
 
@@ -18,10 +19,17 @@ const REDACT = [
 ];
 
 /**
- * The one logger: JSON lines (one per significant event, with the node id), or a readable
- * colored form when stdout is a terminal.
+ * The one logger: JSON lines (one per significant event, with the node id), or, when stdout is
+ * a terminal, one readable line per event (`[time] LEVEL: message key=value…`, colored).
+ * `destination` (tests) replaces stdout; `color` forces colors on or off in the readable form.
  */
-export function createLogger(options: { level: string; nodeId: string; pretty?: boolean }): Logger {
+export function createLogger(options: {
+  level: string;
+  nodeId: string;
+  pretty?: boolean;
+  color?: boolean;
+  destination?: Writable;
+}): Logger {
   const base = {
     level: options.level,
     base: { node: options.nodeId },
@@ -31,7 +39,10 @@ export function createLogger(options: { level: string; nodeId: string; pretty?: 
   if (usePretty)
     return pino(
       base,
-      pretty({ sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss.l' }),
+      prettyStream({
+        ...(options.color === undefined ? {} : { color: options.color }),
+        ...(options.destination ? { destination: options.destination } : {}),
+      }),
     );
-  return pino(base);
+  return options.destination ? pino(base, options.destination) : pino(base);
 }

@@ -288,7 +288,10 @@ export async function startNode(
     stop() {
       stopping ??= (async () => {
         accepting = false;
-        log.info({ event: 'node.stopping' }, 'draining');
+        log.info(
+          { event: 'node.stopping' },
+          'stopping: finishing requests in flight, then closing connections',
+        );
         await cluster.drain();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await messages.drained();

@@ -62,10 +62,16 @@ export class LeaderDuties {
       if (this.#ticks++ % ASK_EVERY_TICKS !== 0) return;
       this.#lease = await this.#deps.store.tryLease(DUTIES_LEASE);
       if (!this.#lease) return;
-      this.#deps.log.info({ event: 'cluster.leader' }, 'took over the singleton duties');
+      this.#deps.log.info(
+        { event: 'cluster.leader' },
+        'this node now runs the cluster-wide jobs (removing dead nodes, expired sessions and unattached uploads)',
+      );
       void this.#lease.lost.then(() => {
         this.#lease = null;
-        this.#deps.log.warn({ event: 'cluster.lease_lost' }, 'lost the singleton-duties lease');
+        this.#deps.log.warn(
+          { event: 'cluster.lease_lost' },
+          'this node no longer runs the cluster-wide jobs (its claim in the database lapsed); another node takes them over',
+        );
       });
     }
     const now = this.#deps.now();
@@ -98,7 +104,7 @@ export class LeaderDuties {
     if (dead.length > 0) {
       this.#deps.log.info(
         { event: 'cluster.reaped', nodes: dead.map((n) => n.id) },
-        'removed dead nodes',
+        'removed nodes that stopped sending heartbeats; their users are offline',
       );
     }
   }
@@ -110,7 +116,7 @@ export class LeaderDuties {
     if (uploads + blobs > 0) {
       this.#deps.log.info(
         { event: 'files.swept', uploads, blobs },
-        'removed unattached uploads and incomplete blobs',
+        'removed uploads never attached to a message and files whose upload did not finish',
       );
     }
   }

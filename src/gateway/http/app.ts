@@ -41,6 +41,31 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 /** The REST send route, whose refusals `parley_send_errors_total` counts. */
 const SEND_PATH = /^\/api\/v1\/conversations\/[^/]+\/messages\/?$/;
 
+/** A request taking this long (uploads aside) is logged at warn with its time. */
+export const SLOW_REQUEST_MS = 1_000;
+
+/** Client errors worth an info line at any method: timeouts, oversized bodies, rate limits. */
+const NOTABLE_CLIENT_ERRORS = new Set([408, 413, 429]);
+
+/**
+ * The level of a request's log line (rule O2): server errors and slow requests at warn; rate
+ * limits, timeouts, oversized bodies and refused writes (401/403: wrong passwords, origins,
+ * permissions; fail2ban reads them) at info; everything else, health checks included, at debug.
+ */
+export function requestLogLevel(
+  method: string,
+  path: string,
+  status: number,
+  ms: number,
+): 'debug' | 'info' | 'warn' {
+  if (status >= 500) return 'warn';
+  const isUpload = path === UPLOAD_PATH || path === AVATAR_PATH;
+  if (ms >= SLOW_REQUEST_MS && !isUpload) return 'warn';
+  if (NOTABLE_CLIENT_ERRORS.has(status)) return 'info';
+  if ((status === 401 || status === 403) && !SAFE_METHODS.has(method)) return 'info';
+  return 'debug';
+}
+
 /** The error envelope `{error: {code, message}}` (rule H2). */
 export function errorBody(err: AppError): {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -124,7 +149,8 @@ export function buildHttpApp(
     }
     c.header('x-request-id', requestId);
     const principal = c.get('principal');
-    ctx.log.info(
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    ctx.log[requestLogLevel(c.req.method, c.req.path, c.res.status, ms)](
       {
         event: 'http',
         requestId,
@@ -133,7 +159,7 @@ export function buildHttpApp(
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms,
         ...(principal ? { userId: principal.user.id } : {}),
       },
       'request',
