@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** The workloads `parley bench` knows (rule B1). */
@@ -9,6 +11,7 @@ export const SCENARIOS = [
   'mixed',
   'upload',
   'search',
+  'connect',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -71,7 +74,23 @@ export const BenchOptions = z
     /** Hostile sockets flooding `sync` frames during the measured runs (0: none). */
     flood: z.coerce.number().int().min(0).max(100).default(0),
     pid: positive.optional(),
+    /** Start the spawned nodes from another checkout's `bin/parley.js` (an A/B, rule B4). */
+    serverDir: z
+      .string()
+      .min(1)
+      .refine((d) => existsSync(join(d, 'bin', 'parley.js')), {
+        message: 'no bin/parley.js in that directory (give a built checkout of parley)',
+      })
+      .optional(),
     json: z.boolean().default(false),
+  })
+  .refine((o) => o.serverDir === undefined || o.spawn !== undefined, {
+    path: ['serverDir'],
+    message: '--server-dir starts the nodes: give --spawn embedded|cluster',
+  })
+  .refine((o) => o.serverDir === undefined || o.scenario !== 'search', {
+    path: ['serverDir'],
+    message: "the search scenario seeds with this build's store code: not with --server-dir",
   })
   .refine((o) => o.scenario !== 'search' || o.spawn !== undefined, {
     path: ['spawn'],
@@ -141,6 +160,8 @@ export interface WorkerResult {
   history?: string;
   /** upload and search: per request kind. */
   requests?: Record<string, RequestStats>;
+  /** connect: the storm's common start and this worker's last `ready` (epoch ms). */
+  storm?: { startAt: number; lastReadyAt: number };
 }
 
 /** Live counters a worker reports every second. */

@@ -1,4 +1,5 @@
 import type { FloodStats } from './flood.js';
+import type { CpuReport } from './cpu.js';
 import type { summary } from './histogram.js';
 
 type Percentiles = ReturnType<typeof summary>;
@@ -12,6 +13,8 @@ export interface RunReport {
   sent: number;
   acked: number;
   ackedPerSec: number;
+  /** Measured deliveries (each expected recipient's first copy of a measured message). */
+  delivered: number;
   deliveredPerSec: number;
   expectedDeliveries: number;
   missing: number;
@@ -26,6 +29,10 @@ export interface RunReport {
   seeded?: { messages: number; seconds: number; perSec: number };
   connectMs: Percentiles;
   server: { cpuCores: number; rssMB: number; peakRssMB: number } | null;
+  /** CPU of every sampled process over the measured window, per unit of work (rule B4). */
+  cpu?: CpuReport;
+  /** connect (rule B5): the storm from its start to the last connection's `ready`. */
+  storm?: { attempted: number; ready: number; seconds: number; perSec: number };
   /** The hostile sockets of `--flood`, if any, during this run. */
   flood?: FloodStats;
   memoryPerConnectionKB?: number;
@@ -55,9 +62,16 @@ function latencyRow(name: string, p: Percentiles): string {
 export function formatRun(r: RunReport): string {
   const lines = [
     '',
-    `scenario ${r.scenario}   ${r.requests ? 'closed loop' : `offered ${fmt(r.offeredRate)}/s`}   ${r.durationS}s ${r.scenario === 'idle' ? 'held' : 'measured'}   ${r.connections} ${r.requests ? 'clients' : 'connections'}`,
+    r.storm
+      ? `scenario connect   storm of ${r.storm.attempted} authenticated connections`
+      : `scenario ${r.scenario}   ${r.requests ? 'closed loop' : `offered ${fmt(r.offeredRate)}/s`}   ${r.durationS}s ${r.scenario === 'idle' ? 'held' : 'measured'}   ${r.connections} ${r.requests ? 'clients' : 'connections'}`,
   ];
-  if (r.scenario === 'idle') {
+  if (r.storm) {
+    const st = r.storm;
+    lines.push(
+      `  connected      ${st.ready} of ${st.attempted} in ${fmt(st.seconds)} s: ${fmt(st.perSec)} authenticated connections/s`,
+    );
+  } else if (r.scenario === 'idle') {
     lines.push(`  connected      ${r.connections}`);
     if (r.memoryPerConnectionKB !== undefined)
       lines.push(`  server memory  ${fmt(r.memoryPerConnectionKB)} KB per connection (RSS)`);
@@ -94,12 +108,12 @@ export function formatRun(r: RunReport): string {
     `  errors         ${errors.length ? errors.map(([c, n]) => `${c}=${n}`).join(' ') : 'none'}`,
   );
   lines.push(`  latency ms          p50      p90      p99    p99.9      max`);
-  if (r.scenario !== 'idle' && r.scenario !== 'history' && !r.requests) {
+  if (r.scenario !== 'idle' && r.scenario !== 'history' && !r.requests && !r.storm) {
     lines.push(latencyRow('ack', r.ackMs), latencyRow('end-to-end', r.e2eMs));
   }
   if (r.historyMs) lines.push(latencyRow('history page', r.historyMs));
   for (const [kind, k] of Object.entries(r.requests ?? {})) lines.push(latencyRow(kind, k.ms));
-  if (!r.requests) lines.push(latencyRow('connect', r.connectMs));
+  if (!r.requests) lines.push(latencyRow(r.storm ? 'connect→ready' : 'connect', r.connectMs));
   if (r.flood) {
     const f = r.flood;
     lines.push(
@@ -111,5 +125,43 @@ export function formatRun(r: RunReport): string {
       `  server         cpu ${fmt(r.server.cpuCores)} cores   rss ${fmt(r.server.rssMB)} MB (peak ${fmt(r.server.peakRssMB)} MB)`,
     );
   }
+  if (r.cpu) lines.push(...formatCpu(r.cpu));
   return lines.join('\n');
+}
+
+const ROLE_TOTALS: Record<string, string> = {
+  node: 'nodes',
+  postgres: 'postgres',
+  nats: 'nats',
+  'load generator': 'load generator',
+};
+
+/** The CPU split (rule B4): per process, per role, server side and load generator. */
+function formatCpu(c: CpuReport): string[] {
+  const per = (us: number | null) => (us === null ? '-' : fmt(us)).padStart(10);
+  const row = (name: string, pid: string, procs: string, cores: number, us: number | null) =>
+    `    ${name.padEnd(16)}${pid.padStart(8)}${procs.padStart(6)}${fmt(cores).padStart(8)}${per(us)}`;
+  const lines = [
+    `  cpu            per ${c.unit}: ${c.units} in the ${fmt(c.windowS)} s window`,
+    `    ${'process'.padEnd(16)}${'pid'.padStart(8)}${'procs'.padStart(6)}${'cores'.padStart(8)}${'µs/unit'.padStart(10)}   pss MB`,
+  ];
+  for (const p of c.processes) {
+    const main = p.mainThreadCores !== undefined ? `   main thread ${fmt(p.mainThreadCores)}` : '';
+    lines.push(
+      `${row(p.name, String(p.pid), String(p.processes), p.cpuCores, p.usPerUnit)}   ${fmt(p.pssMB)}${main}`,
+    );
+  }
+  for (const [role, total] of Object.entries(c.roles))
+    if (role !== 'load generator')
+      lines.push(row(ROLE_TOTALS[role] ?? role, '', '', total.cpuCores, total.usPerUnit));
+  lines.push(
+    row('server side', '', '', c.serverSide.cpuCores, c.serverSide.usPerUnit),
+    row('load generator', '', '', c.loadGenerator.cpuCores, c.loadGenerator.usPerUnit),
+    `  busiest        ${c.busiest}`,
+  );
+  if (c.machine)
+    lines.push(
+      `  machine        ${fmt(c.machine.busyCores)} of ${c.machine.cores} cores busy, ${fmt(c.machine.othersCores)} of them by processes not sampled`,
+    );
+  return lines;
 }

@@ -56,7 +56,8 @@ export interface BenchSetup {
 /**
  * Creates the scenario's users and conversations through the public API:
  * pairs = DMs of two; group = groups of `groupSize`; mixed = a DM and a group per client;
- * history = DMs pre-filled with 200 messages; idle = users only, many sockets each.
+ * history = DMs pre-filled with 200 messages; idle and connect = users only, many sockets each
+ * (connect: the sessions exist before the storm, so it measures no password hashing).
  */
 export async function prepare(url: string, o: BenchOptions): Promise<BenchSetup> {
   const tag = Date.now().toString(36);
@@ -75,7 +76,7 @@ export async function prepare(url: string, o: BenchOptions): Promise<BenchSetup>
     };
   }
   if (o.scenario === 'search') return prepareSearch(url, o, tag);
-  if (o.scenario === 'idle') {
+  if (o.scenario === 'idle' || o.scenario === 'connect') {
     const users = await createUsers(url, Math.ceil(o.clients / o.socketsPerUser), tag);
     return {
       clients: users.map((u) => ({

@@ -1,13 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startLocalCluster } from '../supervisor/local-cluster.js';
-import { ManagedProcess } from '../supervisor/processes.js';
+import { join, resolve } from 'node:path';
+import { startNats, type NatsCluster } from '../supervisor/nats-server.js';
+import { startPostgres, type PostgresServer } from '../supervisor/postgres-server.js';
+import { freePort, ManagedProcess, waitUntil } from '../supervisor/processes.js';
+import type { Watched } from './cpu.js';
 
 /** Nodes the benchmark started itself: their URLs and pids, and how to stop them. */
 export interface SpawnedTarget {
   urls: string[];
+  /** The chat nodes' pids (memory and the `server` line). */
   pids: number[];
+  /** Every server-side process to sample for the CPU split (rule B4). */
+  watched: Watched[];
   /** Where its data is: what the search scenario seeds its history into (rule B3). */
   store: BenchStore;
   stop(): Promise<void>;
@@ -15,21 +21,6 @@ export interface SpawnedTarget {
 
 /** A spawned target's store: the embedded node's data directory, or the cluster's PostgreSQL. */
 export type BenchStore = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: string };
-
-/** Starts a local cluster (PostgreSQL, 3 NATS servers, `nodes` chat nodes) for the benchmark. */
-export async function spawnCluster(nodes = 2): Promise<SpawnedTarget> {
-  const cluster = await startLocalCluster({
-    nodes,
-    nats: 3,
-    nodeArgs: [...BENCH_LIMITS, '--log-level', 'warn'],
-  });
-  return {
-    urls: cluster.urls,
-    pids: cluster.nodes.map((n) => n.process?.child.pid ?? 0).filter((pid) => pid > 0),
-    store: { kind: 'postgres', url: cluster.postgres.url },
-    stop: () => cluster.stop(),
-  };
-}
 
 /** Limits high enough that the benchmark measures throughput, not the rate limiter. */
 export const BENCH_LIMITS = [
@@ -62,39 +53,184 @@ export function selfCommand(): { command: string; args: string[] } {
   return { command: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] };
 }
 
-/** Starts an embedded node (SQLite, in-process bus) on a free loopback port in its own process. */
-export async function spawnEmbedded(): Promise<SpawnedTarget> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
-  const self = selfCommand();
+/** How to start the nodes: this build, or another checkout's `bin/parley.js` (`--server-dir`). */
+export interface NodeBuild {
+  command: string;
+  args: string[];
+  /** The `serve` flags that build accepts, or null: this build (accepts all). */
+  flags: Set<string> | null;
+}
+
+/** This build, or the build in `serverDir` (its `serve --help` tells which flags it knows). */
+export function nodeBuild(serverDir?: string): NodeBuild {
+  if (!serverDir) return { ...selfCommand(), flags: null };
+  const bin = join(resolve(serverDir), 'bin', 'parley.js');
+  if (!existsSync(bin)) throw new Error(`--server-dir: no bin/parley.js in ${serverDir}`);
+  const help = execFileSync(process.execPath, [bin, 'serve', '--help'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { command: process.execPath, args: [bin], flags: new Set(help.match(/--[a-z][a-z-]*/g)) };
+}
+
+/** `args` without the flag/value pairs of BENCH_LIMITS the build does not know. */
+function limitsFor(build: NodeBuild): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < BENCH_LIMITS.length; i += 2) {
+    if (build.flags === null || build.flags.has(BENCH_LIMITS[i]!))
+      out.push(BENCH_LIMITS[i]!, BENCH_LIMITS[i + 1]!);
+  }
+  return out;
+}
+
+/**
+ * Starts one `serve` process of `build`. Without `url` (port 0) it logs at info and resolves
+ * once it logs node.started; with it, it logs at warn (as the cluster always did) and resolves
+ * once `/healthz` answers.
+ */
+async function startNode(
+  build: NodeBuild,
+  id: string,
+  args: string[],
+  url?: string,
+): Promise<{ process: ManagedProcess; url: string }> {
+  const level = url ? 'warn' : 'info';
   const node = new ManagedProcess(
-    'node',
-    self.command,
-    [
-      ...self.args,
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--data',
-      dataDir,
-      '--node-id',
-      'bench',
-      '--log-level',
-      'info',
-      ...BENCH_LIMITS,
-    ],
-    { env: { ...process.env, PARLEY_LOG_LEVEL: 'info' } },
+    id,
+    build.command,
+    [...build.args, 'serve', '--node-id', id, '--log-level', level, ...args, ...limitsFor(build)],
+    { env: { ...process.env, PARLEY_LOG_LEVEL: level } },
   );
-  const line = await node.waitForLine(/"event":"node.started"/, 60_000);
-  const url = (JSON.parse(line) as { url: string }).url;
-  return {
-    urls: [url],
-    pids: node.child.pid ? [node.child.pid] : [],
-    store: { kind: 'sqlite', dataDir },
-    async stop() {
-      await node.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  try {
+    if (!url) {
+      const line = await node.waitForLine(/"event":"node.started"/, 60_000);
+      return { process: node, url: (JSON.parse(line) as { url: string }).url };
+    }
+    const died = node.exited.then(({ code, signal }) => {
+      throw new Error(`${id} exited (${signal ?? code}) while starting:\n${node.tail.join('\n')}`);
+    });
+    const ready = waitUntil(async () => (await fetch(`${url}/healthz`)).ok, {
+      timeoutMs: 60_000,
+      what: `${id} on ${url}`,
+    });
+    died.catch(() => undefined); // it rejects at the final stop too
+    await Promise.race([ready, died]);
+    return { process: node, url };
+  } catch (err) {
+    await node.stop();
+    throw err;
+  }
+}
+
+const nodeWatched = (id: string, node: ManagedProcess): Watched[] =>
+  node.child.pid ? [{ role: 'node', name: id, pid: node.child.pid, tree: true }] : [];
+
+/** Starts an embedded node (SQLite, in-process bus) on a free loopback port in its own process. */
+export async function spawnEmbedded(serverDir?: string): Promise<SpawnedTarget> {
+  const build = nodeBuild(serverDir);
+  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  try {
+    const { process: node, url } = await startNode(build, 'bench', [
+      ...['--host', '127.0.0.1', '--port', '0', '--data', dataDir],
+    ]);
+    return {
+      urls: [url],
+      pids: node.child.pid ? [node.child.pid] : [],
+      watched: nodeWatched('node', node),
+      store: { kind: 'sqlite', dataDir },
+      async stop() {
+        await node.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * Starts a local cluster for the benchmark: PostgreSQL and 3 NATS servers from this build's
+ * supervisor (as `parley cluster up` does), and `nodes` chat nodes of `serverDir`'s build or this
+ * one. Any failure stops what was started.
+ */
+export async function spawnCluster(nodes = 2, serverDir?: string): Promise<SpawnedTarget> {
+  const build = nodeBuild(serverDir);
+  let postgres: PostgresServer | null = null;
+  let nats: NatsCluster | null = null;
+  const started: Array<{ id: string; process: ManagedProcess; url: string }> = [];
+  const stop = async () => {
+    await Promise.all(started.map((n) => n.process.stop().catch(() => undefined)));
+    await nats?.stop().catch(() => undefined);
+    await postgres?.stop().catch(() => undefined);
   };
+  try {
+    [postgres, nats] = await Promise.all([startPostgres(), startNats({ servers: 3 })]);
+    const store = postgres.url;
+    const bus = nats.urls.join(',');
+    const one = async (i: number) => {
+      const id = `node-${i}`;
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const node = await startNode(
+        build,
+        id,
+        [
+          ...['--host', '127.0.0.1', '--port', String(port), '--store', store, '--bus', bus],
+          ...['--advertise-url', url],
+        ],
+        url,
+      );
+      started.push({ id, ...node });
+    };
+    // One first so migrations run once, then the rest together.
+    await one(1);
+    await Promise.all(Array.from({ length: nodes - 1 }, (_, i) => one(i + 2)));
+    started.sort((a, b) => a.id.localeCompare(b.id));
+    const pg = postgresPid(postgres.dataDir);
+    const watched: Watched[] = [
+      ...started.flatMap((n) => nodeWatched(n.id, n.process)),
+      ...(pg ? [{ role: 'postgres' as const, name: 'postgres', pid: pg, tree: true }] : []),
+      ...nats.servers.flatMap((s) => {
+        const pid = natsPid(new URL(s.url).port);
+        return pid ? [{ role: 'nats' as const, name: s.name, pid, tree: true }] : [];
+      }),
+    ];
+    return {
+      urls: started.map((n) => n.url),
+      pids: started.flatMap((n) => (n.process.child.pid ? [n.process.child.pid] : [])),
+      watched,
+      store: { kind: 'postgres', url: store },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The postmaster's pid: the first line of `postmaster.pid` in its data directory. */
+function postgresPid(dataDir: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The nats-server listening for clients on `port`, found by its command line (`-p PORT`). */
+function natsPid(port: string): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!argv[0]?.endsWith('nats-server')) continue;
+      const at = argv.indexOf('-p');
+      if (at >= 0 && argv[at + 1] === port) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return null;
 }

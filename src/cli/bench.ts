@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runBench } from '../bench/coordinator.js';
 import { BenchOptions, SCENARIOS } from '../bench/options.js';
 import { runBenchWorker } from '../bench/worker.js';
+import { runStormWorker } from '../bench/storm.js';
 import { generateHistory, pickTerms, VOCABULARY_SIZE } from '../bench/corpus.js';
 import type { SeedRequest, SeedResult } from '../bench/seeding.js';
 import { seedHistory } from '../node/seed-history.js';
@@ -15,7 +16,11 @@ export function registerBench(program: Command): void {
     .option('--url <urls>', 'comma-separated node URLs to load (loopback recommended)')
     .option('--spawn <mode>', 'start the target: embedded (or cluster, with cluster mode)')
     .option('--pid <pid>', 'pid of a local target, to sample its CPU and memory')
-    .option('--clients <n>', 'clients (idle: connections)', '200')
+    .option(
+      '--server-dir <dir>',
+      "with --spawn: start the nodes from that checkout's bin/parley.js (an A/B against another build)",
+    )
+    .option('--clients <n>', 'clients (idle, connect: connections)', '200')
     .option('--group-size <n>', 'members per group (group, mixed)', '100')
     .option('--rate <list>', 'offered messages/s in total; a comma list runs a sweep', '2000')
     .option(
@@ -25,7 +30,7 @@ export function registerBench(program: Command): void {
     .option('--warmup <s>', 'unmeasured seconds before each run', '2')
     .option('--size <bytes>', 'message size', '100')
     .option('--workers <n>', 'load-generator processes', '1')
-    .option('--sockets-per-user <n>', 'idle: connections per user', '100')
+    .option('--sockets-per-user <n>', 'idle, connect: connections per user', '100')
     .option('--file-size <bytes>', 'upload: bytes per file (1048576, 512KiB, 1MiB)', '1MiB')
     .option('--history <n>', 'search: messages seeded into the store first', '10000')
     .option('--conversations <n>', 'search: conversations (default 3 per client)')
@@ -38,6 +43,7 @@ export function registerBench(program: Command): void {
         urls: typeof raw.url === 'string' ? raw.url.split(',').map((u) => u.trim()) : [],
         spawn: raw.spawn,
         pid: raw.pid,
+        serverDir: raw.serverDir,
         clients: raw.clients,
         groupSize: raw.groupSize,
         rates: String(raw.rate).split(','),
@@ -70,6 +76,7 @@ export function registerBench(program: Command): void {
 
   program.command('bench-worker', { hidden: true }).action(() => runBenchWorker());
   program.command('bench-seed', { hidden: true }).action(() => runSeed());
+  program.command('bench-storm', { hidden: true }).action(() => runStormWorker());
 }
 
 /**
