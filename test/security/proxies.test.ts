@@ -43,7 +43,7 @@ async function nodeWithLogs(config: Record<string, string | number>) {
       done();
     },
   });
-  const log = pino({ level: 'info', base: { node: 'test' } }, sink);
+  const log = pino({ level: 'debug', base: { node: 'test' } }, sink);
   const node = await startTestNode({ config, overrides: { log } });
   return { node, lines };
 }
