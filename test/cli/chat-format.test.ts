@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { completeLine, type CompletionSource } from '../../src/cli/chat/completer.js';
+import {
+  completeLine,
+  type Completion,
+  type CompletionSource,
+} from '../../src/cli/chat/completer.js';
 import {
   formatConversation,
   formatEvent,
@@ -150,12 +154,40 @@ describe('terminal client: how messages look and what Tab completes', () => {
     assert.deepEqual(completeLine('see #tr', source()), [['#travel '], '#tr']);
     assert.deepEqual(completeLine('/open te', source()), [['#team '], 'te']);
     assert.deepEqual(completeLine('/open @b', source()), [['@bob '], '@b']);
-    const [emoji, replaced] = completeLine('nice :thumbsu', source());
+    const [emoji, replaced] = completeLine('nice :thumbsu', source()) as Completion;
     assert.equal(replaced, ':thumbsu');
     assert.ok(emoji.includes(':thumbsup:'), emoji.join(' '));
     assert.deepEqual(completeLine('nice :thumbsup:', source()), [['👍'], ':thumbsup:']);
     assert.deepEqual(completeLine('plain words', source()), [[], 'plain words'], 'no tab inserted');
     assert.deepEqual(completeLine('at 12:30', source()), [[], 'at 12:30']);
+  });
+
+  it('[CLI1] Tab on a user argument: /dm, /add and /group create search the server, /role, /mute, /unmute and /remove offer members', async () => {
+    const asked: string[] = [];
+    const users = (prefix: string) => {
+      asked.push(prefix);
+      return Promise.resolve(['alice', 'alina', 'bob'].filter((name) => name.startsWith(prefix)));
+    };
+    const withUsers = source({ users });
+    assert.deepEqual(await completeLine('/dm al', withUsers), [['alice', 'alina'], 'al']);
+    assert.deepEqual(await completeLine('/dm ali', withUsers), [['alice', 'alina'], 'ali']);
+    assert.deepEqual(await completeLine('/dm alic', withUsers), [['alice '], 'alic']);
+    assert.deepEqual(await completeLine('/add @bo', withUsers), [['@bob '], '@bo']);
+    assert.deepEqual(
+      await completeLine('/group create trip alice b', withUsers),
+      [['bob '], 'b'],
+      'every user after the group name',
+    );
+    assert.deepEqual(asked, ['al', 'ali', 'alic', 'bo', 'b'], 'the search gets the bare prefix');
+    const failing = source({ users: () => Promise.reject(new Error('offline')) });
+    assert.deepEqual(await completeLine('/dm al', failing), [[], 'al'], 'a failed search: nothing');
+    assert.deepEqual(completeLine('/role be', source()), [['bella '], 'be']);
+    assert.deepEqual(completeLine('/mute c', source()), [['carl '], 'c']);
+    assert.deepEqual(completeLine('/unmute @b', source()), [['@bob', '@bella'], '@b']);
+    assert.deepEqual(completeLine('/remove ca', source()), [['carl '], 'ca']);
+    assert.deepEqual(completeLine('/remove #1', source()), [[], '#1'], 'a seq is no user');
+    assert.deepEqual(completeLine('/dm bo', source()), [['bob '], 'bo'], 'no search: members');
+    assert.deepEqual(completeLine('/role bob ad', source()), [[], '/role bob ad']);
   });
 
   it('[R4] /react takes an emoji, a :shortcode: or a bare shortcode; anything else is refused', () => {

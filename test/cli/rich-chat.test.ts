@@ -229,6 +229,11 @@ for (const mode of testModes()) {
         const shown = term.raw.slice(before);
         assert.ok(shown.includes('\x07'), 'the bell rang');
         assert.ok(shown.includes('\x1b[1;33;7m'), 'the mention is highlighted');
+
+        // A user argument is completed from a user search on the server (answered later).
+        term.keys(`/dm ${users.cat.username.slice(0, -1)}\t`);
+        await term.waitFor(new RegExp(`/dm ${users.cat.username} $`));
+        term.keys('\x15'); // Ctrl-U: the line is dropped, not sent
         term.type('/quit');
         assert.equal(await term.exited, 0);
       },

@@ -88,6 +88,8 @@ export class ChatApp {
         conversations: () => [...client.conversations.values()].map(conversationLabel),
         allowAll: () => this.#pane?.allowAll() ?? false,
         files: listFiles,
+        users: async (prefix) =>
+          (await client.api.users(`${prefix}*`, { limit: 30 })).users.map((u) => u.username),
       }),
     );
     this.#wire();

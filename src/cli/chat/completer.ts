@@ -13,7 +13,12 @@ export interface CompletionSource {
   allowAll(): boolean;
   /** Paths on disk that complete a typed one (directories end with `/`), for `/upload`. */
   files?(typed: string): readonly string[];
+  /** Usernames on the server starting with `prefix` (a user search), for `/dm` and `/add`. */
+  users?(prefix: string): Promise<readonly string[]>;
 }
+
+/** What a Tab gives: candidates and the text they replace (a user search answers later). */
+export type Completion = [string[], string];
 
 /** Most candidates offered for one Tab. */
 const LIMIT = 30;
@@ -24,6 +29,10 @@ const PATH_ARGUMENT = /^\/upload\s+(\S*)$/;
 /** `/dnd`'s argument, and what it is offered. */
 const DND_ARGUMENT = /^\/dnd\s+(\S*)$/;
 const DND_CHOICES = ['30m', '1h', '2h', '8h', '1d', 'off'];
+/** Commands whose argument is any user on the server (and `/group create NAME USER…`). */
+const ANY_USER_ARGUMENT = /^\/(?:dm\s+|add\s+|group\s+create\s+\S+\s+(?:\S+\s+)*)(\S*)$/i;
+/** Commands whose first argument is a member of the open conversation. */
+const MEMBER_ARGUMENT = /^\/(?:role|mute|unmute|remove)\s+([^#\s]\S*|)$/i;
 /** A complete `:shortcode:` at the end of the line, not glued to a word. */
 const WHOLE_SHORTCODE = /(?:^|[^\p{L}\p{N}]):([a-z0-9_+-]+):$/iu;
 
@@ -31,10 +40,15 @@ const WHOLE_SHORTCODE = /(?:^|[^\p{L}\p{N}]):([a-z0-9_+-]+):$/iu;
  * A readline completer (`[candidates, the text they replace]`) for the line left of the caret:
  * `/co` → `/conversations `, `@bo` → `@bob ` (members of the open conversation), `#te` →
  * `#team ` (and `/open te`), `:thu` → `:thumbsup:` and friends, a whole `:thumbsup:` → 👍,
- * `/upload ~/Doc` → `~/Documents/` (paths on disk), `/dnd o` → `/dnd off `.
+ * `/upload ~/Doc` → `~/Documents/` (paths on disk), `/dnd o` → `/dnd off `, `/dm al` →
+ * `/dm alice ` (a user search on the server; `/add`, `/group create NAME USER…` too),
+ * `/role bo` → `/role bob ` (members; `/mute`, `/unmute`, `/remove` too).
  * Nothing to complete gives no candidates, so Tab never inserts whitespace.
  */
-export function completeLine(line: string, source: CompletionSource): [string[], string] {
+export function completeLine(
+  line: string,
+  source: CompletionSource,
+): Completion | Promise<Completion> {
   const command = /^\/(\S*)$/.exec(line);
   if (command) {
     const prefix = command[1]!.toLowerCase();
@@ -52,6 +66,15 @@ export function completeLine(line: string, source: CompletionSource): [string[],
   if (dndArgument) {
     const typed = dndArgument[1]!.toLowerCase();
     return [finish(DND_CHOICES.filter((choice) => choice.startsWith(typed))), dndArgument[1]!];
+  }
+  const anyUser = ANY_USER_ARGUMENT.exec(line);
+  const search = source.users?.bind(source);
+  if (anyUser && search) return completeUsers(anyUser[1]!, search);
+  const member = MEMBER_ARGUMENT.exec(line) ?? anyUser;
+  if (member) {
+    const typed = member[1]!;
+    const names = source.members().map((m) => m.username);
+    return [finish(matchUsers(names, typed)), typed];
   }
   const openArgument = CONVERSATION_ARGUMENT.exec(line);
   if (openArgument) {
@@ -95,4 +118,23 @@ function matchConversations(source: CompletionSource, word: string, bare: boolea
       return name.startsWith(wanted) || (bare && name.slice(1).startsWith(wanted));
     })
     .slice(0, LIMIT);
+}
+
+/** A user search for the word being typed (`al` or `@al`); a failed search offers nothing. */
+async function completeUsers(
+  typed: string,
+  search: (prefix: string) => Promise<readonly string[]>,
+): Promise<Completion> {
+  const names = await search(typed.replace(/^@/, '')).catch(() => []);
+  return [finish(matchUsers(names, typed)), typed];
+}
+
+/** The usernames that start with the typed word, written the way it is (with `@` or without). */
+function matchUsers(names: readonly string[], typed: string): string[] {
+  const at = typed.startsWith('@') ? '@' : '';
+  const wanted = typed.slice(at.length).toLowerCase();
+  return names
+    .filter((name) => name.toLowerCase().startsWith(wanted))
+    .slice(0, LIMIT)
+    .map((name) => at + name);
 }

@@ -1,5 +1,8 @@
-import { createInterface, type Completer, type Interface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import { Writable } from 'node:stream';
+
+/** Candidates for the line left of the caret and the text they replace, now or later. */
+export type LineCompleter = (line: string) => [string[], string] | Promise<[string[], string]>;
 
 /**
  * Line-oriented terminal I/O for the chat client: prompts, hidden password input, and
@@ -14,7 +17,7 @@ export class Terminal {
   #waiting: ((line: string | null) => void) | null = null;
   #muted = false;
   #closed = false;
-  #completer: Completer | null = null;
+  #completer: LineCompleter | null = null;
 
   constructor(
     input: NodeJS.ReadStream = process.stdin,
@@ -33,8 +36,15 @@ export class Terminal {
       output: sink,
       terminal: this.isTTY,
       historySize: 200,
-      // Tab completes (commands, members, conversations, emoji) instead of inserting a tab.
-      completer: (line: string) => this.#completer?.(line) ?? [[], line],
+      // Tab completes (commands, users, conversations, emoji) instead of inserting a tab; a
+      // user search answers later (readline's callback form).
+      completer: (line: string, done: (err: null, result: [string[], string]) => void) => {
+        const none: [string[], string] = [[], line];
+        void Promise.resolve(this.#completer?.(line) ?? none).then(
+          (result) => done(null, result),
+          () => done(null, none),
+        );
+      },
     });
     this.#rl.on('line', (line) => {
       if (this.#waiting) {
@@ -80,7 +90,7 @@ export class Terminal {
   }
 
   /** What Tab completes on a terminal (readline's completer: candidates and the text they replace). */
-  setCompleter(completer: Completer): void {
+  setCompleter(completer: LineCompleter): void {
     this.#completer = completer;
   }
 
