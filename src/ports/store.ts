@@ -56,6 +56,7 @@ export type {
   MentionsQuery,
   MessageMentions,
   MessageRecord,
+  PlainMessage,
   TimelineStore,
 } from './store/timeline.js';
 export type { UserQuery, UsersStore } from './store/users.js';

@@ -1,8 +1,10 @@
 import { AppError } from '../domain/errors.js';
 import { readable } from '../domain/history.js';
-import type { Attachment, ReplyPreview, User } from '../domain/model.js';
+import { ulid } from '../domain/ids.js';
+import type { Attachment, Message, ReplyPreview, User } from '../domain/model.js';
 import { MAX_SEQ, replyPreviewOf, threadRootOf } from '../domain/replies.js';
 import type { StoreOps } from '../ports/store.js';
+import { mentionCandidates } from './mentions.js';
 
 /* What a send refers to besides its body: the uploads it attaches and the message it replies to. */
 
@@ -54,4 +56,53 @@ export async function replyTarget(
   if (parent.deletedAt !== null)
     throw new AppError('conflict', 'the message replied to was deleted');
   return { seq, threadRoot: threadRootOf(parent), preview: replyPreviewOf(parent) };
+}
+
+/**
+ * A send with nothing but a body (no reply, no attachments, no `@` candidates) through the
+ * store's plain path (issue 18): the conversation locked, the retry lookup, the membership
+ * view, the seq and the insert in one call, two statements on SQLite, one round trip on
+ * PostgreSQL. Null when the send is not plain, or the store found it a retry or a refusal,
+ * having written nothing: the general path then answers it exactly as before.
+ */
+export async function sendPlain(
+  tx: StoreOps,
+  me: User,
+  conversationId: string,
+  clientMsgId: string,
+  body: string,
+  now: number,
+): Promise<Message | null> {
+  if (mentionCandidates(body).size > 0) return null;
+  const id = ulid();
+  const seq = await tx.appendPlainMessage({
+    id,
+    conversationId,
+    sender: me.id,
+    clientMsgId,
+    body,
+    createdAt: now,
+  });
+  if (seq === null) return null;
+  return {
+    id,
+    conversationId,
+    seq,
+    sender: me.id,
+    clientMsgId,
+    body,
+    createdAt: now,
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    threadRoot: null,
+    mentions: [],
+    mentionsAll: false,
+    senderName: me.username,
+    reply: null,
+    replyCount: 0,
+    reactions: [],
+    attachments: [],
+    deletedBy: null,
+  };
 }

@@ -24,7 +24,7 @@ import {
 } from '../ports/store.js';
 import type { AuditLog } from './audit.js';
 import { CommitBatcher } from './group-commit.js';
-import { attachable, replyTarget } from './message-inputs.js';
+import { attachable, replyTarget, sendPlain } from './message-inputs.js';
 import { deleteInTx } from './moderation.js';
 import type { ConversationService } from './conversations.js';
 import { resolveMentions } from './mentions.js';
@@ -163,6 +163,12 @@ export class MessageService {
     replyTo: number | null,
     files: readonly string[],
   ): Promise<SendResult> {
+    // A plain send takes the store's short path; a retry or a refusal comes back null, having
+    // written nothing, and the general path below answers it as it always did.
+    if (replyTo === null && files.length === 0) {
+      const plain = await sendPlain(tx, me, conversationId, clientMsgId, body, this.#deps.now());
+      if (plain) return { message: plain, created: true };
+    }
     // Lock first, look for a retry second. Two nodes retrying the same send at once then run
     // one after the other: the second waits here until the first committed, and its lookup
     // (a new statement under read committed) finds the first's message and returns it (G3).

@@ -6,6 +6,7 @@ import { filesContract } from './store/files.contract.js';
 import { invitesContract } from './store/invites.contract.js';
 import { leasesContract } from './store/leases.contract.js';
 import { membersContract } from './store/members.contract.js';
+import { plainSendContract } from './store/plain-send.contract.js';
 import { profilesContract } from './store/profiles.contract.js';
 import { pushContract } from './store/push.contract.js';
 import { reactionsContract } from './store/reactions.contract.js';
@@ -34,6 +35,7 @@ export function storeContract(name: string, open: OpenStore): void {
     conversationsContract(open);
     membersContract(open);
     timelineContract(open);
+    plainSendContract(open);
     reactionsContract(open);
     searchContract(open);
     filesContract(open);

@@ -87,7 +87,12 @@ export async function openPostgresStore(
     async open() {
       await checkDurability(db);
       // Collation "C": text orders by bytes as on SQLite, whatever the database's locale.
-      await migrate(db, { byteCollation: 'C', bytes: 'bytea', fullText: 'tsvector' });
+      await migrate(db, {
+        byteCollation: 'C',
+        bytes: 'bytea',
+        fullText: 'tsvector',
+        appendFunction: true,
+      });
     },
     readReplication: () => readReplication(db),
     deadlineMs,
@@ -109,6 +114,7 @@ export async function openPostgresStore(
     name: 'postgres',
     db,
     rowLocks: true,
+    appendFunction: true,
     fullText: TSVECTOR_SEARCH,
     tryLease: (name) => leases.tryLease(name),
     guard: (call, guardOptions) => monitor.guard(call, guardOptions),

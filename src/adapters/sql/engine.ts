@@ -17,6 +17,11 @@ export interface SqlEngine {
    * `lockConversation`; false if it runs one write transaction at a time, so needs none.
    */
   rowLocks: boolean;
+  /**
+   * True if migration 0006 installed the plain send's server-side function (PostgreSQL), so a
+   * plain send is one round trip (plain-send.ts); absent: its statements run one by one.
+   */
+  appendFunction?: boolean;
   /** How the engine's full-text index over `messages.search_text` is queried (rule Q1). */
   fullText: FullTextSearch;
   /**

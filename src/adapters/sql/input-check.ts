@@ -10,7 +10,8 @@ function alphabetOf(method: string, path: ReadonlyArray<string | number>): Alpha
   if (method === 'insertEvent' && path[1] === 'data') return null;
   // A file's bytes (rule F2): not text, and a chunk is too long to walk element by element.
   if (method === 'appendBlobChunk' && path[0] === 2) return null;
-  if (method === 'insertMessage' && path[1] === 'body') return 'body';
+  if ((method === 'insertMessage' || method === 'appendPlainMessage') && path[1] === 'body')
+    return 'body';
   if (method === 'editMessage' && path[0] === 2) return 'body';
   return 'line';
 }

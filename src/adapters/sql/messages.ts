@@ -23,6 +23,61 @@ export function messagesWithSender(db: Kysely<Database>) {
     .select(['users.username as sender_name', 'users.deleted_at as sender_deleted_at']);
 }
 
+/** The insert of one message row, without its mention rows (compiled once, see PreparedQueries). */
+export async function insertMessageRow(x: SqlExecutor, m: StoredMessage): Promise<void> {
+  const { db } = x;
+  await x.prepared(
+    'insertMessage',
+    (
+      id: string,
+      conversation: string,
+      seq: number,
+      sender: string,
+      clientMsgId: string,
+      body: string,
+      createdAt: number,
+      editedAt: number | null,
+      deletedAt: number | null,
+      replyTo: number | null,
+      threadRoot: number | null,
+      mentions: string,
+      mentionsAll: number,
+      searchText: string,
+    ) =>
+      db.insertInto('messages').values({
+        id,
+        conversation_id: conversation,
+        seq,
+        sender_id: sender,
+        client_msg_id: clientMsgId,
+        body,
+        created_at: createdAt,
+        edited_at: editedAt,
+        deleted_at: deletedAt,
+        reply_to: replyTo,
+        thread_root: threadRoot,
+        mentions,
+        mentions_all: mentionsAll,
+        search_text: searchText,
+      }),
+    m.id,
+    m.conversationId,
+    m.seq,
+    m.sender,
+    m.clientMsgId,
+    m.body,
+    m.createdAt,
+    m.editedAt,
+    m.deletedAt,
+    m.replyTo,
+    m.threadRoot,
+    JSON.stringify(m.mentions),
+    m.mentionsAll ? 1 : 0,
+    // Indexed by the engine's full-text index (rule Q1); a deleted message has none.
+    m.deletedAt === null ? searchText(m.body) : '',
+  );
+}
+
 /** The message half of the timeline; events and the merged read are in timeline.ts. */
 type MessageOps = Pick<
   TimelineStore,
@@ -60,56 +115,7 @@ export const messages = sqlAggregate<MessageOps>({
 
     return {
       async insertMessage(m: StoredMessage): Promise<void> {
-        await x.prepared(
-          'insertMessage',
-          (
-            id: string,
-            conversation: string,
-            seq: number,
-            sender: string,
-            clientMsgId: string,
-            body: string,
-            createdAt: number,
-            editedAt: number | null,
-            deletedAt: number | null,
-            replyTo: number | null,
-            threadRoot: number | null,
-            mentions: string,
-            mentionsAll: number,
-            searchText: string,
-          ) =>
-            db.insertInto('messages').values({
-              id,
-              conversation_id: conversation,
-              seq,
-              sender_id: sender,
-              client_msg_id: clientMsgId,
-              body,
-              created_at: createdAt,
-              edited_at: editedAt,
-              deleted_at: deletedAt,
-              reply_to: replyTo,
-              thread_root: threadRoot,
-              mentions,
-              mentions_all: mentionsAll,
-              search_text: searchText,
-            }),
-          m.id,
-          m.conversationId,
-          m.seq,
-          m.sender,
-          m.clientMsgId,
-          m.body,
-          m.createdAt,
-          m.editedAt,
-          m.deletedAt,
-          m.replyTo,
-          m.threadRoot,
-          JSON.stringify(m.mentions),
-          m.mentionsAll ? 1 : 0,
-          // Indexed by the engine's full-text index (rule Q1); a deleted message has none.
-          m.deletedAt === null ? searchText(m.body) : '',
-        );
+        await insertMessageRow(x, m);
         // A plain send writes no mention rows: no statement.
         if (m.mentions.length > 0) {
           await replaceMentionRows(db, m.conversationId, m.seq, m.mentions, { fresh: true });

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { searchText } from '../../domain/search.js';
 import { communityMigration } from './migration-community.js';
+import { plainSendMigration } from './migration-plain-send.js';
 import type { Database } from './schema.js';
 
 /** What the migrations must know about an engine. */
@@ -18,6 +19,8 @@ export interface MigrationOptions {
    * same `messages.search_text` tokens (domain/search.ts), so both match alike.
    */
   fullText?: 'fts5' | 'tsvector';
+  /** Install the plain send's server-side function (migration 0006, PostgreSQL). */
+  appendFunction?: boolean;
 }
 
 /**
@@ -329,6 +332,7 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
       },
     },
     '0005_community': communityMigration(text),
+    '0006_plain_send': plainSendMigration(options.appendFunction === true),
   };
 }
 

@@ -8,6 +8,7 @@ import { members } from './members.js';
 import { invites } from './invites.js';
 import { messages } from './messages.js';
 import { passwordResets } from './password-resets.js';
+import { plainSend } from './plain-send.js';
 import { profiles } from './profiles.js';
 import { push } from './push.js';
 import { reactions } from './reactions.js';
@@ -27,6 +28,7 @@ const AGGREGATES = [
   summaries,
   members,
   messages,
+  plainSend,
   timeline,
   reactions,
   search,

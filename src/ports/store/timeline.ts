@@ -16,6 +16,15 @@ export interface MentionsQuery {
 /** What a message mentions (rules R6, R7), as a send or an edit resolved it. */
 export type MessageMentions = Pick<StoredMessage, 'mentions' | 'mentionsAll'>;
 
+/**
+ * A message with nothing but a body: no reply, no attachments, no mention candidates. Stored
+ * at `createdAt`, which is also the instant a moderator's mute is compared with (rule PG10).
+ */
+export type PlainMessage = Pick<
+  StoredMessage,
+  'id' | 'conversationId' | 'sender' | 'clientMsgId' | 'body' | 'createdAt'
+>;
+
 /** A stored message with its sender's name, without what reads derive from the timeline. */
 export type MessageRecord = StoredMessage & { senderName: string };
 
@@ -26,6 +35,17 @@ export interface TimelineStore {
    * rows too (rule R6), so mention counts and lists find it.
    */
   insertMessage(message: StoredMessage): Promise<void>;
+  /**
+   * A plain send's writes in as few statements as the engine allows (issue 18), inside a
+   * transaction: locks the conversation (as lockConversation), and only if the sender has no
+   * message with this clientMsgId, is a member not muted at `createdAt`, and the conversation
+   * is not a DM whose peer is gone, takes the next seq (as nextSeq) and inserts the message
+   * (as insertMessage, with no mentions). Returns the seq; null when any condition fails, having
+   * written nothing: the caller then takes the general path (lock, lookup, membership view,
+   * nextSeq, insertMessage), which tells which condition failed. Like insertMessage it rejects
+   * if the (sender, clientMsgId) pair was taken by a transaction that committed meanwhile.
+   */
+  appendPlainMessage(message: PlainMessage): Promise<number | null>;
   /**
    * Every read of a message (this, getMessageByClientId, listMessages, listThread,
    * listMentions, listTimeline, summaries' lastMessage) returns it decorated as of the read:
