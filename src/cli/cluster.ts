@@ -187,6 +187,7 @@ async function startPlain(options: {
     ...(options.data ? { dataDir: options.data } : {}),
     ...(options.basePort === undefined ? {} : { basePort: options.basePort }),
     onLine: options.onLine,
+    onStopStep: (line) => options.out(`[cluster] ${line}`),
   });
   return {
     lines: [

@@ -54,6 +54,8 @@ export interface LocalClusterOptions {
    * before anything starts, and a PortError names those taken. Not with `network`.
    */
   basePort?: number;
+  /** Receives a line at each step of stop(): the nodes, NATS, PostgreSQL (`cluster up`). */
+  onStopStep?: (line: string) => void;
 }
 
 /**
@@ -68,8 +70,13 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const count = options.nodes ?? 3;
   const natsCount = options.nats ?? 3;
   const stop = async () => {
+    const report = options.onStopStep ?? (() => undefined);
+    if (nodes.length > 0) report('stopping the nodes (each drains, then exits)…');
     await Promise.all(nodes.map((n) => n.stop().catch(() => undefined)));
+    if (nodes.length > 0) report(`nodes stopped: ${nodes.map(exitOf).join(', ')}`);
+    if (nats) report('stopping NATS…');
     await nats?.stop().catch(() => undefined);
+    if (postgres) report('stopping PostgreSQL…');
     await postgres?.stop().catch(() => undefined);
     // Last: the processes inside hold their namespaces until they are gone.
     await network?.destroy();
@@ -135,6 +142,13 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     network,
     stop: () => (stopping ??= stop()),
   };
+}
+
+/** "node-1 (code 0)": how a stopped node's process ended. */
+function exitOf(node: ClusterNode): string {
+  const child = node.process?.child;
+  const how = child?.signalCode ? `signal ${child.signalCode}` : `code ${String(child?.exitCode)}`;
+  return `${node.id} (${how})`;
 }
 
 /** A network with a host for PostgreSQL, each NATS server and each node. */

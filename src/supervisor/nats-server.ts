@@ -20,6 +20,8 @@ export interface NatsServer {
   /** Its HTTP monitoring endpoint (`/varz`, `/connz`, `/routez`, …). */
   readonly monitorUrl: string;
   readonly running: boolean;
+  /** Its process id while it runs, else null. */
+  readonly pid: number | null;
   /** Graceful stop (SIGTERM); resolves once the process is gone. */
   stop(): Promise<void>;
   /** kill -9, for fault tests; resolves once the process is gone. */
@@ -147,6 +149,10 @@ class ServerProcess implements NatsServer {
 
   get running(): boolean {
     return this.#process?.running ?? false;
+  }
+
+  get pid(): number | null {
+    return this.running ? (this.#process?.child.pid ?? null) : null;
   }
 
   /** Spawns the process and waits for "Server is ready". */

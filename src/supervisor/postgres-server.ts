@@ -40,6 +40,8 @@ export interface PostgresServer {
   readonly port: number;
   readonly dataDir: string;
   readonly running: boolean;
+  /** The postmaster's process id while it runs, else null. */
+  readonly pid: number | null;
   /** The URL of another database on this server. */
   urlFor(database: string): string;
   /**
@@ -176,6 +178,10 @@ class Server implements PostgresServer {
 
   get running(): boolean {
     return this.#process?.running ?? false;
+  }
+
+  get pid(): number | null {
+    return this.running ? (this.#process?.child.pid ?? null) : null;
   }
 
   urlFor(database: string): string {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { canBind } from '../../src/supervisor/processes.js';
 import { parleyArgs } from '../helpers/process.js';
+import { alive, leftovers, marked } from '../cluster/supervised-processes.js';
 
 /**
  * `parley cluster up` as a user runs it (rules K12, K13): a dying node is reported at once,
@@ -20,35 +21,6 @@ import { parleyArgs } from '../helpers/process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SMALL = ['--nodes', '2', '--nats', '1'];
-
-/** Whether `pid` runs (a zombie, exited but not yet reaped by its new parent, does not). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
-
-/** Every process whose environment carries `mark`: what one cluster up started. */
-function marked(mark: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!alive(Number(entry))) continue;
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`PARLEY_TEST_MARK=${mark}`))
-        pids.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return pids;
-}
-
-/** What the supervisor left in a TMPDIR (tsx keeps its cache there too: not ours). */
-const leftovers = (dir: string) => readdirSync(dir).filter((d) => d.startsWith('parley-'));
 
 /** One `cluster up` run in a temporary directory of its own (TMPDIR), tagged by an env mark. */
 class ClusterUp {
@@ -267,15 +239,15 @@ describe('parley cluster up', () => {
     assert.equal(code, 0, up.lines.join('\n'));
     const text = up.lines.join('\n');
     assert.doesNotMatch(text, /the database system is shutting down/);
-    const lastNodeStopped = up.lines.findLastIndex((l) =>
-      /^\S*\[node-\d\]\S* .*\(node\.stopped\)/.test(l),
-    );
-    const postgresShutdown = up.lines.findIndex((l) =>
-      /\[postgres:\d+\]\S* .*fast shutdown request/.test(l),
-    );
-    assert.ok(lastNodeStopped >= 0 && postgresShutdown >= 0, text);
-    assert.equal(up.lines.filter((l) => /\(node\.stopped\)/.test(l)).length, 2, text);
-    assert.ok(lastNodeStopped < postgresShutdown, text);
+    const at = (pattern: RegExp) => up.lines.findIndex((l) => pattern.test(l));
+    const nodesStopped = at(/^\[cluster\] nodes stopped: node-1 \(code 0\), node-2 \(code 0\)$/);
+    const natsStopping = at(/^\[cluster\] stopping NATS…$/);
+    const postgresStopping = at(/^\[cluster\] stopping PostgreSQL…$/);
+    const postgresShutdown = at(/\[postgres:\d+\]\S* .*received fast shutdown request/);
+    assert.ok(at(/^\[cluster\] stopping the nodes/) >= 0, text);
+    assert.ok(nodesStopped >= 0 && postgresShutdown >= 0, text);
+    assert.ok(nodesStopped < natsStopping && natsStopping < postgresStopping, text);
+    assert.ok(postgresStopping < postgresShutdown, text);
     assert.deepEqual(marked(up.mark), []);
     assert.deepEqual(leftovers(up.tmp), []);
   });
