@@ -9,5 +9,6 @@ export function mentionsUser(
   userId: string | undefined,
 ): boolean {
   if (userId === undefined || message.sender === userId || message.deletedAt !== null) return false;
-  return message.mentionsAll || message.mentions.includes(userId);
+  // Nodes before 0.5 send neither field (the load generator still drives them, issue 18).
+  return message.mentionsAll === true || (message.mentions ?? []).includes(userId);
 }
