@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startNats, type NatsCluster } from '../supervisor/nats-server.js';
 import { startPostgres, type PostgresServer } from '../supervisor/postgres-server.js';
-import { freePort, ManagedProcess, waitUntil } from '../supervisor/processes.js';
+import {
+  freePort,
+  ManagedProcess,
+  removeTemporaryDir,
+  temporaryDir,
+  waitUntil,
+} from '../supervisor/processes.js';
 import type { Watched } from './cpu.js';
 
 /** Nodes the benchmark started itself: their URLs and pids, and how to stop them. */
@@ -128,7 +133,8 @@ const nodeWatched = (id: string, node: ManagedProcess): Watched[] =>
 /** Starts an embedded node (SQLite, in-process bus) on a free loopback port in its own process. */
 export async function spawnEmbedded(serverDir?: string): Promise<SpawnedTarget> {
   const build = nodeBuild(serverDir);
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
+  // Registered: a bench stopped by a signal still removes it (the supervisor's exit cleanup).
+  const dataDir = await temporaryDir('parley-bench-');
   try {
     const { process: node, url } = await startNode(build, 'bench', [
       ...['--host', '127.0.0.1', '--port', '0', '--data', dataDir],
@@ -140,11 +146,11 @@ export async function spawnEmbedded(serverDir?: string): Promise<SpawnedTarget> 
       store: { kind: 'sqlite', dataDir },
       async stop() {
         await node.stop();
-        rmSync(dataDir, { recursive: true, force: true });
+        await removeTemporaryDir(dataDir);
       },
     };
   } catch (err) {
-    rmSync(dataDir, { recursive: true, force: true });
+    await removeTemporaryDir(dataDir);
     throw err;
   }
 }
@@ -187,14 +193,14 @@ export async function spawnCluster(nodes = 2, serverDir?: string): Promise<Spawn
     await one(1);
     await Promise.all(Array.from({ length: nodes - 1 }, (_, i) => one(i + 2)));
     started.sort((a, b) => a.id.localeCompare(b.id));
-    const pg = postgresPid(postgres.dataDir);
+    const pg = postgres.pid;
     const watched: Watched[] = [
       ...started.flatMap((n) => nodeWatched(n.id, n.process)),
+      // The postmaster with its backends and auxiliary processes (its whole tree).
       ...(pg ? [{ role: 'postgres' as const, name: 'postgres', pid: pg, tree: true }] : []),
-      ...nats.servers.flatMap((s) => {
-        const pid = natsPid(new URL(s.url).port);
-        return pid ? [{ role: 'nats' as const, name: s.name, pid, tree: true }] : [];
-      }),
+      ...nats.servers.flatMap((s) =>
+        s.pid ? [{ role: 'nats' as const, name: s.name, pid: s.pid, tree: true }] : [],
+      ),
     ];
     return {
       urls: started.map((n) => n.url),
@@ -207,30 +213,4 @@ export async function spawnCluster(nodes = 2, serverDir?: string): Promise<Spawn
     await stop();
     throw err;
   }
-}
-
-/** The postmaster's pid: the first line of `postmaster.pid` in its data directory. */
-function postgresPid(dataDir: string): number | null {
-  try {
-    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The nats-server listening for clients on `port`, found by its command line (`-p PORT`). */
-function natsPid(port: string): number | null {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (!argv[0]?.endsWith('nats-server')) continue;
-      const at = argv.indexOf('-p');
-      if (at >= 0 && argv[at + 1] === port) return Number(entry);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return null;
 }
