@@ -1,7 +1,14 @@
+import type { ClusterNode } from '../domain/model.js';
 import { subjects } from '../ports/bus.js';
 import type { MembersStore, PresenceStore, ProfilesStore, UsersStore } from '../ports/store.js';
 import type { ServiceDeps } from './deps.js';
 import { LIVE_WINDOW_MS } from './registry.js';
+
+/**
+ * How often every node looks for silent nodes (rule G7). A killed node's users go offline for
+ * others LIVE_WINDOW_MS (6 s) after its last heartbeat, plus at most this: 4-7 s after the kill.
+ */
+export const SILENT_CHECK_MS = 1_000;
 
 /** Who a presence frame is about. */
 export interface PresenceUser {
@@ -26,6 +33,10 @@ export class PresenceService {
   readonly #deps: PresenceDeps;
   readonly #nodeId: string;
   readonly #writes = new Map<string, Promise<void>>();
+  /** Other nodes found silent (see {@link watchNodes}) and not heard from since. */
+  readonly #silent = new Set<string>();
+  /** Users this node holds sockets for (for {@link restore}). */
+  readonly #local = new Map<string, PresenceUser>();
   #forgotEarlierRun = false;
 
   constructor(deps: PresenceDeps, nodeId: string) {
@@ -40,6 +51,7 @@ export class PresenceService {
    */
   userOnline(user: PresenceUser, conversationIds: Iterable<string>): void {
     const ids = [...conversationIds];
+    this.#local.set(user.id, { id: user.id, username: user.username });
     void this.#record(user.id, true).then(() => this.#announce(user, ids, true));
   }
 
@@ -49,6 +61,7 @@ export class PresenceService {
    * node, which may have taken a new socket meanwhile): presence frames are cluster-wide.
    */
   userOffline(user: PresenceUser, conversationIds: string[], isBack: () => boolean): void {
+    this.#local.delete(user.id);
     void this.#record(user.id, false).then(async () => {
       if (isBack()) return;
       const online = await this.onlineAmong([user.id]).catch(() => new Set<string>());
@@ -64,11 +77,44 @@ export class PresenceService {
 
   /** Users whose sockets a reaped node held: those not back on a live node are announced offline. */
   async announceGone(userIds: string[]): Promise<void> {
-    const back = await this.onlineAmong(userIds);
-    for (const id of userIds) {
-      if (back.has(id)) continue;
-      const user = await this.#deps.store.getUserById(id);
-      if (user) this.#announce(user, await this.#deps.store.listConversationIdsForUser(id), false);
+    await this.#announceAll(userIds, false);
+  }
+
+  /**
+   * Rule G7: every node checks the registry every {@link SILENT_CHECK_MS}. A node whose last
+   * heartbeat is older than LIVE_WINDOW_MS is silent (killed, frozen, or cut off from the
+   * store): its presence rows are removed at once, and its users not online on a live node are
+   * announced offline, instead of when the leader reaps it (REAP_AFTER_MS, whose own removal
+   * then finds nothing). The removal returns the rows to one node only, so however many nodes
+   * check, each user is announced once. A node that was only stalled puts its rows back itself
+   * ({@link restore}).
+   */
+  async watchNodes(nodes: readonly ClusterNode[]): Promise<void> {
+    const liveSince = this.#deps.now() - LIVE_WINDOW_MS;
+    for (const node of nodes) {
+      if (node.id === this.#nodeId) continue;
+      if (node.heartbeatAt >= liveSince) {
+        this.#silent.delete(node.id);
+      } else if (!this.#silent.has(node.id)) {
+        this.#silent.add(node.id);
+        await this.#announceAll(await this.#deps.store.clearPresence(node.id), false);
+      }
+    }
+    const listed = new Set(nodes.map((n) => n.id));
+    for (const id of this.#silent) if (!listed.has(id)) this.#silent.delete(id);
+  }
+
+  /**
+   * This node's heartbeat was late by more than LIVE_WINDOW_MS (it was stalled or cut off from
+   * the store), so another node may have removed its presence rows and announced its users
+   * offline: it records and announces every user it holds sockets for again. `announce` false
+   * records only (the heartbeat after, for a removal that raced the first restore).
+   */
+  async restore(announce = true): Promise<void> {
+    for (const user of [...this.#local.values()]) {
+      await this.#record(user.id, true);
+      if (!announce || !this.#local.has(user.id)) continue;
+      this.#announce(user, await this.#deps.store.listConversationIdsForUser(user.id), true);
     }
   }
 
@@ -85,6 +131,17 @@ export class PresenceService {
   /** Forgets every socket of this node (it is stopping). */
   async clear(): Promise<void> {
     await this.#deps.store.clearPresence(this.#nodeId).catch(() => undefined);
+  }
+
+  /** Announces each user to their conversations; offline only those not online on a live node. */
+  async #announceAll(userIds: string[], online: boolean): Promise<void> {
+    if (userIds.length === 0) return;
+    const back = online ? new Set<string>() : await this.onlineAmong(userIds);
+    for (const id of userIds) {
+      if (back.has(id)) continue;
+      const user = await this.#deps.store.getUserById(id);
+      if (user) this.#announce(user, await this.#deps.store.listConversationIdsForUser(id), online);
+    }
   }
 
   #announce(user: PresenceUser, conversationIds: Iterable<string>, online: boolean): void {

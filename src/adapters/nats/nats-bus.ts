@@ -180,7 +180,10 @@ class NatsBus implements Bus {
             handler(event);
           } catch (error) {
             // A failing subscriber must not stop delivery to the others.
-            this.#log?.warn({ event: 'bus.handler_failed', subject, err: error }, 'handler threw');
+            this.#log?.warn(
+              { event: 'bus.handler_failed', subject, err: error },
+              'a bus event handler failed',
+            );
           }
         }
       },
@@ -223,7 +226,11 @@ class NatsBus implements Bus {
       clearTimeout(timer);
     }
     const unsent = this.#resend.entries.filter((e) => e.sentOn === null).length;
-    if (unsent > 0) this.#log?.warn({ event: 'bus.unsent', unsent }, 'closed with unsent events');
+    if (unsent > 0)
+      this.#log?.warn(
+        { event: 'bus.unsent', unsent },
+        'closed the bus with events not yet sent to NATS',
+      );
     this.#resend.clear();
     await this.#nc.close();
   }
@@ -236,7 +243,10 @@ class NatsBus implements Bus {
     } catch (err) {
       // E.g. larger than the server's max_payload: no retry can succeed.
       this.#resend.remove(entry);
-      this.#log?.warn({ event: 'bus.publish_failed', subject: entry.subject, err }, 'NATS refused');
+      this.#log?.warn(
+        { event: 'bus.publish_failed', subject: entry.subject, err },
+        'NATS refused to take an event',
+      );
     }
   }
 
@@ -291,7 +301,10 @@ class NatsBus implements Bus {
         return this.#report('reconnected');
       }
       case 'ldm':
-        this.#log?.warn({ event: 'bus.lame_duck', server: status.server }, 'NATS server leaving');
+        this.#log?.warn(
+          { event: 'bus.lame_duck', server: status.server },
+          'a NATS server is shutting down; moving to another',
+        );
         return;
       case 'error':
         this.#log?.warn({ event: 'bus.error', err: status.error }, 'NATS error');
@@ -314,7 +327,10 @@ class NatsBus implements Bus {
       try {
         listener(status);
       } catch (err) {
-        this.#log?.warn({ event: 'bus.listener_failed', status, err }, 'status listener threw');
+        this.#log?.warn(
+          { event: 'bus.listener_failed', status, err },
+          'a bus status listener failed',
+        );
       }
     }
   }
