@@ -51,7 +51,10 @@ export class Relays {
           event: { type: 'conversation.deleted', conversationId, actor: event.actor },
         });
         for (const session of [...room.sessions]) {
-          session.send(frame);
+          // Before `ready` nothing of a conversation may reach the socket: it is only dropped;
+          // the positions `ready` is built from no longer list it (read after the delete), or,
+          // read just before, the membership sweep catches the socket up (K6).
+          if (session.state.kind === 'live') session.send(frame);
           this.#subscriptions.detach(session, conversationId);
         }
         return;
