@@ -178,8 +178,9 @@ describe('terminal client (parley chat)', () => {
     }
     const dora = chat('dora');
     const emil = chat('emil');
-    await dora.waitFor(/\[online\]/);
-    await emil.waitFor(/\[online\]/);
+    // Two clients starting at once on a loaded machine can take more than the default 15 s.
+    await dora.waitFor(/\[online\]/, 60_000);
+    await emil.waitFor(/\[online\]/, 60_000);
     dora.type('/dm emil');
     await dora.waitFor(/— @emil —/);
     dora.type('before the crash');
