@@ -73,6 +73,16 @@ export const registry = sqlAggregate<NodesStore & PresenceStore>({
         return rows.map((r) => r.user_id).sort();
       },
 
+      async usersOnNode(nodeId: string): Promise<string[]> {
+        const rows = await db
+          .selectFrom('presence')
+          .select('user_id')
+          .where('node_id', '=', nodeId)
+          .orderBy('user_id')
+          .execute();
+        return rows.map((r) => r.user_id);
+      },
+
       async onlineUsers(userIds: string[], liveSince: number): Promise<Set<string>> {
         if (userIds.length === 0) return new Set();
         const rows = await db

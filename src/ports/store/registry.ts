@@ -16,6 +16,11 @@ export interface PresenceStore {
   setPresence(userId: string, nodeId: string, online: boolean, at: number): Promise<void>;
   /** Forgets every presence of a node (a node starting, or a dead node reaped); returns whose. */
   clearPresence(nodeId: string): Promise<string[]>;
+  /**
+   * The users with a presence row on `nodeId`, sorted; deletes nothing (a node that fell
+   * silent may only be stalled and keep them).
+   */
+  usersOnNode(nodeId: string): Promise<string[]>;
   /** Of `userIds`, those with sockets on a node whose heartbeat is at or after `liveSince`. */
   onlineUsers(userIds: string[], liveSince: number): Promise<Set<string>>;
 }

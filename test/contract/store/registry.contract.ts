@@ -53,5 +53,22 @@ export function registryContract(open: OpenStore): void {
       assert.deepEqual([...(await store.onlineUsers([u1.id], 500))], []);
       assert.deepEqual(await store.clearPresence('p-live'), []);
     });
+
+    it('[G7] usersOnNode lists the users with a presence row on the node, sorted, deleting nothing', async () => {
+      const { store } = fx();
+      const users = [await fx().user(), await fx().user(), await fx().user()];
+      await store.upsertNode(node('q-a', 1_000));
+      await store.upsertNode(node('q-b', 1_000));
+      for (const u of users) await store.setPresence(u.id, 'q-a', true, 1);
+      await store.setPresence(users[0]!.id, 'q-b', true, 1);
+      await store.setPresence(users[1]!.id, 'q-a', false, 2);
+      const expected = [users[0]!.id, users[2]!.id].sort();
+      assert.deepEqual(await store.usersOnNode('q-a'), expected);
+      assert.deepEqual(await store.usersOnNode('q-a'), expected);
+      assert.deepEqual(await store.usersOnNode('q-b'), [users[0]!.id]);
+      assert.deepEqual(await store.usersOnNode('q-none'), []);
+      assert.deepEqual(await store.clearPresence('q-a'), expected);
+      assert.deepEqual(await store.usersOnNode('q-a'), []);
+    });
   });
 }
