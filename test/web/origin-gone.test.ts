@@ -12,6 +12,7 @@ import {
   builtWebUi,
   expectMessages,
   launchBrowser,
+  screenshot,
   sendMessage,
   signUp,
   startDm,
@@ -93,6 +94,7 @@ describe('[UI17] web UI: the node a page is on dies (kill -9) and comes back', (
     await page
       .locator('.message-mine[data-state="pending"]', { hasText: 'written while' })
       .waitFor();
+    await screenshot(page, 'origin-down');
 
     // "Try again" with the node still down: one more attempt, and the same words.
     await tryAgain.click();
