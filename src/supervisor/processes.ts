@@ -145,7 +145,8 @@ export class ManagedProcess {
     } = {},
   ) {
     this.#companions = options.companions ?? (() => []);
-    this.child = spawn(command, args, {
+    const launch = dieWithParent(command, args);
+    this.child = spawn(launch.command, launch.args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -293,6 +294,27 @@ function installSignalFallback(): void {
     };
     process.on(sig, fallback);
   }
+}
+
+/**
+ * On Linux with util-linux's setpriv, a child is started through `setpriv --pdeathsig SIGKILL`,
+ * which execs it (the pid is the program's own) with the kernel's parent-death signal set: even a
+ * supervisor killed with SIGKILL, which runs no handler, takes its children with it. Elsewhere,
+ * or without setpriv, the command runs as is.
+ */
+let setprivPath: string | null | undefined;
+function dieWithParent(command: string, args: string[]): { command: string; args: string[] } {
+  if (setprivPath === undefined) {
+    setprivPath = null;
+    if (process.platform === 'linux')
+      for (const dir of ['/usr/bin', '/bin', ...(process.env.PATH ?? '').split(delimiter)])
+        if (dir && existsSync(join(dir, 'setpriv'))) {
+          setprivPath = join(dir, 'setpriv');
+          break;
+        }
+  }
+  if (!setprivPath) return { command, args };
+  return { command: setprivPath, args: ['--pdeathsig', 'SIGKILL', '--', command, ...args] };
 }
 
 /** kill -9 of every running child, removal of every temporary directory; synchronous. */

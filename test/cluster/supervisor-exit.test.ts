@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { waitUntil } from '../../src/supervisor/processes.js';
 import { leftovers, marked } from './supervised-processes.js';
 
 /**
@@ -18,7 +19,7 @@ import { leftovers, marked } from './supervised-processes.js';
 const FIXTURE = fileURLToPath(new URL('./fixtures/bare-supervisor.ts', import.meta.url));
 
 async function superviseThenEnd(
-  end: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'throw',
+  end: 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'SIGKILL' | 'throw',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const mark = randomUUID();
   const tmp = mkdtempSync(join(tmpdir(), 'parley-supervisor-exit-test-'));
@@ -42,6 +43,15 @@ async function superviseThenEnd(
     assert.ok(readdirSync(tmp).some((d) => d.startsWith('parley-pg-')));
     if (end !== 'throw') child.kill(end);
     const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    if (end === 'SIGKILL') {
+      // The kernel kills the direct children as the supervisor dies; PostgreSQL's backends
+      // follow their postmaster on their own, a moment later. Nothing could remove the files.
+      await waitUntil(() => Promise.resolve(marked(mark).length === 0), {
+        timeoutMs: 15_000,
+        what: 'the children of a supervisor killed with SIGKILL to exit',
+      });
+      return { code, signal, output };
+    }
     assert.deepEqual(marked(mark), [], 'no child of the supervisor runs');
     assert.deepEqual(leftovers(tmp), [], 'no temporary directory is left');
     return { code, signal, output };
@@ -59,6 +69,11 @@ describe('a supervisor without handlers of its own', () => {
       assert.equal(signal, sig);
     });
   }
+
+  it('SIGKILL: the children die with it (parent-death signal), though its files stay', async () => {
+    const { signal } = await superviseThenEnd('SIGKILL');
+    assert.equal(signal, 'SIGKILL');
+  });
 
   it('an uncaught error: the same on its way out', async () => {
     const { code, output } = await superviseThenEnd('throw');
