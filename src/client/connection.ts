@@ -1,6 +1,6 @@
 import type { ClientFrame, ServerFrame } from '../protocol/frames.js';
 import { CloseCode, FINAL_CLOSE_CODES } from '../protocol/codes.js';
-import type { Backoff } from './backoff.js';
+import type { Backoff, FailureKind } from './backoff.js';
 import type { NodeList } from './node-list.js';
 import type { Timers } from './timers.js';
 import type { WebSocketFactory, WebSocketLike } from './transport.js';
@@ -96,7 +96,11 @@ export class Connection {
       () => this.#lost(ws, base, 'connect timeout'),
       this.#options.connectTimeoutMs,
     );
-    ws.onopen = () => ws.send(JSON.stringify(this.#handlers.hello()));
+    let opened = false;
+    ws.onopen = () => {
+      opened = true;
+      ws.send(JSON.stringify(this.#handlers.hello()));
+    };
     ws.onmessage = (event) => {
       if (this.#ws !== ws) return;
       this.#heardAt = Date.now();
@@ -117,7 +121,8 @@ export class Connection {
     ws.onclose = (event) => {
       timers.clear(timeout);
       if (this.#ws !== ws) return;
-      if (!FINAL_CLOSE_CODES.has(event.code)) return this.#lost(ws, base);
+      if (!FINAL_CLOSE_CODES.has(event.code))
+        return this.#lost(ws, base, undefined, opened ? 'failed' : 'refused');
       this.#ws = null;
       this.#handlers.lost();
       this.#running = false;
@@ -130,7 +135,7 @@ export class Connection {
    * given up is closed without waiting for its close handshake, which a vanished peer never
    * answers.
    */
-  #lost(ws: WebSocketLike, base: string, giveUp?: string): void {
+  #lost(ws: WebSocketLike, base: string, giveUp?: string, kind: FailureKind = 'failed'): void {
     if (this.#ws !== ws) return;
     this.#ws = null;
     if (giveUp) ws.close(CloseCode.ClientGaveUp, giveUp);
@@ -139,7 +144,7 @@ export class Connection {
     // A node that has not failed lately is tried soon; once every node has, backoff grows.
     const { nodes, backoff, timers } = this.#options;
     const { suspect } = nodes.failed(base);
-    timers.set(() => this.#open(), suspect ? backoff.next() : backoff.soon());
+    timers.set(() => this.#open(), suspect ? backoff.next(kind) : backoff.soon());
   }
 
   /**
