@@ -169,8 +169,9 @@ describe('parley bench upload and search [B3]', () => {
       '3',
       '--file-size',
       '64KiB',
+      // Long enough for a whole upload, download and delete inside the window on a busy machine.
       '--duration',
-      '1',
+      '3',
     ]);
     assert.ok(report);
     assert.equal(report.scenario, 'upload');
