@@ -42,7 +42,7 @@ export function aggregate(
   for (const r of results)
     for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
   const acked = results.reduce((a, r) => a + r.ackedIds.length, 0);
-  // Scenarios without deliveries count the requests answered (all of them, warm-up included).
+  // Scenarios without deliveries count the requests answered (history: in the measured window).
   const counted = o.scenario === 'history' || requestScenario(o);
   return {
     scenario: o.scenario,
