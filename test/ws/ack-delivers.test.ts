@@ -84,12 +84,18 @@ for (const mode of testModes())
         const bAck = await b.next((f) => f.type === 'ack');
         assert.equal(bAck.delivered, true);
         assert.deepEqual(
-          a.frames.slice(before.a).filter(isWrite).map((f) => f.type),
+          a.frames
+            .slice(before.a)
+            .filter(isWrite)
+            .map((f) => f.type),
           ['ack', 'message'],
           'alice: her ack, then bob’s message; no echo of her own',
         );
         assert.deepEqual(
-          b.frames.slice(before.b).filter(isWrite).map((f) => f.type),
+          b.frames
+            .slice(before.b)
+            .filter(isWrite)
+            .map((f) => f.type),
           ['message', 'ack'],
           'bob: alice’s message, then his own ack; no echo',
         );
