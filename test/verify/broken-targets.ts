@@ -12,7 +12,9 @@ import type { Store, StoreOps, TransactionOps } from '../../src/ports/store.js';
  */
 
 /** The store operations a breakage replaces; the rest pass through to the real store. */
-type Breakage = Partial<Pick<StoreOps, 'insertMessage' | 'nextSeq' | 'getMessageByClientId'>>;
+type Breakage = Partial<
+  Pick<StoreOps, 'insertMessage' | 'appendPlainMessage' | 'nextSeq' | 'getMessageByClientId'>
+>;
 
 /** A real SQLite store whose writes and reads inside and outside transactions go through `breakage`. */
 async function brokenStore(
@@ -50,6 +52,11 @@ export function storeDroppingAnAckedMessage(dataDir: string, nth = 5): Promise<S
   return brokenStore(dataDir, (real) => ({
     insertMessage: (message) =>
       ++inserts === nth ? Promise.resolve() : real.insertMessage(message),
+    // A plain send's seq and insert are one store call: the dropped one takes its seq only.
+    appendPlainMessage: (message) =>
+      ++inserts === nth
+        ? real.nextSeq(message.conversationId, message.createdAt, true)
+        : real.appendPlainMessage(message),
   }));
 }
 
@@ -76,6 +83,11 @@ export function storeSkippingASeq(dataDir: string, nth = 8): Promise<Store> {
     nextSeq: async (conversationId, at, isMessage) => {
       const seq = await real.nextSeq(conversationId, at, isMessage);
       return ++calls === nth ? real.nextSeq(conversationId, at, isMessage) : seq;
+    },
+    // A plain send takes its seq inside the store call: the skipped seq is taken before it.
+    appendPlainMessage: async (message) => {
+      if (++calls === nth) await real.nextSeq(message.conversationId, message.createdAt, true);
+      return real.appendPlainMessage(message);
     },
   }));
 }
