@@ -1,7 +1,8 @@
 // Runs the whole test suite with node's test runner (TypeScript through tsx).
 // Usage: node scripts/test.mjs [files or directories...]
-import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 function collect(path, out) {
@@ -19,9 +20,19 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(
+// Two test files run at once, each starting engines on free ports: the ports every process of
+// the run hands out are reserved in one directory (src/supervisor/free-port.ts), so that no file
+// takes a port whose server another file has killed and is about to restart.
+const reservations = mkdtempSync(join(tmpdir(), 'parley-port-reservations-'));
+const runner = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, PARLEY_PORT_RESERVATIONS: reservations } },
 );
-process.exit(result.status ?? 1);
+// A Ctrl-C reaches the runner too (same process group); a signal sent to this script alone is
+// passed on. Either way the directory goes once the runner has exited.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => runner.kill(signal));
+runner.on('exit', (code, signal) => {
+  rmSync(reservations, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

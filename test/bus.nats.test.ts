@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connectNatsBus } from '../src/adapters/nats/nats-bus.js';
 import { startNats, type NatsCluster } from '../src/supervisor/nats-server.js';
-import { freePort, waitUntil } from '../src/supervisor/processes.js';
+import { freePort } from '../src/supervisor/free-port.js';
+import { waitUntil } from '../src/supervisor/processes.js';
 import { subjects, type Bus, type BusEvent, type BusStatus } from '../src/ports/bus.js';
 import { busContract } from './contract/bus.contract.js';
 

@@ -3,7 +3,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -12,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { parseConfig, rawConfigFrom } from '../src/config/config.js';
 import { createLogger } from '../src/log/logger.js';
+import { freePort } from '../src/supervisor/free-port.js';
 import { startTestNode } from './helpers/node.js';
 
 const DEPLOY = fileURLToPath(new URL('../docs/deploy/', import.meta.url));
@@ -44,16 +44,6 @@ function unitEnvironment(text: string): Record<string, string> {
 function verifyUnit(path: string): { code: number | null; stderr: string } {
   const result = spawnSync('systemd-analyze', ['verify', path], { encoding: 'utf8' });
   return { code: result.status, stderr: result.stderr };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 describe('deployment files (docs/deploy)', () => {

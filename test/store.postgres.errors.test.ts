@@ -6,7 +6,8 @@ import { isPostgresUnavailable } from '../src/adapters/postgres/errors.js';
 import { KEEPALIVE_DELAY_MS, openPostgresStore } from '../src/adapters/postgres/postgres-store.js';
 import { parseSynchronousStandbyNames } from '../src/adapters/postgres/replication.js';
 import { startPostgres, type PostgresServer } from '../src/supervisor/postgres-server.js';
-import { freePort, waitUntil } from '../src/supervisor/processes.js';
+import { freePort } from '../src/supervisor/free-port.js';
+import { waitUntil } from '../src/supervisor/processes.js';
 
 /** The error `run` rejects with (it must reject). */
 async function errorOf(run: () => Promise<unknown>): Promise<unknown> {

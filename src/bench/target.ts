@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startNats, type NatsCluster } from '../supervisor/nats-server.js';
 import { startPostgres, type PostgresServer } from '../supervisor/postgres-server.js';
+import { freePort } from '../supervisor/free-port.js';
 import {
-  freePort,
   ManagedProcess,
   removeTemporaryDir,
   temporaryDir,

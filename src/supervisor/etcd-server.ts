@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LOOPBACK, spawnAt, type Placement } from './placement.js';
-import {
-  type ManagedProcess,
-  findBinary,
-  freePort,
-  removeTemporaryDir,
-  temporaryDir,
-} from './processes.js';
+import { freePort } from './free-port.js';
+import { type ManagedProcess, findBinary, removeTemporaryDir, temporaryDir } from './processes.js';
 
 /**
  * A throwaway etcd 3.4 cluster on loopback or each member at its own {@link Placement} (Debian's `etcd-server`), Patroni's consensus store

@@ -11,7 +11,8 @@ import {
 import { SUPERUSER } from './patroni-config.js';
 import { startPatroni, type PatroniCluster } from './patroni.js';
 import type { Placement } from './placement.js';
-import { freePort, waitUntil } from './processes.js';
+import { freePort } from './free-port.js';
+import { waitUntil } from './processes.js';
 
 /** The database the chat nodes use on the HA store. */
 const DATABASE = 'parley';

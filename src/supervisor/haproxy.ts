@@ -1,13 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LOOPBACK, spawnAt, type Placement } from './placement.js';
-import {
-  type ManagedProcess,
-  findBinary,
-  freePort,
-  removeTemporaryDir,
-  temporaryDir,
-} from './processes.js';
+import { freePort } from './free-port.js';
+import { type ManagedProcess, findBinary, removeTemporaryDir, temporaryDir } from './processes.js';
 
 /**
  * A throwaway HAProxy 2.6 (Debian's `haproxy`) in the foreground, with two listeners: the store

@@ -11,7 +11,7 @@ import {
 import type { Placement } from './placement.js';
 import { startPostgres, type PostgresServer } from './postgres-server.js';
 import { checkPortsFree, clusterPorts, PortError } from './ports.js';
-import { freePort } from './processes.js';
+import { freePort } from './free-port.js';
 
 export type { ClusterNode } from './chat-node.js';
 

@@ -1,6 +1,7 @@
 import { LOOPBACK, spawnAt, type Placement } from './placement.js';
 import type { NatsPorts } from './ports.js';
-import { findBinary, freePort, waitUntil, type ManagedProcess } from './processes.js';
+import { freePort } from './free-port.js';
+import { findBinary, waitUntil, type ManagedProcess } from './processes.js';
 
 /**
  * Throwaway NATS servers (Debian's `nats-server` 2.9), on loopback or each at its own

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { patroniConfig, SUPERUSER, type MemberPorts } from './patroni-config.js';
 import { LOOPBACK, spawnAt, type Placement } from './placement.js';
+import { freePort } from './free-port.js';
 import {
   type ManagedProcess,
   findBinary,
-  freePort,
   giveTo,
   killAtOnce,
   postgresBinDirs,

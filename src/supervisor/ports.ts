@@ -1,4 +1,4 @@
-import { canBind } from './processes.js';
+import { canBind } from './free-port.js';
 
 /**
  * The fixed port layout of `parley cluster up --base-port N` (rule K13): the same ports on every

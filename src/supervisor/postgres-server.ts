@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LOOPBACK, spawnAt, type Placement } from './placement.js';
+import { freePort } from './free-port.js';
 import {
   findBinary,
-  freePort,
   giveTo,
   postgresBinDirs,
   postgresUser,

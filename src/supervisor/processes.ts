@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
@@ -47,44 +46,6 @@ export function postgresBinDirs(): string[] {
   return readdirSync(root)
     .sort((a, b) => Number(b) - Number(a))
     .map((v) => join(root, v, 'bin'));
-}
-
-/**
- * Listener ports come from below Linux's ephemeral range (32768-60999), where the kernel picks
- * the source ports of outgoing connections: a server restarted on a port in that range can find
- * it taken by some client's connection (a crashed member's peers reconnect constantly).
- */
-const PORT_RANGE = { min: 20_000, max: 32_000 } as const;
-/** Ports this process handed out: a port is free again once released, so remember it. */
-const handedOut = new Set<number>();
-
-/**
- * A free TCP port on 127.0.0.1 below the ephemeral range, never the same twice in this process:
- * a random one that can be bound right now (bound, then released).
- */
-export async function freePort(): Promise<number> {
-  const span = PORT_RANGE.max - PORT_RANGE.min;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const port = PORT_RANGE.min + Math.floor(Math.random() * span);
-    if (handedOut.has(port) || !(await canBind(port))) continue;
-    handedOut.add(port);
-    return port;
-  }
-  throw new Error(`no free port in ${PORT_RANGE.min}-${PORT_RANGE.max} after 200 attempts`);
-}
-
-/** Whether a TCP listener can be bound on 127.0.0.1:`port` right now (bound, then released). */
-export async function canBind(port: number): Promise<boolean> {
-  const server = createServer();
-  const bound = await new Promise<boolean>((resolve) => {
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => resolve(true));
-  });
-  if (bound) {
-    server.close();
-    await once(server, 'close');
-  }
-  return bound;
 }
 
 /** The user and group an engine runs as (PostgreSQL refuses to run as root). */

@@ -8,7 +8,7 @@ import { startLocalCluster, type LocalCluster } from '../supervisor/local-cluste
 import { partitionSupport, type Network } from '../supervisor/network.js';
 import type { NatsCluster } from '../supervisor/nats-server.js';
 import type { PatroniMember } from '../supervisor/patroni.js';
-import { freePort } from '../supervisor/processes.js';
+import { freePort } from '../supervisor/free-port.js';
 import type { Fault, FaultKind, FaultSurface } from './faults.js';
 
 /** What verify runs against: started by itself (`--spawn`), or a deployment it only checks. */

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { after } from 'node:test';
-import { canBind } from '../../src/supervisor/processes.js';
+import { canBind } from '../../src/supervisor/free-port.js';
 import { parleyArgs } from '../helpers/process.js';
 import { marked } from '../cluster/supervised-processes.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { canBind } from '../../src/supervisor/processes.js';
+import { canBind } from '../../src/supervisor/free-port.js';
 import { marked } from '../cluster/supervised-processes.js';
 import { freeBlock, run, SMALL, UP } from './cluster-up-harness.js';
 

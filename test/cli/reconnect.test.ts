@@ -9,6 +9,7 @@ import { Api } from '../helpers/api.js';
 import { ChatProcess } from '../helpers/cli.js';
 import { runCli, spawnNode, type NodeProcess } from '../helpers/process.js';
 import { UNLIMITED } from '../helpers/limits.js';
+import { freePort } from '../../src/supervisor/free-port.js';
 
 /**
  * A TCP front for a node that can play "nothing listens here": while down, every connection is
@@ -81,10 +82,7 @@ describe('terminal client reconnecting to a restarted node', () => {
   before(async () => {
     // The front listens before the node starts, so the node can advertise it (discovery must
     // not lead the client past it to the node's own port).
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const nodePort = (probe.address() as { port: number }).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const nodePort = await freePort();
     front = new Front(nodePort);
     front.server.listen(0, '127.0.0.1');
     await once(front.server, 'listening');

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { startPostgres, type PostgresServer } from '../../src/supervisor/postgres-server.js';
-import { freePort, waitUntil } from '../../src/supervisor/processes.js';
+import { freePort } from '../../src/supervisor/free-port.js';
+import { waitUntil } from '../../src/supervisor/processes.js';
 import { Api, uniqueName, type TestUser } from '../helpers/api.js';
 import { startTestNode, type TestNode } from '../helpers/node.js';
 
