@@ -12,7 +12,7 @@ export const PUSH_PREVIEW_MAX = 140;
 /** What NotificationService uses: conversations, members (mute), users (do-not-disturb). */
 export type NotificationDeps = Pick<ServiceDeps, 'bus' | 'log' | 'now'> & {
   store: Pick<ConversationsStore, 'getConversation'> &
-    Pick<MembersStore, 'getMember' | 'listMembers' | 'setMuted' | 'mutedAmong'> &
+    Pick<MembersStore, 'getMember' | 'listMemberIds' | 'setMuted' | 'mutedAmong'> &
     Pick<UsersStore, 'usersInDoNotDisturb'>;
 };
 
@@ -78,21 +78,32 @@ export class NotificationService {
     message: Message,
     conversation: Conversation,
   ): Promise<{ kind: 'dm' | 'mention'; userIds: string[] }> {
-    const { store } = this.#deps;
+    const { kind, userIds } = await this.#candidates(message, conversation);
+    return { kind, userIds: await this.#reachable(message.conversationId, userIds) };
+  }
+
+  /** Who the message is for (rules N1, N2), before mutes and do-not-disturb. */
+  async #candidates(
+    message: Message,
+    conversation: Conversation,
+  ): Promise<{ kind: 'dm' | 'mention'; userIds: string[] }> {
     const kind = conversation.kind === 'dm' ? 'dm' : 'mention';
-    let candidates: string[];
-    if (kind === 'dm' || message.mentionsAll) {
-      candidates = (await store.listMembers(message.conversationId)).map((m) => m.userId);
-    } else {
-      candidates = message.mentions;
-    }
-    candidates = [...new Set(candidates)].filter((id) => id !== message.sender);
-    if (candidates.length === 0) return { kind, userIds: [] };
+    const candidates =
+      kind === 'dm' || message.mentionsAll
+        ? await this.#deps.store.listMemberIds(message.conversationId)
+        : message.mentions;
+    return { kind, userIds: [...new Set(candidates)].filter((id) => id !== message.sender) };
+  }
+
+  /** Of `userIds`, those who did not mute the conversation and are not in do-not-disturb. */
+  async #reachable(conversationId: string, userIds: string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const { store } = this.#deps;
     const [muted, busy] = await Promise.all([
-      store.mutedAmong(message.conversationId, candidates),
-      store.usersInDoNotDisturb(candidates, this.#deps.now()),
+      store.mutedAmong(conversationId, userIds),
+      store.usersInDoNotDisturb(userIds, this.#deps.now()),
     ]);
-    return { kind, userIds: candidates.filter((id) => !muted.has(id) && !busy.has(id)) };
+    return userIds.filter((id) => !muted.has(id) && !busy.has(id));
   }
 
   /** The push of a message (rule N5): title, plain-text preview, where a click leads. */
@@ -111,16 +122,21 @@ export class NotificationService {
     };
   }
 
+  /**
+   * Cheapest question first: most recipients of a message are online (an open tab notifies by
+   * itself, N5), and presence answers from memory for sockets on this node, so the mute and
+   * do-not-disturb reads run only for those offline. Same recipients as recipientsOf.
+   */
   async #notify(message: Message): Promise<void> {
     const conversation = await this.#deps.store.getConversation(message.conversationId);
     if (!conversation) return; // deleted meanwhile
-    const { kind, userIds } = await this.recipientsOf(message, conversation);
+    const { kind, userIds } = await this.#candidates(message, conversation);
     if (userIds.length === 0) return;
-    // Web Push is for those with no socket anywhere (N5); an open tab notifies by itself.
     const online = await this.#options.onlineAmong(userIds);
     const offline = userIds.filter((id) => !online.has(id));
-    if (offline.length === 0) return;
-    await this.#options.push.notify(offline, this.payloadOf(message, conversation, kind));
+    const recipients = await this.#reachable(message.conversationId, offline);
+    if (recipients.length === 0) return;
+    await this.#options.push.notify(recipients, this.payloadOf(message, conversation, kind));
   }
 
   #preview(message: Message): string {

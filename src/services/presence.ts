@@ -70,9 +70,22 @@ export class PresenceService {
     });
   }
 
-  /** Of `userIds`, those with open sockets on any live node. */
-  onlineAmong(userIds: string[]): Promise<Set<string>> {
-    return this.#deps.store.onlineUsers(userIds, this.#deps.now() - LIVE_WINDOW_MS);
+  /**
+   * Of `userIds`, those with open sockets on any live node. Sockets on this node are known
+   * here, so only the others are looked up in the presence table (a DM's peer is mostly on the
+   * same node: a send's notification check then reads nothing).
+   */
+  async onlineAmong(userIds: string[]): Promise<Set<string>> {
+    const online = new Set<string>();
+    const elsewhere: string[] = [];
+    for (const id of userIds) {
+      if (this.#local.has(id)) online.add(id);
+      else elsewhere.push(id);
+    }
+    if (elsewhere.length === 0) return online;
+    const found = await this.#deps.store.onlineUsers(elsewhere, this.#deps.now() - LIVE_WINDOW_MS);
+    for (const id of found) online.add(id);
+    return online;
   }
 
   /** Users whose sockets a reaped node held: those not back on a live node are announced offline. */

@@ -53,11 +53,12 @@ export const conversations = sqlAggregate<ConversationRows>({
       },
 
       async getConversation(id: string): Promise<Conversation | null> {
-        const row = await db
-          .selectFrom('conversations')
-          .selectAll()
-          .where('id', '=', id)
-          .executeTakeFirst();
+        const { rows } = await x.prepared(
+          'getConversation',
+          (c: string) => db.selectFrom('conversations').selectAll().where('id', '=', c),
+          id,
+        );
+        const row = rows[0];
         return row ? toConversation(row) : null;
       },
 

@@ -79,6 +79,16 @@ export const members = sqlAggregate<MembersStore>({
         return rows.map(toMember);
       },
 
+      async listMemberIds(conversationId: string): Promise<string[]> {
+        const { rows } = await x.prepared(
+          'listMemberIds',
+          (c: string) =>
+            db.selectFrom('members').select('user_id').where('conversation_id', '=', c),
+          conversationId,
+        );
+        return rows.map((r) => r.user_id);
+      },
+
       async getMemberView(conversationId: string, userId: string): Promise<MemberView | null> {
         const { rows } = await x.prepared(
           'getMemberView',

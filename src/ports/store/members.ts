@@ -24,6 +24,8 @@ export interface MembersStore {
   getMember(conversationId: string, userId: string): Promise<Member | null>;
   /** The members, ordered by join time, then username. */
   listMembers(conversationId: string): Promise<Member[]>;
+  /** The members' user ids, in no particular order (a notification's recipients, rule N1). */
+  listMemberIds(conversationId: string): Promise<string[]>;
   /** In one read: the user's role, the conversation's kind and member count; null for non-members. */
   getMemberView(conversationId: string, userId: string): Promise<MemberView | null>;
   countMembers(conversationId: string): Promise<number>;

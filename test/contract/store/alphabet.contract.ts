@@ -99,6 +99,7 @@ function operations(fx: Fixture, s: string, ids: { owner: User; conversation: st
       }),
     getMember: () => store.getMember(ids.conversation, s),
     listMembers: () => store.listMembers(s),
+    listMemberIds: () => store.listMemberIds(s),
     getMemberView: () => store.getMemberView(s, userId),
     countMembers: () => store.countMembers(s),
     removeMember: () => store.removeMember(s, userId),

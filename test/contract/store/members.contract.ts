@@ -72,6 +72,14 @@ export function membersContract(open: OpenStore): void {
         ],
       );
       assert.equal(await store.countMembers(group.id), 3);
+      assert.deepEqual(
+        (await store.listMemberIds(group.id)).sort(),
+        [owner.id, b.id, c.id].sort(),
+        'listMemberIds names the same members',
+      );
+      await store.removeMember(group.id, b.id);
+      assert.deepEqual((await store.listMemberIds(group.id)).sort(), [owner.id, c.id].sort());
+      assert.deepEqual(await store.listMemberIds('no-such-conversation'), []);
     });
 
     it('[C7] removeMember removes exactly that membership', async () => {
