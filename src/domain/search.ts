@@ -13,9 +13,26 @@ export const SEARCH_TOKEN_MAX = 64;
 
 const MARKS = /\p{M}+/gu;
 const TOKEN = /[\p{L}\p{N}]+/gu;
+/** No code unit above U+007F: NFKC and NFD leave such a text as it is and it has no marks. */
+const ASCII = /^[^\u0080-\uffff]*$/;
+/** The ASCII letters and digits are exactly its `L` and `N` characters (lowercased). */
+const ASCII_TOKEN = /[a-z0-9]+/g;
 
-/** The search tokens of a text, in the order they appear (duplicates kept). */
+/**
+ * The search tokens of a text, in the order they appear (duplicates kept). Every send cuts its
+ * body here, and most bodies are ASCII: those skip the two normalizations and the Unicode
+ * classes, with the same tokens as {@link unicodeSearchTokens} (a test compares them).
+ */
 export function searchTokens(text: string): string[] {
+  if (!ASCII.test(text)) return unicodeSearchTokens(text);
+  const tokens = text.toLowerCase().match(ASCII_TOKEN) ?? [];
+  for (let i = 0; i < tokens.length; i++)
+    if (tokens[i]!.length > SEARCH_TOKEN_MAX) tokens[i] = tokens[i]!.slice(0, SEARCH_TOKEN_MAX);
+  return tokens;
+}
+
+/** searchTokens for any text: NFKC, lowercase, marks removed, runs of letters and digits. */
+export function unicodeSearchTokens(text: string): string[] {
   const folded = text.normalize('NFKC').toLowerCase().normalize('NFD').replace(MARKS, '');
   const tokens: string[] = [];
   for (const match of folded.matchAll(TOKEN)) {

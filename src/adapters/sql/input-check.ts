@@ -1,4 +1,4 @@
-import { requireAlphabet, type Alphabet } from '../../domain/text.js';
+import { inAlphabet, requireAlphabet, type Alphabet } from '../../domain/text.js';
 
 /**
  * The alphabet of a string found at `path` in the arguments of `method`: message bodies use
@@ -16,20 +16,35 @@ function alphabetOf(method: string, path: ReadonlyArray<string | number>): Alpha
   return 'line';
 }
 
-/** Throws `invalid_request` for the first string in `value` outside its alphabet. */
+/**
+ * Throws `invalid_request` for the first string in `value` outside its alphabet. `path` is one
+ * array pushed and popped along the walk (every store call passes here: a valid argument
+ * allocates nothing); the field's name is only spelled out for a refusal.
+ */
 function check(method: string, value: unknown, path: Array<string | number>): void {
   if (typeof value === 'string') {
     const alphabet = alphabetOf(method, path);
-    const field = path.slice(1).join('.') || `argument ${Number(path[0]) + 1}`;
-    if (alphabet) requireAlphabet(alphabet, { [`${method}: ${field}`]: value });
+    if (alphabet && !inAlphabet(value, alphabet)) {
+      const field = path.slice(1).join('.') || `argument ${Number(path[0]) + 1}`;
+      requireAlphabet(alphabet, { [`${method}: ${field}`]: value });
+    }
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => check(method, item, [...path, i]));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      check(method, value[i], path);
+      path.pop();
+    }
     return;
   }
   if (typeof value === 'object' && value !== null && alphabetOf(method, path) !== null) {
-    for (const [key, item] of Object.entries(value)) check(method, item, [...path, key]);
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      path.push(key);
+      check(method, (value as Record<string, unknown>)[key], path);
+      path.pop();
+    }
   }
 }
 
@@ -40,5 +55,5 @@ function check(method: string, value: unknown, path: Array<string | number>): vo
  * engines give one typed answer, even to a caller that skipped the edge.
  */
 export function checkArguments(method: string, args: readonly unknown[]): void {
-  args.forEach((arg, i) => check(method, arg, [i]));
+  for (let i = 0; i < args.length; i++) check(method, args[i], [i]);
 }

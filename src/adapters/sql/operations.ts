@@ -72,3 +72,50 @@ export function wrapOperations<T extends object>(
   }
   return wrapped as T;
 }
+
+type Aggregate = (typeof AGGREGATES)[number];
+
+/** Stands in for an executor while the aggregates are listed: every use of it is inert. */
+const INERT: SqlExecutor = new Proxy(function inert() {}, {
+  get: () => INERT,
+  apply: () => INERT,
+}) as unknown as SqlExecutor;
+
+/** The aggregate of each operation, listed once from executors that never run a statement. */
+const OWNERS: ReadonlyMap<string, Aggregate> = new Map(
+  AGGREGATES.flatMap((a) => Object.keys(a.ops(INERT)).map((method) => [method, a] as const)),
+);
+
+/**
+ * The operations over `x` as wrapStoreOps would make them, built on first use: a transaction
+ * calls a few of the store's two hundred operations, and building them all for each one (every
+ * batch of sends) cost a few per cent of the node's CPU. `extra` adds members as they are.
+ */
+export function lazyStoreOps<E extends object>(
+  x: SqlExecutor,
+  wrap: (method: string, operation: Operation) => Operation,
+  extra: E,
+): StoreOps & E {
+  const built = new Map<Aggregate, Record<string, Operation>>();
+  const wrapped = new Map<string, Operation>();
+  return new Proxy(extra, {
+    get(target, method, receiver) {
+      if (typeof method !== 'string' || Object.hasOwn(target, method))
+        return Reflect.get(target, method, receiver) as unknown;
+      const done = wrapped.get(method);
+      if (done) return done;
+      const owner = OWNERS.get(method);
+      if (!owner) return undefined;
+      let ops = built.get(owner);
+      if (!ops) {
+        ops = owner.ops(x) as unknown as Record<string, Operation>;
+        built.set(owner, ops);
+      }
+      const operation = wrap(method, ops[method]!);
+      wrapped.set(method, operation);
+      return operation;
+    },
+    has: (target, method) =>
+      Object.hasOwn(target, method) || (typeof method === 'string' && OWNERS.has(method)),
+  }) as StoreOps & E;
+}

@@ -7,7 +7,7 @@ import {
 import type { SqlEngine } from './engine.js';
 import { sqlExecutor } from './executor.js';
 import { checkArguments } from './input-check.js';
-import { storeOps, USER_WRITES, wrapOperations } from './operations.js';
+import { lazyStoreOps, USER_WRITES, type Operation } from './operations.js';
 import type { Database } from './schema.js';
 
 /**
@@ -95,16 +95,20 @@ class OpenTransaction {
     const x = sqlExecutor(trx, engine, (err) => (this.#failedStatement = err));
     // Refused input counts as a failed statement: a caller that carries on past it (a group
     // commit's other jobs) gets the same answer on every engine, PostgreSQL's.
-    const checked = wrapOperations(storeOps(x), (method, operation) => async (...args) => {
-      try {
-        checkArguments(method, args);
-      } catch (refusal) {
-        this.#failedStatement ??= refusal;
-        throw refusal;
-      }
-      return operation(...args);
+    const checked = (method: string, operation: Operation): Operation => {
+      return async (...args) => {
+        try {
+          checkArguments(method, args);
+        } catch (refusal) {
+          this.#failedStatement ??= refusal;
+          throw refusal;
+        }
+        return operation(...args);
+      };
+    };
+    this.ops = lazyStoreOps(x, checked, {
+      savepoint: <T>(run: () => Promise<T>) => this.#savepoint(run),
     });
-    this.ops = { ...checked, savepoint: (run) => this.#savepoint(run) };
   }
 
   /**
