@@ -10,7 +10,8 @@ import type { GuardOptions, SqlEngine } from '../src/adapters/sql/engine.js';
 import { migrate } from '../src/adapters/sql/migrations.js';
 import type { Database } from '../src/adapters/sql/schema.js';
 import { createSqlStore } from '../src/adapters/sql/sql-store.js';
-import { FTS5_SEARCH } from '../src/adapters/sqlite/sqlite-store.js';
+import { FtsIndexer } from '../src/adapters/sqlite/fts-indexer.js';
+import { fts5Search } from '../src/adapters/sqlite/sqlite-store.js';
 import type { User } from '../src/domain/model.js';
 import { StoreUnavailableError, type Store } from '../src/ports/store.js';
 
@@ -52,7 +53,7 @@ describe('SQL store executor: durability and the guard', () => {
       name: 'sqlite-gated',
       db,
       rowLocks: false,
-      fullText: FTS5_SEARCH,
+      fullText: fts5Search(new FtsIndexer(db)),
       isUniqueViolation: () => false,
       durable: () => {
         durableCalls++;

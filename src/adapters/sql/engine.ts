@@ -85,4 +85,10 @@ export interface FullTextSearch {
   matches(prefixes: readonly string[]): RawBuilder<SqlBool>;
   /** The relevance of a matching message (higher is better), in the query `matches` is in. */
   score(prefixes: readonly string[]): RawBuilder<number>;
+  /**
+   * Brings the index up to date before a search, on `db` (the store's database or the
+   * caller's transaction); absent: the index is always up to date (PostgreSQL's generated
+   * column). SQLite indexes behind the sends (migration 0007).
+   */
+  catchUp?(db: Kysely<Database>): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { searchText } from '../../domain/search.js';
 import { communityMigration } from './migration-community.js';
+import { deferredFtsMigration } from './migration-deferred-fts.js';
 import { plainSendMigration } from './migration-plain-send.js';
 import type { Database } from './schema.js';
 
@@ -333,6 +334,7 @@ function migrationsFor(options: MigrationOptions): Record<string, Migration> {
     },
     '0005_community': communityMigration(text),
     '0006_plain_send': plainSendMigration(options.appendFunction === true),
+    '0007_deferred_fts': deferredFtsMigration((options.fullText ?? 'fts5') === 'fts5'),
   };
 }
 

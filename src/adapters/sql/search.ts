@@ -27,6 +27,7 @@ export const search = sqlAggregate<SearchStore>({
         // on every engine, whatever its query syntax would make of it.
         if (query.prefixes.length === 0 || !query.prefixes.every(isToken)) return [];
         if (query.limit <= 0) return [];
+        await fullText.catchUp?.(db);
         const filters = [
           fullText.matches(query.prefixes),
           sql`messages.deleted_at is null`,

@@ -7,6 +7,7 @@ import type { FullTextSearch } from '../sql/engine.js';
 import { migrate } from '../sql/migrations.js';
 import { createSqlStore } from '../sql/sql-store.js';
 import type { Database } from '../sql/schema.js';
+import { FtsIndexer } from './fts-indexer.js';
 import { withStatementCache } from './statement-cache.js';
 import { WalSync } from './wal-sync.js';
 
@@ -33,14 +34,17 @@ export async function openSqliteStore(file: string): Promise<Store> {
   });
   await migrate(db, { bytes: 'blob', fullText: 'fts5' });
   await walSync.durable();
+  const indexer = new FtsIndexer(db);
+  indexer.start();
   return createSqlStore({
     name: 'sqlite',
     db,
     durable: () => walSync.durable(),
+    closing: () => indexer.close(),
     close: () => walSync.close(),
     // One connection: Kysely runs its transactions one at a time, so nothing needs a row lock.
     rowLocks: false,
-    fullText: FTS5_SEARCH,
+    fullText: fts5Search(indexer),
     isUniqueViolation: (err) =>
       typeof err === 'object' &&
       err !== null &&
@@ -52,14 +56,18 @@ export async function openSqliteStore(file: string): Promise<Store> {
 /**
  * Search through the FTS5 table `messages_fts` (rule Q1): a query of quoted prefix terms, all
  * required (`"dep"* AND "café"*`; a `"` inside a term doubled); relevance is bm25, negated
- * so that higher is better.
+ * so that higher is better. The index is filled behind the sends by `indexer` (migration 0007),
+ * which each search asks to catch up first.
  */
-export const FTS5_SEARCH: FullTextSearch = {
-  from: sql`messages_fts join messages on messages.rowid = messages_fts.rowid`,
-  matches: (prefixes) =>
-    sql<boolean>`messages_fts match ${prefixes.map((p) => `"${p.replaceAll('"', '""')}"*`).join(' AND ')}`,
-  score: () => sql<number>`-bm25(messages_fts)`,
-};
+export function fts5Search(indexer: FtsIndexer): FullTextSearch {
+  return {
+    from: sql`messages_fts join messages on messages.rowid = messages_fts.rowid`,
+    matches: (prefixes) =>
+      sql<boolean>`messages_fts match ${prefixes.map((p) => `"${p.replaceAll('"', '""')}"*`).join(' AND ')}`,
+    score: () => sql<number>`-bm25(messages_fts)`,
+    catchUp: (db) => indexer.catchUp(db),
+  };
+}
 
 /** Owner-only permissions (rule S12): a directory the node creates is 0700, its files 0600. */
 const DIR_MODE = 0o700;
