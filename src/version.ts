@@ -1,2 +1,2 @@
 /** The package version, reported in logs and the OpenAPI document. */
-export const VERSION = '0.8.0';
+export const VERSION = '0.9.0';

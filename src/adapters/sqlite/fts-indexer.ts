@@ -57,13 +57,21 @@ export class FtsIndexer {
   }
 }
 
+/** Where the index stands: `upto`, and the highest rowid of messages (0 when there are none). */
+async function state(db: Kysely<Database>): Promise<{ upto: number; top: number }> {
+  const { rows } = await sql<{ upto: number; top: number | null }>`
+    select upto, (select max(rowid) from messages) as top from messages_fts_indexed`.execute(db);
+  return { upto: Number(rows[0]?.upto ?? 0), top: Number(rows[0]?.top ?? 0) };
+}
+
 /** Indexes up to INDEX_CHUNK rows above `upto` in one transaction; how many remain above them. */
 async function indexChunk(db: Kysely<Database>): Promise<number> {
   const run = async (trx: Kysely<Database> | Transaction<Database>): Promise<number> => {
-    const { rows } = await sql<{ upto: number; top: number | null }>`
-      select upto, (select max(rowid) from messages) as top from messages_fts_indexed`.execute(trx);
-    const upto = Number(rows[0]?.upto ?? 0);
-    const top = Number(rows[0]?.top ?? 0);
+    // The write lock first, then the reads: they see the newest commit of every process on
+    // the file (`parley admin` may write beside the node), so the insert can never find its
+    // snapshot stale (SQLITE_BUSY_SNAPSHOT) or index a row another pass indexed.
+    await sql`update messages_fts_indexed set upto = upto`.execute(trx);
+    const { upto, top } = await state(trx);
     if (top <= upto) return 0;
     const to = Math.min(top, upto + INDEX_CHUNK);
     await sql`insert into messages_fts(rowid, search_text)
@@ -73,5 +81,9 @@ async function indexChunk(db: Kysely<Database>): Promise<number> {
     await sql`update messages_fts_indexed set upto = ${to}`.execute(trx);
     return top - to;
   };
-  return db.isTransaction ? run(db) : db.transaction().execute(run);
+  if (db.isTransaction) return run(db);
+  // Mostly nothing is waiting: a read outside a transaction answers that, writing nothing.
+  const { upto, top } = await state(db);
+  if (top <= upto) return 0;
+  return db.transaction().execute(run);
 }
