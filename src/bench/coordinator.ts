@@ -3,7 +3,7 @@ import { merge, summary } from './histogram.js';
 import type { BenchOptions, SearchQuery, WorkerPlan, WorkerResult } from './options.js';
 import { formatRun, type RunReport } from './report.js';
 import { seedInChild, type SeedResult } from './seeding.js';
-import { ProcessSampler, readProcesses } from './sampler.js';
+import { ProcessSampler, readProcesses, settle } from './sampler.js';
 import { Flood } from './flood.js';
 import { createUsers, prepare, type BenchSetup } from './setup.js';
 import { spawnCluster, spawnEmbedded, type SpawnedTarget } from './target.js';
@@ -69,6 +69,10 @@ export async function runBench(options: BenchOptions, workerScript: string): Pro
     const connected = await Promise.all(workers.map((w) => w.next()));
     const connectHistograms = connected.map((m) => (m.type === 'connected' ? m.connectMs : ''));
     if (options.scenario !== 'connect') log(options, `${setup.connections} connections open`);
+    if (pids.length && options.scenario !== 'idle' && options.scenario !== 'connect') {
+      const ms = await settle(pids);
+      log(options, `target settled in ${(ms / 1000).toFixed(1)} s`);
+    }
 
     if (options.scenario === 'idle') {
       // Let the node settle before reading its memory.

@@ -67,3 +67,26 @@ export class ProcessSampler {
     };
   }
 }
+
+/**
+ * Waits until the processes together use under `idleCores` of CPU for one `windowMs` window,
+ * for at most `maxMs`; returns how long that took (ms). Work a setup left queued in the target
+ * (the notifications of the history a scenario just sent, the search index catching up) then
+ * runs before the measured window instead of inside it, where it would count as the cost of
+ * the requests measured. Gives up at once if a process cannot be read.
+ */
+export async function settle(
+  pids: number[],
+  { idleCores = 0.1, windowMs = 1_000, maxMs = 60_000 } = {},
+): Promise<number> {
+  const start = Date.now();
+  let before = readProcesses(pids);
+  while (before && Date.now() - start < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const after = readProcesses(pids);
+    if (!after) break;
+    if ((after.cpuSeconds - before.cpuSeconds) / (windowMs / 1000) < idleCores) break;
+    before = after;
+  }
+  return Date.now() - start;
+}
