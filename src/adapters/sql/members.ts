@@ -63,10 +63,15 @@ export const members = sqlAggregate<MembersStore>({
       },
 
       async getMember(conversationId: string, userId: string): Promise<Member | null> {
-        const row = await withUsers()
-          .where('members.conversation_id', '=', conversationId)
-          .where('members.user_id', '=', userId)
-          .executeTakeFirst();
+        // Every read of a conversation checks membership first: compiled once.
+        const { rows } = await x.prepared(
+          'getMember',
+          (c: string, u: string) =>
+            withUsers().where('members.conversation_id', '=', c).where('members.user_id', '=', u),
+          conversationId,
+          userId,
+        );
+        const row = rows[0];
         return row ? toMember(row) : null;
       },
 

@@ -11,7 +11,7 @@ import type {
 import { sqlAggregate, type SqlExecutor } from './executor.js';
 import { replaceMentionRows } from './mention-rows.js';
 import { boundForUser, decorateMessage, decorateMessages } from './message-views.js';
-import { toMessage } from './rows.js';
+import { MESSAGE_COLUMNS, toMessage } from './rows.js';
 import type { Database } from './schema.js';
 
 /** Messages with their sender's name and deletion time (users left-joined: a sender may be gone). */
@@ -19,7 +19,7 @@ export function messagesWithSender(db: Kysely<Database>) {
   return db
     .selectFrom('messages')
     .leftJoin('users', 'users.id', 'messages.sender_id')
-    .selectAll('messages')
+    .select(MESSAGE_COLUMNS.map((c) => `messages.${c}` as const))
     .select(['users.username as sender_name', 'users.deleted_at as sender_deleted_at']);
 }
 
@@ -189,15 +189,36 @@ export const messages = sqlAggregate<MessageOps>({
       async listMessages(conversationId: string, query: HistoryQuery): Promise<Message[]> {
         if (query.after !== null && query.after >= MAX_SEQ) return [];
         if (query.before !== null && query.before > MAX_SEQ) query = { ...query, before: null };
-        let q = messagesWithSender(db).where('messages.conversation_id', '=', conversationId);
         if (query.after !== null) {
-          q = q.where('messages.seq', '>', query.after);
+          let q = messagesWithSender(db)
+            .where('messages.conversation_id', '=', conversationId)
+            .where('messages.seq', '>', query.after);
           if (query.before !== null) q = q.where('messages.seq', '<', query.before);
           const rows = await q.orderBy('messages.seq', 'asc').limit(query.limit).execute();
           return decorateMessages(db, rows.map(toMessage));
         }
-        if (query.before !== null) q = q.where('messages.seq', '<', query.before);
-        const rows = await q.orderBy('messages.seq', 'desc').limit(query.limit).execute();
+        // The newest page, or the one before a seq: what clients read most, compiled once.
+        const page = (c: string) =>
+          messagesWithSender(db).where('messages.conversation_id', '=', c);
+        const { rows } =
+          query.before === null
+            ? await x.prepared(
+                'listMessages.newest',
+                (c: string, limit: number) => page(c).orderBy('messages.seq', 'desc').limit(limit),
+                conversationId,
+                query.limit,
+              )
+            : await x.prepared(
+                'listMessages.before',
+                (c: string, before: number, limit: number) =>
+                  page(c)
+                    .where('messages.seq', '<', before)
+                    .orderBy('messages.seq', 'desc')
+                    .limit(limit),
+                conversationId,
+                query.before,
+                query.limit,
+              );
         return decorateMessages(db, rows.map(toMessage).reverse());
       },
 

@@ -84,7 +84,31 @@ export function toMember(row: Row<'members'> & { username: string; deleted_at: u
 }
 
 /** A message's row with its sender's name and deletion time (users left-joined). */
-type MessageRow = Row<'messages'> & { sender_name: string | null; sender_deleted_at: unknown };
+/**
+ * The columns of `messages` a message is read from: not `search_text`, the index's own, which
+ * a read would only copy out of SQLite to drop (a page of 50 costs a third less without it).
+ */
+export const MESSAGE_COLUMNS = [
+  'id',
+  'conversation_id',
+  'seq',
+  'sender_id',
+  'client_msg_id',
+  'body',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+  'deleted_by',
+  'reply_to',
+  'thread_root',
+  'mentions',
+  'mentions_all',
+] as const;
+
+type MessageRow = Omit<Row<'messages'>, 'search_text'> & {
+  sender_name: string | null;
+  sender_deleted_at: unknown;
+};
 
 /** An event's row, without the column only redactEdits reads. */
 type EventRow = Omit<Row<'events'>, 'target_seq'>;

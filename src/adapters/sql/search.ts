@@ -4,7 +4,7 @@ import { searchTokens } from '../../domain/search.js';
 import type { SearchQuery, SearchStore } from '../../ports/store.js';
 import { sqlAggregate, type SqlExecutor } from './executor.js';
 import { boundForUser, decorateMessages } from './message-views.js';
-import { toMessage } from './rows.js';
+import { MESSAGE_COLUMNS, toMessage } from './rows.js';
 
 /** A row of the query: the message's columns and its sender's name. */
 type MessageRow = Parameters<typeof toMessage>[0];
@@ -66,21 +66,3 @@ function isToken(prefix: string): boolean {
   const tokens = searchTokens(prefix);
   return tokens.length === 1 && tokens[0] === prefix;
 }
-
-/** The columns of `messages` a message is read from (not the index's own). */
-const MESSAGE_COLUMNS = [
-  'id',
-  'conversation_id',
-  'seq',
-  'sender_id',
-  'client_msg_id',
-  'body',
-  'created_at',
-  'edited_at',
-  'deleted_at',
-  'deleted_by',
-  'reply_to',
-  'thread_root',
-  'mentions',
-  'mentions_all',
-] as const;
