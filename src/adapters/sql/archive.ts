@@ -189,8 +189,8 @@ const BATCH_BYTES = 8 * 1024 * 1024;
  * Imports an archive into the EMPTY, migrated store `db` (rule EX4): refuses a store holding
  * any row of the archive's tables, checks the header and trailer, and inserts every row as it
  * was (ids, seqs, counters) in multi-row batches inside one transaction, so a failure leaves
- * the store empty. Search indexes fill themselves (SQLite's FTS triggers, PostgreSQL's
- * generated column). Returns the row counts.
+ * the store empty. Search indexes fill themselves (SQLite's indexer behind the sends,
+ * PostgreSQL's generated column). Returns the row counts.
  */
 export async function importArchive(
   db: Kysely<Database>,

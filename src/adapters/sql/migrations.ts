@@ -15,8 +15,8 @@ export interface MigrationOptions {
   /** The column type of raw bytes (file chunks): SQLite `blob`, PostgreSQL `bytea`. */
   bytes?: 'blob' | 'bytea';
   /**
-   * How messages are indexed for full-text search (rule Q1): an FTS5 table kept by triggers
-   * (SQLite), or a generated `tsvector` column with a GIN index (PostgreSQL). Both index the
+   * How messages are indexed for full-text search (rule Q1): an FTS5 table filled behind the
+   * sends (SQLite, migration 0007), or a generated `tsvector` column with a GIN index (PostgreSQL). Both index the
    * same `messages.search_text` tokens (domain/search.ts), so both match alike.
    */
   fullText?: 'fts5' | 'tsvector';
