@@ -87,7 +87,7 @@ const OWNERS: ReadonlyMap<string, Aggregate> = new Map(
 );
 
 /**
- * The operations over `x` as wrapStoreOps would make them, built on first use: a transaction
+ * `wrapOperations(storeOps(x), wrap)`, each operation built on first use: a transaction
  * calls a few of the store's two hundred operations, and building them all for each one (every
  * batch of sends) cost a few per cent of the node's CPU. `extra` adds members as they are.
  */

@@ -83,7 +83,6 @@ export function toMember(row: Row<'members'> & { username: string; deleted_at: u
   };
 }
 
-/** A message's row with its sender's name and deletion time (users left-joined). */
 /**
  * The columns of `messages` a message is read from: not `search_text`, the index's own, which
  * a read would only copy out of SQLite to drop (a page of 50 costs a third less without it).
@@ -105,6 +104,7 @@ export const MESSAGE_COLUMNS = [
   'mentions_all',
 ] as const;
 
+/** A message's row with its sender's name and deletion time (users left-joined). */
 type MessageRow = Omit<Row<'messages'>, 'search_text'> & {
   sender_name: string | null;
   sender_deleted_at: unknown;
